@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // Snapshots live in the top-level __snapshots__/ of the design card.
+  snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
+  testTimeout: 120000,
+};

@@ -1,0 +1,15 @@
+// One cdk8s App per cluster: the charts of its roles, plus what every cluster gets.
+import { App } from 'cdk8s';
+import { StackNamespace } from '../components/namespace';
+import { FileChart } from '../file-chart';
+import type { ClusterContext } from './context';
+import { addObserverCharts } from './observer';
+import { addWorkloadCharts } from './workload';
+
+export function buildClusterApp(ctx: ClusterContext, outdir: string): App {
+  const app = new App({ outdir });
+  new StackNamespace(new FileChart(app, '00-namespace'), 'namespace', { name: ctx.cluster.stack.namespace });
+  if (ctx.cluster.isWorkload) addWorkloadCharts(app, ctx);
+  if (ctx.cluster.isObserver) addObserverCharts(app, ctx);
+  return app;
+}

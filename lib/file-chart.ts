@@ -1,0 +1,17 @@
+// A chart is one output file: `file` is its path inside dist/<cluster>/, and the
+// numeric prefix orders `kubectl apply -R` (namespace, RBAC, operator, then custom resources).
+import { App, Chart } from 'cdk8s';
+
+export class FileChart extends Chart {
+  constructor(
+    scope: App,
+    /** Path relative to the cluster folder, without extension, e.g. `20-prometheus` or `secrets/thanos-sidecar-tls`. */
+    readonly file: string,
+  ) {
+    // '/' separates construct paths; keep the id flat.
+    super(scope, file.replace(/\//g, '--'), { disableResourceNameHashes: true });
+  }
+}
+
+/** Files holding key material go here; dist/.gitignore keeps them out of Git. */
+export const SECRETS_DIR = 'secrets';

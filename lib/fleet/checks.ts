@@ -1,0 +1,71 @@
+// Cross-field rules the schema cannot express: they look across clusters.
+import type { Fleet } from './schema';
+import { FleetProblem } from './errors';
+
+export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
+  const problems: FleetProblem[] = [];
+  const firstByName = new Map<string, number>();
+  const labelSets = new Map<string, number>();
+  const endpoints = new Map<string, number>();
+  let observers = 0;
+  let workloads = 0;
+
+  fleet.clusters.forEach((c, i) => {
+    const at = `clusters[${i}]`;
+    const prev = firstByName.get(c.name);
+    if (prev !== undefined) {
+      problems.push({ path: `${at}.name`, message: `"${c.name}" is already the name of clusters[${prev}]; cluster names must be unique` });
+    } else firstByName.set(c.name, i);
+
+    if (new Set(c.roles).size !== c.roles.length) {
+      problems.push({ path: `${at}.roles`, message: 'lists a role twice; list each of observer, workload at most once' });
+    }
+    const isWorkload = c.roles.includes('workload');
+    const isObserver = c.roles.includes('observer');
+    if (isWorkload) workloads++;
+    if (isObserver) observers++;
+
+    const replicaLabel = c.overrides?.prometheus?.replicaLabel ?? fleet.defaults?.prometheus?.replicaLabel ?? 'prometheus_replica';
+    if (c.externalLabels && replicaLabel in c.externalLabels) {
+      problems.push({ path: `${at}.externalLabels.${replicaLabel}`, message: `is the replica label Prometheus sets per replica; remove it or choose another prometheus.replicaLabel` });
+    }
+
+    if (isWorkload) {
+      if (!c.thanos) {
+        problems.push({ path: `${at}.thanos`, message: 'is required on a workload cluster: add thanos.endpoint.host, the DNS name the observer dials' });
+      } else {
+        const key = `${c.thanos.endpoint.host}:${c.thanos.endpoint.port ?? 10901}`;
+        const other = endpoints.get(key);
+        if (other !== undefined) {
+          problems.push({ path: `${at}.thanos.endpoint`, message: `${key} is already the sidecar endpoint of clusters[${other}]; each sidecar needs its own endpoint` });
+        } else endpoints.set(key, i);
+      }
+      // Thanos drops one of two stores whose external labels are identical.
+      const set = JSON.stringify(Object.entries({ cluster: c.name, ...(c.externalLabels ?? {}) }).sort());
+      const same = labelSets.get(set);
+      if (same !== undefined) {
+        problems.push({ path: `${at}.externalLabels`, message: `${set} equals the external labels of clusters[${same}]; Thanos would drop one of the two stores: make one label differ` });
+      } else labelSets.set(set, i);
+    } else {
+      if (c.thanos) problems.push({ path: `${at}.thanos`, message: 'is only for workload clusters; add "workload" to roles or remove it' });
+      for (const k of ['serviceMonitors', 'podMonitors'] as const) {
+        if (c[k]?.length) problems.push({ path: `${at}.${k}`, message: `needs a Prometheus to pick them up; add "workload" to roles or remove them` });
+      }
+    }
+    if (!isObserver && c.querier) {
+      problems.push({ path: `${at}.querier`, message: 'is only for observer clusters; add "observer" to roles or remove it' });
+    }
+    for (const k of ['serviceMonitors', 'podMonitors'] as const) {
+      const seen = new Set<string>();
+      (c[k] ?? []).forEach((m, j) => {
+        const id = `${m.namespace}/${m.name}`;
+        if (seen.has(id)) problems.push({ path: `${at}.${k}[${j}].name`, message: `${id} is declared twice; monitor names must be unique per namespace` });
+        seen.add(id);
+      });
+    }
+  });
+
+  if (observers === 0) problems.push({ path: 'clusters', message: 'no cluster has the "observer" role; give one cluster roles: [observer] to run the Thanos Querier' });
+  if (workloads === 0) problems.push({ path: 'clusters', message: 'no cluster has the "workload" role; give at least one cluster roles: [workload]' });
+  return problems;
+}

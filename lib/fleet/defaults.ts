@@ -1,0 +1,71 @@
+// Built-in defaults, beneath the fleet file's `defaults` and each cluster's `overrides`.
+// Image versions are pinned to upstream releases; bump them here (and in the README).
+
+export const DEFAULT_VERSIONS = {
+  prometheusOperator: 'v0.93.0',
+  prometheus: 'v3.8.0',
+  alertmanager: 'v0.30.0',
+  thanos: 'v0.42.0',
+  nodeExporter: 'v1.10.2',
+  kubeStateMetrics: 'v2.17.0',
+};
+
+export const DEFAULT_STACK = {
+  namespace: 'monitoring',
+  imageRegistry: undefined as string | undefined,
+  versions: DEFAULT_VERSIONS,
+  monitorSelector: { 'prometheus.io/monitor': 'true' } as Record<string, string>,
+  operator: { enabled: true },
+  prometheus: {
+    replicas: 2,
+    retention: '15d',
+    retentionSize: undefined as string | undefined,
+    scrapeInterval: '30s',
+    evaluationInterval: '30s',
+    replicaLabel: 'prometheus_replica',
+    storage: { size: '50Gi', storageClassName: undefined as string | undefined } as { size: string; storageClassName?: string } | null,
+    resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '4Gi' } } as Resources,
+  },
+  alertmanager: {
+    enabled: true,
+    replicas: 2,
+    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } } as Resources,
+    route: undefined as unknown,
+    receivers: [] as unknown[],
+    inhibitRules: [] as unknown[],
+  },
+  nodeExporter: { enabled: true },
+  kubeStateMetrics: { enabled: true },
+  kubelet: { enabled: true },
+  rules: { enabled: true },
+};
+
+export interface Resources {
+  requests?: { cpu?: string; memory?: string };
+  limits?: { cpu?: string; memory?: string };
+}
+
+export const DEFAULT_SIDECAR_PORT = 10901;
+
+export const DEFAULT_QUERIER = {
+  replicas: 2,
+  resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } } as Resources,
+  localSidecarTls: true,
+};
+
+export const DEFAULT_PKI = {
+  dir: '.pki',
+  renewBeforeDays: 30,
+  caValidityDays: 3650,
+  leafValidityDays: 365,
+  intermediate: false,
+  organization: 'promfleet',
+};
+
+export const DEFAULT_GITOPS = {
+  targetRevision: 'main',
+  pathPrefix: 'dist',
+  argocdNamespace: 'argocd',
+  project: 'default',
+  automated: { prune: true, selfHeal: true } as { prune?: boolean; selfHeal?: boolean } | null,
+};

@@ -1,0 +1,13 @@
+// JSON Schema of the fleet file, generated from the zod schema so the two never drift.
+import { z } from 'zod';
+import { fleetSchema } from './schema';
+
+export function fleetJsonSchema(): string {
+  const schema = z.toJSONSchema(fleetSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const doc = {
+    ...schema,
+    title: 'promfleet fleet file',
+    description: 'One fleet declaration rendered by promfleet into dist/<cluster>/ (see README, "Fleet file reference").',
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}

@@ -1,0 +1,128 @@
+// Fleet file -> validated model. Reports every problem at once, never renders half a fleet.
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { crossFieldProblems } from './checks';
+import { FleetError, FleetProblem, formatPath } from './errors';
+import { FleetModel, resolveFleet } from './model';
+import { fleetSchema } from './schema';
+
+/** The fleet file used when FLEET is not set. */
+export const DEFAULT_FLEET_FILE = 'fleet.yaml';
+
+export function loadFleetFile(file: string): FleetModel {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new FleetError(abs, [{ path: '', message: `cannot read the fleet file (${(e as NodeJS.ErrnoException).code ?? e}); set FLEET to an existing file` }]);
+  }
+  return parseFleet(text, abs);
+}
+
+export function parseFleet(text: string, source = '<inline>'): FleetModel {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new FleetError(
+      source,
+      doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  return validateFleet(doc.toJS(), source);
+}
+
+export function validateFleet(data: unknown, source = '<inline>'): FleetModel {
+  const parsed = fleetSchema.safeParse(data ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    throw new FleetError(source, parsed.error.issues.flatMap((i) => describeIssue(i)));
+  }
+  const problems = crossFieldProblems(parsed.data);
+  if (problems.length) throw new FleetError(source, problems);
+  return resolveFleet(parsed.data, source);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): FleetProblem[] {
+  const at = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => {
+        const known = knownKeys(issue.path);
+        const hint = closest(k, known);
+        return {
+          path: formatPath([...issue.path, k]),
+          message: `unknown key${hint ? `; did you mean "${hint}"?` : known.length ? `; allowed keys: ${known.join(', ')}` : ''}`,
+        };
+      });
+    case 'invalid_key':
+      // A record key (label name) is wrong: report the key's own message, e.g. the label syntax.
+      return issue.issues.map((sub) => ({ path: at, message: withInput(sub.message, issue.input) }));
+    case 'invalid_union': {
+      // Report the branch that got furthest rather than zod's generic "invalid input".
+      const branches = issue.errors.filter((b) => b.length);
+      if (branches.length === 1) return branches[0].flatMap((sub) => describeIssue({ ...sub, path: [...issue.path, ...sub.path] }));
+      return [{ path: at, message: withInput(issue.message, issue.input) }];
+    }
+    default:
+      if (issue.code === 'invalid_type' && issue.input === undefined) {
+        return [{ path: at, message: `is required (${issue.expected})` }];
+      }
+      return [{ path: at, message: withInput(issue.message, issue.input) }];
+  }
+}
+
+function withInput(message: string, input: unknown): string {
+  if (input === undefined || typeof input === 'object') return message;
+  return `${message}, got ${JSON.stringify(input)}`;
+}
+
+/** Keys the schema allows at `segments` (for "did you mean" hints). */
+function knownKeys(segments: ReadonlyArray<PropertyKey>): string[] {
+  let s: unknown = fleetSchema;
+  for (const seg of segments) {
+    s = unwrap(s);
+    const def = (s as { _zod: { def: { type: string; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown } } })._zod.def;
+    if (def.type === 'object' && typeof seg === 'string') s = def.shape?.[seg];
+    else if (def.type === 'array') s = def.element;
+    else if (def.type === 'record') s = def.valueType;
+    else return [];
+    if (!s) return [];
+  }
+  s = unwrap(s);
+  const def = (s as { _zod: { def: { type: string; shape?: Record<string, unknown> } } })._zod.def;
+  return def.type === 'object' ? Object.keys(def.shape ?? {}) : [];
+}
+
+function unwrap(s: unknown): unknown {
+  for (;;) {
+    const def = (s as { _zod: { def: { type: string; innerType?: unknown; getter?: () => unknown } } })._zod.def;
+    if (def.innerType && ['optional', 'nullable', 'default', 'prefault'].includes(def.type)) s = def.innerType;
+    else if (def.type === 'lazy' && def.getter) s = def.getter();
+    else return s;
+  }
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDist = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDist) [best, bestDist] = [c, d];
+  }
+  return bestDist <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}

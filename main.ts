@@ -1,0 +1,40 @@
+// promfleet: fleet file -> validated model -> per-cluster manifests in dist/.
+// Run by `cdk8s synth` (see cdk8s.yaml). FLEET picks the fleet file, PROMFLEET_OUT the output folder.
+import * as fs from 'fs';
+import * as path from 'path';
+import { DEFAULT_FLEET_FILE, loadFleetFile } from './lib/fleet/load';
+import { FleetError } from './lib/fleet/errors';
+import { renderFleet } from './lib/render';
+
+export function main(env: NodeJS.ProcessEnv = process.env): number {
+  const fleetFile = env.FLEET ?? DEFAULT_FLEET_FILE;
+  const outDir = path.resolve(env.PROMFLEET_OUT ?? 'dist');
+  try {
+    const fleet = loadFleetFile(fleetFile);
+    const result = renderFleet(fleet, outDir);
+    // cdk8s synth captures stdout: the summary goes to stderr so users see it.
+    for (const c of result.clusters) {
+      process.stderr.write(`promfleet: ${c.cluster}: ${c.objects} objects in ${c.files} files -> ${path.relative(process.cwd(), path.join(outDir, c.cluster)) || '.'}/\n`);
+    }
+    linkCdk8sOutdir(env.CDK8S_OUTDIR, outDir);
+    return 0;
+  } catch (e) {
+    if (e instanceof FleetError) {
+      process.stderr.write(`promfleet: ${e.message}\nNothing was written; ${path.relative(process.cwd(), outDir) || outDir}/ is unchanged.\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/**
+ * `cdk8s synth` deletes its output folder before running the app, which would lose dist/ on a
+ * failed synth. cdk8s.yaml therefore points it at .cdk8s.out, a link to dist/ made after success.
+ */
+function linkCdk8sOutdir(cdk8sOut: string | undefined, outDir: string): void {
+  if (!cdk8sOut || path.resolve(cdk8sOut) === outDir) return;
+  fs.rmSync(cdk8sOut, { recursive: true, force: true });
+  fs.symlinkSync(path.relative(path.dirname(path.resolve(cdk8sOut)), outDir), cdk8sOut);
+}
+
+if (require.main === module) process.exitCode = main();

@@ -1,0 +1,92 @@
+// Bad fleet files: each must fail with a message that names the offending field.
+import { FleetError } from '../lib/fleet/errors';
+import { parseFleet } from '../lib/fleet/load';
+
+const workload = (name: string, host: string, extra = '') => `
+  - name: ${name}
+    roles: [workload]
+    thanos:
+      endpoint: { host: ${host} }${extra}`;
+
+const base = (clusters: string, top = '') => `${top}
+clusters:
+  - name: observer
+    roles: [observer]
+${clusters}
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseFleet(text);
+  } catch (e) {
+    expect(e).toBeInstanceOf(FleetError);
+    return (e as FleetError).problems.map((p) => `${p.path}: ${p.message}`);
+  }
+  throw new Error('expected the fleet to be rejected');
+}
+
+const cases: [string, string, RegExp][] = [
+  ['cluster name not a DNS label', base(workload('Workload_EU', 's.example.com')), /^clusters\[1\]\.name: must be a DNS-1123 label.*got "Workload_EU"/],
+  ['endpoint host not a DNS name', base(workload('eu', 'thanos_eu')), /^clusters\[1\]\.thanos\.endpoint\.host: must be a DNS name.*got "thanos_eu"/],
+  ['port out of range', base(workload('eu', 's.example.com').replace('}', ', port: 70000 }')), /^clusters\[1\]\.thanos\.endpoint\.port: must be a port number from 1 to 65535/],
+  ['port not an integer', base(workload('eu', 's.example.com').replace('}', ', port: 109.5 }')), /^clusters\[1\]\.thanos\.endpoint\.port: must be a whole port number/],
+  ['duplicate cluster names', base(workload('eu', 'a.example.com') + workload('eu', 'b.example.com')), /^clusters\[2\]\.name: "eu" is already the name of clusters\[1\]/],
+  ['no observer', `clusters:${workload('eu', 'a.example.com')}`, /^clusters: no cluster has the "observer" role/],
+  ['no workload', base(''), /^clusters: no cluster has the "workload" role/],
+  ['unknown key with a hint', base(workload('eu', 'a.example.com', '\n    externalLables: { region: eu }')), /^clusters\[1\]\.externalLables: unknown key; did you mean "externalLabels"\?/],
+  ['unknown top-level key', base(workload('eu', 'a.example.com'), 'defautls: {}'), /^defautls: unknown key; did you mean "defaults"\?/],
+  ['colliding external labels', base(workload('eu', 'a.example.com', '\n    externalLabels: { cluster: us }') + workload('us', 'b.example.com')), /^clusters\[2\]\.externalLabels: .*equals the external labels of clusters\[1\]; Thanos would drop/],
+  ['duplicate sidecar endpoint', base(workload('eu', 'a.example.com') + workload('us', 'a.example.com')), /^clusters\[2\]\.thanos\.endpoint: a\.example\.com:10901 is already the sidecar endpoint of clusters\[1\]/],
+  ['workload without thanos', base('  - name: eu\n    roles: [workload]'), /^clusters\[1\]\.thanos: is required on a workload cluster/],
+  ['bad role', base('  - name: eu\n    roles: [worker]'), /^clusters\[1\]\.roles\[0\]: must be "observer" or "workload"/],
+  ['label value not quoted (boolean)', base(workload('eu', 'a.example.com'), 'defaults:\n  monitorSelector: { prometheus.io/monitor: true }'), /^defaults\.monitorSelector\.prometheus\.io\/monitor: must be a string; quote it in YAML/],
+  ['bad label key', base(workload('eu', 'a.example.com'), 'defaults:\n  monitorSelector: { "bad key!": "x" }'), /^defaults\.monitorSelector\.bad key!: .*must be a Kubernetes label key/],
+  ['bad external label name', base(workload('eu', 'a.example.com', '\n    externalLabels: { "1region": eu }')), /^clusters\[1\]\.externalLabels\.1region: .*must be a Prometheus label name/],
+  ['replica label declared as external label', base(workload('eu', 'a.example.com', '\n    externalLabels: { prometheus_replica: a }')), /^clusters\[1\]\.externalLabels\.prometheus_replica: is the replica label/],
+  ['bad duration', base(workload('eu', 'a.example.com'), 'defaults:\n  prometheus: { retention: 15 days }'), /^defaults\.prometheus\.retention: must be a Prometheus duration.*got "15 days"/],
+  ['bad namespace override', base(workload('eu', 'a.example.com', '\n    overrides: { namespace: Monitoring }')), /^clusters\[1\]\.overrides\.namespace: must be a DNS-1123 label/],
+  ['bad quantity', base(workload('eu', 'a.example.com'), 'defaults:\n  prometheus: { storage: { size: lots } }'), /^defaults\.prometheus\.storage\.size: must be a Kubernetes quantity/],
+  ['bad CIDR', base(workload('eu', 'a.example.com', '\n      service: { sourceRanges: [10.0.0.0/33] }')), /^clusters\[1\]\.thanos\.service\.sourceRanges\[0\]: must be a CIDR range/],
+  ['thanos on an observer-only cluster', base(workload('eu', 'a.example.com')).replace('roles: [observer]', 'roles: [observer]\n    thanos: { endpoint: { host: o.example.com } }'), /^clusters\[0\]\.thanos: is only for workload clusters/],
+  ['missing cluster name', base('  - roles: [workload]\n    thanos: { endpoint: { host: a.example.com } }'), /^clusters\[1\]\.name: is required/],
+  ['empty clusters list', 'clusters: []', /^clusters: must list at least one cluster/],
+  ['YAML syntax error', 'clusters:\n  - name: [unclosed', /^: YAML syntax/],
+  ['duplicate YAML key', base(workload('eu', 'a.example.com')).replace('roles: [observer]', 'roles: [observer]\n    roles: [workload]'), /YAML syntax: Map keys must be unique/],
+];
+
+describe('fleet validation', () => {
+  it.each(cases)('rejects %s', (_name, text, expected) => {
+    const found = problems(text);
+    expect(found).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+
+  it('reports every problem at once', () => {
+    const found = problems(base(workload('Bad_Name', 'bad_host', '\n    typo: 1')));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^clusters\[1\]\.name:/),
+        expect.stringMatching(/^clusters\[1\]\.thanos\.endpoint\.host:/),
+        expect.stringMatching(/^clusters\[1\]\.typo: unknown key/),
+      ]),
+    );
+  });
+
+  it('accepts the default fleet and derives the cluster label', () => {
+    const fs = require('fs') as typeof import('fs');
+    const fleet = parseFleet(fs.readFileSync(`${__dirname}/../fleet.yaml`, 'utf8'));
+    expect(fleet.clusters.map((c) => c.name)).toEqual(['observer', 'workload-eu', 'workload-us']);
+    expect(fleet.clusters[1].externalLabels).toEqual({ cluster: 'workload-eu', region: 'eu-west-1' });
+    expect(fleet.clusters[1].sidecar?.endpoint).toEqual({ host: 'sidecar.workload-eu.example.com', port: 10901 });
+  });
+
+  it('merges defaults, then per-cluster overrides', () => {
+    const fleet = parseFleet(
+      base(workload('eu', 'a.example.com', '\n    overrides: { namespace: obs, prometheus: { replicas: 3 } }') + workload('us', 'b.example.com'), 'defaults:\n  prometheus: { retention: 30d }'),
+    );
+    const [, eu, us] = fleet.clusters;
+    expect(eu.stack.namespace).toBe('obs');
+    expect(eu.stack.prometheus).toMatchObject({ replicas: 3, retention: '30d', scrapeInterval: '30s' });
+    expect(us.stack.namespace).toBe('monitoring');
+    expect(us.stack.prometheus).toMatchObject({ replicas: 2, retention: '30d' });
+  });
+});

@@ -1,0 +1,125 @@
+// The render pipeline: layout, labels, determinism, atomic replacement, independent validation.
+import * as fs from 'fs';
+import * as path from 'path';
+import { fleetJsonSchema } from '../lib/fleet/json-schema';
+import { main } from '../main';
+import { defaultFleetText, fleetFrom, render, readTree, ROOT, tmpDir, validateWithKubernetesModels } from './support/fleet';
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
+
+describe('render pipeline', () => {
+  const rendered = render(fleetFrom(defaultFleetText()));
+
+  it('writes one folder per cluster', () => {
+    const top = fs.readdirSync(rendered.outDir).filter((f) => !f.startsWith('.'));
+    expect(top.sort()).toEqual(['observer', 'workload-eu', 'workload-us']);
+    expect(rendered.result.clusters.map((c) => c.cluster)).toEqual(['observer', 'workload-eu', 'workload-us']);
+  });
+
+  it('renders a Namespace everywhere and a Prometheus on each workload cluster', () => {
+    for (const cluster of ['observer', 'workload-eu', 'workload-us']) {
+      const kinds = rendered.objects.filter((o) => o.cluster === cluster).map((o) => o.obj.kind);
+      expect(kinds).toContain('Namespace');
+      expect(kinds.includes('Prometheus')).toBe(cluster !== 'observer');
+    }
+  });
+
+  it('names and labels every object, and leaves cluster-scoped objects without namespace', () => {
+    for (const { obj, file } of rendered.objects) {
+      const where = `${file} ${obj.kind}/${obj.metadata?.name}`;
+      expect([where, typeof obj.metadata.name]).toEqual([where, 'string']);
+      expect([where, obj.metadata.labels]).toEqual([
+        where,
+        expect.objectContaining({
+          'app.kubernetes.io/name': expect.any(String),
+          'app.kubernetes.io/component': expect.any(String),
+          'app.kubernetes.io/part-of': 'promfleet',
+          'app.kubernetes.io/managed-by': 'promfleet',
+        }),
+      ]);
+      expect([where, 'namespace' in obj.metadata]).toEqual([where, !CLUSTER_SCOPED.has(obj.kind)]);
+    }
+  });
+
+  it('counts in the summary what it wrote', () => {
+    for (const c of rendered.result.clusters) {
+      const objs = rendered.objects.filter((o) => o.cluster === c.cluster);
+      expect(c.objects).toBe(objs.length);
+      expect(c.files).toBe(new Set(objs.map((o) => o.file)).size);
+    }
+  });
+
+  it('passes independent schema validation (kubernetes-models)', () => {
+    const report = validateWithKubernetesModels(rendered.outDir);
+    expect(report.errors).toEqual([]);
+    expect(report.objects).toBe(rendered.objects.length);
+  });
+
+  it('is deterministic: two renders are byte-identical', () => {
+    const again = render(fleetFrom(defaultFleetText()));
+    expect([...again.files.entries()]).toEqual([...rendered.files.entries()]);
+  });
+
+  it.each(['observer', 'workload-eu', 'workload-us'])('snapshot of %s', (cluster) => {
+    const files = [...rendered.files.entries()].filter(([f]) => f.startsWith(`${cluster}/`) && !f.includes('/secrets/'));
+    expect(Object.fromEntries(files)).toMatchSnapshot();
+  });
+});
+
+describe('safe output', () => {
+  const run = (env: Record<string, string>) => {
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      return { code: main({ ...env }), stderr: err.mock.calls.map((c) => String(c[0])).join('') };
+    } finally {
+      err.mockRestore();
+    }
+  };
+
+  it('keeps the previous dist/ intact when the fleet file is bad', () => {
+    const dir = tmpDir();
+    const out = path.join(dir, 'dist');
+    const good = path.join(dir, 'fleet.yaml');
+    fs.writeFileSync(good, defaultFleetText());
+    expect(run({ FLEET: good, PROMFLEET_OUT: out }).code).toBe(0);
+    const before = readTree(out).files;
+    expect(before.size).toBeGreaterThan(3);
+
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(bad, defaultFleetText().replace('host: sidecar.workload-eu.example.com', 'host: sidecar_eu'));
+    const failed = run({ FLEET: bad, PROMFLEET_OUT: out });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/clusters\[1\]\.thanos\.endpoint\.host: must be a DNS name/);
+    expect(readTree(out).files).toEqual(before);
+    expect(fs.readdirSync(dir).sort()).toEqual(['bad.yaml', 'dist', 'fleet.yaml']);
+  });
+
+  it('keeps the previous dist/ when rendering throws half-way', () => {
+    const dir = tmpDir();
+    const out = path.join(dir, 'dist');
+    const fleet = fleetFrom(defaultFleetText(), dir);
+    render(fleet, out);
+    const before = readTree(out).files;
+    // A cluster whose model is broken after validation makes the second cluster's render throw.
+    const broken = { ...fleet, clusters: [fleet.clusters[0], { ...fleet.clusters[1], stack: undefined as never }] };
+    expect(() => render(broken, out)).toThrow();
+    expect(readTree(out).files).toEqual(before);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'fleet.yaml']);
+  });
+
+  it('reports a missing fleet file by name', () => {
+    const r = run({ FLEET: '/nonexistent/fleet.yaml', PROMFLEET_OUT: path.join(tmpDir(), 'dist') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\/nonexistent\/fleet\.yaml.*cannot read the fleet file \(ENOENT\)/s);
+  });
+});
+
+describe('repository', () => {
+  it('commits a JSON Schema of the fleet file that matches the zod schema (npm run schema)', () => {
+    expect(fs.readFileSync(path.join(ROOT, 'fleet.schema.json'), 'utf8')).toBe(fleetJsonSchema());
+  });
+
+  it('fleet.yaml points editors at the schema', () => {
+    expect(defaultFleetText().split('\n')[0]).toBe('# yaml-language-server: $schema=./fleet.schema.json');
+  });
+});

@@ -1,0 +1,87 @@
+// Test helpers: render fleets into temporary folders and read back what was written.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { parseFleet } from '../../lib/fleet/load';
+import type { FleetModel } from '../../lib/fleet/model';
+import { renderFleet, RenderResult } from '../../lib/render';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+export function tmpDir(prefix = 'promfleet-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function defaultFleetText(): string {
+  return fs.readFileSync(path.join(ROOT, 'fleet.yaml'), 'utf8');
+}
+
+/** Parses fleet YAML as if it were a file in `dir` (relative paths resolve there). */
+export function fleetFrom(text: string, dir = tmpDir()): FleetModel {
+  const file = path.join(dir, 'fleet.yaml');
+  fs.writeFileSync(file, text);
+  return parseFleet(text, file);
+}
+
+export interface Rendered {
+  outDir: string;
+  result: RenderResult;
+  /** Every file under outDir, relative path -> content. */
+  files: Map<string, string>;
+  /** Every rendered object with the file it is in and its cluster. */
+  objects: RenderedObject[];
+}
+
+export interface RenderedObject {
+  cluster: string;
+  file: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  obj: any;
+}
+
+export function render(fleet: FleetModel, outDir = path.join(tmpDir(), 'dist')): Rendered {
+  const result = renderFleet(fleet, outDir);
+  return { outDir, result, ...readTree(outDir) };
+}
+
+export function readTree(outDir: string): { files: Map<string, string>; objects: RenderedObject[] } {
+  const files = new Map<string, string>();
+  const objects: RenderedObject[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        const rel = path.relative(outDir, p);
+        const text = fs.readFileSync(p, 'utf8');
+        files.set(rel, text);
+        if (rel.endsWith('.yaml')) {
+          for (const doc of parseAllDocuments(text)) {
+            const obj = doc.toJS();
+            if (obj) objects.push({ cluster: rel.split(path.sep)[0], file: rel, obj });
+          }
+        }
+      }
+    }
+  };
+  walk(outDir);
+  return { files, objects };
+}
+
+export interface SchemaReport {
+  objects: number;
+  kinds: Record<string, number>;
+  errors: { file: string; kind: string; name: string; error: string }[];
+}
+
+/** Validates rendered manifests with kubernetes-models in a separate process (ESM-only package). */
+export function validateWithKubernetesModels(...paths: string[]): SchemaReport {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'test/support/validate-objects.mjs'), ...paths], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(out) as SchemaReport;
+}
