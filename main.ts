@@ -4,22 +4,30 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_FLEET_FILE, loadFleetFile } from './lib/fleet/load';
 import { FleetError } from './lib/fleet/errors';
+import { deliverySummary } from './lib/delivery/summary';
+import { clusterCertSummary, pkiSummary, PkiError, preparePki } from './lib/pki';
 import { renderFleet } from './lib/render';
 
-export function main(env: NodeJS.ProcessEnv = process.env): number {
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const fleetFile = env.FLEET ?? DEFAULT_FLEET_FILE;
   const outDir = path.resolve(env.PROMFLEET_OUT ?? 'dist');
   try {
     const fleet = loadFleetFile(fleetFile);
-    const result = renderFleet(fleet, outDir);
+    // Certificates first: the store is checked (and completed) before anything is rendered.
+    const pki = await preparePki(fleet);
+    const result = renderFleet(fleet, outDir, pki);
     // cdk8s synth captures stdout: the summary goes to stderr so users see it.
+    for (const line of pkiSummary(pki.report)) process.stderr.write(`promfleet: ${line}\n`);
     for (const c of result.clusters) {
-      process.stderr.write(`promfleet: ${c.cluster}: ${c.objects} objects in ${c.files} files -> ${path.relative(process.cwd(), path.join(outDir, c.cluster)) || '.'}/\n`);
+      const certs = clusterCertSummary(pki.report, c.cluster);
+      const where = path.relative(process.cwd(), path.join(outDir, c.cluster)) || '.';
+      process.stderr.write(`promfleet: ${c.cluster}: ${c.objects} objects in ${c.files} files -> ${where}/${certs ? `; ${certs}` : ''}\n`);
     }
+    for (const line of deliverySummary(fleet, result)) process.stderr.write(`${line}\n`);
     linkCdk8sOutdir(env.CDK8S_OUTDIR, outDir);
     return 0;
   } catch (e) {
-    if (e instanceof FleetError) {
+    if (e instanceof FleetError || e instanceof PkiError) {
       process.stderr.write(`promfleet: ${e.message}\nNothing was written; ${path.relative(process.cwd(), outDir) || outDir}/ is unchanged.\n`);
       return 1;
     }
@@ -37,4 +45,4 @@ function linkCdk8sOutdir(cdk8sOut: string | undefined, outDir: string): void {
   fs.symlinkSync(path.relative(path.dirname(path.resolve(cdk8sOut)), outDir), cdk8sOut);
 }
 
-if (require.main === module) process.exitCode = main();
+if (require.main === module) main().then((code) => (process.exitCode = code));

@@ -4,19 +4,27 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { buildClusterApp } from './clusters';
+import { ARGOCD_DIR, buildArgoCdApp } from './delivery/argocd';
+import { ClusterSealer, SealStats } from './delivery/sealed-secrets';
+import { annotateSyncWaves } from './delivery/sync-waves';
 import { FileChart, SECRETS_DIR } from './file-chart';
 import type { FleetModel } from './fleet/model';
+import type { FleetPki } from './pki';
 
 export interface ClusterSummary {
   readonly cluster: string;
   readonly objects: number;
   readonly files: number;
   readonly bytes: number;
+  /** Sealed secrets mode: SealedSecrets rendered, values sealed anew or reused from the seal state. */
+  sealed?: SealStats;
 }
 
 export interface RenderResult {
   readonly outDir: string;
   readonly clusters: ClusterSummary[];
+  /** dist/_argocd/, when the fleet has a `gitops` section. */
+  readonly argocd?: ClusterSummary;
 }
 
 const GITIGNORE = `# Rendered by promfleet. Secrets carrying private keys are written under <cluster>/${SECRETS_DIR}/
@@ -24,49 +32,62 @@ const GITIGNORE = `# Rendered by promfleet. Secrets carrying private keys are wr
 */${SECRETS_DIR}/
 `;
 
-/** Serialises one chart's objects as a multi-document YAML file. */
-export function chartYaml(chart: FileChart): { text: string; objects: number } {
-  const objects = chart.toJson();
-  const text = objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
-  return { text, objects: objects.length };
+/** Serialises objects as a multi-document YAML file. */
+export function objectsYaml(objects: unknown[]): string {
+  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
 }
 
-/** Renders every cluster of the fleet into `outDir`, atomically. */
-export function renderFleet(fleet: FleetModel, outDir: string): RenderResult {
+/** Renders every cluster of the fleet into `outDir`, atomically, with the certificates of `pki` (see preparePki). */
+export function renderFleet(fleet: FleetModel, outDir: string, pki: FleetPki): RenderResult {
   const target = path.resolve(outDir);
   const summaries: ClusterSummary[] = [];
+  const sealers: ClusterSealer[] = [];
+  let argocd: ClusterSummary | undefined;
   replaceDirAtomically(target, (tmp) => {
     fs.writeFileSync(path.join(tmp, '.gitignore'), GITIGNORE);
     for (const cluster of fleet.clusters) {
       const dir = path.join(tmp, cluster.name);
-      const app = buildClusterApp({ fleet, cluster }, dir);
-      summaries.push(writeApp(cluster.name, app.charts as FileChart[], dir));
+      const app = buildClusterApp({ fleet, cluster, pki }, dir);
+      annotateSyncWaves(app);
+      const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir);
+      if (sealer) sealers.push(sealer);
+      summaries.push(writeApp(cluster.name, app.charts as FileChart[], dir, sealer));
+    }
+    if (fleet.gitops) {
+      const app = buildArgoCdApp({ ...fleet, gitops: fleet.gitops }, tmp);
+      argocd = writeApp(ARGOCD_DIR, app.charts as FileChart[], path.join(tmp, ARGOCD_DIR));
     }
   });
-  return { outDir: target, clusters: summaries };
+  // Only now that dist/ holds these SealedSecrets: a failed render must not change what the next one reuses.
+  for (const sealer of sealers) sealer.save();
+  return { outDir: target, clusters: summaries, argocd };
 }
 
-function writeApp(name: string, charts: FileChart[], dir: string): ClusterSummary {
+function writeApp(name: string, charts: FileChart[], dir: string, sealer?: ClusterSealer): ClusterSummary {
   let objects = 0;
   let files = 0;
   let bytes = 0;
   const made = new Set<string>();
   for (const chart of charts) {
-    const { text, objects: n } = chartYaml(chart);
+    let out = { file: chart.file, objects: chart.toJson() };
+    // Sealed secrets mode: key material goes to Git sealed, instead of to the git-ignored secrets/.
+    if (sealer && chart.file.startsWith(`${SECRETS_DIR}/`)) out = sealer.sealFile(out.file, out.objects);
+    const n = out.objects.length;
     if (n === 0) continue;
-    const file = path.join(dir, `${chart.file}.yaml`);
+    const text = objectsYaml(out.objects);
+    const file = path.join(dir, `${out.file}.yaml`);
     const parent = path.dirname(file);
     if (!made.has(parent)) {
       fs.mkdirSync(parent, { recursive: true });
       made.add(parent);
     }
-    const secret = chart.file.startsWith(`${SECRETS_DIR}/`);
+    const secret = out.file.startsWith(`${SECRETS_DIR}/`);
     fs.writeFileSync(file, text, secret ? { mode: 0o600 } : undefined);
     objects += n;
     files++;
     bytes += Buffer.byteLength(text);
   }
-  return { cluster: name, objects, files, bytes };
+  return { cluster: name, objects, files, bytes, ...(sealer ? { sealed: sealer.stats } : {}) };
 }
 
 /** Builds the new tree next to `target`, then swaps it in; on error the old tree stays. */

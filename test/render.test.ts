@@ -3,16 +3,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fleetJsonSchema } from '../lib/fleet/json-schema';
 import { main } from '../main';
-import { defaultFleetText, fleetFrom, render, readTree, ROOT, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, render, readTree, ROOT, testPki, tmpDir, validateWithKubernetesModels } from './support/fleet';
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
 
 describe('render pipeline', () => {
   const rendered = render(fleetFrom(defaultFleetText()));
 
-  it('writes one folder per cluster', () => {
+  it('writes one folder per cluster (and _argocd/, as the default fleet has gitops)', () => {
     const top = fs.readdirSync(rendered.outDir).filter((f) => !f.startsWith('.'));
-    expect(top.sort()).toEqual(['observer', 'workload-eu', 'workload-us']);
+    expect(top.sort()).toEqual(['_argocd', 'observer', 'workload-eu', 'workload-us']);
     expect(rendered.result.clusters.map((c) => c.cluster)).toEqual(['observer', 'workload-eu', 'workload-us']);
   });
 
@@ -67,31 +67,32 @@ describe('render pipeline', () => {
 });
 
 describe('safe output', () => {
-  const run = (env: Record<string, string>) => {
+  const run = async (env: Record<string, string>) => {
     const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      return { code: main({ ...env }), stderr: err.mock.calls.map((c) => String(c[0])).join('') };
+      return { code: await main({ ...env }), stderr: err.mock.calls.map((c) => String(c[0])).join('') };
     } finally {
       err.mockRestore();
     }
   };
 
-  it('keeps the previous dist/ intact when the fleet file is bad', () => {
+  it('keeps the previous dist/ intact when the fleet file is bad', async () => {
     const dir = tmpDir();
     const out = path.join(dir, 'dist');
     const good = path.join(dir, 'fleet.yaml');
     fs.writeFileSync(good, defaultFleetText());
-    expect(run({ FLEET: good, PROMFLEET_OUT: out }).code).toBe(0);
+    expect((await run({ FLEET: good, PROMFLEET_OUT: out })).code).toBe(0);
     const before = readTree(out).files;
     expect(before.size).toBeGreaterThan(3);
 
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, defaultFleetText().replace('host: sidecar.workload-eu.example.com', 'host: sidecar_eu'));
-    const failed = run({ FLEET: bad, PROMFLEET_OUT: out });
+    const failed = await run({ FLEET: bad, PROMFLEET_OUT: out });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/clusters\[1\]\.thanos\.endpoint\.host: must be a DNS name/);
     expect(readTree(out).files).toEqual(before);
-    expect(fs.readdirSync(dir).sort()).toEqual(['bad.yaml', 'dist', 'fleet.yaml']);
+    // .pki/ is the PKI store the good synth created next to its fleet file.
+    expect(fs.readdirSync(dir).sort()).toEqual(['.pki', 'bad.yaml', 'dist', 'fleet.yaml']);
   });
 
   it('keeps the previous dist/ when rendering throws half-way', () => {
@@ -102,13 +103,13 @@ describe('safe output', () => {
     const before = readTree(out).files;
     // A cluster whose model is broken after validation makes the second cluster's render throw.
     const broken = { ...fleet, clusters: [fleet.clusters[0], { ...fleet.clusters[1], stack: undefined as never }] };
-    expect(() => render(broken, out)).toThrow();
+    expect(() => render(broken, out, testPki(fleet))).toThrow();
     expect(readTree(out).files).toEqual(before);
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'fleet.yaml']);
   });
 
-  it('reports a missing fleet file by name', () => {
-    const r = run({ FLEET: '/nonexistent/fleet.yaml', PROMFLEET_OUT: path.join(tmpDir(), 'dist') });
+  it('reports a missing fleet file by name', async () => {
+    const r = await run({ FLEET: '/nonexistent/fleet.yaml', PROMFLEET_OUT: path.join(tmpDir(), 'dist') });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\/nonexistent\/fleet\.yaml.*cannot read the fleet file \(ENOENT\)/s);
   });

@@ -1,7 +1,9 @@
 import type { ClusterModel, FleetModel } from '../fleet/model';
+import type { FleetPki } from '../pki';
 
-/** What a cluster's charts are built from: the validated fleet and that cluster's model. */
+/** What a cluster's charts are built from: the validated fleet, that cluster's model and the fleet's certificates. */
 export interface ClusterContext {
   readonly fleet: FleetModel;
   readonly cluster: ClusterModel;
+  readonly pki: FleetPki;
 }

@@ -1,6 +1,7 @@
 // One cdk8s App per cluster: the charts of its roles, plus what every cluster gets.
 import { App } from 'cdk8s';
 import { StackNamespace } from '../components/namespace';
+import { addTlsSecrets } from '../components/tls-secret';
 import { FileChart } from '../file-chart';
 import type { ClusterContext } from './context';
 import { addObserverCharts } from './observer';
@@ -11,5 +12,6 @@ export function buildClusterApp(ctx: ClusterContext, outdir: string): App {
   new StackNamespace(new FileChart(app, '00-namespace'), 'namespace', { name: ctx.cluster.stack.namespace });
   if (ctx.cluster.isWorkload) addWorkloadCharts(app, ctx);
   if (ctx.cluster.isObserver) addObserverCharts(app, ctx);
+  addTlsSecrets(app, ctx);
   return app;
 }

@@ -1,6 +1,8 @@
 // Cross-field rules the schema cannot express: they look across clusters.
 import type { Fleet } from './schema';
 import { FleetProblem } from './errors';
+import { stackProblems } from './stack-checks';
+import { deliveryProblems } from '../delivery/checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
@@ -67,5 +69,7 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
 
   if (observers === 0) problems.push({ path: 'clusters', message: 'no cluster has the "observer" role; give one cluster roles: [observer] to run the Thanos Querier' });
   if (workloads === 0) problems.push({ path: 'clusters', message: 'no cluster has the "workload" role; give at least one cluster roles: [workload]' });
+  problems.push(...deliveryProblems(fleet));
+  problems.push(...stackProblems(fleet));
   return problems;
 }

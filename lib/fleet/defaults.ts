@@ -1,13 +1,18 @@
 // Built-in defaults, beneath the fleet file's `defaults` and each cluster's `overrides`.
 // Image versions are pinned to upstream releases; bump them here (and in the README).
 
+/**
+ * Upstream releases, pinned together. Prometheus, Alertmanager and Thanos are the releases shipped
+ * alongside Prometheus Operator v0.93.0 (what kube-prometheus-stack 88.x pairs with it);
+ * node-exporter and kube-state-metrics are their latest v1.x / v2.x releases.
+ */
 export const DEFAULT_VERSIONS = {
   prometheusOperator: 'v0.93.0',
-  prometheus: 'v3.8.0',
-  alertmanager: 'v0.30.0',
-  thanos: 'v0.42.0',
-  nodeExporter: 'v1.10.2',
-  kubeStateMetrics: 'v2.17.0',
+  prometheus: 'v3.13.2',
+  alertmanager: 'v0.33.1',
+  thanos: 'v0.42.4',
+  nodeExporter: 'v1.12.1',
+  kubeStateMetrics: 'v2.20.0',
 };
 
 export const DEFAULT_STACK = {
@@ -15,7 +20,10 @@ export const DEFAULT_STACK = {
   imageRegistry: undefined as string | undefined,
   versions: DEFAULT_VERSIONS,
   monitorSelector: { 'prometheus.io/monitor': 'true' } as Record<string, string>,
-  operator: { enabled: true },
+  operator: {
+    enabled: true,
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
+  },
   prometheus: {
     replicas: 2,
     retention: '15d',
@@ -32,10 +40,19 @@ export const DEFAULT_STACK = {
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } } as Resources,
     route: undefined as unknown,
     receivers: [] as unknown[],
-    inhibitRules: [] as unknown[],
+    // A critical alert silences the warnings of the same alert in the same place.
+    inhibitRules: [
+      { sourceMatchers: ['severity="critical"'], targetMatchers: ['severity="warning"'], equal: ['cluster', 'namespace', 'alertname'] },
+    ] as unknown[],
   },
-  nodeExporter: { enabled: true },
-  kubeStateMetrics: { enabled: true },
+  nodeExporter: {
+    enabled: true,
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '180Mi' } } as Resources,
+  },
+  kubeStateMetrics: {
+    enabled: true,
+    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
+  },
   kubelet: { enabled: true },
   rules: { enabled: true },
 };
@@ -50,7 +67,12 @@ export const DEFAULT_SIDECAR_PORT = 10901;
 export const DEFAULT_QUERIER = {
   replicas: 2,
   resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } } as Resources,
-  localSidecarTls: true,
+};
+
+export const DEFAULT_STORE_GATEWAY = {
+  replicas: 1,
+  resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '4Gi' } } as Resources,
+  tls: true,
 };
 
 export const DEFAULT_PKI = {
@@ -67,5 +89,6 @@ export const DEFAULT_GITOPS = {
   pathPrefix: 'dist',
   argocdNamespace: 'argocd',
   project: 'default',
-  automated: { prune: true, selfHeal: true } as { prune?: boolean; selfHeal?: boolean } | null,
+  name: 'promfleet',
+  automated: { prune: true, selfHeal: true } as { prune: boolean; selfHeal: boolean } | null,
 };

@@ -1,7 +1,7 @@
 // The validated, fully-resolved fleet: every default applied, every cluster's settings merged.
 // Components read only this model, never the raw fleet file.
 import * as path from 'path';
-import { DEFAULT_GITOPS, DEFAULT_PKI, DEFAULT_QUERIER, DEFAULT_SIDECAR_PORT, DEFAULT_STACK, Resources } from './defaults';
+import { DEFAULT_GITOPS, DEFAULT_PKI, DEFAULT_QUERIER, DEFAULT_SIDECAR_PORT, DEFAULT_STACK, DEFAULT_STORE_GATEWAY, Resources } from './defaults';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
 type Receiver = NonNullable<NonNullable<StackSettingsInput['alertmanager']>['receivers']>[number];
@@ -12,7 +12,7 @@ export interface StackSettings {
   imageRegistry?: string;
   versions: typeof DEFAULT_STACK.versions;
   monitorSelector: Record<string, string>;
-  operator: { enabled: boolean };
+  operator: { enabled: boolean; resources: Resources };
   prometheus: {
     replicas: number;
     retention: string;
@@ -31,8 +31,8 @@ export interface StackSettings {
     receivers: Receiver[];
     inhibitRules: InhibitRule[];
   };
-  nodeExporter: { enabled: boolean };
-  kubeStateMetrics: { enabled: boolean };
+  nodeExporter: { enabled: boolean; resources: Resources };
+  kubeStateMetrics: { enabled: boolean; resources: Resources };
   kubelet: { enabled: boolean };
   rules: { enabled: boolean };
 }
@@ -46,12 +46,23 @@ export interface SidecarModel {
   listenLocal: boolean;
 }
 
+type QuerierInput = NonNullable<ClusterInput['querier']>;
+
+export interface StoreGatewayModel {
+  objectStorage: { name: string; key: string };
+  replicas: number;
+  resources: Resources;
+  storage?: { size: string; storageClassName?: string };
+  /** Serve gRPC with mTLS from the fleet PKI. */
+  tls: boolean;
+}
+
 export interface QuerierModel {
   replicas: number;
   resources: Resources;
-  ingress?: NonNullable<ClusterInput['querier']>['ingress'];
-  localSidecarTls: boolean;
-  storeGateway?: NonNullable<NonNullable<ClusterInput['querier']>['storeGateway']>;
+  ingress?: QuerierInput['ingress'];
+  storeGateway?: StoreGatewayModel;
+  extraStores: NonNullable<QuerierInput['extraStores']>;
 }
 
 export interface ClusterModel {
@@ -68,7 +79,8 @@ export interface ClusterModel {
   querier?: QuerierModel;
   serviceMonitors: NonNullable<ClusterInput['serviceMonitors']>;
   podMonitors: NonNullable<ClusterInput['podMonitors']>;
-  argocd?: ClusterInput['argocd'];
+  /** Argo CD destination of the cluster's Applications (used when the fleet has `gitops`). */
+  argocd: { server?: string; name?: string };
   /** Absolute path of the sealed-secrets controller certificate, when sealing is on. */
   sealedSecrets?: { certificate: string; scope: 'strict' | 'namespace-wide' | 'cluster-wide' };
 }
@@ -121,7 +133,7 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
       stack,
       serviceMonitors: c.serviceMonitors ?? [],
       podMonitors: c.podMonitors ?? [],
-      argocd: c.argocd,
+      argocd: c.argocd ?? {},
     };
     if (isWorkload && c.thanos) {
       model.sidecar = {
@@ -134,7 +146,12 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
       };
     }
     if (isObserver) {
-      model.querier = deepMerge({ ...DEFAULT_QUERIER }, c.querier) as QuerierModel;
+      const { storeGateway, ...querier } = c.querier ?? {};
+      model.querier = {
+        ...deepMerge({ ...DEFAULT_QUERIER }, querier),
+        storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
+        extraStores: querier.extraStores ?? [],
+      };
     }
     if (c.sealedSecrets) {
       model.sealedSecrets = {

@@ -124,7 +124,12 @@ const alertmanagerReceiver = z.strictObject({
     .optional(),
 });
 
-const matcher = z.string().min(1, { message: 'must be a matcher such as severity="critical"' });
+// Alertmanager matcher syntax: label, operator (=, !=, =~, !~), then a quoted or bare value.
+const matcher = z
+  .string()
+  .regex(/^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("([^"\\]|\\.)*"|[^\s"{},]*)\s*$/, {
+    message: 'must be a matcher such as severity="critical" (label, one of = != =~ !~, value)',
+  });
 
 const alertmanagerRoute: z.ZodType<AlertmanagerRouteInput> = z.lazy(() =>
   z.strictObject({
@@ -167,6 +172,8 @@ const alertmanagerSettings = z.strictObject({
 });
 
 const toggle = z.strictObject({ enabled: z.boolean().optional() });
+/** A component that can be switched off, with the resources of its main container. */
+const component = toggle.extend({ resources: resources.optional() });
 
 export const stackSettings = z.strictObject({
   namespace: dnsLabel.optional().describe('Namespace of the monitoring stack'),
@@ -177,11 +184,11 @@ export const stackSettings = z.strictObject({
     .describe('Registry mirror that replaces quay.io / registry.k8s.io in every image'),
   versions: versions.optional(),
   monitorSelector: labels.optional().describe('Labels a ServiceMonitor/PodMonitor/PrometheusRule/Probe must carry to be picked up'),
-  operator: toggle.optional().describe('Render the Prometheus Operator; switch off where one already runs'),
+  operator: component.optional().describe('Render the Prometheus Operator; switch off where one already runs'),
   prometheus: prometheusSettings.optional(),
   alertmanager: alertmanagerSettings.optional(),
-  nodeExporter: toggle.optional(),
-  kubeStateMetrics: toggle.optional(),
+  nodeExporter: component.optional().describe('node-exporter DaemonSet on every node'),
+  kubeStateMetrics: component.optional().describe('kube-state-metrics Deployment'),
   kubelet: toggle.optional().describe('Scrape kubelet and cAdvisor'),
   rules: toggle.optional().describe('Render the built-in alert rules'),
 });
@@ -237,19 +244,48 @@ const appMonitor = z.strictObject({
   endpoints: z.array(monitorEndpoint).min(1, { message: 'must list at least one endpoint' }),
 });
 
+const storeAddress = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, {
+    message:
+      'must be host:port of a StoreAPI, e.g. "thanos-ruler.monitoring.svc:10901" (no dns+/dnssrv+ prefix: Thanos applies per-endpoint TLS only to static addresses)',
+  })
+  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) >= 1 && Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, {
+    message: 'must end in a port number from 1 to 65535',
+  });
+
 const querier = z.strictObject({
-  replicas: z.number().int().min(1).max(10).optional(),
+  replicas: z.number().int().min(1).max(10).optional().describe('Querier replicas'),
   resources: resources.optional(),
-  ingress: ingress.optional().describe('Ingress for the Querier UI/API'),
-  localSidecarTls: z.boolean().optional().describe('When the observer is also a workload: reach its own sidecar over mTLS (default true)'),
+  ingress: ingress
+    .extend({ tlsSecretName: dnsName.optional().describe('kubernetes.io/tls Secret for the Ingress host (e.g. made by cert-manager)') })
+    .optional()
+    .describe('Ingress for the Querier UI/API'),
   storeGateway: z
     .strictObject({
       objectStorage: secretKeyRef.describe('Secret with the Thanos objstore config'),
       replicas: z.number().int().min(1).max(10).optional(),
-      storage: z.strictObject({ size: quantity, storageClassName: dnsName.optional() }).optional(),
+      resources: resources.optional(),
+      storage: z
+        .strictObject({ size: quantity, storageClassName: dnsName.optional() })
+        .optional()
+        .describe('PersistentVolumeClaim per replica for the index cache; emptyDir when omitted'),
+      tls: z.boolean().optional().describe('Serve gRPC with mTLS from the fleet PKI (default true)'),
     })
     .optional()
     .describe('Thanos Store Gateway for long-term data'),
+  extraStores: z
+    .array(
+      z
+        .strictObject({
+          address: storeAddress.describe('host:port the Querier dials'),
+          tls: z.boolean({ message: 'must be true or false: say whether this store serves mTLS with a certificate from the fleet CA' }),
+          serverName: dnsName.optional().describe('Name to verify in the store certificate; defaults to the address host'),
+        })
+        .refine((s) => s.tls || s.serverName === undefined, { message: 'serverName needs tls: true', path: ['serverName'] }),
+    )
+    .optional()
+    .describe('More StoreAPIs reachable from the observer, e.g. a Thanos Ruler'),
 });
 
 const cluster = z.strictObject({
@@ -264,9 +300,16 @@ const cluster = z.strictObject({
   serviceMonitors: z.array(appMonitor).optional().describe('Application ServiceMonitors (the seed\'s apache-exporter)'),
   podMonitors: z.array(appMonitor).optional().describe('Application PodMonitors (pods without a Service, e.g. Kafka)'),
   argocd: z
-    .strictObject({ server: z.url({ message: 'must be a URL such as "https://kubernetes.default.svc"' }).optional(), name: z.string().min(1).optional() })
+    .strictObject({
+      server: z
+        .url({ protocol: /^https$/, message: 'must be the https URL of the cluster API server as registered in Argo CD, e.g. "https://kubernetes.default.svc"' })
+        .optional()
+        .describe('API server URL of the cluster as registered in Argo CD'),
+      name: z.string().min(1, { message: 'must be the cluster name registered in Argo CD' }).optional().describe('Cluster name as registered in Argo CD'),
+    })
+    .refine((d) => !(d.server && d.name), { message: 'set either server or name, not both (Argo CD rejects a destination with both)', path: ['name'] })
     .optional()
-    .describe('Argo CD destination (server URL or cluster name)'),
+    .describe('Argo CD destination of this cluster\'s Applications; default: the cluster registered in Argo CD under this cluster\'s name'),
   sealedSecrets: z
     .strictObject({
       certificate: z.string().min(1).describe('Path (relative to the fleet file) to the controller\'s public certificate PEM'),
@@ -287,18 +330,38 @@ const pki = z.strictObject({
 });
 
 const gitops = z.strictObject({
-  repoURL: z.string().min(1, { message: 'must be the Git URL Argo CD pulls from' }),
-  targetRevision: z.string().min(1).optional(),
-  pathPrefix: z.string().optional().describe('Folder of dist/ inside that repo'),
-  argocdNamespace: dnsLabel.optional(),
-  project: z.string().min(1).optional(),
-  automated: z.strictObject({ prune: z.boolean().optional(), selfHeal: z.boolean().optional() }).nullable().optional(),
+  repoURL: z
+    .string()
+    .regex(/^(https?:\/\/|ssh:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)\S+$/, {
+      message: 'must be the Git URL Argo CD pulls from, e.g. "https://github.com/acme/gitops.git" or "git@github.com:acme/gitops.git"',
+    })
+    .describe('Git repository that holds the committed dist/'),
+  targetRevision: z.string().min(1, { message: 'must be a branch, tag or commit, e.g. "main"' }).optional().describe('Branch, tag or commit Argo CD syncs'),
+  pathPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]*$/, { message: 'must be a folder path such as "dist" or "monitoring/dist"' })
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+      message: 'must be relative to the repository root, without a leading "/" or "..", e.g. "dist"',
+    })
+    .optional()
+    .describe('Folder of dist/ inside that repository ("" when dist/ is the repository root)'),
+  argocdNamespace: dnsLabel.optional().describe('Namespace Argo CD runs in; the Applications go there'),
+  project: dnsName.optional().describe('Argo CD project of every Application'),
+  name: dnsLabel.optional().describe('Name of the app-of-apps and prefix of every Application name'),
+  automated: z
+    .strictObject({
+      prune: z.boolean().optional().describe('Delete objects that disappear from dist/ (never applied to CRDs)'),
+      selfHeal: z.boolean().optional().describe('Revert changes made in the cluster by hand'),
+    })
+    .nullable()
+    .optional()
+    .describe('Automated sync; null for manual sync'),
 });
 
 export const fleetSchema = z.strictObject({
   defaults: stackSettings.optional().describe('Fleet-wide settings; each cluster may override them'),
   pki: pki.optional(),
-  gitops: gitops.optional(),
+  gitops: gitops.optional().describe('Argo CD Applications for the fleet, rendered into dist/_argocd/'),
   clusters: z.array(cluster).min(1, { message: 'must list at least one cluster' }),
 });
 

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { parseFleet } from '../../lib/fleet/load';
 import type { FleetModel } from '../../lib/fleet/model';
+import { preparePkiSync, type FleetPki } from '../../lib/pki';
 import { renderFleet, RenderResult } from '../../lib/render';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -41,8 +42,23 @@ export interface RenderedObject {
   obj: any;
 }
 
-export function render(fleet: FleetModel, outDir = path.join(tmpDir(), 'dist')): Rendered {
-  const result = renderFleet(fleet, outDir);
+let sharedPkiDir: string | undefined;
+
+/**
+ * The PKI store shared by every render of one test file (jest loads this module once per file):
+ * keys are generated once, and a fleet rendered twice gets the same certificates.
+ */
+export function testPkiDir(): string {
+  return (sharedPkiDir ??= tmpDir('promfleet-pki-'));
+}
+
+/** The fleet's certificates, from the test file's shared store (or `dir`). */
+export function testPki(fleet: FleetModel, dir = testPkiDir()): FleetPki {
+  return preparePkiSync({ ...fleet, pki: { ...fleet.pki, dir } });
+}
+
+export function render(fleet: FleetModel, outDir = path.join(tmpDir(), 'dist'), pki = testPki(fleet)): Rendered {
+  const result = renderFleet(fleet, outDir, pki);
   return { outDir, result, ...readTree(outDir) };
 }
 

@@ -1,0 +1,104 @@
+// Cross-cluster checks of an observer's wiring, run once the PKI has issued the certificates and
+// before anything is rendered: each problem names the observer and the cluster at the other end.
+// (Colliding external-label sets are already rejected with the fleet file, in lib/fleet/checks.ts.)
+import { querierEndpoints, StoreEndpoint } from '../components/endpoints';
+import { FleetError, FleetProblem } from '../fleet/errors';
+import type { ClusterModel, FleetModel } from '../fleet/model';
+import type { FleetPki, TlsBundle } from '../pki';
+import { certificateCoversHost, describe, describeCertificate, parseCertificates, verifiesChain } from '../pki/inspect';
+
+/** What the checks read from the PKI: each leaf's certificate chain and the CAs it trusts. */
+export type ObserverPki = Pick<FleetPki, 'querier' | 'sidecar' | 'storeGateway'>;
+
+/** The replica label every workload cluster must share; undefined when there is no workload cluster. */
+export function fleetReplicaLabel(fleet: FleetModel): string | undefined {
+  return fleet.clusters.find((c) => c.isWorkload)?.stack.prometheus.replicaLabel;
+}
+
+/** Every problem of the observer `observer` (fleet-file problems, then certificate problems). */
+export function observerProblems(fleet: FleetModel, observer: ClusterModel, pki: ObserverPki): FleetProblem[] {
+  const problems: FleetProblem[] = [];
+  const O = JSON.stringify(observer.name);
+  const workloads = fleet.clusters.filter((c) => c.isWorkload && c.sidecar);
+
+  // The label most workload clusters use is the reference; the others are reported.
+  const label = (c: ClusterModel) => c.stack.prometheus.replicaLabel;
+  const count = (l: string) => workloads.filter((c) => label(c) === l).length;
+  const reference = workloads.reduce<ClusterModel | undefined>((best, c) => (!best || count(label(c)) > count(label(best)) ? c : best), undefined);
+  for (const w of workloads) {
+    if (reference && label(w) !== label(reference)) {
+      problems.push({
+        path: `clusters[${w.index}].overrides.prometheus.replicaLabel`,
+        message:
+          `"${w.name}" labels its Prometheus replicas "${label(w)}" but "${reference.name}" uses "${label(reference)}"; ` +
+          `the Querier on observer ${O} deduplicates on one label: give both clusters the same prometheus.replicaLabel`,
+      });
+    }
+    if (w.sidecar!.listenLocal) {
+      problems.push({
+        path: `clusters[${w.index}].thanos.listenLocal`,
+        message: `the sidecar of "${w.name}" listens on 127.0.0.1 only, so the Querier on observer ${O} cannot reach it: remove listenLocal`,
+      });
+    }
+  }
+
+  const client = pki.querier(observer.name);
+  for (const e of querierEndpoints(fleet, observer)) {
+    if (!e.serverName || e.source.kind === 'extra') continue; // extra stores bring their own certificates
+    const server = e.source.kind === 'sidecar' ? pki.sidecar(e.source.cluster.name) : pki.storeGateway(e.source.cluster.name);
+    problems.push(...endpointProblems(observer, e, client, server));
+  }
+  return problems;
+}
+
+/** Throws a FleetError listing every problem of the observer. */
+export function assertObserverWiring(fleet: FleetModel, observer: ClusterModel, pki: ObserverPki): void {
+  const problems = observerProblems(fleet, observer, pki);
+  if (problems.length) throw new FleetError(fleet.source, problems);
+}
+
+function endpointProblems(observer: ClusterModel, e: StoreEndpoint, client: TlsBundle, server: TlsBundle): FleetProblem[] {
+  const O = JSON.stringify(observer.name);
+  const source = e.source as Exclude<StoreEndpoint['source'], { kind: 'extra' }>;
+  const other = source.cluster;
+  const what = source.kind === 'sidecar' ? `the sidecar of "${other.name}"` : `the Store Gateway of "${other.name}"`;
+  const path =
+    source.kind === 'store-gateway'
+      ? `clusters[${other.index}].querier.storeGateway`
+      : other.name === observer.name
+        ? `clusters[${other.index}].thanos`
+        : `clusters[${other.index}].thanos.endpoint.host`;
+  const problems: FleetProblem[] = [];
+  if (!certificateCoversHost(server.cert, e.serverName!)) {
+    const names = describeCertificate(server.cert).dnsNames;
+    problems.push({
+      path,
+      message:
+        `"${e.serverName}", the server name the Querier on observer ${O} verifies, is not in the certificate of ${what} ` +
+        `(it has ${names.map((n) => `"${n}"`).join(', ') || 'no DNS names'}); add the name to thanos.extraSANs or let the PKI re-issue the certificate`,
+    });
+  }
+  if (!verifiesChain(server.ca, client.cert)) {
+    problems.push({
+      path,
+      message:
+        `${what} trusts client certificates from ${authorities(server.ca)}, but the Querier certificate of observer ${O} was issued by ` +
+        `"${describeCertificate(client.cert).issuer}": the server would refuse the Querier; re-render so both come from the current CA`,
+    });
+  }
+  if (!verifiesChain(client.ca, server.cert)) {
+    problems.push({
+      path,
+      message:
+        `the Querier on observer ${O} trusts servers signed by ${authorities(client.ca)}, but the certificate of ${what} was issued by ` +
+        `"${describeCertificate(server.cert).issuer}": the Querier would refuse it; re-render so both come from the current CA`,
+    });
+  }
+  return problems;
+}
+
+/** The CAs of a bundle by common name, for messages. */
+function authorities(bundlePem: string): string {
+  const names = parseCertificates(bundlePem).map((c) => `"${describe(c).commonName}"`);
+  return names.length ? names.join(' and ') : 'no CA at all';
+}

@@ -1,0 +1,103 @@
+// kube-state-metrics: object state as metrics (read-only access to the API), with its Service
+// and ServiceMonitor.
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import type { ClusterModel } from '../fleet/model';
+import { commonLabels, image, meta } from '../meta';
+import { clusterAccess, coreResources, httpProbe, singleDeployment } from './common';
+import { stackServiceMonitor } from './monitors';
+
+export const KSM_NAME = 'kube-state-metrics';
+const COMPONENT = 'exporter';
+const list = ['list', 'watch'];
+
+/** list/watch on every kind kube-state-metrics v2 exports by default. */
+export const KSM_RULES: k8s.PolicyRule[] = [
+  {
+    apiGroups: [''],
+    resources: [
+      'configmaps',
+      'secrets',
+      'nodes',
+      'pods',
+      'services',
+      'serviceaccounts',
+      'resourcequotas',
+      'replicationcontrollers',
+      'limitranges',
+      'persistentvolumeclaims',
+      'persistentvolumes',
+      'namespaces',
+      'endpoints',
+    ],
+    verbs: list,
+  },
+  { apiGroups: ['apps'], resources: ['statefulsets', 'daemonsets', 'deployments', 'replicasets'], verbs: list },
+  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: list },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: list },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: list },
+  { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: list },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: list },
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses', 'volumeattachments'], verbs: list },
+  { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], verbs: list },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies', 'ingresses', 'ingressclasses'], verbs: list },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: list },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'], verbs: list },
+  // Its /metrics can be protected with kube-rbac-proxy style checks.
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+];
+
+export interface KubeStateMetricsProps {
+  readonly cluster: ClusterModel;
+}
+
+export class KubeStateMetrics extends Construct {
+  constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
+    super(scope, id);
+    const { cluster } = props;
+    const { stack } = cluster;
+    const namespace = stack.namespace;
+
+    clusterAccess(this, { name: KSM_NAME, namespace, component: COMPONENT, app: KSM_NAME, rules: KSM_RULES });
+
+    const selector = singleDeployment(this, {
+      name: KSM_NAME,
+      namespace,
+      component: COMPONENT,
+      container: {
+        image: image('registry.k8s.io/kube-state-metrics/kube-state-metrics', stack.versions.kubeStateMetrics, stack.imageRegistry),
+        args: ['--port=8080', '--telemetry-port=8081'],
+        ports: [
+          { name: 'http-metrics', containerPort: 8080 },
+          { name: 'telemetry', containerPort: 8081 },
+        ],
+        resources: coreResources(stack.kubeStateMetrics.resources),
+        livenessProbe: httpProbe('/livez', 'http-metrics', 20),
+        readinessProbe: httpProbe('/readyz', 'telemetry'),
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: meta(KSM_NAME, COMPONENT, { namespace }),
+      spec: {
+        selector,
+        ports: [
+          { name: 'http-metrics', port: 8080, targetPort: k8s.IntOrString.fromString('http-metrics') },
+          { name: 'telemetry', port: 8081, targetPort: k8s.IntOrString.fromString('telemetry') },
+        ],
+      },
+    });
+
+    stackServiceMonitor(this, 'service-monitor', {
+      cluster,
+      name: KSM_NAME,
+      component: COMPONENT,
+      app: KSM_NAME,
+      selector: commonLabels(KSM_NAME, COMPONENT),
+      jobLabel: 'app.kubernetes.io/name',
+      // Its series describe other objects: keep their namespace/pod labels, not the exporter's.
+      endpoints: [{ port: 'http-metrics', honorLabels: true }, { port: 'telemetry' }],
+    });
+  }
+}

@@ -1,0 +1,111 @@
+// node-exporter on every node (host network and PID namespace, host filesystems mounted read-only),
+// with a headless Service and its ServiceMonitor.
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/servicemonitor-monitoring.coreos.com';
+import type { ClusterModel } from '../fleet/model';
+import { commonLabels, image, meta } from '../meta';
+import { coreResources, httpProbe, NOBODY, RESTRICTED_CONTAINER, selectorLabels } from './common';
+import { stackServiceMonitor } from './monitors';
+
+export const NODE_EXPORTER_NAME = 'node-exporter';
+const COMPONENT = 'exporter';
+const PORT = 9100;
+
+export interface NodeExporterProps {
+  readonly cluster: ClusterModel;
+}
+
+export class NodeExporter extends Construct {
+  constructor(scope: Construct, id: string, props: NodeExporterProps) {
+    super(scope, id);
+    const { cluster } = props;
+    const { stack } = cluster;
+    const namespace = stack.namespace;
+    const selector = selectorLabels(NODE_EXPORTER_NAME, NODE_EXPORTER_NAME);
+    const hostMounts = [
+      { name: 'proc', hostPath: '/proc', mountPath: '/host/proc' },
+      { name: 'sys', hostPath: '/sys', mountPath: '/host/sys' },
+      { name: 'root', hostPath: '/', mountPath: '/host/root' },
+    ];
+
+    new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: meta(NODE_EXPORTER_NAME, COMPONENT, { namespace }),
+      automountServiceAccountToken: false,
+    });
+
+    new k8s.KubeDaemonSet(this, 'daemon-set', {
+      metadata: meta(NODE_EXPORTER_NAME, COMPONENT, { namespace }),
+      spec: {
+        selector: { matchLabels: selector },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
+        template: {
+          metadata: { labels: { ...commonLabels(NODE_EXPORTER_NAME, COMPONENT), ...selector } },
+          spec: {
+            serviceAccountName: NODE_EXPORTER_NAME,
+            automountServiceAccountToken: false,
+            // Host network and PID namespace: the node's own interfaces and processes, not the pod's.
+            hostNetwork: true,
+            hostPid: true,
+            priorityClassName: 'system-node-critical',
+            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            // Every node, tainted or not (control plane included).
+            tolerations: [{ operator: 'Exists' }],
+            securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: NODE_EXPORTER_NAME,
+                image: image('quay.io/prometheus/node-exporter', stack.versions.nodeExporter, stack.imageRegistry),
+                args: [
+                  `--web.listen-address=:${PORT}`,
+                  '--path.procfs=/host/proc',
+                  '--path.sysfs=/host/sys',
+                  '--path.rootfs=/host/root',
+                  '--path.udev.data=/host/root/run/udev/data',
+                  // Container and pod plumbing would flood the filesystem and network metrics.
+                  '--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/k3s/containerd/.+|var/lib/docker/.+|var/lib/kubelet/.+)($|/)',
+                  '--collector.netclass.ignored-devices=^(veth.*|[a-f0-9]{15})$',
+                  '--collector.netdev.device-exclude=^(veth.*|[a-f0-9]{15})$',
+                ],
+                ports: [{ name: 'metrics', containerPort: PORT, hostPort: PORT }],
+                resources: coreResources(stack.nodeExporter.resources),
+                securityContext: RESTRICTED_CONTAINER,
+                livenessProbe: httpProbe('/', 'metrics', 20),
+                readinessProbe: httpProbe('/', 'metrics'),
+                volumeMounts: hostMounts.map((m) => ({
+                  name: m.name,
+                  mountPath: m.mountPath,
+                  readOnly: true,
+                  // Mounts appearing on the host later (new volumes) become visible too.
+                  mountPropagation: 'HostToContainer',
+                })),
+              },
+            ],
+            volumes: hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath } })),
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: meta(NODE_EXPORTER_NAME, COMPONENT, { namespace }),
+      spec: { clusterIp: 'None', selector, ports: [{ name: 'metrics', port: PORT, targetPort: k8s.IntOrString.fromString('metrics') }] },
+    });
+
+    stackServiceMonitor(this, 'service-monitor', {
+      cluster,
+      name: NODE_EXPORTER_NAME,
+      component: COMPONENT,
+      app: NODE_EXPORTER_NAME,
+      selector: commonLabels(NODE_EXPORTER_NAME, COMPONENT),
+      jobLabel: 'app.kubernetes.io/name',
+      endpoints: [
+        {
+          port: 'metrics',
+          // The node name is a better `instance` than host IP:port.
+          relabelings: [{ action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE, sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance' }],
+        },
+      ],
+    });
+  }
+}

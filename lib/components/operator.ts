@@ -1,0 +1,116 @@
+// The Prometheus Operator: turns Prometheus/Alertmanager custom resources into StatefulSets and
+// keeps the kubelet Service in kube-system up to date for kubelet/cAdvisor scraping.
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import type { ClusterModel } from '../fleet/model';
+import { commonLabels, image, meta } from '../meta';
+import { clusterAccess, coreResources, httpProbe, singleDeployment } from './common';
+import { KUBELET_SERVICE, stackServiceMonitor } from './monitors';
+
+export const OPERATOR_NAME = 'prometheus-operator';
+const COMPONENT = 'controller';
+const HTTP_PORT = 8080;
+
+/** What the operator needs, per upstream v0.93 (example/rbac/prometheus-operator) plus EndpointSlices for the kubelet. */
+export const OPERATOR_RULES: k8s.PolicyRule[] = [
+  {
+    apiGroups: ['monitoring.coreos.com'],
+    resources: [
+      'alertmanagers',
+      'alertmanagers/finalizers',
+      'alertmanagers/status',
+      'alertmanagerconfigs',
+      'prometheuses',
+      'prometheuses/finalizers',
+      'prometheuses/status',
+      'prometheusagents',
+      'prometheusagents/finalizers',
+      'prometheusagents/status',
+      'thanosrulers',
+      'thanosrulers/finalizers',
+      'thanosrulers/status',
+      'scrapeconfigs',
+      'scrapeconfigs/status',
+      'servicemonitors',
+      'servicemonitors/status',
+      'podmonitors',
+      'podmonitors/status',
+      'probes',
+      'probes/status',
+      'prometheusrules',
+      'prometheusrules/status',
+    ],
+    verbs: ['*'],
+  },
+  // Prometheus, Alertmanager and ThanosRuler objects become StatefulSets.
+  { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['*'] },
+  // Generated configuration, rule files and TLS assets.
+  { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['*'] },
+  // Rolling version migrations delete pods of the old version.
+  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
+  // The governing `prometheus-operated` / `alertmanager-operated` Services and the kubelet Service.
+  { apiGroups: [''], resources: ['services', 'services/finalizers'], verbs: ['get', 'create', 'update', 'delete'] },
+  { apiGroups: [''], resources: ['endpoints'], verbs: ['get', 'create', 'update', 'delete'] },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
+  { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['patch', 'create'] },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get'] },
+];
+
+/** The config-reloader image the operator injects into Prometheus and Alertmanager pods. */
+export function configReloaderImage(cluster: ClusterModel): string {
+  const { versions, imageRegistry } = cluster.stack;
+  return image('quay.io/prometheus-operator/prometheus-config-reloader', versions.prometheusOperator, imageRegistry);
+}
+
+export interface PrometheusOperatorProps {
+  readonly cluster: ClusterModel;
+}
+
+/** ServiceAccount + RBAC, Deployment, Service on 8080 and its ServiceMonitor. */
+export class PrometheusOperator extends Construct {
+  constructor(scope: Construct, id: string, props: PrometheusOperatorProps) {
+    super(scope, id);
+    const { cluster } = props;
+    const { stack } = cluster;
+    const namespace = stack.namespace;
+
+    clusterAccess(this, { name: OPERATOR_NAME, namespace, component: COMPONENT, app: OPERATOR_NAME, rules: OPERATOR_RULES });
+
+    const args = [`--prometheus-config-reloader=${configReloaderImage(cluster)}`];
+    if (stack.kubelet.enabled) {
+      // Keep the kubelet Service's Endpoints and EndpointSlices in sync with the nodes.
+      args.push(`--kubelet-service=${KUBELET_SERVICE.namespace}/${KUBELET_SERVICE.name}`, '--kubelet-endpoints=true', '--kubelet-endpointslice=true');
+    }
+
+    const selector = singleDeployment(this, {
+      name: OPERATOR_NAME,
+      namespace,
+      component: COMPONENT,
+      container: {
+        image: image('quay.io/prometheus-operator/prometheus-operator', stack.versions.prometheusOperator, stack.imageRegistry),
+        args,
+        ports: [{ name: 'http', containerPort: HTTP_PORT }],
+        resources: coreResources(stack.operator.resources),
+        livenessProbe: httpProbe('/healthz', 'http', 20),
+        readinessProbe: httpProbe('/healthz', 'http'),
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: meta(OPERATOR_NAME, COMPONENT, { namespace }),
+      spec: { selector, ports: [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+
+    stackServiceMonitor(this, 'service-monitor', {
+      cluster,
+      name: OPERATOR_NAME,
+      component: COMPONENT,
+      app: OPERATOR_NAME,
+      selector: commonLabels(OPERATOR_NAME, COMPONENT),
+      endpoints: [{ port: 'http', honorLabels: true }],
+    });
+  }
+}

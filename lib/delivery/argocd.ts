@@ -1,0 +1,177 @@
+// Argo CD delivery: the Applications that sync dist/ from Git, rendered into dist/_argocd/ when the
+// fleet file has a `gitops` section. `_argocd` cannot clash with a cluster folder: cluster names are
+// DNS labels, which have no "_".
+//
+//   _argocd/root.yaml          the app-of-apps; `kubectl apply` it once, Argo CD manages the rest
+//   _argocd/apps/<cluster>.yaml the cluster's CRD Application (wave 0) and stack Application (wave 1)
+import * as path from 'path';
+import { ApiObject, App } from 'cdk8s';
+import { Construct } from 'constructs';
+import { FileChart, SECRETS_DIR } from '../file-chart';
+import type { ClusterModel, FleetModel } from '../fleet/model';
+import { meta } from '../meta';
+import { SYNC_WAVE_ANNOTATION } from './sync-waves';
+
+export const ARGOCD_DIR = '_argocd';
+export const ROOT_FILE = 'root';
+export const APPS_DIR = 'apps';
+
+/** Where the operator CRDs come from: the upstream repository at the operator's release tag. */
+export const OPERATOR_CRDS = {
+  repoURL: 'https://github.com/prometheus-operator/prometheus-operator.git',
+  path: 'example/prometheus-operator-crd',
+};
+
+/** The Argo CD server's own cluster, as every Argo CD installation names it. */
+export const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+/** Waves of the Applications inside the app-of-apps: CRDs before the stack that uses them. */
+export const APP_WAVES = { crds: 0, stack: 1 } as const;
+
+type GitOps = NonNullable<FleetModel['gitops']>;
+
+// ---------- the Application kind (argoproj.io/v1alpha1), the fields promfleet sets ----------
+
+export interface ApplicationDestination {
+  readonly server?: string;
+  readonly name?: string;
+  readonly namespace?: string;
+}
+
+export interface ApplicationSource {
+  readonly repoURL: string;
+  readonly targetRevision: string;
+  readonly path: string;
+  readonly directory?: { readonly recurse?: boolean; readonly include?: string; readonly exclude?: string };
+}
+
+export interface SyncPolicy {
+  readonly automated?: { readonly prune: boolean; readonly selfHeal: boolean };
+  readonly syncOptions?: string[];
+  readonly retry?: { readonly limit: number; readonly backoff: { readonly duration: string; readonly factor: number; readonly maxDuration: string } };
+}
+
+export interface ApplicationSpec {
+  readonly project: string;
+  readonly source: ApplicationSource;
+  readonly destination: ApplicationDestination;
+  readonly syncPolicy?: SyncPolicy;
+}
+
+export interface ApplicationProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly wave?: number;
+  readonly spec: ApplicationSpec;
+}
+
+/** An Argo CD Application. */
+export class Application extends ApiObject {
+  static readonly GVK = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' };
+
+  constructor(scope: Construct, id: string, props: ApplicationProps) {
+    super(scope, id, {
+      ...Application.GVK,
+      metadata: meta(props.name, 'gitops', {
+        namespace: props.namespace,
+        annotations: props.wave === undefined ? undefined : { [SYNC_WAVE_ANNOTATION]: String(props.wave) },
+      }),
+      spec: props.spec,
+    });
+  }
+}
+
+// ---------- what promfleet renders ----------
+
+/** Application names: `<name>` (app-of-apps), `<name>-<cluster>` and `<name>-<cluster>-crds`. */
+export function applicationNames(gitops: Pick<GitOps, 'name'>, cluster: string): { stack: string; crds: string } {
+  return { stack: `${gitops.name}-${cluster}`, crds: `${gitops.name}-${cluster}-crds` };
+}
+
+/** Path inside the Git repository of a folder of dist/. */
+export function repoPath(gitops: GitOps, folder: string): string {
+  const prefix = gitops.pathPrefix.replace(/^\.?\/*|\/+$/g, '');
+  return prefix ? `${prefix}/${folder}` : folder;
+}
+
+/** Where a cluster's Applications deploy to: its `argocd` server or name, by default the cluster's name. */
+export function destinationOf(cluster: ClusterModel): { server: string } | { name: string } {
+  if (cluster.argocd.server) return { server: cluster.argocd.server };
+  return { name: cluster.argocd.name ?? cluster.name };
+}
+
+// Retries let the stack Application converge when its CRD Application is still syncing (Argo CD does
+// not wait for a child Application's health unless told to, see README).
+const RETRY: SyncPolicy['retry'] = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
+
+function syncPolicy(gitops: GitOps, options: { prune?: boolean; syncOptions?: string[] } = {}): SyncPolicy {
+  const auto = gitops.automated;
+  return {
+    ...(auto ? { automated: { prune: options.prune ?? auto.prune, selfHeal: auto.selfHeal } } : {}),
+    ...(options.syncOptions ? { syncOptions: options.syncOptions } : {}),
+    retry: RETRY,
+  };
+}
+
+/** The Applications of one cluster: the operator CRDs (if it runs the operator) and its dist/ folder. */
+export function clusterApplications(scope: Construct, gitops: GitOps, cluster: ClusterModel): void {
+  const names = applicationNames(gitops, cluster.name);
+  const destination = destinationOf(cluster);
+  if (cluster.stack.operator.enabled) {
+    new Application(scope, 'crds', {
+      name: names.crds,
+      namespace: gitops.argocdNamespace,
+      wave: APP_WAVES.crds,
+      spec: {
+        project: gitops.project,
+        // No `directory`: Argo CD picks up the folder's own kustomization.yaml (only the CRD files).
+        source: { ...OPERATOR_CRDS, targetRevision: cluster.stack.versions.prometheusOperator },
+        destination,
+        // Never prune CRDs automatically: deleting one deletes every object of its kind in the cluster.
+        syncPolicy: syncPolicy(gitops, { prune: false, syncOptions: ['ServerSideApply=true'] }),
+      },
+    });
+  }
+  new Application(scope, 'stack', {
+    name: names.stack,
+    namespace: gitops.argocdNamespace,
+    wave: APP_WAVES.stack,
+    spec: {
+      project: gitops.project,
+      source: {
+        repoURL: gitops.repoURL,
+        targetRevision: gitops.targetRevision,
+        path: repoPath(gitops, cluster.name),
+        // Only manifests, and never secrets/: it is git-ignored, so Argo CD could not sync it anyway.
+        directory: { recurse: true, include: '*.yaml', exclude: `${SECRETS_DIR}/*` },
+      },
+      destination: { ...destination, namespace: cluster.stack.namespace },
+      // Server-side apply, as on the kubectl path: large objects (rules, CRs) exceed the client-side annotation limit.
+      syncPolicy: syncPolicy(gitops, { syncOptions: ['ServerSideApply=true'] }),
+    },
+  });
+}
+
+/** The App rendered into dist/_argocd/: the app-of-apps and one file of Applications per cluster. */
+export function buildArgoCdApp(fleet: FleetModel & { gitops: GitOps }, outdir: string): App {
+  const { gitops } = fleet;
+  const app = new App({ outdir: path.join(outdir, ARGOCD_DIR) });
+  new Application(new FileChart(app, ROOT_FILE), 'root', {
+    name: gitops.name,
+    namespace: gitops.argocdNamespace,
+    spec: {
+      project: gitops.project,
+      source: {
+        repoURL: gitops.repoURL,
+        targetRevision: gitops.targetRevision,
+        path: repoPath(gitops, `${ARGOCD_DIR}/${APPS_DIR}`),
+        directory: { recurse: false, include: '*.yaml' },
+      },
+      // Applications live in Argo CD's own namespace, on Argo CD's own cluster.
+      destination: { server: IN_CLUSTER, namespace: gitops.argocdNamespace },
+      syncPolicy: syncPolicy(gitops),
+    },
+  });
+  for (const cluster of fleet.clusters) clusterApplications(new FileChart(app, `${APPS_DIR}/${cluster.name}`), gitops, cluster);
+  return app;
+}

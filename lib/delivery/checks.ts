@@ -1,0 +1,40 @@
+// Fleet rules of the delivery settings (gitops, clusters[].argocd) that look across fields.
+import { DEFAULT_GITOPS } from '../fleet/defaults';
+import type { FleetProblem } from '../fleet/errors';
+import type { Fleet } from '../fleet/schema';
+import { applicationNames } from './argocd';
+
+/** Application names end up in label values (app.kubernetes.io/name, Argo CD's instance label). */
+const MAX_NAME = 63;
+
+export function deliveryProblems(fleet: Fleet): FleetProblem[] {
+  const problems: FleetProblem[] = [];
+  if (!fleet.gitops) {
+    fleet.clusters.forEach((c, i) => {
+      if (c.argocd) problems.push({ path: `clusters[${i}].argocd`, message: 'has no effect without a top-level gitops section: add gitops.repoURL or remove it' });
+    });
+    return problems;
+  }
+  const name = fleet.gitops.name ?? DEFAULT_GITOPS.name;
+  const owner = new Map<string, string>([[name, 'gitops.name (the app-of-apps)']]);
+  const clusters = new Set<string>();
+  fleet.clusters.forEach((c, i) => {
+    if (clusters.has(c.name)) return; // a duplicate cluster name is reported on its own
+    clusters.add(c.name);
+    const at = `clusters[${i}].name`;
+    for (const app of Object.values(applicationNames({ name }, c.name))) {
+      if (app.length > MAX_NAME) {
+        problems.push({
+          path: at,
+          message: `makes the Argo CD Application name "${app}" longer than ${MAX_NAME} characters; shorten the cluster name or gitops.name`,
+        });
+        break;
+      }
+      const other = owner.get(app);
+      if (other !== undefined) {
+        problems.push({ path: at, message: `makes the Argo CD Application name "${app}", already used by ${other}; rename one of the two clusters` });
+      } else owner.set(app, at);
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,367 @@
+// The fleet's PKI: opens (or creates) the store, decides per certificate whether to keep or
+// (re-)issue it, generates the keys needed concurrently, writes the store, and hands the
+// material to the renderers. A certificate is re-issued only when it is missing, lacks a name
+// the fleet needs, is not signed by the current CA, has the wrong usage, or expires within
+// pki.renewBeforeDays. A CA is created only in an empty store; replacing it is a rotation.
+import * as crypto from 'crypto';
+import * as path from 'path';
+import forge from 'node-forge';
+import type { FleetModel } from '../fleet/model';
+import { PkiError } from './errors';
+import { describe, type CertInfo } from './inspect';
+import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
+import { issueCa, issueLeaf, sidecarSans, storeGatewaySans, type LeafUsage, type SubjectAltNames } from './profiles';
+import {
+  CA_DIR,
+  CaSet,
+  INTERMEDIATE_FILES,
+  LeafKind,
+  NEXT_CA_DIR,
+  PendingWrite,
+  PkiStore,
+  PREVIOUS_CA_DIR,
+  ROOT_FILES,
+  StoredPair,
+} from './store';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What one TLS endpoint mounts: its certificate chain, its key, and the CAs it trusts. */
+export interface TlsBundle {
+  /** PEM: the leaf certificate, then the intermediate CA when there is one. */
+  readonly cert: string;
+  /** PEM private key (PKCS#8) of the leaf. */
+  readonly key: string;
+  /** PEM bundle of the CA certificates that verify the peer (two during a CA rotation). */
+  readonly ca: string;
+}
+
+export type CertAction = 'created' | 'issued' | 'renewed' | 'kept';
+
+export interface PkiReportEntry {
+  /** `ca`, `intermediate`, or `<kind>/<cluster>` such as `sidecar/workload-eu`. */
+  readonly name: string;
+  readonly kind: LeafKind | 'ca' | 'intermediate';
+  readonly cluster?: string;
+  readonly action: CertAction;
+  /** Why it was re-issued (renewed entries). */
+  readonly reason?: string;
+  readonly commonName: string;
+  readonly notAfter: Date;
+  readonly file: string;
+}
+
+export interface PkiReport {
+  readonly dir: string;
+  readonly entries: PkiReportEntry[];
+  readonly warnings: string[];
+  /** Set while a CA rotation is under way (see `npm run pki -- rotate-ca`). */
+  readonly rotation?: 'started' | 'switched';
+}
+
+export interface FleetPki {
+  /** Absolute path of the store. */
+  readonly dir: string;
+  readonly report: PkiReport;
+  /** Every CA certificate currently trusted (PEM). */
+  readonly caBundle: string;
+  /** Server certificate of a workload cluster's sidecar; `ca` verifies client (Querier) certificates. */
+  sidecar(cluster: string): TlsBundle;
+  /** Client certificate of an observer's Querier; `ca` verifies server (sidecar, Store Gateway) certificates. */
+  querier(cluster: string): TlsBundle;
+  /** Server certificate of an observer's Store Gateway (when querier.storeGateway is set). */
+  storeGateway(cluster: string): TlsBundle;
+  /** Names, issuer and expiry of a leaf certificate. */
+  certificate(kind: LeafKind, cluster: string): CertInfo;
+}
+
+export interface PkiOptions {
+  /** The clock; tests move it. @default new Date() */
+  readonly now?: Date;
+}
+
+/** One leaf the fleet needs. */
+export interface LeafSpec {
+  readonly kind: LeafKind;
+  readonly cluster: string;
+  readonly usage: LeafUsage;
+  readonly commonName: string;
+  readonly sans: SubjectAltNames;
+}
+
+export function leafFiles(kind: LeafKind, cluster: string): { cert: string; key: string } {
+  return { cert: path.join(kind, `${cluster}.crt`), key: path.join(kind, `${cluster}.key`) };
+}
+
+/** Every leaf certificate the fleet needs, in fleet order. */
+export function leafSpecs(fleet: FleetModel): LeafSpec[] {
+  const specs: LeafSpec[] = [];
+  for (const c of fleet.clusters) {
+    if (c.isWorkload && c.sidecar) {
+      specs.push({ kind: 'sidecar', cluster: c.name, usage: 'server', commonName: c.sidecar.endpoint.host, sans: sidecarSans(c) });
+    }
+    if (c.isObserver) {
+      // Go ignores the CN; it names the observer in the sidecars' TLS logs.
+      specs.push({ kind: 'querier', cluster: c.name, usage: 'client', commonName: c.name, sans: { dnsNames: [], ipAddresses: [] } });
+      if (c.querier?.storeGateway?.tls) {
+        const sans = storeGatewaySans(c);
+        specs.push({ kind: 'store-gateway', cluster: c.name, usage: 'server', commonName: sans.dnsNames[2], sans });
+      }
+    }
+  }
+  return specs;
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+function normalizePem(pem: string): string {
+  return `${pem.replace(/\r\n/g, '\n').trim()}\n`;
+}
+
+function signedBy(cert: crypto.X509Certificate, ca: crypto.X509Certificate): boolean {
+  return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+}
+
+/** The store as found: the CA that signs, and the other CA trusted during a rotation. */
+export interface StoreState {
+  readonly store: PkiStore;
+  readonly current?: CaSet;
+  readonly other?: { readonly set: CaSet; readonly role: 'next' | 'previous' };
+}
+
+/**
+ * Reads and checks the CAs; refuses a store that lost its CA. Unless `rotating` (the rotation
+ * commands, which exist to replace such a CA), also refuses an expired CA or one whose shape
+ * (with or without intermediate) differs from pki.intermediate.
+ */
+export function openStore(fleet: FleetModel, now: Date, rotating = false): StoreState {
+  const store = new PkiStore(fleet.pki.dir);
+  const current = store.readCaSet(CA_DIR);
+  const next = store.readCaSet(NEXT_CA_DIR);
+  const previous = store.readCaSet(PREVIOUS_CA_DIR);
+  if (!current && next && previous) {
+    throw new PkiError(store.file(NEXT_CA_DIR), `is left over from an interrupted "rotate-ca switch": rename it to ${store.file(CA_DIR)} to complete that step`);
+  }
+  if (next && previous) {
+    throw new PkiError(store.file(NEXT_CA_DIR), `and ${store.file(PREVIOUS_CA_DIR)} both exist, which no rotation step leaves behind; restore the store from a backup`);
+  }
+  if (!current) {
+    if (next || previous || store.hasLeaves()) {
+      throw new PkiError(
+        store.file(CA_DIR, ROOT_FILES.cert),
+        'is missing, but the store holds certificates a CA signed; restore the ca/ folder from a backup. promfleet never replaces a CA silently: to change it, see "CA rotation" in the README',
+      );
+    }
+    return { store };
+  }
+  const other = next ? { set: next, role: 'next' as const } : previous ? { set: previous, role: 'previous' as const } : undefined;
+  if (rotating) return { store, current, other };
+  for (const pair of [current.root, current.intermediate]) {
+    if (pair && new Date(pair.x509.validTo) <= now) {
+      throw new PkiError(
+        pair.certFile,
+        `expired on ${day(new Date(pair.x509.validTo))}, so nothing it signs is trusted. Replace it: npm run pki -- rotate-ca start, then rotate-ca switch (README, "CA rotation")`,
+      );
+    }
+  }
+  // Adding or removing the intermediate changes the root (its pathLen): that is a rotation.
+  const wanted = fleet.pki.intermediate;
+  if (!!current.intermediate !== wanted && !(other?.role === 'next' && !!other.set.intermediate === wanted)) {
+    throw new PkiError(
+      current.dir,
+      `holds a CA ${current.intermediate ? 'with' : 'without'} an intermediate, but pki.intermediate is ${wanted}; changing it replaces the CA: run npm run pki -- rotate-ca start (README, "CA rotation"), or set pki.intermediate back to ${!wanted}`,
+    );
+  }
+  return { store, current, other };
+}
+
+/** Certificates and keys of a new CA (root, plus an intermediate when configured). */
+export function createCa(fleet: FleetModel, folder: string, now: Date, keys: KeyPair[]): { writes: PendingWrite[]; set: CaSet } {
+  const { organization, caValidityDays, intermediate } = fleet.pki;
+  const id = crypto.randomBytes(4).toString('hex');
+  const rootKey = keys.pop()!;
+  const rootPem = issueCa({ commonName: `promfleet root CA ${id}`, organization, key: rootKey, notBefore: now, validityDays: caValidityDays, pathLen: intermediate ? 1 : 0 });
+  const pair = (files: { cert: string; key: string }, pem: string, key: KeyPair): StoredPair => ({
+    certFile: path.join(fleet.pki.dir, folder, files.cert),
+    certPem: pem,
+    x509: new crypto.X509Certificate(pem),
+    keyFile: path.join(fleet.pki.dir, folder, files.key),
+    key: key.privateKey,
+    keyPem: key.privateKeyPem,
+  });
+  const root = pair(ROOT_FILES, rootPem, rootKey);
+  const writes: PendingWrite[] = [
+    { rel: path.join(folder, ROOT_FILES.key), content: rootKey.privateKeyPem, secret: true },
+    { rel: path.join(folder, ROOT_FILES.cert), content: rootPem, secret: false },
+  ];
+  let inter: StoredPair | undefined;
+  if (intermediate) {
+    const key = keys.pop()!;
+    const pem = issueCa({ commonName: `promfleet intermediate CA ${id}`, organization, key, notBefore: now, validityDays: caValidityDays, pathLen: 0 }, { cert: forgeCert(rootPem), key: rootKey.privateKey });
+    inter = pair(INTERMEDIATE_FILES, pem, key);
+    writes.push(
+      { rel: path.join(folder, INTERMEDIATE_FILES.key), content: key.privateKeyPem, secret: true },
+      { rel: path.join(folder, INTERMEDIATE_FILES.cert), content: pem, secret: false },
+    );
+  }
+  const signerPair = inter ?? root;
+  const set: CaSet = {
+    dir: path.join(fleet.pki.dir, folder),
+    root,
+    intermediate: inter,
+    signer: { cert: forgeCert(signerPair.certPem), key: signerPair.key!, pair: signerPair },
+  };
+  return { writes, set };
+}
+
+function forgeCert(pem: string): forge.pki.Certificate {
+  return forge.pki.certificateFromPem(pem);
+}
+
+/** Keys a new CA needs. */
+export function caKeyCount(fleet: FleetModel): number {
+  return fleet.pki.intermediate ? 2 : 1;
+}
+
+interface Decision {
+  readonly spec: LeafSpec;
+  readonly existing?: StoredPair;
+  /** Undefined: keep. */
+  readonly reissue?: { action: 'issued' | 'renewed'; reason: string };
+}
+
+/** Why an existing leaf must be re-issued, or undefined to keep it. */
+export function renewalReason(spec: LeafSpec, pair: StoredPair, signer: StoredPair, fleet: FleetModel, now: Date): string | undefined {
+  const x = pair.x509;
+  if (!signedBy(x, signer.x509)) return 'not signed by the current CA';
+  const info = describe(x);
+  const missing = [
+    ...spec.sans.dnsNames.filter((n) => !info.dnsNames.includes(n)),
+    ...spec.sans.ipAddresses.filter((ip) => x.checkIP(ip) === undefined),
+  ];
+  if (missing.length) return `lacks ${missing.join(', ')}`;
+  const usage = spec.usage === 'server' ? 'serverAuth' : 'clientAuth';
+  if (!info.extKeyUsage.includes(usage)) return `is not a ${spec.usage} certificate (no ${usage})`;
+  const renewAt = now.getTime() + fleet.pki.renewBeforeDays * DAY_MS;
+  // A leaf capped by its CA's expiry cannot be extended: renewing it again would only churn.
+  const reachable = Math.min(now.getTime() + fleet.pki.leafValidityDays * DAY_MS, new Date(signer.x509.validTo).getTime());
+  if (info.notAfter.getTime() <= renewAt && reachable > info.notAfter.getTime() + DAY_MS) {
+    return info.notAfter <= now ? `expired on ${day(info.notAfter)}` : `expires on ${day(info.notAfter)}, within ${fleet.pki.renewBeforeDays} days`;
+  }
+  return undefined;
+}
+
+/** A decided plan: how many keys it needs, and how to finish once they exist. */
+export interface PkiPlan {
+  readonly keysNeeded: number;
+  complete(keys: KeyPair[]): FleetPki;
+}
+
+export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
+  const now = opts.now ?? new Date();
+  const state = openStore(fleet, now);
+  const { store } = state;
+  const decisions: Decision[] = leafSpecs(fleet).map((spec) => {
+    const files = leafFiles(spec.kind, spec.cluster);
+    const existing = store.readPair(files.cert, files.key);
+    if (!existing) return { spec, reissue: { action: 'issued', reason: 'new' } };
+    const reason = renewalReason(spec, existing, state.current!.signer.pair, fleet, now);
+    return { spec, existing, reissue: reason ? { action: 'renewed', reason } : undefined };
+  });
+  const keysNeeded = decisions.filter((d) => d.reissue).length + (state.current ? 0 : caKeyCount(fleet));
+  if (keysNeeded) store.checkWritable();
+  return {
+    keysNeeded,
+    complete: (keys) => complete(fleet, state, decisions, [...keys], now),
+  };
+}
+
+function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], keys: KeyPair[], now: Date): FleetPki {
+  const { store } = state;
+  const writes: PendingWrite[] = [];
+  const entries: PkiReportEntry[] = [];
+  let ca = state.current;
+  const caAction: CertAction = ca ? 'kept' : 'created';
+  if (!ca) {
+    const made = createCa(fleet, CA_DIR, now, keys);
+    writes.push(...made.writes);
+    ca = made.set;
+  }
+  for (const [kind, pair] of [['ca', ca.root], ['intermediate', ca.intermediate]] as const) {
+    if (pair) entries.push({ name: kind, kind, action: caAction, commonName: describe(pair.x509).commonName, notAfter: new Date(pair.x509.validTo), file: pair.certFile });
+  }
+  const leaves = new Map<string, { certPem: string; keyPem: string; x509: crypto.X509Certificate }>();
+  for (const d of decisions) {
+    const { spec } = d;
+    const name = `${spec.kind}/${spec.cluster}`;
+    const files = leafFiles(spec.kind, spec.cluster);
+    let leaf: { certPem: string; keyPem: string; x509: crypto.X509Certificate };
+    if (d.reissue) {
+      const key = keys.pop()!;
+      const certPem = issueLeaf(
+        { commonName: spec.commonName, organization: fleet.pki.organization, key, notBefore: now, validityDays: fleet.pki.leafValidityDays, usage: spec.usage, sans: spec.sans },
+        ca.signer,
+      );
+      writes.push({ rel: files.key, content: key.privateKeyPem, secret: true }, { rel: files.cert, content: certPem, secret: false });
+      leaf = { certPem, keyPem: key.privateKeyPem, x509: new crypto.X509Certificate(certPem) };
+    } else {
+      const e = d.existing!;
+      leaf = { certPem: normalizePem(e.certPem), keyPem: normalizePem(e.keyPem!), x509: e.x509 };
+    }
+    leaves.set(name, leaf);
+    entries.push({
+      name,
+      kind: spec.kind,
+      cluster: spec.cluster,
+      action: d.reissue?.action ?? 'kept',
+      ...(d.reissue?.action === 'renewed' ? { reason: d.reissue.reason } : {}),
+      commonName: spec.commonName,
+      notAfter: new Date(leaf.x509.validTo),
+      file: store.file(files.cert),
+    });
+  }
+  store.commit(writes);
+
+  const warnings = [...store.warnings];
+  const signerEnd = new Date(ca.signer.pair.x509.validTo);
+  if (signerEnd.getTime() < now.getTime() + fleet.pki.leafValidityDays * DAY_MS) {
+    warnings.push(`the CA (${ca.signer.pair.certFile}) expires on ${day(signerEnd)}, so new certificates end then too; rotate it: npm run pki -- rotate-ca start (README, "CA rotation")`);
+  }
+  const caBundle = [ca.root, state.other?.set.root].filter((p): p is StoredPair => !!p).map((p) => normalizePem(p.certPem)).join('');
+  const chain = ca.intermediate ? normalizePem(ca.intermediate.certPem) : '';
+  const get = (kind: LeafKind, cluster: string) => {
+    const leaf = leaves.get(`${kind}/${cluster}`);
+    if (!leaf) throw new Error(`the fleet's PKI has no ${kind} certificate for cluster "${cluster}"`);
+    return leaf;
+  };
+  const bundle = (kind: LeafKind, cluster: string): TlsBundle => {
+    const leaf = get(kind, cluster);
+    return { cert: leaf.certPem + chain, key: leaf.keyPem, ca: caBundle };
+  };
+  return {
+    dir: store.dir,
+    report: {
+      dir: store.dir,
+      entries,
+      warnings,
+      ...(state.other ? { rotation: state.other.role === 'next' ? ('started' as const) : ('switched' as const) } : {}),
+    },
+    caBundle,
+    sidecar: (cluster) => bundle('sidecar', cluster),
+    querier: (cluster) => bundle('querier', cluster),
+    storeGateway: (cluster) => bundle('store-gateway', cluster),
+    certificate: (kind, cluster) => describe(get(kind, cluster).x509),
+  };
+}
+
+/** Opens or creates the store and issues what the fleet needs; keys are generated concurrently. */
+export async function preparePki(fleet: FleetModel, opts: PkiOptions = {}): Promise<FleetPki> {
+  const plan = planPki(fleet, opts);
+  return plan.complete(await generateKeyPairs(plan.keysNeeded));
+}
+
+/** preparePki for callers that cannot await (test helpers): the same store rules, keys made one by one. */
+export function preparePkiSync(fleet: FleetModel, opts: PkiOptions = {}): FleetPki {
+  const plan = planPki(fleet, opts);
+  return plan.complete(generateKeyPairsSync(plan.keysNeeded));
+}

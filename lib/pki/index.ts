@@ -1,0 +1,17 @@
+// The PKI of a fleet: CA and certificates kept in a store, issued with node-forge from native keys.
+export { PkiError } from './errors';
+export {
+  leafSpecs,
+  preparePki,
+  preparePkiSync,
+  type CertAction,
+  type FleetPki,
+  type PkiOptions,
+  type PkiReport,
+  type PkiReportEntry,
+  type TlsBundle,
+} from './fleet-pki';
+export { certificateCoversHost, describeCertificate, verifiesChain, type CertInfo } from './inspect';
+export { serviceNames, sidecarSans, storeGatewaySans } from './profiles';
+export { LEAF_KINDS, type LeafKind } from './store';
+export { clusterCertSummary, pkiSummary } from './summary';

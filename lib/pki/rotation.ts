@@ -1,0 +1,96 @@
+// CA rotation in three explicit steps, each followed by a synth and an apply of every cluster,
+// so that no two peers ever lack a common trusted CA:
+//   start   a new CA is created in ca-next/; every ca.crt trusts both; the old CA still signs.
+//   switch  the new CA becomes ca/ and signs (the next synth re-issues every certificate);
+//           the old one moves to ca-previous/ and stays trusted.
+//   finish  the old CA is no longer trusted; it moves to ca-retired/.
+import * as path from 'path';
+import type { FleetModel } from '../fleet/model';
+import { PkiError } from './errors';
+import { caKeyCount, createCa, leafFiles, leafSpecs, openStore, renewalReason, type PkiOptions } from './fleet-pki';
+import { describe } from './inspect';
+import { generateKeyPairs } from './keys';
+import { CA_DIR, CaSet, NEXT_CA_DIR, PREVIOUS_CA_DIR, RETIRED_CA_DIR } from './store';
+
+export const ROTATION_STEPS = ['start', 'switch', 'finish'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+function caName(set: CaSet): string {
+  const signer = describe(set.signer.pair.x509);
+  return `"${describe(set.root.x509).commonName}"${set.intermediate ? ` (intermediate "${signer.commonName}")` : ''}, expires ${day(signer.notAfter)}`;
+}
+
+/** Performs one rotation step on the fleet's store; returns what it did and what to do next. */
+export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiOptions = {}): Promise<string[]> {
+  const now = opts.now ?? new Date();
+  const { store, current, other } = openStore(fleet, now, true);
+  const rel = (...p: string[]) => path.relative(process.cwd(), store.file(...p)) || '.';
+  if (!current) throw new PkiError(store.file(CA_DIR), 'does not exist yet: the first synth creates the CA, there is nothing to rotate');
+  const inProgress = other?.role === 'next' ? 'start' : other?.role === 'previous' ? 'switch' : undefined;
+  const expected: Record<RotationStep, RotationStep | undefined> = { start: undefined, switch: 'start', finish: 'switch' };
+  if (inProgress !== expected[step]) {
+    const hint = inProgress ? `the last step done was "${inProgress}"; run rotate-ca ${inProgress === 'start' ? 'switch' : 'finish'}` : 'no rotation is under way; begin with rotate-ca start';
+    throw new PkiError(store.file(other ? (other.role === 'next' ? NEXT_CA_DIR : PREVIOUS_CA_DIR) : CA_DIR), `cannot run rotate-ca ${step}: ${hint}`);
+  }
+  const then = (next: string) => `Now run npm run synth, apply every cluster (all of them, before going on), then: ${next}`;
+
+  if (step === 'start') {
+    const made = createCa(fleet, NEXT_CA_DIR, now, await generateKeyPairs(caKeyCount(fleet)));
+    store.commit(made.writes);
+    return [
+      `Created the next CA ${caName(made.set)} in ${rel(NEXT_CA_DIR)}/.`,
+      `Every ca.crt now trusts it next to the current CA ${caName(current)}; certificates are still signed by the current CA.`,
+      then('npm run pki -- rotate-ca switch'),
+    ];
+  }
+  if (step === 'switch') {
+    store.moveCaDir(CA_DIR, PREVIOUS_CA_DIR);
+    store.moveCaDir(NEXT_CA_DIR, CA_DIR);
+    return [
+      `The CA ${caName(other!.set)} now signs; the next synth re-issues every certificate from it.`,
+      `The old CA ${caName(current)} (${rel(PREVIOUS_CA_DIR)}/) is still trusted.`,
+      then('npm run pki -- rotate-ca finish'),
+    ];
+  }
+  // finish: only once every certificate the fleet uses comes from the new CA.
+  const stale = leafSpecs(fleet).filter((spec) => {
+    const files = leafFiles(spec.kind, spec.cluster);
+    const pair = store.readPair(files.cert, files.key);
+    return !pair || renewalReason(spec, pair, current.signer.pair, fleet, now) === 'not signed by the current CA';
+  });
+  if (stale.length) {
+    throw new PkiError(
+      store.dir,
+      `${stale.length} certificate(s) do not come from the new CA yet (${stale.map((s) => `${s.kind}/${s.cluster}`).join(', ')}); run npm run synth and apply every cluster before rotate-ca finish`,
+    );
+  }
+  const retired = path.join(RETIRED_CA_DIR, `${day(now)}-${other!.set.root.x509.fingerprint256.replace(/:/g, '').slice(0, 8).toLowerCase()}`);
+  store.moveCaDir(PREVIOUS_CA_DIR, retired);
+  return [
+    `The old CA ${caName(other!.set)} is no longer trusted; it was moved to ${rel(retired)}/.`,
+    'Now run npm run synth and apply every cluster: each ca.crt then holds the new CA only.',
+  ];
+}
+
+/** The store at a glance: CAs, rotation state, and each certificate the fleet needs. */
+export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}): string[] {
+  const now = opts.now ?? new Date();
+  const { store, current, other } = openStore(fleet, now, true);
+  if (!current) return [`${store.dir}: no CA yet; the next synth creates it.`];
+  const lines = [`${store.dir}`, `  CA ${caName(current)}`];
+  if (other) lines.push(`  ${other.role === 'next' ? 'next CA (rotation started)' : 'previous CA (rotation switched)'} ${caName(other.set)}`);
+  for (const spec of leafSpecs(fleet)) {
+    const files = leafFiles(spec.kind, spec.cluster);
+    const pair = store.readPair(files.cert, files.key);
+    const name = `${spec.kind}/${spec.cluster}`;
+    if (!pair) {
+      lines.push(`  ${name}: missing; the next synth issues it`);
+      continue;
+    }
+    const reason = renewalReason(spec, pair, current.signer.pair, fleet, now);
+    lines.push(`  ${name}: expires ${day(describe(pair.x509).notAfter)}${reason ? `; the next synth re-issues it (${reason})` : ''}`);
+  }
+  return lines;
+}

@@ -1,0 +1,33 @@
+// `npm run pki -- <command>`: inspect the PKI store and rotate its CA (README, "PKI").
+//   status                 the CAs, any rotation under way, and each certificate's expiry
+//   rotate-ca start        step 1: create the next CA; it is trusted, the current CA still signs
+//   rotate-ca switch       step 2: the next CA signs, the old one stays trusted
+//   rotate-ca finish       step 3: stop trusting the old CA
+// Each step is followed by `npm run synth` and an apply of every cluster. FLEET picks the fleet file.
+import { FleetError } from '../lib/fleet/errors';
+import { DEFAULT_FLEET_FILE, loadFleetFile } from '../lib/fleet/load';
+import { PkiError } from '../lib/pki';
+import { pkiStatus, rotateCa, ROTATION_STEPS, RotationStep } from '../lib/pki/rotation';
+
+const USAGE = `usage: npm run pki -- status | rotate-ca <${ROTATION_STEPS.join('|')}>\n`;
+
+export async function main(args: string[]): Promise<number> {
+  const [command, step] = args;
+  const rotate = command === 'rotate-ca' && (ROTATION_STEPS as readonly string[]).includes(step);
+  if (!(command === 'status' && !step) && !rotate) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  try {
+    const fleet = loadFleetFile(process.env.FLEET ?? DEFAULT_FLEET_FILE);
+    const lines = rotate ? await rotateCa(fleet, step as RotationStep) : pkiStatus(fleet);
+    process.stdout.write(lines.map((l) => `${l}\n`).join(''));
+    return 0;
+  } catch (e) {
+    if (e instanceof PkiError || e instanceof FleetError) {
+      process.stderr.write(`promfleet pki: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

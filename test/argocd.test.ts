@@ -1,0 +1,222 @@
+// GitOps delivery: the Argo CD Applications in dist/_argocd/, the sync waves inside each cluster's
+// folder, and the kubectl path printed by the synth.
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseDocument, stringify } from 'yaml';
+import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
+import { FleetError } from '../lib/fleet/errors';
+import { parseFleet } from '../lib/fleet/load';
+import type { FleetInput } from '../lib/fleet/schema';
+import { main } from '../main';
+import { defaultFleetText, fleetFrom, render, Rendered, RenderedObject, tmpDir, validateWithKubernetesModels } from './support/fleet';
+
+type EditableFleet = FleetInput & { gitops: NonNullable<FleetInput['gitops']> };
+
+/** The default fleet with `edit` applied to its parsed form. */
+function fleetText(edit: (f: EditableFleet) => void): string {
+  const fleet = parseDocument(defaultFleetText()).toJS();
+  edit(fleet);
+  return stringify(fleet);
+}
+
+const wave = (o: RenderedObject) => Number(o.obj.metadata.annotations?.[SYNC_WAVE_ANNOTATION]);
+const applications = (r: Rendered) => r.objects.filter((o) => o.obj.kind === 'Application');
+const app = (r: Rendered, name: string) => applications(r).find((o) => o.obj.metadata.name === name)!;
+
+describe('Argo CD Applications (default fleet)', () => {
+  const fleet = fleetFrom(defaultFleetText());
+  const rendered = render(fleet);
+  const gitops = fleet.gitops!;
+  /** The folder of dist/ a repository path points at (the default fleet commits dist/ as "dist"). */
+  const inDist = (repoPath: string) => path.join(rendered.outDir, path.relative(gitops.pathPrefix, repoPath));
+
+  it('renders the app-of-apps and, per cluster, a CRD Application and a stack Application', () => {
+    const names = applications(rendered).map((o) => `${o.file} ${o.obj.metadata.name}`);
+    expect(names.sort()).toEqual(
+      [
+        '_argocd/root.yaml promfleet',
+        ...fleet.clusters.flatMap((c) => [`_argocd/apps/${c.name}.yaml promfleet-${c.name}`, `_argocd/apps/${c.name}.yaml promfleet-${c.name}-crds`]),
+      ].sort(),
+    );
+    for (const o of applications(rendered)) expect(o.obj.metadata.namespace).toBe('argocd');
+  });
+
+  it('points every Application at a folder that exists in dist/, with the manifests of its cluster', () => {
+    for (const o of applications(rendered).filter((a) => a.obj.spec.source.repoURL === gitops.repoURL)) {
+      const { source } = o.obj.spec;
+      expect([o.obj.metadata.name, source.targetRevision]).toEqual([o.obj.metadata.name, 'main']);
+      const folder = inDist(source.path);
+      expect([source.path, fs.statSync(folder).isDirectory()]).toEqual([source.path, true]);
+      expect(fs.readdirSync(folder).some((f) => f.endsWith('.yaml'))).toBe(true);
+    }
+    const root = app(rendered, 'promfleet').obj.spec;
+    expect(root.source.path).toBe('dist/_argocd/apps');
+    expect(root.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
+    // The app-of-apps syncs exactly the cluster Applications.
+    expect(fs.readdirSync(inDist(root.source.path)).sort()).toEqual(fleet.clusters.map((c) => `${c.name}.yaml`).sort());
+  });
+
+  it('syncs each cluster folder recursively, manifests only, never the git-ignored secrets/', () => {
+    for (const c of fleet.clusters) {
+      const { spec } = app(rendered, `promfleet-${c.name}`).obj;
+      expect(spec.source.path).toBe(`dist/${c.name}`);
+      expect(spec.source.directory).toEqual({ recurse: true, include: '*.yaml', exclude: 'secrets/*' });
+      expect(spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true']);
+      expect(spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+      expect(spec.destination.namespace).toBe(c.stack.namespace);
+    }
+    expect(fs.readFileSync(path.join(rendered.outDir, '.gitignore'), 'utf8')).toMatch(/^\*\/secrets\/$/m);
+  });
+
+  it('installs the pinned operator CRDs from upstream, server-side, on an earlier wave, never pruned', () => {
+    for (const c of fleet.clusters) {
+      const crds = app(rendered, `promfleet-${c.name}-crds`);
+      const stack = app(rendered, `promfleet-${c.name}`);
+      expect(crds.obj.spec.source).toEqual({
+        repoURL: 'https://github.com/prometheus-operator/prometheus-operator.git',
+        path: 'example/prometheus-operator-crd',
+        targetRevision: c.stack.versions.prometheusOperator,
+      });
+      expect(crds.obj.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+      expect(crds.obj.spec.syncPolicy.automated.prune).toBe(false);
+      expect(wave(crds)).toBeLessThan(wave(stack));
+      expect(crds.obj.spec.destination).toEqual(stack.obj.spec.destination.server ? { server: stack.obj.spec.destination.server } : { name: stack.obj.spec.destination.name });
+    }
+    expect(app(rendered, 'promfleet-workload-eu-crds').obj.spec.source.targetRevision).toBe('v0.93.0');
+  });
+
+  it('deploys to the destination of clusters[].argocd, else to the cluster registered under the cluster name', () => {
+    expect(app(rendered, 'promfleet-observer').obj.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'monitoring' });
+    expect(app(rendered, 'promfleet-workload-eu').obj.spec.destination).toEqual({ name: 'workload-eu', namespace: 'monitoring' });
+  });
+
+  it('passes independent schema validation (@kubernetes-models/argo-cd)', () => {
+    const report = validateWithKubernetesModels(path.join(rendered.outDir, '_argocd'));
+    expect(report.errors).toEqual([]);
+    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/Application': 1 + 2 * fleet.clusters.length });
+  });
+
+  it('snapshot of _argocd', () => {
+    expect(Object.fromEntries([...rendered.files.entries()].filter(([f]) => f.startsWith('_argocd/')))).toMatchSnapshot();
+  });
+});
+
+describe('sync waves inside a cluster', () => {
+  const rendered = render(fleetFrom(defaultFleetText()));
+  const clusterObjects = rendered.objects.filter((o) => !o.file.startsWith('_argocd/'));
+
+  it('puts a wave on every object', () => {
+    for (const o of clusterObjects) expect([o.file, o.obj.kind, Number.isInteger(wave(o))]).toEqual([o.file, o.obj.kind, true]);
+  });
+
+  it('syncs every custom resource after the Namespace, RBAC, Secrets and the operator, skipping the dry run before its CRD exists', () => {
+    const customResources = clusterObjects.filter((o) => o.obj.apiVersion.startsWith('monitoring.coreos.com/'));
+    expect(customResources.length).toBeGreaterThan(10);
+    const operators = clusterObjects.filter((o) => o.obj.kind === 'Deployment' && o.obj.metadata.labels['app.kubernetes.io/name'] === 'prometheus-operator');
+    expect(operators.map((o) => o.cluster).sort()).toEqual(['workload-eu', 'workload-us']);
+    const before = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Secret', 'Deployment', 'DaemonSet', 'StatefulSet'];
+    for (const cr of customResources) {
+      expect(cr.obj.metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe('SkipDryRunOnMissingResource=true');
+      for (const dep of clusterObjects.filter((o) => o.cluster === cr.cluster && before.includes(o.obj.kind))) {
+        expect([cr.obj.kind, cr.obj.metadata.name, dep.obj.kind, dep.obj.metadata.name, wave(cr) > wave(dep)]).toEqual([
+          cr.obj.kind,
+          cr.obj.metadata.name,
+          dep.obj.kind,
+          dep.obj.metadata.name,
+          true,
+        ]);
+      }
+    }
+  });
+
+  it('applies the Namespace first and the operator after its ServiceAccount and RBAC', () => {
+    for (const op of clusterObjects.filter((o) => o.obj.metadata.name === 'prometheus-operator' && o.obj.kind === 'Deployment')) {
+      const mine = clusterObjects.filter((o) => o.cluster === op.cluster);
+      const ns = mine.filter((o) => o.obj.kind === 'Namespace');
+      expect(Math.max(...ns.map(wave))).toBeLessThan(Math.min(...mine.filter((o) => o.obj.kind !== 'Namespace').map(wave)));
+      for (const rbac of mine.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'].includes(o.obj.kind))) {
+        expect(wave(rbac)).toBeLessThan(wave(op));
+      }
+    }
+  });
+
+  it('leaves dist/<cluster>/ the same with or without gitops: only dist/_argocd/ is added', () => {
+    const without = render(fleetFrom(fleetText((f) => { delete (f as FleetInput).gitops; for (const c of f.clusters) delete c.argocd; })));
+    expect(fs.existsSync(path.join(without.outDir, '_argocd'))).toBe(false);
+    const strip = (r: Rendered) => [...r.files.entries()].filter(([f]) => !f.startsWith('_argocd/') && !f.includes('/secrets/'));
+    expect(strip(without)).toEqual(strip(rendered));
+    expect(without.result.argocd).toBeUndefined();
+  });
+});
+
+describe('gitops settings', () => {
+  it('follows automated: null (manual sync), prune: false, pathPrefix, project and name', () => {
+    const manual = render(fleetFrom(fleetText((f) => Object.assign(f.gitops, { automated: null, pathPrefix: '', project: 'monitoring', name: 'mon' }))));
+    const stack = app(manual, 'mon-workload-us').obj.spec;
+    expect(stack.syncPolicy.automated).toBeUndefined();
+    expect(stack.source.path).toBe('workload-us');
+    expect(stack.project).toBe('monitoring');
+    expect(app(manual, 'mon').obj.spec.source.path).toBe('_argocd/apps');
+
+    const noPrune = render(fleetFrom(fleetText((f) => (f.gitops.automated = { prune: false }))));
+    expect(app(noPrune, 'promfleet-workload-us').obj.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
+  });
+
+  it('renders no CRD Application (and no CRD command) for a cluster that brings its own operator', () => {
+    const dir = tmpDir();
+    const fleet = fleetFrom(fleetText((f) => (f.clusters[2].overrides = { operator: { enabled: false } })), dir);
+    const r = render(fleet);
+    expect(applications(r).map((o) => o.obj.metadata.name)).not.toContain('promfleet-workload-us-crds');
+    expect(applications(r).map((o) => o.obj.metadata.name)).toContain('promfleet-workload-us');
+  });
+
+  const problems = (text: string) => {
+    try {
+      parseFleet(text, '/fleet.yaml');
+    } catch (e) {
+      return (e as FleetError).problems.map((p) => `${p.path}: ${p.message}`);
+    }
+    return [];
+  };
+
+  it.each<[string, (f: EditableFleet) => void, RegExp]>([
+    ['a repoURL that is not a Git URL', (f) => (f.gitops.repoURL = 'github.com/acme/x'), /^gitops\.repoURL: must be the Git URL Argo CD pulls from/],
+    ['a pathPrefix leaving the repository', (f) => (f.gitops.pathPrefix = '../dist'), /^gitops\.pathPrefix: must be relative to the repository root/],
+    ['a destination with server and name', (f) => (f.clusters[1].argocd = { server: 'https://eu.example.com', name: 'eu' }), /^clusters\[1\]\.argocd\.name: set either server or name, not both/],
+    ['a destination server that is not https', (f) => (f.clusters[1].argocd = { server: 'http://eu.example.com' }), /^clusters\[1\]\.argocd\.server: must be the https URL/],
+    ['argocd without gitops', (f) => delete (f as FleetInput).gitops, /^clusters\[0\]\.argocd: has no effect without a top-level gitops section/],
+    ['an Application name over 63 characters', (f) => (f.clusters[1].name = 'w'.repeat(50)), /^clusters\[1\]\.name: makes the Argo CD Application name "promfleet-w+-crds" longer than 63 characters/],
+    ['two clusters with the same Application name', (f) => (f.clusters[2].name = 'workload-eu-crds'), /^clusters\[2\]\.name: makes the Argo CD Application name "promfleet-workload-eu-crds", already used by clusters\[1\]\.name/],
+  ])('rejects %s, naming the field', (_what, edit, message) => {
+    expect(problems(fleetText(edit))).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
+  });
+});
+
+describe('the synth summary', () => {
+  it('prints, per cluster, the kubectl commands in order, and how to start Argo CD', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'fleet.yaml'), defaultFleetText());
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const cwd = process.cwd();
+    let code: number;
+    let out: string;
+    try {
+      process.chdir(dir);
+      code = await main({ FLEET: 'fleet.yaml' });
+    } finally {
+      process.chdir(cwd);
+      out = err.mock.calls.map((c) => String(c[0])).join('');
+      err.mockRestore();
+    }
+    expect(code).toBe(0);
+    const crds = 'https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.0/stripped-down-crds.yaml';
+    for (const c of ['observer', 'workload-eu', 'workload-us']) {
+      const k = `kubectl --context ${c}`;
+      expect(out).toContain(
+        `\n  ${k} apply --server-side -f ${crds} && ${k} wait --for=condition=Established -f ${crds} && ${k} apply --server-side -R -f dist/${c}/\n`,
+      );
+    }
+    expect(out).toMatch(/promfleet: Argo CD: 7 Applications in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/);
+    expect(fs.existsSync(path.join(dir, 'dist', '_argocd', 'root.yaml'))).toBe(true);
+  });
+});

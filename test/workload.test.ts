@@ -1,0 +1,436 @@
+// The workload stack: what each workload cluster gets, that selectors really select, images and
+// overrides, sidecar exposure, Alertmanager configuration and alert rules.
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments, stringify } from 'yaml';
+import { ALERTMANAGER_CONFIG_KEY, ALERTMANAGER_CONFIG_SECRET, ALERTMANAGER_SECRETS_DIR, alertmanagerConfig, alertmanagerPodLabels, receiverSecrets } from '../lib/components/alertmanager';
+import { KUBELET_SERVICE } from '../lib/components/monitors';
+import { OPERATOR_NAME } from '../lib/components/operator';
+import { prometheusPodLabels } from '../lib/components/prometheus';
+import { checkRuleGroups, promqlSyntaxError, StackRules, stackRuleGroups } from '../lib/components/rules';
+import { SIDECAR_SERVICE } from '../lib/components/thanos-sidecar';
+import { FileChart } from '../lib/file-chart';
+import { DEFAULT_VERSIONS } from '../lib/fleet/defaults';
+import { FleetError } from '../lib/fleet/errors';
+import { defaultFleetText, fleetFrom, render, RenderedObject, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { matches, monitorNamespaceIncludes, unselected } from './support/selection';
+import { RICH_FLEET } from './support/workload-fleet';
+
+
+const WORKLOADS = ['workload-eu', 'workload-us'];
+
+function byCluster(objects: RenderedObject[], cluster: string): RenderedObject[] {
+  return objects.filter((o) => o.cluster === cluster);
+}
+
+function one(objects: RenderedObject[], kind: string, name: string): RenderedObject {
+  const found = objects.filter((o) => o.obj.kind === kind && o.obj.metadata.name === name);
+  expect([kind, name, found.length]).toEqual([kind, name, 1]);
+  return found[0];
+}
+
+/** Every image reference of a cluster: containers, custom resources, the config-reloader flag. */
+function images(objects: RenderedObject[]): string[] {
+  const out: string[] = [];
+  for (const { obj } of objects) {
+    for (const c of obj.spec?.template?.spec?.containers ?? []) {
+      out.push(c.image);
+      for (const a of c.args ?? []) if (a.startsWith('--prometheus-config-reloader=')) out.push(a.split('=')[1]);
+    }
+    if (['Prometheus', 'Alertmanager'].includes(obj.kind)) out.push(obj.spec.image);
+    if (obj.spec?.thanos?.image) out.push(obj.spec.thanos.image);
+  }
+  return out;
+}
+
+/** Annotations of an object, without those the Argo CD delivery adds (sync waves, options). */
+function ownAnnotations(obj: { metadata: { annotations?: Record<string, string> } }): Record<string, string> {
+  return Object.fromEntries(Object.entries(obj.metadata.annotations ?? {}).filter(([k]) => !k.startsWith('argocd.argoproj.io/')));
+}
+
+/** Labels of the pods behind each workload: pod templates, and what the operator sets on its pods. */
+function podLabelSets(objects: RenderedObject[], namespace: string): Record<string, string>[] {
+  return objects
+    .filter((o) => o.obj.metadata.namespace === namespace)
+    .flatMap(({ obj }) => {
+      if (obj.spec?.template?.metadata?.labels) return [obj.spec.template.metadata.labels];
+      if (obj.kind === 'Prometheus') return [{ ...prometheusPodLabels(obj.metadata.name), ...obj.spec.podMetadata?.labels }];
+      if (obj.kind === 'Alertmanager') return [{ ...alertmanagerPodLabels(obj.metadata.name), ...obj.spec.podMetadata?.labels }];
+      return [];
+    });
+}
+
+describe('default fleet: workload clusters', () => {
+  const rendered = render(fleetFrom(defaultFleetText()));
+
+  it('renders the whole stack, one numbered file per component', () => {
+    for (const cluster of WORKLOADS) {
+      const files = [...new Set(byCluster(rendered.objects, cluster).map((o) => path.basename(o.file)))].filter((f) => !f.includes('tls'));
+      expect(files).toEqual(
+        expect.arrayContaining([
+          '00-namespace.yaml',
+          '10-operator.yaml',
+          '20-prometheus.yaml',
+          '21-thanos-sidecar.yaml',
+          '30-alertmanager.yaml',
+          '40-node-exporter.yaml',
+          '41-kube-state-metrics.yaml',
+          '50-monitors.yaml',
+          '55-rules.yaml',
+        ]),
+      );
+    }
+    // The seed's application monitors live on workload-eu only.
+    expect(rendered.files.has('workload-eu/60-app-monitors.yaml')).toBe(true);
+    expect(rendered.files.has('workload-us/60-app-monitors.yaml')).toBe(false);
+    expect(byCluster(rendered.objects, 'observer').some((o) => o.obj.kind === 'Prometheus')).toBe(false);
+  });
+
+  it('pins upstream images to the default versions', () => {
+    const all = images(byCluster(rendered.objects, 'workload-eu')).sort();
+    expect([...new Set(all)]).toEqual(
+      [
+        `quay.io/prometheus-operator/prometheus-operator:${DEFAULT_VERSIONS.prometheusOperator}`,
+        `quay.io/prometheus-operator/prometheus-config-reloader:${DEFAULT_VERSIONS.prometheusOperator}`,
+        `quay.io/prometheus/prometheus:${DEFAULT_VERSIONS.prometheus}`,
+        `quay.io/prometheus/alertmanager:${DEFAULT_VERSIONS.alertmanager}`,
+        `quay.io/thanos/thanos:${DEFAULT_VERSIONS.thanos}`,
+        `quay.io/prometheus/node-exporter:${DEFAULT_VERSIONS.nodeExporter}`,
+        `registry.k8s.io/kube-state-metrics/kube-state-metrics:${DEFAULT_VERSIONS.kubeStateMetrics}`,
+      ].sort(),
+    );
+    expect(DEFAULT_VERSIONS.prometheusOperator).toBe('v0.93.0');
+    expect(DEFAULT_VERSIONS.prometheus).toMatch(/^v3\./);
+    expect(DEFAULT_VERSIONS.alertmanager).toMatch(/^v0\.3\d\./);
+    expect(DEFAULT_VERSIONS.thanos).toMatch(/^v0\.42\./);
+  });
+
+  it('configures Prometheus as the fleet file says', () => {
+    const objs = byCluster(rendered.objects, 'workload-eu');
+    const prom = one(objs, 'Prometheus', 'k8s').obj.spec;
+    expect(prom.replicas).toBe(2);
+    expect(prom.externalLabels).toEqual({ cluster: 'workload-eu', region: 'eu-west-1' });
+    expect(prom.replicaExternalLabelName).toBe('prometheus_replica');
+    expect(prom.retention).toBe('15d');
+    expect(prom.storage.volumeClaimTemplate.spec.resources.requests.storage).toBe('50Gi');
+    expect(prom.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(prom.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    for (const s of ['serviceMonitorSelector', 'podMonitorSelector', 'ruleSelector', 'probeSelector']) {
+      expect(prom[s]).toEqual({ matchLabels: { 'prometheus.io/monitor': 'true' } });
+    }
+    // The sidecar listens on every interface so the observer can reach it.
+    expect(prom.thanos.listenLocal).toBeUndefined();
+    expect(prom.thanos.image).toBe(`quay.io/thanos/thanos:${DEFAULT_VERSIONS.thanos}`);
+    expect(prom.thanos.version).toBe(DEFAULT_VERSIONS.thanos);
+    // Alerts go to the cluster's own Alertmanager Service.
+    const am = prom.alerting.alertmanagers[0];
+    expect(am).toMatchObject({ namespace: 'monitoring', port: 'web', apiVersion: 'v2' });
+    const svc = one(objs, 'Service', am.name).obj;
+    expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain('web');
+    expect(matches({ matchLabels: svc.spec.selector }, alertmanagerPodLabels())).toBe(true);
+  });
+
+  it('hardens every pod template: non-root, read-only root filesystem, resources, probes', () => {
+    for (const cluster of WORKLOADS) {
+      for (const { obj } of byCluster(rendered.objects, cluster).filter((o) => o.obj.spec?.template?.spec)) {
+        const pod = obj.spec.template.spec;
+        expect([obj.metadata.name, pod.securityContext.runAsNonRoot]).toEqual([obj.metadata.name, true]);
+        for (const c of pod.containers) {
+          expect([obj.metadata.name, c.securityContext]).toEqual([obj.metadata.name, expect.objectContaining({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false })]);
+          expect([obj.metadata.name, c.resources.requests]).toEqual([obj.metadata.name, expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) })]);
+          expect([obj.metadata.name, !!c.livenessProbe, !!c.readinessProbe]).toEqual([obj.metadata.name, true, true]);
+        }
+      }
+    }
+  });
+
+  it('mounts host filesystems read-only into node-exporter and tolerates every taint', () => {
+    const ds = one(byCluster(rendered.objects, 'workload-eu'), 'DaemonSet', 'node-exporter').obj.spec.template.spec;
+    expect(ds.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(ds.volumes.map((v: { hostPath: { path: string } }) => v.hostPath.path).sort()).toEqual(['/', '/proc', '/sys']);
+    expect(ds.containers[0].volumeMounts.every((m: { readOnly: boolean }) => m.readOnly)).toBe(true);
+  });
+
+  it('gives the operator the config-reloader flag, its RBAC and a Service on 8080', () => {
+    const objs = byCluster(rendered.objects, 'workload-eu');
+    const dep = one(objs, 'Deployment', OPERATOR_NAME).obj.spec.template.spec;
+    expect(dep.containers[0].args).toContain(`--prometheus-config-reloader=quay.io/prometheus-operator/prometheus-config-reloader:${DEFAULT_VERSIONS.prometheusOperator}`);
+    expect(dep.containers[0].args).toContain('--kubelet-service=kube-system/kubelet');
+    expect(one(objs, 'Service', OPERATOR_NAME).obj.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http' }]);
+    const role = objs.find((o) => o.obj.kind === 'ClusterRole' && o.obj.metadata.name.endsWith(`:${OPERATOR_NAME}`))!.obj;
+    const crds = role.rules.find((r: { apiGroups: string[] }) => r.apiGroups.includes('monitoring.coreos.com'));
+    expect(crds.resources).toEqual(expect.arrayContaining(['prometheuses', 'alertmanagers', 'servicemonitors', 'podmonitors', 'prometheusrules', 'probes', 'thanosrulers', 'scrapeconfigs']));
+    const binding = objs.find((o) => o.obj.kind === 'ClusterRoleBinding' && o.obj.metadata.name === role.metadata.name)!.obj;
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: OPERATOR_NAME, namespace: 'monitoring' }]);
+    expect(dep.serviceAccountName).toBe(OPERATOR_NAME);
+  });
+
+  it('exposes the sidecar on gRPC to the observer: internal AWS NLB, source ranges, external-dns', () => {
+    const svc = one(byCluster(rendered.objects, 'workload-eu'), 'Service', SIDECAR_SERVICE).obj;
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.spec.ports).toEqual([{ name: 'grpc', port: 10901, targetPort: 'grpc', protocol: 'TCP' }]);
+    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'k8s' });
+    expect(svc.spec.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
+    expect(svc.metadata.annotations).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+      'service.beta.kubernetes.io/aws-load-balancer-internal': 'true',
+      'external-dns.alpha.kubernetes.io/hostname': 'sidecar.workload-eu.example.com',
+    });
+    const us = one(byCluster(rendered.objects, 'workload-us'), 'Service', SIDECAR_SERVICE).obj;
+    expect(us.metadata.annotations['networking.gke.io/load-balancer-type']).toBe('Internal');
+    const ingress = one(byCluster(rendered.objects, 'workload-us'), 'Ingress', SIDECAR_SERVICE).obj;
+    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/ssl-passthrough']).toBe('true');
+    expect(ingress.spec.rules[0]).toMatchObject({ host: 'thanos-grpc.workload-us.example.com' });
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: SIDECAR_SERVICE, port: { name: 'grpc' } });
+  });
+});
+
+describe('selection: every monitor, rule and Service reaches something real', () => {
+  const rendered = render(fleetFrom(RICH_FLEET));
+  const clusters = ['eu', 'us'];
+
+  it.each(clusters)('%s: every ServiceMonitor, PodMonitor and PrometheusRule is selected by a Prometheus', (cluster) => {
+    const objs = byCluster(rendered.objects, cluster);
+    const monitors = objs.filter((o) => ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'].includes(o.obj.kind));
+    expect(monitors.length).toBeGreaterThan(3);
+    expect(unselected(objs).map((o) => `${o.obj.kind} ${o.obj.metadata.namespace}/${o.obj.metadata.name}`)).toEqual([]);
+  });
+
+  it('detects a monitor that no Prometheus selects (wrong label or namespace)', () => {
+    const objs = byCluster(rendered.objects, 'eu');
+    const sm = objs.find((o) => o.obj.kind === 'ServiceMonitor')!;
+    const relabelled = { ...sm, obj: { ...sm.obj, metadata: { ...sm.obj.metadata, labels: { 'prometheus.io/monitor': 'true' } } } };
+    expect(unselected([...objs, relabelled])).toEqual([relabelled]);
+    const prom = objs.find((o) => o.obj.kind === 'Prometheus')!;
+    const ownNamespaceOnly = { ...prom, obj: { ...prom.obj, spec: { ...prom.obj.spec, podMonitorNamespaceSelector: undefined } } };
+    const others = objs.filter((o) => o !== prom);
+    expect(unselected([...others, ownNamespaceOnly]).map((o) => o.obj.metadata.name)).toEqual(['kafka']);
+  });
+
+  it('labels application monitors with the cluster monitor selector, in their own namespaces', () => {
+    const objs = byCluster(rendered.objects, 'eu');
+    const sm = one(objs, 'ServiceMonitor', 'apache-exporter').obj;
+    expect(sm.metadata.namespace).toBe('web');
+    expect(sm.metadata.labels.team).toBe('platform');
+    expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scheme: 'https' }]);
+    const pm = one(objs, 'PodMonitor', 'kafka').obj;
+    expect(pm.metadata.namespace).toBe('kafka');
+    expect(pm.spec.podMetricsEndpoints).toEqual([{ port: 'metrics' }]);
+    // Prometheus may discover targets in those namespaces: its ClusterRole covers all of them.
+    const role = objs.find((o) => o.obj.kind === 'ClusterRole' && o.obj.metadata.name.endsWith(':prometheus-k8s'))!.obj;
+    expect(role.rules[0]).toEqual({ apiGroups: [''], resources: expect.arrayContaining(['pods', 'services', 'endpoints']), verbs: ['get', 'list', 'watch'] });
+  });
+
+  it.each(clusters)('%s: every Service selector matches the pods of a rendered workload or operator-created pods', (cluster) => {
+    const objs = byCluster(rendered.objects, cluster);
+    const services = objs.filter((o) => o.obj.kind === 'Service' && o.obj.spec.selector);
+    expect(services.length).toBeGreaterThan(3);
+    for (const { obj } of services) {
+      const pods = podLabelSets(objs, obj.metadata.namespace);
+      expect([obj.metadata.name, pods.some((l) => matches({ matchLabels: obj.spec.selector }, l))]).toEqual([obj.metadata.name, true]);
+    }
+    for (const { obj } of objs.filter((o) => o.obj.kind === 'PodDisruptionBudget')) {
+      const pods = podLabelSets(objs, obj.metadata.namespace);
+      expect([obj.metadata.name, pods.some((l) => matches(obj.spec.selector, l))]).toEqual([obj.metadata.name, true]);
+    }
+  });
+
+  it.each(clusters)('%s: every stack ServiceMonitor selects a rendered Service with the ports it scrapes', (cluster) => {
+    const objs = byCluster(rendered.objects, cluster);
+    const stackMonitors = objs.filter((o) => o.obj.kind === 'ServiceMonitor' && o.obj.metadata.namespace === 'monitoring');
+    for (const sm of stackMonitors) {
+      if (sm.obj.spec.namespaceSelector.matchNames[0] === KUBELET_SERVICE.namespace) {
+        // The operator maintains this Service (--kubelet-service) with these labels.
+        expect(sm.obj.spec.selector.matchLabels).toEqual(KUBELET_SERVICE.labels);
+        continue;
+      }
+      const targets = objs.filter(
+        (o) => o.obj.kind === 'Service' && monitorNamespaceIncludes(sm, o.obj.metadata.namespace) && matches(sm.obj.spec.selector, o.obj.metadata.labels),
+      );
+      expect([sm.obj.metadata.name, targets.length]).toEqual([sm.obj.metadata.name, 1]);
+      const ports = targets[0].obj.spec.ports.map((p: { name: string }) => p.name);
+      for (const e of sm.obj.spec.endpoints) expect([sm.obj.metadata.name, ports]).toEqual([sm.obj.metadata.name, expect.arrayContaining([e.port])]);
+    }
+  });
+
+  it('applies the registry mirror and version overrides to every image of that cluster only', () => {
+    const eu = images(byCluster(rendered.objects, 'eu'));
+    expect(eu.length).toBeGreaterThan(6);
+    for (const img of eu) expect(img).toMatch(/^mirror\.example\.com\/cache\//);
+    expect(eu).toContain('mirror.example.com/cache/prometheus/prometheus:v3.14.0');
+    expect(eu).toContain(`mirror.example.com/cache/kube-state-metrics/kube-state-metrics:${DEFAULT_VERSIONS.kubeStateMetrics}`);
+    expect(eu).toContain(`mirror.example.com/cache/prometheus-operator/prometheus-config-reloader:${DEFAULT_VERSIONS.prometheusOperator}`);
+    for (const img of images(byCluster(rendered.objects, 'us'))) expect(img).toMatch(/^(quay\.io|registry\.k8s\.io)\//);
+  });
+
+  it('drops what a cluster switches off: operator, node-exporter, kubelet scraping, PDBs of single replicas', () => {
+    const us = byCluster(rendered.objects, 'us');
+    expect(us.some((o) => o.file.endsWith('10-operator.yaml'))).toBe(false);
+    expect(us.some((o) => o.obj.metadata.name === OPERATOR_NAME || o.obj.metadata.name.endsWith(`:${OPERATOR_NAME}`))).toBe(false);
+    expect(us.some((o) => o.obj.kind === 'DaemonSet')).toBe(false);
+    expect(us.some((o) => o.obj.kind === 'ServiceMonitor' && o.obj.metadata.name === 'kubelet')).toBe(false);
+    expect(us.filter((o) => o.obj.kind === 'PodDisruptionBudget')).toEqual([]);
+    const prom = one(us, 'Prometheus', 'k8s').obj.spec;
+    expect(prom.replicas).toBe(1);
+    expect(prom.storage).toBeUndefined();
+    const eu = byCluster(rendered.objects, 'eu');
+    expect(eu.filter((o) => o.obj.kind === 'PodDisruptionBudget').map((o) => o.obj.spec.maxUnavailable)).toEqual([1, 1]);
+    expect(one(eu, 'ServiceMonitor', 'kubelet').obj.spec.endpoints.map((e: { path?: string }) => e.path ?? '/metrics')).toEqual(['/metrics', '/metrics/cadvisor', '/metrics/probes']);
+  });
+
+  it('renders the sidecar exposure the cluster asks for', () => {
+    const eu = byCluster(rendered.objects, 'eu');
+    const svc = one(eu, 'Service', SIDECAR_SERVICE).obj;
+    expect(svc.spec.ports[0]).toMatchObject({ name: 'grpc', port: 443, targetPort: 'grpc' });
+    expect(svc.spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
+    expect(ownAnnotations(svc)).toEqual({
+      'service.beta.kubernetes.io/azure-load-balancer-internal': 'false',
+      'external-dns.alpha.kubernetes.io/hostname': 'sidecar.eu.example.com',
+      'example.com/owner': 'platform',
+    });
+    const prom = one(eu, 'Prometheus', 'k8s').obj.spec;
+    expect(prom.thanos.objectStorageConfig).toEqual({ name: 'thanos-objstore', key: 'objstore.yml' });
+    const us = one(byCluster(rendered.objects, 'us'), 'Service', SIDECAR_SERVICE).obj;
+    expect(us.spec.type).toBe('ClusterIP');
+    expect(ownAnnotations(us)).toEqual({});
+    expect(us.spec.loadBalancerSourceRanges).toBeUndefined();
+  });
+
+  it('builds the Alertmanager config Secret with credentials referenced as files, never inlined', () => {
+    const eu = byCluster(rendered.objects, 'eu');
+    const secret = one(eu, 'Secret', ALERTMANAGER_CONFIG_SECRET).obj;
+    const am = one(eu, 'Alertmanager', 'main').obj.spec;
+    expect(am.configSecret).toBe(ALERTMANAGER_CONFIG_SECRET);
+    expect(am.secrets).toEqual(['alert-credentials', 'smtp']);
+    const config = parseAllDocuments(secret.stringData[ALERTMANAGER_CONFIG_KEY])[0].toJS();
+    const receivers = Object.fromEntries(config.receivers.map((r: { name: string }) => [r.name, r]));
+    expect(receivers['team-slack'].slack_configs[0].api_url_file).toBe(`${ALERTMANAGER_SECRETS_DIR}/alert-credentials/slack-url`);
+    expect(receivers.pager.pagerduty_configs[0].routing_key_file).toBe(`${ALERTMANAGER_SECRETS_DIR}/alert-credentials/pagerduty-key`);
+    expect(receivers.mail.email_configs[0].auth_password_file).toBe(`${ALERTMANAGER_SECRETS_DIR}/smtp/password`);
+    expect(receivers.null).toEqual({ name: 'null' });
+    const text = secret.stringData[ALERTMANAGER_CONFIG_KEY];
+    for (const inline of ['api_url:', 'routing_key:', 'auth_password:', 'url:', 'service_key:']) expect(text).not.toContain(inline);
+    expect(config.route.receiver).toBe('team-slack');
+    expect(config.route.routes[0]).toEqual({ receiver: 'null', matchers: ['alertname="Watchdog"'] });
+    expect(config.route.routes.slice(1).map((r: { receiver: string }) => r.receiver)).toEqual(['pager', 'mail']);
+  });
+
+  it('references webhook URLs as files, and leaves Watchdog to a route of yours that handles it', () => {
+    const am = {
+      ...fleetFrom(RICH_FLEET).clusters[1].stack.alertmanager,
+      receivers: [{ name: 'deadmans-switch', webhook: { url: { name: 'dms', key: 'url' } } }],
+      route: { receiver: 'deadmans-switch', routes: [{ receiver: 'deadmans-switch', matchers: ['alertname = Watchdog'], repeatInterval: '1m' }] },
+    };
+    const config = alertmanagerConfig(am) as { route: { routes: unknown[] }; receivers: unknown[] };
+    expect(config.receivers).toEqual([{ name: 'null' }, { name: 'deadmans-switch', webhook_configs: [{ url_file: `${ALERTMANAGER_SECRETS_DIR}/dms/url`, send_resolved: true }] }]);
+    expect(config.route.routes).toEqual([{ receiver: 'deadmans-switch', matchers: ['alertname = Watchdog'], repeat_interval: '1m' }]);
+    expect(receiverSecrets(am)).toEqual(['dms']);
+  });
+
+  it('passes independent schema validation, with no field the CRDs do not define', () => {
+    const report = validateWithKubernetesModels(rendered.outDir);
+    expect(report.errors).toEqual([]);
+    expect(report.objects).toBe(rendered.objects.length);
+  });
+
+  it('the schema check reports a field the schema does not define', () => {
+    const file = path.join(rendered.outDir, 'eu', '20-prometheus.yaml');
+    const docs = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS());
+    const prom = docs.find((d) => d.kind === 'Prometheus');
+    prom.spec.thanos.grpcListenAddress = '0.0.0.0:10901';
+    prom.spec.retentionDays = 15;
+    const svc = docs.find((d) => d.kind === 'Service');
+    svc.spec.ports[0].nodeport = 30000;
+    const tampered = path.join(tmpDir(), 'tampered.yaml');
+    fs.writeFileSync(tampered, docs.map((d) => stringify(d)).join('---\n'));
+    const errors = validateWithKubernetesModels(tampered).errors.map((e) => `${e.kind} ${e.error}`);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/Prometheus field \/spec\/thanos\/grpcListenAddress is not defined/),
+        expect.stringMatching(/Prometheus field \/spec\/retentionDays is not defined/),
+        expect.stringMatching(/Service field \/spec\/ports\/0\/nodeport is not defined/),
+      ]),
+    );
+    expect(errors).toHaveLength(3);
+  });
+});
+
+describe('alert rules', () => {
+  const fleet = fleetFrom(RICH_FLEET);
+  const eu = fleet.clusters.find((c) => c.name === 'eu')!;
+
+  it('parses every expression with the PromQL grammar', () => {
+    const groups = stackRuleGroups(eu);
+    const names = groups.flatMap((g) => g.rules.map((r) => r.alert));
+    expect(names).toEqual(expect.arrayContaining(['Watchdog', 'TargetDown', 'PrometheusRuleFailures', 'AlertmanagerFailedReload', 'ThanosSidecarNoConnectionToPrometheus', 'ThanosSidecarBucketOperationsFailed', 'NodeFilesystemAlmostOutOfSpace', 'KubeNodeNotReady']));
+    for (const g of groups) for (const r of g.rules) expect([r.alert, promqlSyntaxError(r.expr)]).toEqual([r.alert, undefined]);
+    expect(promqlSyntaxError('sum by (cluster (up)')).toEqual({ offset: expect.any(Number), near: expect.any(String) });
+  });
+
+  it('keeps the cluster label wherever a rule aggregates', () => {
+    for (const g of stackRuleGroups(eu)) {
+      for (const r of g.rules) {
+        for (const m of r.expr.matchAll(/\bby\s*\(([^)]*)\)/g)) {
+          expect([r.alert, m[1].split(',').map((s) => s.trim())]).toEqual([r.alert, expect.arrayContaining(['cluster'])]);
+        }
+      }
+    }
+  });
+
+  it('leaves out rules of components a cluster does not run', () => {
+    const us = fleet.clusters.find((c) => c.name === 'us')!;
+    const names = stackRuleGroups(us).flatMap((g) => g.rules.map((r) => r.alert));
+    expect(names).not.toContain('NodeFilesystemAlmostOutOfSpace');
+    expect(names).not.toContain('ThanosSidecarBucketOperationsFailed');
+    expect(names).toContain('KubeNodeNotReady');
+  });
+
+  it('fails the synth on a bad expression, naming the rule', () => {
+    const bad = [{ name: 'custom', rules: [{ alert: 'BrokenRule', expr: 'sum(rate(up[5m]) > 1', severity: 'warning' as const, summary: 's', description: 'd' }] }];
+    expect(() => checkRuleGroups(bad)).toThrow(/alert rule "BrokenRule" \(group "custom"\): invalid PromQL/);
+    const app = new App({ outdir: tmpDir() });
+    expect(() => new StackRules(new FileChart(app, '55-rules'), 'rules', { cluster: eu, groups: bad })).toThrow(/BrokenRule/);
+  });
+});
+
+describe('fleet validation of workload settings', () => {
+  const problems = (text: string): string[] => {
+    try {
+      fleetFrom(text);
+    } catch (e) {
+      if (e instanceof FleetError) return e.problems.map((p) => `${p.path}: ${p.message}`);
+      throw e;
+    }
+    return [];
+  };
+
+  it('rejects a route to a receiver that does not exist', () => {
+    expect(problems(RICH_FLEET.replace('- receiver: pager\n', '- receiver: pagr\n'))).toEqual([
+      expect.stringMatching(/^defaults\.alertmanager\.route\.routes\[0\]\.receiver: "pagr" is not a receiver of clusters "eu", "us"; use one of "null", "team-slack", "pager", "mail"/),
+    ]);
+  });
+
+  it('rejects two receivers with one name', () => {
+    expect(problems(RICH_FLEET.replace('- name: mail', '- name: pager'))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^defaults\.alertmanager\.receivers\[2\]\.name: "pager" is already the name of receivers\[1\]/)]),
+    );
+  });
+
+  it('rejects a malformed matcher', () => {
+    expect(problems(RICH_FLEET.replace(`['severity="critical"']`, `['severity=="critical"']`))).toEqual([
+      expect.stringMatching(/^defaults\.alertmanager\.route\.routes\[0\]\.matchers\[0\]: must be a matcher such as severity="critical"/),
+    ]);
+  });
+
+  it('rejects load-balancer options on a Service that is not a LoadBalancer', () => {
+    const text = RICH_FLEET.replace('service: { type: ClusterIP }', 'service: { type: ClusterIP, sourceRanges: [10.0.0.0/8] }');
+    expect(problems(text)).toEqual([expect.stringMatching(/^clusters\[2\]\.thanos\.service\.sourceRanges: only applies to a LoadBalancer Service, not ClusterIP/)]);
+  });
+
+  it('rejects unknown keys in component settings', () => {
+    expect(problems(RICH_FLEET.replace('nodeExporter: { enabled: false }', 'nodeExporter: { enabled: false, tolerations: [] }'))).toEqual([
+      expect.stringMatching(/^clusters\[2\]\.overrides\.nodeExporter\.tolerations: unknown key/),
+    ]);
+  });
+});
