@@ -17,7 +17,7 @@ export interface ClusterSummary {
   readonly files: number;
   readonly bytes: number;
   /** Sealed secrets mode: SealedSecrets rendered, values sealed anew or reused from the seal state. */
-  sealed?: SealStats;
+  readonly sealed?: SealStats;
 }
 
 export interface RenderResult {

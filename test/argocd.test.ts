@@ -3,12 +3,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument, stringify } from 'yaml';
+import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
 import { FleetError } from '../lib/fleet/errors';
 import { parseFleet } from '../lib/fleet/load';
 import type { FleetInput } from '../lib/fleet/schema';
 import { main } from '../main';
-import { defaultFleetText, fleetFrom, render, Rendered, RenderedObject, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, render, Rendered, RenderedObject, ROOT, tmpDir, validateWithKubernetesModels } from './support/fleet';
 
 type EditableFleet = FleetInput & { gitops: NonNullable<FleetInput['gitops']> };
 
@@ -168,6 +169,8 @@ describe('gitops settings', () => {
     const r = render(fleet);
     expect(applications(r).map((o) => o.obj.metadata.name)).not.toContain('promfleet-workload-us-crds');
     expect(applications(r).map((o) => o.obj.metadata.name)).toContain('promfleet-workload-us');
+    expect(kubectlCommands(fleet.clusters[2], 'dist/workload-us')).toEqual(['kubectl --context workload-us apply --server-side -R -f dist/workload-us/']);
+    expect(kubectlCommands(fleet.clusters[1], 'dist/workload-eu')).toHaveLength(3);
   });
 
   const problems = (text: string) => {
@@ -218,5 +221,26 @@ describe('the synth summary', () => {
     }
     expect(out).toMatch(/promfleet: Argo CD: 7 Applications in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/);
     expect(fs.existsSync(path.join(dir, 'dist', '_argocd', 'root.yaml'))).toBe(true);
+  });
+});
+
+describe('README', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], text: m[2] }));
+
+  it('gives the kubectl commands the synth prints', () => {
+    const fleet = fleetFrom(defaultFleetText());
+    const cluster = fleet.clusters.find((c) => c.name === 'workload-eu')!;
+    const commands = kubectlCommands(cluster, 'dist/workload-eu').join('\n') + '\n';
+    expect(blocks.filter((b) => b.lang === 'sh').map((b) => b.text)).toContain(commands);
+  });
+
+  it('shows an ApplicationSet that passes schema validation', () => {
+    const [appSet] = blocks.filter((b) => b.lang === 'yaml' && b.text.includes('kind: ApplicationSet'));
+    const file = path.join(tmpDir(), 'applicationset.yaml');
+    fs.writeFileSync(file, appSet.text);
+    const report = validateWithKubernetesModels(file);
+    expect(report.errors).toEqual([]);
+    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/ApplicationSet': 1 });
   });
 });

@@ -21,7 +21,7 @@ function secretOf(r: Rendered, cluster: string, name: string): RenderedObject {
 
 /** PEM private keys, raw or base64-encoded (as in a Secret's data), found in a text. */
 function privateKeysIn(text: string): string[] {
-  const found = text.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? [];
+  const found: string[] = [...(text.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? [])];
   for (const token of text.match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? []) {
     const decoded = Buffer.from(token, 'base64').toString('latin1');
     found.push(...(decoded.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? []).map((k) => `base64 of ${k}`));

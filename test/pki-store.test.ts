@@ -7,7 +7,7 @@ import { buildSync } from 'esbuild';
 import type { FleetModel } from '../lib/fleet/model';
 import { FleetPki, PkiError, preparePki } from '../lib/pki';
 import { main } from '../main';
-import { defaultFleetText, ROOT, tmpDir } from './support/fleet';
+import { defaultFleetText, fleetFrom, ROOT, tmpDir } from './support/fleet';
 import { changedFiles, fingerprintTree, fleetWithStore, withCopiedStore } from './support/pki';
 
 const DAY = 86400e3;
@@ -87,6 +87,14 @@ describe('store layout', () => {
 });
 
 describe('renewal window', () => {
+  it('must be shorter than the validity, or every synth would re-issue every certificate', () => {
+    expect(() => fleetFrom(`${defaultFleetText()}\npki:\n  leafValidityDays: 30\n`)).toThrow(
+      /pki\.renewBeforeDays: must be smaller than pki\.leafValidityDays \(default 365\), or every synth would re-issue every certificate/,
+    );
+    expect(fleetFrom(`${defaultFleetText()}\npki:\n  leafValidityDays: 30\n  renewBeforeDays: 10\n`).pki.renewBeforeDays).toBe(10);
+  });
+
+
   let aged: FleetModel;
   beforeAll(async () => {
     // A store made 340 days ago: its one-year leaves expire in 25 days.

@@ -259,6 +259,15 @@ describe('bad sealing input', () => {
     );
   });
 
+  it('reports a seal state that cannot be read or written before rendering anything', () => {
+    const s = setup();
+    const store = tmpDir();
+    fs.writeFileSync(path.join(store, SEAL_STATE_DIR), 'a file where the folder should be');
+    expect(() => ClusterSealer.forCluster(s.sealedFleet, s.sealedFleet.clusters[1], store)).toThrow(
+      /clusters\[1\]\.sealedSecrets: .*sealed\/workload-eu\.json: cannot read the seal state \(ENOTDIR\)/,
+    );
+  });
+
   it('keeps the seal state as it was when the render fails', () => {
     const s = setup();
     s.renderIn(s.sealedFleet, 'dist');

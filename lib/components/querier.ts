@@ -28,15 +28,12 @@ export interface ThanosQuerierProps {
 
 /** ConfigMap of endpoints, Deployment, Service, PDB, optional Ingress and ServiceMonitor. */
 export class ThanosQuerier extends Construct {
-  readonly server: ThanosServer;
-
   constructor(scope: Construct, id: string, props: ThanosQuerierProps) {
     super(scope, id);
     const { cluster, endpoints, replicaLabel, tlsSecret } = props;
     const querier = cluster.querier!;
     const namespace = cluster.stack.namespace;
     const server = new ThanosServer(QUERIER_NAME, 'querier', namespace);
-    this.server = server;
 
     new EndpointsConfigMap(this, 'endpoints', {
       name: QUERIER_ENDPOINTS_CONFIGMAP,

@@ -155,6 +155,14 @@ export class SealState {
 
   constructor(readonly file: string) {
     this.previous = readState(file);
+    // Fail before rendering, not after dist/ was replaced, when the state could not be saved.
+    const dir = path.dirname(file);
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch (e) {
+      throw new Error(`${dir}: cannot write the seal state (${(e as NodeJS.ErrnoException).code ?? e}); make the PKI store writable`);
+    }
   }
 
   /** The stored ciphertext for this value, or a new one (recorded for save()). */
@@ -173,7 +181,6 @@ export class SealState {
     const doc: SealStateFile = { version: 1, entries: Object.fromEntries(ids.map((id) => [id, this.current[id]])) };
     const text = JSON.stringify(doc, null, 2) + '\n';
     if (fs.existsSync(this.file) && fs.readFileSync(this.file, 'utf8') === text) return;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, text, { mode: 0o600 });
     fs.renameSync(tmp, this.file);
@@ -185,8 +192,9 @@ function readState(file: string): Record<string, SealEntry> {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return {};
+    throw new Error(`${file}: cannot read the seal state (${code ?? e}); make it a readable file of the PKI store`);
   }
   try {
     const doc = JSON.parse(text) as SealStateFile;

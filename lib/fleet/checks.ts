@@ -46,7 +46,10 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
       const set = JSON.stringify(Object.entries({ cluster: c.name, ...(c.externalLabels ?? {}) }).sort());
       const same = labelSets.get(set);
       if (same !== undefined) {
-        problems.push({ path: `${at}.externalLabels`, message: `${set} equals the external labels of clusters[${same}]; Thanos would drop one of the two stores: make one label differ` });
+        problems.push({
+          path: `${at}.externalLabels`,
+          message: `${set} of "${c.name}" equals the external labels of clusters[${same}]; Thanos would drop one of the two stores ("${fleet.clusters[same].name}" or "${c.name}"): make one label differ`,
+        });
       } else labelSets.set(set, i);
     } else {
       if (c.thanos) problems.push({ path: `${at}.thanos`, message: 'is only for workload clusters; add "workload" to roles or remove it' });

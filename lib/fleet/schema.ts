@@ -2,6 +2,7 @@
 // (fleet.schema.json, for editors) and the README reference. Every object is strict:
 // a typo must fail loudly instead of being ignored.
 import { z } from 'zod';
+import { DEFAULT_PKI } from './defaults';
 
 // ---------- reusable field types (each message says what would fix it) ----------
 
@@ -320,14 +321,23 @@ const cluster = z.strictObject({
   overrides: stackSettings.optional().describe('Per-cluster overrides of `defaults`'),
 });
 
-const pki = z.strictObject({
-  dir: z.string().min(1).optional().describe('PKI store folder, relative to the fleet file (env PROMFLEET_PKI_DIR wins)'),
-  renewBeforeDays: z.number().int().min(1).optional(),
-  caValidityDays: z.number().int().min(30).optional(),
-  leafValidityDays: z.number().int().min(1).optional(),
-  intermediate: z.boolean().optional().describe('Issue leaves from an intermediate CA signed by the root'),
-  organization: z.string().min(1).optional(),
-});
+const days = (min: number) =>
+  z.number({ message: 'must be a whole number of days' }).int({ message: 'must be a whole number of days' }).min(min, { message: `must be at least ${min} days` });
+
+const pki = z
+  .strictObject({
+    dir: z.string().min(1).optional().describe('PKI store folder, relative to the fleet file (env PROMFLEET_PKI_DIR wins)'),
+    renewBeforeDays: days(1).optional().describe('Re-issue a certificate when it expires within this many days (default 30)'),
+    caValidityDays: days(30).optional().describe('Validity of a new CA (default 3650)'),
+    leafValidityDays: days(2).optional().describe('Validity of sidecar, Querier and Store Gateway certificates (default 365)'),
+    intermediate: z.boolean().optional().describe('Issue leaves from an intermediate CA signed by the root; changing it on an existing store needs a CA rotation'),
+    organization: z.string().min(1).optional().describe('Subject O of every certificate (default "promfleet")'),
+  })
+  // A window as long as the validity would re-issue every certificate at every synth.
+  .refine((p) => (p.renewBeforeDays ?? DEFAULT_PKI.renewBeforeDays) < (p.leafValidityDays ?? DEFAULT_PKI.leafValidityDays), {
+    path: ['renewBeforeDays'],
+    message: `must be smaller than pki.leafValidityDays (default ${DEFAULT_PKI.leafValidityDays}), or every synth would re-issue every certificate`,
+  });
 
 const gitops = z.strictObject({
   repoURL: z

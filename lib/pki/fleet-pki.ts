@@ -8,9 +8,9 @@ import * as path from 'path';
 import forge from 'node-forge';
 import type { FleetModel } from '../fleet/model';
 import { PkiError } from './errors';
-import { describe, type CertInfo } from './inspect';
+import { describe, isoDay as day, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
-import { issueCa, issueLeaf, sidecarSans, storeGatewaySans, type LeafUsage, type SubjectAltNames } from './profiles';
+import { DAY_MS, issueCa, issueLeaf, sidecarSans, storeGatewaySans, type LeafUsage, type SubjectAltNames } from './profiles';
 import {
   CA_DIR,
   CaSet,
@@ -23,8 +23,6 @@ import {
   ROOT_FILES,
   StoredPair,
 } from './store';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** What one TLS endpoint mounts: its certificate chain, its key, and the CAs it trusts. */
 export interface TlsBundle {
@@ -105,14 +103,13 @@ export function leafSpecs(fleet: FleetModel): LeafSpec[] {
       specs.push({ kind: 'querier', cluster: c.name, usage: 'client', commonName: c.name, sans: { dnsNames: [], ipAddresses: [] } });
       if (c.querier?.storeGateway?.tls) {
         const sans = storeGatewaySans(c);
+        // CN: the <service>.<namespace>.svc form, for logs (the SANs are what clients check).
         specs.push({ kind: 'store-gateway', cluster: c.name, usage: 'server', commonName: sans.dnsNames[2], sans });
       }
     }
   }
   return specs;
 }
-
-const day = (d: Date) => d.toISOString().slice(0, 10);
 
 function normalizePem(pem: string): string {
   return `${pem.replace(/\r\n/g, '\n').trim()}\n`;
@@ -327,7 +324,11 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
   if (signerEnd.getTime() < now.getTime() + fleet.pki.leafValidityDays * DAY_MS) {
     warnings.push(`the CA (${ca.signer.pair.certFile}) expires on ${day(signerEnd)}, so new certificates end then too; rotate it: npm run pki -- rotate-ca start (README, "CA rotation")`);
   }
-  const caBundle = [ca.root, state.other?.set.root].filter((p): p is StoredPair => !!p).map((p) => normalizePem(p.certPem)).join('');
+  // Oldest CA first: the bundle then reads the same before and after `rotate-ca switch`, which
+  // changes only the leaves (and Thanos reloads those without a restart; a CA file it does not).
+  const other = state.other;
+  const roots = !other ? [ca.root] : other.role === 'next' ? [ca.root, other.set.root] : [other.set.root, ca.root];
+  const caBundle = roots.map((p) => normalizePem(p.certPem)).join('');
   const chain = ca.intermediate ? normalizePem(ca.intermediate.certPem) : '';
   const get = (kind: LeafKind, cluster: string) => {
     const leaf = leaves.get(`${kind}/${cluster}`);
@@ -344,7 +345,7 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       dir: store.dir,
       entries,
       warnings,
-      ...(state.other ? { rotation: state.other.role === 'next' ? ('started' as const) : ('switched' as const) } : {}),
+      ...(other ? { rotation: other.role === 'next' ? ('started' as const) : ('switched' as const) } : {}),
     },
     caBundle,
     sidecar: (cluster) => bundle('sidecar', cluster),

@@ -19,6 +19,9 @@ export interface CertInfo {
   readonly extKeyUsage: string[];
 }
 
+/** A date as YYYY-MM-DD (UTC), as summaries print expiry dates. */
+export const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
+
 const EKU: Record<string, string> = { '1.3.6.1.5.5.7.3.1': 'serverAuth', '1.3.6.1.5.5.7.3.2': 'clientAuth' };
 
 /** Every certificate in a PEM text, in order (leaf first in a chain). */

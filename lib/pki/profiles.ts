@@ -8,7 +8,7 @@ import { SIDECAR_SERVICE } from '../components/thanos-sidecar';
 import type { ClusterModel } from '../fleet/model';
 import { nativeSigner, type KeyPair } from './keys';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Clocks of the clusters may run behind the machine that issued the certificate. */
 export const BACKDATE_MS = 60 * 60 * 1000;
 

@@ -8,14 +8,12 @@ import * as path from 'path';
 import type { FleetModel } from '../fleet/model';
 import { PkiError } from './errors';
 import { caKeyCount, createCa, leafFiles, leafSpecs, openStore, renewalReason, type PkiOptions } from './fleet-pki';
-import { describe } from './inspect';
+import { describe, isoDay as day } from './inspect';
 import { generateKeyPairs } from './keys';
 import { CA_DIR, CaSet, NEXT_CA_DIR, PREVIOUS_CA_DIR, RETIRED_CA_DIR } from './store';
 
 export const ROTATION_STEPS = ['start', 'switch', 'finish'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
-
-const day = (d: Date) => d.toISOString().slice(0, 10);
 
 function caName(set: CaSet): string {
   const signer = describe(set.signer.pair.x509);

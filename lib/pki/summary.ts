@@ -1,8 +1,7 @@
 // The synth summary's PKI part: what was created, issued or renewed, and when each certificate expires.
 import * as path from 'path';
 import type { PkiReport, PkiReportEntry } from './fleet-pki';
-
-const day = (d: Date) => d.toISOString().slice(0, 10);
+import { isoDay as day } from './inspect';
 
 function describeEntry(e: PkiReportEntry): string {
   return `${e.action}${e.reason ? ` (${e.reason})` : ''}, expires ${day(e.notAfter)}`;

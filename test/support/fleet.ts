@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { FleetError } from '../../lib/fleet/errors';
 import { parseFleet } from '../../lib/fleet/load';
 import type { FleetModel } from '../../lib/fleet/model';
 import { preparePkiSync, type FleetPki } from '../../lib/pki';
@@ -24,6 +25,17 @@ export function fleetFrom(text: string, dir = tmpDir()): FleetModel {
   const file = path.join(dir, 'fleet.yaml');
   fs.writeFileSync(file, text);
   return parseFleet(text, file);
+}
+
+/** The problems (`path: message`) a fleet file is rejected with; [] when it is valid. */
+export function fleetProblems(text: string): string[] {
+  try {
+    fleetFrom(text);
+  } catch (e) {
+    if (e instanceof FleetError) return e.problems.map((p) => `${p.path}: ${p.message}`);
+    throw e;
+  }
+  return [];
 }
 
 export interface Rendered {

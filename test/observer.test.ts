@@ -1,0 +1,251 @@
+// The observer: the Querier's endpoint config lists exactly the fleet's stores, every file it
+// names exists in what is mounted, and the Querier, Store Gateway and their extras are wired right.
+import { certificateCoversHost, verifiesChain } from '../lib/pki';
+import { defaultFleetText, fleetFrom, render, Rendered, validateWithKubernetesModels } from './support/fleet';
+import {
+  find,
+  flagValue,
+  HUB_FLEET,
+  querierClientBundle,
+  querierContainer,
+  renderedSdConfig,
+  renderedTlsSecret,
+  resolveMountedFile,
+} from './support/observer-fleet';
+import { matches, prometheusSelects } from './support/selection';
+
+const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n?$/;
+const PEM_KEY = /^-----BEGIN (RSA )?PRIVATE KEY-----\n[\s\S]+-----END (RSA )?PRIVATE KEY-----\n?$/;
+
+/** Every container file path in an sd-config tls_config. */
+function tlsFiles(tls: { cert_file?: string; key_file?: string; ca_file?: string }): [string, string | undefined, RegExp][] {
+  return [
+    ['cert_file', tls.cert_file, PEM_CERT],
+    ['key_file', tls.key_file, PEM_KEY],
+    ['ca_file', tls.ca_file, PEM_CERT],
+  ];
+}
+
+function podLabels(o: { obj: { spec: { template: { metadata: { labels: Record<string, string> } } } } }) {
+  return o.obj.spec.template.metadata.labels;
+}
+
+describe('default fleet: the observer reaches both workload sidecars', () => {
+  const r = render(fleetFrom(defaultFleetText()));
+  const config = renderedSdConfig(r, 'observer');
+
+  it('lists exactly the workload clusters, with their endpoint host, port and server name', () => {
+    expect(config.endpoints.map((e) => ({ address: e.address, serverName: e.client_config.server_name, tls: e.client_config.tls_config.enabled }))).toEqual([
+      { address: 'sidecar.workload-eu.example.com:10901', serverName: 'sidecar.workload-eu.example.com', tls: true },
+      { address: 'sidecar.workload-us.example.com:10901', serverName: 'sidecar.workload-us.example.com', tls: true },
+    ]);
+  });
+
+  it('uses the mounted client Secret by default and per endpoint, and every file it names exists there', () => {
+    const pod = find(r, 'observer', 'Deployment', 'thanos-querier').obj.spec.template;
+    const configs = [config.default_client_config.tls_config, ...config.endpoints.map((e) => e.client_config.tls_config)];
+    expect(config.default_client_config.tls_config.enabled).toBe(true);
+    for (const tls of configs) {
+      for (const [field, file, shape] of tlsFiles(tls)) {
+        expect([field, file]).toEqual([field, expect.any(String)]);
+        const resolved = resolveMountedFile(r, 'observer', pod, file!);
+        expect([file, resolved.kind, resolved.object.obj.metadata.name, resolved.object.obj.type]).toEqual([file, 'Secret', 'thanos-querier-tls', 'kubernetes.io/tls']);
+        expect([file, resolved.value]).toEqual([file, expect.stringMatching(shape)]);
+        // Secrets holding keys are written under secrets/ (git-ignored).
+        expect(resolved.object.file).toBe('observer/secrets/thanos-querier-tls.yaml');
+      }
+    }
+  });
+
+  it("verifies each sidecar under a name in that sidecar's rendered certificate, and each trusts the other", () => {
+    for (const e of config.endpoints) {
+      const cluster = e.address.startsWith('sidecar.workload-eu') ? 'workload-eu' : 'workload-us';
+      const sidecar = renderedTlsSecret(r, cluster, 'thanos-sidecar-tls');
+      const client = querierClientBundle(r, 'observer', e.client_config.tls_config);
+      expect([e.address, certificateCoversHost(sidecar.cert, e.client_config.server_name!)]).toEqual([e.address, true]);
+      expect([e.address, verifiesChain(sidecar.ca, client.cert), verifiesChain(client.ca, sidecar.cert)]).toEqual([e.address, true, true]);
+    }
+  });
+
+  it('deduplicates on the replica label the Prometheus objects use, and uses no removed or deprecated flag', () => {
+    const args: string[] = querierContainer(r, 'observer').args;
+    const labels = r.objects.filter((o) => o.obj.kind === 'Prometheus').map((o) => o.obj.spec.replicaExternalLabelName);
+    expect(labels).toEqual(['prometheus_replica', 'prometheus_replica']);
+    expect(flagValue(args, 'query.replica-label')).toBe(labels[0]);
+    expect(args[0]).toBe('query');
+    expect(args.filter((a) => /^--(store|endpoint|grpc-client-tls|grpc-client-server-name|store\.sd-files)[=.-]?/.test(a) && !a.startsWith('--endpoint.sd-config'))).toEqual([]);
+    expect(flagValue(args, 'grpc-address')).toBe('0.0.0.0:10901');
+    expect(flagValue(args, 'http-address')).toBe('0.0.0.0:10902');
+  });
+
+  it('runs 2 hardened, spread, probed replicas', () => {
+    const d = find(r, 'observer', 'Deployment', 'thanos-querier').obj;
+    const pod = d.spec.template.spec;
+    const c = pod.containers[0];
+    expect(d.spec.replicas).toBe(2);
+    expect(c.image).toMatch(/^quay\.io\/thanos\/thanos:v0\.42\.\d+$/);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1001 });
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.resources).toEqual({ requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const term = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
+    expect(term.topologyKey).toBe('kubernetes.io/hostname');
+    expect(matches(term.labelSelector, d.spec.template.metadata.labels)).toBe(true);
+    const ports = c.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]);
+    expect(ports).toEqual([['grpc', 10901], ['http', 10902]]);
+    expect([c.livenessProbe.httpGet, c.readinessProbe.httpGet]).toEqual([
+      { path: '/-/healthy', port: 'http' },
+      { path: '/-/ready', port: 'http' },
+    ]);
+  });
+
+  it('has a Service (http 10902, grpc 10901), a PDB and the Ingress, all selecting the Querier pods', () => {
+    const d = find(r, 'observer', 'Deployment', 'thanos-querier');
+    const svc = find(r, 'observer', 'Service', 'thanos-querier').obj;
+    expect(svc.spec.ports.map((p: { name: string; port: number; targetPort: string }) => [p.name, p.port, p.targetPort])).toEqual([
+      ['grpc', 10901, 'grpc'],
+      ['http', 10902, 'http'],
+    ]);
+    expect(matches({ matchLabels: svc.spec.selector }, podLabels(d))).toBe(true);
+    expect(matches(d.obj.spec.selector, podLabels(d))).toBe(true);
+    const pdb = find(r, 'observer', 'PodDisruptionBudget', 'thanos-querier').obj;
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(matches(pdb.spec.selector, podLabels(d))).toBe(true);
+    const ing = find(r, 'observer', 'Ingress', 'thanos-querier').obj;
+    expect(ing.spec.ingressClassName).toBe('nginx');
+    expect(ing.spec.rules).toEqual([
+      { host: 'thanos.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'thanos-querier', port: { name: 'http' } } } }] } },
+    ]);
+    expect(ing.spec.tls).toBeUndefined();
+  });
+
+  it('renders no ServiceMonitor on an observer without its own Prometheus, and nothing workload-only', () => {
+    const kinds = r.objects.filter((o) => o.cluster === 'observer').map((o) => o.obj.kind);
+    expect(kinds).not.toContain('ServiceMonitor');
+    expect(kinds).not.toContain('Prometheus');
+    expect(kinds).not.toContain('StatefulSet');
+  });
+});
+
+describe('hub fleet: an observer that is also a workload, with a Store Gateway and an extra store', () => {
+  const r = render(fleetFrom(HUB_FLEET));
+  const hub = renderedSdConfig(r, 'hub');
+
+  it('reaches its own sidecar in-cluster (one endpoint per replica), the others by endpoint, then the Store Gateway and the extra store', () => {
+    expect(hub.endpoints.map((e) => [e.address, e.client_config.tls_config.enabled, e.client_config.server_name])).toEqual([
+      ['prometheus-k8s-0.prometheus-operated.monitoring.svc:10901', true, 'prometheus-k8s-0.prometheus-operated.monitoring.svc'],
+      ['prometheus-k8s-1.prometheus-operated.monitoring.svc:10901', true, 'prometheus-k8s-1.prometheus-operated.monitoring.svc'],
+      ['sidecar.eu.example.com:443', true, 'sidecar.eu.example.com'],
+      ['sidecar.us.example.com:10901', true, 'sidecar.us.example.com'],
+      ['thanos-store-gateway.monitoring.svc:10901', true, 'thanos-store-gateway.monitoring.svc'],
+      // Declared plaintext: TLS explicitly off, so the default mTLS config does not apply.
+      ['thanos-ruler.monitoring.svc:10901', false, undefined],
+    ]);
+  });
+
+  it('the second observer reaches every workload sidecar, the hub through its endpoint', () => {
+    expect(renderedSdConfig(r, 'backup').endpoints.map((e) => [e.address, e.client_config.server_name])).toEqual([
+      ['sidecar.hub.example.com:10901', 'sidecar.hub.example.com'],
+      ['sidecar.eu.example.com:443', 'sidecar.eu.example.com'],
+      ['sidecar.us.example.com:10901', 'sidecar.us.example.com'],
+    ]);
+    // A single replica: no budget that would block node drains.
+    expect(r.objects.some((o) => o.cluster === 'backup' && o.obj.kind === 'PodDisruptionBudget')).toBe(false);
+  });
+
+  it("every TLS endpoint's server name is in the rendered certificate it will meet", () => {
+    const gateway = renderedTlsSecret(r, 'hub', 'thanos-store-gateway-tls');
+    const sidecar = renderedTlsSecret(r, 'hub', 'thanos-sidecar-tls');
+    for (const e of hub.endpoints.filter((x) => x.client_config.tls_config.enabled)) {
+      const cert = e.address.startsWith('thanos-store-gateway') ? gateway.cert : e.address.startsWith('prometheus-k8s') ? sidecar.cert : undefined;
+      if (cert) expect([e.address, certificateCoversHost(cert, e.client_config.server_name!)]).toEqual([e.address, true]);
+    }
+  });
+
+  it('serves the Store Gateway with mTLS from the rendered Secret and the bucket config from the user Secret', () => {
+    const sts = find(r, 'hub', 'StatefulSet', 'thanos-store-gateway').obj;
+    const c = sts.spec.template.spec.containers[0];
+    expect(c.args[0]).toBe('store');
+    for (const [flag, shape] of [
+      ['grpc-server-tls-cert', PEM_CERT],
+      ['grpc-server-tls-key', PEM_KEY],
+      ['grpc-server-tls-client-ca', PEM_CERT],
+    ] as const) {
+      const file = flagValue(c.args, flag)!;
+      const resolved = resolveMountedFile(r, 'hub', sts.spec.template, file);
+      expect([flag, resolved.object.obj.metadata.name, resolved.value]).toEqual([flag, 'thanos-store-gateway-tls', expect.stringMatching(shape)]);
+    }
+    // The client CA of the Store Gateway verifies the Querier certificate, and the other way round.
+    const gateway = renderedTlsSecret(r, 'hub', 'thanos-store-gateway-tls');
+    const client = querierClientBundle(r, 'hub', hub.default_client_config.tls_config);
+    expect([verifiesChain(gateway.ca, client.cert), verifiesChain(client.ca, gateway.cert)]).toEqual([true, true]);
+
+    const objstore = flagValue(c.args, 'objstore.config-file')!;
+    const mount = c.volumeMounts.find((m: { mountPath: string }) => objstore.startsWith(`${m.mountPath}/`));
+    const volume = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === mount.name);
+    expect(volume.secret).toEqual({ secretName: 'thanos-objstore', items: [{ key: 'objstore.yml', path: objstore.slice(mount.mountPath.length + 1) }] });
+    expect(r.objects.some((o) => o.obj.kind === 'Secret' && o.obj.metadata.name === 'thanos-objstore')).toBe(false);
+
+    expect(sts.spec.replicas).toBe(2);
+    expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '20Gi' } } });
+    expect(c.volumeMounts.find((m: { name: string }) => m.name === 'data').mountPath).toBe(flagValue(c.args, 'data-dir'));
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
+  it('the Store Gateway Service and PDB select its pods', () => {
+    const sts = find(r, 'hub', 'StatefulSet', 'thanos-store-gateway');
+    const svc = find(r, 'hub', 'Service', 'thanos-store-gateway').obj;
+    expect(sts.obj.spec.serviceName).toBe('thanos-store-gateway');
+    expect(matches({ matchLabels: svc.spec.selector }, podLabels(sts))).toBe(true);
+    expect(matches(find(r, 'hub', 'PodDisruptionBudget', 'thanos-store-gateway').obj.spec.selector, podLabels(sts))).toBe(true);
+  });
+
+  it("monitors the Querier and the Store Gateway with ServiceMonitors the hub's Prometheus selects", () => {
+    const objects = r.objects.filter((o) => o.cluster === 'hub');
+    const prometheus = objects.find((o) => o.obj.kind === 'Prometheus')!;
+    for (const name of ['thanos-querier', 'thanos-store-gateway']) {
+      const monitor = find(r, 'hub', 'ServiceMonitor', name);
+      expect([name, monitor.obj.metadata.labels.team]).toEqual([name, 'platform']);
+      expect([name, prometheusSelects(objects, prometheus, 'serviceMonitorSelector', 'serviceMonitorNamespaceSelector', monitor)]).toEqual([name, true]);
+      const svc = find(r, 'hub', 'Service', name).obj;
+      expect([name, matches(monitor.obj.spec.selector, svc.metadata.labels)]).toEqual([name, true]);
+      expect(monitor.obj.spec.endpoints.map((e: { port: string }) => e.port)).toEqual(['http']);
+      expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain('http');
+    }
+  });
+
+  it('serves the UI Ingress with the declared TLS Secret, and scales the Querier as declared', () => {
+    expect(find(r, 'hub', 'Ingress', 'thanos-querier').obj.spec.tls).toEqual([{ hosts: ['thanos.example.com'], secretName: 'thanos-ui-tls' }]);
+    expect(find(r, 'hub', 'Deployment', 'thanos-querier').obj.spec.replicas).toBe(3);
+    expect(querierContainer(r, 'hub').args).toContain('--query.auto-downsampling');
+  });
+
+  it('passes independent schema validation (kubernetes-models)', () => {
+    const report = validateWithKubernetesModels(`${r.outDir}/hub`, `${r.outDir}/backup`);
+    expect(report.errors).toEqual([]);
+    expect(report.objects).toBe(r.objects.filter((o) => o.cluster === 'hub' || o.cluster === 'backup').length);
+    expect(report.kinds['apps/v1/StatefulSet']).toBe(1);
+  });
+
+  it.each(['70-querier.yaml', '71-store-gateway.yaml'])('snapshot of hub/%s', (file) => {
+    expect(r.files.get(`hub/${file}`)).toMatchSnapshot();
+  });
+});
+
+describe('Store Gateway without TLS', () => {
+  const text = HUB_FLEET.replace('storage: { size: 20Gi, storageClassName: fast }', 'tls: false');
+  let r: Rendered;
+  beforeAll(() => {
+    r = render(fleetFrom(text));
+  });
+
+  it('is listed as plaintext, serves no TLS, keeps its cache in an emptyDir and gets no certificate', () => {
+    const e = renderedSdConfig(r, 'hub').endpoints.find((x) => x.address.startsWith('thanos-store-gateway'))!;
+    expect(e.client_config).toEqual({ tls_config: { enabled: false } });
+    const sts = find(r, 'hub', 'StatefulSet', 'thanos-store-gateway').obj;
+    expect(sts.spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--grpc-server-tls'))).toEqual([]);
+    expect(sts.spec.volumeClaimTemplates).toBeUndefined();
+    expect(sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+    expect([...r.files.keys()].filter((f) => f.includes('store-gateway-tls'))).toEqual([]);
+  });
+});
