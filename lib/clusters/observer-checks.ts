@@ -1,5 +1,6 @@
 // Cross-cluster checks of an observer's wiring, run once the PKI has issued the certificates and
-// before anything is rendered: each problem names the observer and the cluster at the other end.
+// before the observer's charts are built (so before the new dist/ replaces the old one): each
+// problem names the observer and the cluster at the other end.
 // (Colliding external-label sets are already rejected with the fleet file, in lib/fleet/checks.ts.)
 import { querierEndpoints, StoreEndpoint } from '../components/endpoints';
 import { FleetError, FleetProblem } from '../fleet/errors';
