@@ -7,4 +7,5 @@ module.exports = {
   // Snapshots live in the top-level __snapshots__/ of the design card.
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 120000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

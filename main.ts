@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_FLEET_FILE, loadFleetFile } from './lib/fleet/load';
 import { FleetError } from './lib/fleet/errors';
+import { sealingCertificateProblems } from './lib/delivery/sealed-secrets';
 import { deliverySummary } from './lib/delivery/summary';
 import { clusterCertSummary, pkiSummary, PkiError, preparePki } from './lib/pki';
 import { renderFleet } from './lib/render';
@@ -13,6 +14,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const outDir = path.resolve(env.PROMFLEET_OUT ?? 'dist');
   try {
     const fleet = loadFleetFile(fleetFile);
+    const sealing = sealingCertificateProblems(fleet);
+    if (sealing.length) throw new FleetError(fleet.source, sealing);
     // Certificates first: the store is checked (and completed) before anything is rendered.
     const pki = await preparePki(fleet);
     const result = renderFleet(fleet, outDir, pki);

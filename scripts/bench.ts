@@ -25,7 +25,7 @@ interface Run {
 /** A fleet of one observer and `n` workload clusters, each with the full workload stack. */
 export function syntheticFleet(n: number): string {
   const clusters: unknown[] = [
-    { name: 'observer', roles: ['observer'], externalLabels: { region: 'bench' }, querier: { ingress: { host: 'thanos.bench.example.com' } } },
+    { name: 'observer', roles: ['observer'], querier: { ingress: { host: 'thanos.bench.example.com' } } },
   ];
   for (let i = 0; i < n; i++) {
     const name = `wl-${String(i).padStart(4, '0')}`;

@@ -5,11 +5,9 @@ import * as path from 'path';
 import { parseDocument, stringify } from 'yaml';
 import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
-import { FleetError } from '../lib/fleet/errors';
-import { parseFleet } from '../lib/fleet/load';
 import type { FleetInput } from '../lib/fleet/schema';
 import { main } from '../main';
-import { defaultFleetText, fleetFrom, render, Rendered, RenderedObject, ROOT, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, render, Rendered, RenderedObject, ROOT, tmpDir, validateWithKubernetesModels } from './support/fleet';
 
 type EditableFleet = FleetInput & { gitops: NonNullable<FleetInput['gitops']> };
 
@@ -31,12 +29,15 @@ describe('Argo CD Applications (default fleet)', () => {
   /** The folder of dist/ a repository path points at (the default fleet commits dist/ as "dist"). */
   const inDist = (repoPath: string) => path.join(rendered.outDir, path.relative(gitops.pathPrefix, repoPath));
 
-  it('renders the app-of-apps and, per cluster, a CRD Application and a stack Application', () => {
+  it('renders the app-of-apps and, per cluster, a stack Application plus a CRD Application on workload clusters', () => {
     const names = applications(rendered).map((o) => `${o.file} ${o.obj.metadata.name}`);
     expect(names.sort()).toEqual(
       [
         '_argocd/root.yaml promfleet',
-        ...fleet.clusters.flatMap((c) => [`_argocd/apps/${c.name}.yaml promfleet-${c.name}`, `_argocd/apps/${c.name}.yaml promfleet-${c.name}-crds`]),
+        ...fleet.clusters.flatMap((c) => [
+          `_argocd/apps/${c.name}.yaml promfleet-${c.name}`,
+          ...(c.isWorkload ? [`_argocd/apps/${c.name}.yaml promfleet-${c.name}-crds`] : []),
+        ]),
       ].sort(),
     );
     for (const o of applications(rendered)) expect(o.obj.metadata.namespace).toBe('argocd');
@@ -70,7 +71,7 @@ describe('Argo CD Applications (default fleet)', () => {
   });
 
   it('installs the pinned operator CRDs from upstream, server-side, on an earlier wave, never pruned', () => {
-    for (const c of fleet.clusters) {
+    for (const c of fleet.clusters.filter((x) => x.isWorkload)) {
       const crds = app(rendered, `promfleet-${c.name}-crds`);
       const stack = app(rendered, `promfleet-${c.name}`);
       expect(crds.obj.spec.source).toEqual({
@@ -86,6 +87,12 @@ describe('Argo CD Applications (default fleet)', () => {
     expect(app(rendered, 'promfleet-workload-eu-crds').obj.spec.source.targetRevision).toBe('v0.93.0');
   });
 
+  it('installs no CRDs on an observer-only cluster: it has no monitoring.coreos.com object', () => {
+    expect(rendered.objects.filter((o) => o.cluster === 'observer' && o.obj.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
+    expect(applications(rendered).map((o) => o.obj.metadata.name)).not.toContain('promfleet-observer-crds');
+    expect(kubectlCommands(fleet.clusters[0], 'dist/observer')).toEqual(['kubectl --context observer apply --server-side -R -f dist/observer/']);
+  });
+
   it('deploys to the destination of clusters[].argocd, else to the cluster registered under the cluster name', () => {
     expect(app(rendered, 'promfleet-observer').obj.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'monitoring' });
     expect(app(rendered, 'promfleet-workload-eu').obj.spec.destination).toEqual({ name: 'workload-eu', namespace: 'monitoring' });
@@ -94,7 +101,7 @@ describe('Argo CD Applications (default fleet)', () => {
   it('passes independent schema validation (@kubernetes-models/argo-cd)', () => {
     const report = validateWithKubernetesModels(path.join(rendered.outDir, '_argocd'));
     expect(report.errors).toEqual([]);
-    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/Application': 1 + 2 * fleet.clusters.length });
+    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/Application': 1 + fleet.clusters.length + fleet.clusters.filter((c) => c.isWorkload).length });
   });
 
   it('snapshot of _argocd', () => {
@@ -173,15 +180,6 @@ describe('gitops settings', () => {
     expect(kubectlCommands(fleet.clusters[1], 'dist/workload-eu')).toHaveLength(3);
   });
 
-  const problems = (text: string) => {
-    try {
-      parseFleet(text, '/fleet.yaml');
-    } catch (e) {
-      return (e as FleetError).problems.map((p) => `${p.path}: ${p.message}`);
-    }
-    return [];
-  };
-
   it.each<[string, (f: EditableFleet) => void, RegExp]>([
     ['a repoURL that is not a Git URL', (f) => (f.gitops.repoURL = 'github.com/acme/x'), /^gitops\.repoURL: must be the Git URL Argo CD pulls from/],
     ['a pathPrefix leaving the repository', (f) => (f.gitops.pathPrefix = '../dist'), /^gitops\.pathPrefix: must be relative to the repository root/],
@@ -191,7 +189,7 @@ describe('gitops settings', () => {
     ['an Application name over 63 characters', (f) => (f.clusters[1].name = 'w'.repeat(50)), /^clusters\[1\]\.name: makes the Argo CD Application name "promfleet-w+-crds" longer than 63 characters/],
     ['two clusters with the same Application name', (f) => (f.clusters[2].name = 'workload-eu-crds'), /^clusters\[2\]\.name: makes the Argo CD Application name "promfleet-workload-eu-crds", already used by clusters\[1\]\.name/],
   ])('rejects %s, naming the field', (_what, edit, message) => {
-    expect(problems(fleetText(edit))).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
+    expect(fleetProblems(fleetText(edit))).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
   });
 });
 
@@ -213,13 +211,14 @@ describe('the synth summary', () => {
     }
     expect(code).toBe(0);
     const crds = 'https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.0/stripped-down-crds.yaml';
-    for (const c of ['observer', 'workload-eu', 'workload-us']) {
+    for (const c of ['workload-eu', 'workload-us']) {
       const k = `kubectl --context ${c}`;
       expect(out).toContain(
         `\n  ${k} apply --server-side -f ${crds} && ${k} wait --for=condition=Established -f ${crds} && ${k} apply --server-side -R -f dist/${c}/\n`,
       );
     }
-    expect(out).toMatch(/promfleet: Argo CD: 7 Applications in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/);
+    expect(out).toContain('\n  kubectl --context observer apply --server-side -R -f dist/observer/\n');
+    expect(out).toMatch(/promfleet: Argo CD: 6 Applications in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/);
     expect(fs.existsSync(path.join(dir, 'dist', '_argocd', 'root.yaml'))).toBe(true);
   });
 });

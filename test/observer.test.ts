@@ -41,10 +41,11 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
     ]);
   });
 
-  it('uses the mounted client Secret by default and per endpoint, and every file it names exists there', () => {
+  it('uses the mounted client Secret on every endpoint, and every file it names exists there', () => {
     const pod = find(r, 'observer', 'Deployment', 'thanos-querier').obj.spec.template;
+    expect(Object.keys(config)).toEqual(['default_client_config', 'endpoints']);
     const configs = [config.default_client_config.tls_config, ...config.endpoints.map((e) => e.client_config.tls_config)];
-    expect(config.default_client_config.tls_config.enabled).toBe(true);
+    expect(configs.map((c) => c.enabled)).toEqual(configs.map(() => true));
     for (const tls of configs) {
       for (const [field, file, shape] of tlsFiles(tls)) {
         expect([field, file]).toEqual([field, expect.any(String)]);
@@ -138,7 +139,7 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
       ['sidecar.eu.example.com:443', true, 'sidecar.eu.example.com'],
       ['sidecar.us.example.com:10901', true, 'sidecar.us.example.com'],
       ['thanos-store-gateway.monitoring.svc:10901', true, 'thanos-store-gateway.monitoring.svc'],
-      // Declared plaintext: TLS explicitly off, so the default mTLS config does not apply.
+      // Declared plaintext: TLS explicitly off.
       ['thanos-ruler.monitoring.svc:10901', false, undefined],
     ]);
   });
@@ -177,7 +178,8 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     }
     // The client CA of the Store Gateway verifies the Querier certificate, and the other way round.
     const gateway = renderedTlsSecret(r, 'hub', 'thanos-store-gateway-tls');
-    const client = querierClientBundle(r, 'hub', hub.default_client_config.tls_config);
+    const gatewayEndpoint = hub.endpoints.find((e) => e.address === 'thanos-store-gateway.monitoring.svc:10901')!;
+    const client = querierClientBundle(r, 'hub', gatewayEndpoint.client_config.tls_config);
     expect([verifiesChain(gateway.ca, client.cert), verifiesChain(client.ca, gateway.cert)]).toEqual([true, true]);
 
     const objstore = flagValue(c.args, 'objstore.config-file')!;

@@ -9,6 +9,7 @@ import { parseDocument, stringify } from 'yaml';
 import { ClusterSealer, sealingLabel, sealValue, SEAL_STATE_DIR } from '../lib/delivery/sealed-secrets';
 import { FleetError } from '../lib/fleet/errors';
 import type { FleetModel } from '../lib/fleet/model';
+import { main } from '../main';
 import { defaultFleetText, fleetFrom, render, Rendered, ROOT, testPki, testPkiDir, tmpDir, validateWithKubernetesModels } from './support/fleet';
 import { makeController, TestController, unseal, unsealValue } from './support/sealed';
 
@@ -234,6 +235,26 @@ describe('bad sealing input', () => {
     const e = renderError(s, fleetFrom(sealingFleetText('certs/missing.pem'), s.dir));
     expect(e).toBeInstanceOf(FleetError);
     expect(e.message).toMatch(/clusters\[0\]\.sealedSecrets\.certificate: cannot read .*missing\.pem \(ENOENT\).*kubeseal --fetch-cert/);
+  });
+
+  it('reports every missing certificate at once, before the PKI store or dist/ is created', async () => {
+    const dir = tmpDir();
+    const fleetFile = path.join(dir, 'fleet.yaml');
+    fs.copyFileSync(path.join(ROOT, 'examples', 'sealed-secrets', 'fleet.yaml'), fleetFile);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let code: number;
+    let out: string;
+    try {
+      code = await main({ FLEET: fleetFile, PROMFLEET_OUT: path.join(dir, 'dist') });
+    } finally {
+      out = err.mock.calls.map((c) => String(c[0])).join('');
+      err.mockRestore();
+    }
+    expect(code).toBe(1);
+    for (const [i, cluster] of ['hub', 'prod-eu', 'prod-us'].entries()) {
+      expect(out).toContain(`clusters[${i}].sealedSecrets.certificate: cannot read ${path.join(dir, 'certs', `${cluster}.pem`)} (ENOENT)`);
+    }
+    expect(fs.readdirSync(dir)).toEqual(['fleet.yaml']);
   });
 
   it('refuses a file that is not a certificate, an expired certificate and a non-RSA key', () => {

@@ -12,11 +12,9 @@ import { checkRuleGroups, promqlSyntaxError, StackRules, stackRuleGroups } from 
 import { SIDECAR_SERVICE } from '../lib/components/thanos-sidecar';
 import { FileChart } from '../lib/file-chart';
 import { DEFAULT_VERSIONS } from '../lib/fleet/defaults';
-import { FleetError } from '../lib/fleet/errors';
-import { defaultFleetText, fleetFrom, render, RenderedObject, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, render, RenderedObject, tmpDir, validateWithKubernetesModels } from './support/fleet';
 import { matches, monitorNamespaceIncludes, unselected } from './support/selection';
 import { RICH_FLEET } from './support/workload-fleet';
-
 
 const WORKLOADS = ['workload-eu', 'workload-us'];
 
@@ -395,41 +393,36 @@ describe('alert rules', () => {
 });
 
 describe('fleet validation of workload settings', () => {
-  const problems = (text: string): string[] => {
-    try {
-      fleetFrom(text);
-    } catch (e) {
-      if (e instanceof FleetError) return e.problems.map((p) => `${p.path}: ${p.message}`);
-      throw e;
-    }
-    return [];
-  };
-
   it('rejects a route to a receiver that does not exist', () => {
-    expect(problems(RICH_FLEET.replace('- receiver: pager\n', '- receiver: pagr\n'))).toEqual([
+    expect(fleetProblems(RICH_FLEET.replace('- receiver: pager\n', '- receiver: pagr\n'))).toEqual([
       expect.stringMatching(/^defaults\.alertmanager\.route\.routes\[0\]\.receiver: "pagr" is not a receiver of clusters "eu", "us"; use one of "null", "team-slack", "pager", "mail"/),
     ]);
   });
 
   it('rejects two receivers with one name', () => {
-    expect(problems(RICH_FLEET.replace('- name: mail', '- name: pager'))).toEqual(
+    expect(fleetProblems(RICH_FLEET.replace('- name: mail', '- name: pager'))).toEqual(
       expect.arrayContaining([expect.stringMatching(/^defaults\.alertmanager\.receivers\[2\]\.name: "pager" is already the name of receivers\[1\]/)]),
     );
   });
 
   it('rejects a malformed matcher', () => {
-    expect(problems(RICH_FLEET.replace(`['severity="critical"']`, `['severity=="critical"']`))).toEqual([
+    expect(fleetProblems(RICH_FLEET.replace(`['severity="critical"']`, `['severity=="critical"']`))).toEqual([
       expect.stringMatching(/^defaults\.alertmanager\.route\.routes\[0\]\.matchers\[0\]: must be a matcher such as severity="critical"/),
     ]);
   });
 
   it('rejects load-balancer options on a Service that is not a LoadBalancer', () => {
     const text = RICH_FLEET.replace('service: { type: ClusterIP }', 'service: { type: ClusterIP, sourceRanges: [10.0.0.0/8] }');
-    expect(problems(text)).toEqual([expect.stringMatching(/^clusters\[2\]\.thanos\.service\.sourceRanges: only applies to a LoadBalancer Service, not ClusterIP/)]);
+    expect(fleetProblems(text)).toEqual([expect.stringMatching(/^clusters\[2\]\.thanos\.service\.sourceRanges: only applies to a LoadBalancer Service, not ClusterIP/)]);
+  });
+
+  it('rejects a load-balancer scope without a provider, which would render no annotation', () => {
+    const text = RICH_FLEET.replace('service: { type: ClusterIP }', 'service: { loadBalancer: { scope: internal } }');
+    expect(fleetProblems(text)).toEqual([expect.stringMatching(/^clusters\[2\]\.thanos\.service\.loadBalancer\.scope: has no effect without loadBalancer\.provider/)]);
   });
 
   it('rejects unknown keys in component settings', () => {
-    expect(problems(RICH_FLEET.replace('nodeExporter: { enabled: false }', 'nodeExporter: { enabled: false, tolerations: [] }'))).toEqual([
+    expect(fleetProblems(RICH_FLEET.replace('nodeExporter: { enabled: false }', 'nodeExporter: { enabled: false, tolerations: [] }'))).toEqual([
       expect.stringMatching(/^clusters\[2\]\.overrides\.nodeExporter\.tolerations: unknown key/),
     ]);
   });

@@ -73,15 +73,19 @@ export interface ClientTlsFiles {
   readonly caFile: string;
 }
 
-/** The sd-config document. Field names follow Thanos v0.42 (`default_client_config`, per-endpoint `client_config`). */
+/**
+ * The sd-config document: `default_client_config` (the fleet-wide client TLS, thanos#8594) and
+ * `endpoints[]` of `address` + `client_config`. Every entry also carries its complete client
+ * configuration with `enabled` set, so no entry depends on how a given Thanos release merges the
+ * default: an entry left to fall back on the global `--grpc-client-tls-*` flags (which we do not set)
+ * would be dialled in plaintext.
+ */
 export function endpointSdConfig(endpoints: StoreEndpoint[], files: ClientTlsFiles): string {
   const tls = { enabled: true, cert_file: files.certFile, key_file: files.keyFile, ca_file: files.caFile };
   const doc = {
-    // Anything listed without its own client_config still uses mTLS, never plaintext.
     default_client_config: { tls_config: tls },
     endpoints: endpoints.map((e) => ({
       address: e.address,
-      // Complete per endpoint, so it does not depend on how Thanos merges it with the default.
       client_config: e.serverName ? { tls_config: tls, server_name: e.serverName } : { tls_config: { enabled: false } },
     })),
   };

@@ -10,17 +10,12 @@ import { Construct } from 'constructs';
 import { FileChart, SECRETS_DIR } from '../file-chart';
 import type { ClusterModel, FleetModel } from '../fleet/model';
 import { meta } from '../meta';
+import { needsOperatorCrds, OPERATOR_CRDS } from './crds';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
 
 export const ARGOCD_DIR = '_argocd';
 export const ROOT_FILE = 'root';
 export const APPS_DIR = 'apps';
-
-/** Where the operator CRDs come from: the upstream repository at the operator's release tag. */
-export const OPERATOR_CRDS = {
-  repoURL: 'https://github.com/prometheus-operator/prometheus-operator.git',
-  path: 'example/prometheus-operator-crd',
-};
 
 /** The Argo CD server's own cluster, as every Argo CD installation names it. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
@@ -113,11 +108,11 @@ function syncPolicy(gitops: GitOps, options: { prune?: boolean; syncOptions?: st
   };
 }
 
-/** The Applications of one cluster: the operator CRDs (if it runs the operator) and its dist/ folder. */
+/** The Applications of one cluster: the operator CRDs (where `needsOperatorCrds`) and its dist/ folder. */
 export function clusterApplications(scope: Construct, gitops: GitOps, cluster: ClusterModel): void {
   const names = applicationNames(gitops, cluster.name);
   const destination = destinationOf(cluster);
-  if (cluster.stack.operator.enabled) {
+  if (needsOperatorCrds(cluster)) {
     new Application(scope, 'crds', {
       name: names.crds,
       namespace: gitops.argocdNamespace,

@@ -9,7 +9,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FleetError } from '../fleet/errors';
+import { FleetError, FleetProblem } from '../fleet/errors';
 import type { ClusterModel, FleetModel } from '../fleet/model';
 
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
@@ -85,6 +85,22 @@ export function readControllerCertificate(file: string, now = new Date()): Contr
     throw new Error(`${file} expired on ${validTo.toISOString().slice(0, 10)}; fetch the controller's current certificate with "kubeseal --fetch-cert"`);
   }
   return { file, publicKey: cert.publicKey, fingerprint: sha256(cert.raw), validTo };
+}
+
+/**
+ * Every unusable controller certificate of the fleet at once, each naming its field. main() runs this
+ * before the PKI store is touched, so a missing certificate issues nothing and renders nothing.
+ */
+export function sealingCertificateProblems(fleet: FleetModel): FleetProblem[] {
+  return fleet.clusters.flatMap((c) => {
+    if (!c.sealedSecrets) return [];
+    try {
+      readControllerCertificate(c.sealedSecrets.certificate);
+      return [];
+    } catch (e) {
+      return [{ path: `clusters[${c.index}].sealedSecrets.certificate`, message: (e as Error).message }];
+    }
+  });
 }
 
 // ---------- the objects ----------

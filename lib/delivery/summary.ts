@@ -3,21 +3,17 @@ import * as path from 'path';
 import type { ClusterModel, FleetModel } from '../fleet/model';
 import type { RenderResult } from '../render';
 import { ARGOCD_DIR, ROOT_FILE } from './argocd';
-
-/** The operator's CRD bundle of a release (descriptions stripped; still too large for client-side apply). */
-export function operatorCrdsUrl(version: string): string {
-  return `https://github.com/prometheus-operator/prometheus-operator/releases/download/${version}/stripped-down-crds.yaml`;
-}
+import { needsOperatorCrds, operatorCrdsUrl } from './crds';
 
 /**
  * The commands that deploy one cluster's folder, in order: the operator CRDs (server-side), a wait until
- * the API server serves them, then the folder. A cluster that brings its own operator keeps its CRDs.
+ * the API server serves them (only where `needsOperatorCrds`), then the folder.
  */
 export function kubectlCommands(cluster: ClusterModel, folder: string): string[] {
   const kubectl = `kubectl --context ${cluster.name}`;
   const crds = operatorCrdsUrl(cluster.stack.versions.prometheusOperator);
   return [
-    ...(cluster.stack.operator.enabled
+    ...(needsOperatorCrds(cluster)
       ? [`${kubectl} apply --server-side -f ${crds}`, `${kubectl} wait --for=condition=Established -f ${crds}`]
       : []),
     `${kubectl} apply --server-side -R -f ${folder}/`,

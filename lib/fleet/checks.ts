@@ -42,19 +42,25 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
           problems.push({ path: `${at}.thanos.endpoint`, message: `${key} is already the sidecar endpoint of clusters[${other}]; each sidecar needs its own endpoint` });
         } else endpoints.set(key, i);
       }
-      // Thanos drops one of two stores whose external labels are identical.
-      const set = JSON.stringify(Object.entries({ cluster: c.name, ...(c.externalLabels ?? {}) }).sort());
+      // Thanos drops one of two stores whose external labels are identical. (A repeated cluster name is
+      // reported above; its identical label set would only repeat that.)
+      const entries = Object.entries({ cluster: c.name, ...(c.externalLabels ?? {}) }).sort(([a], [b]) => (a < b ? -1 : 1));
+      const set = `{${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
       const same = labelSets.get(set);
-      if (same !== undefined) {
+      if (same !== undefined && prev === undefined) {
         problems.push({
           path: `${at}.externalLabels`,
-          message: `${set} of "${c.name}" equals the external labels of clusters[${same}]; Thanos would drop one of the two stores ("${fleet.clusters[same].name}" or "${c.name}"): make one label differ`,
+          message: `${set} of "${c.name}" equals the external labels of clusters[${same}] ("${fleet.clusters[same].name}"); Thanos would drop one of the two stores: make one label differ`,
         });
-      } else labelSets.set(set, i);
+      } else if (same === undefined) labelSets.set(set, i);
     } else {
       if (c.thanos) problems.push({ path: `${at}.thanos`, message: 'is only for workload clusters; add "workload" to roles or remove it' });
       for (const k of ['serviceMonitors', 'podMonitors'] as const) {
         if (c[k]?.length) problems.push({ path: `${at}.${k}`, message: `needs a Prometheus to pick them up; add "workload" to roles or remove them` });
+      }
+      // The Querier has no external labels: on an observer-only cluster they would be silently dropped.
+      if (c.externalLabels && Object.keys(c.externalLabels).length) {
+        problems.push({ path: `${at}.externalLabels`, message: 'label a Prometheus, and an observer-only cluster has none; add "workload" to roles or remove them' });
       }
     }
     if (!isObserver && c.querier) {

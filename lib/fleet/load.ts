@@ -27,20 +27,62 @@ export function parseFleet(text: string, source = '<inline>'): FleetModel {
   if (doc.errors.length) {
     throw new FleetError(
       source,
-      doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${yamlErrorMessage(e.message, text, e.linePos?.[0].line)}` })),
     );
   }
   return validateFleet(doc.toJS(), source);
 }
 
+/** The parser's first line (without its code frame), plus the offending line itself: the frame is multi-line. */
+function yamlErrorMessage(message: string, text: string, line: number | undefined): string {
+  const first = message.split('\n')[0].replace(/:$/, '');
+  const source = line === undefined ? undefined : text.split('\n')[line - 1]?.trimEnd();
+  return source ? `${first}: ${JSON.stringify(source)}` : first;
+}
+
 export function validateFleet(data: unknown, source = '<inline>'): FleetModel {
-  const parsed = fleetSchema.safeParse(data ?? {}, { reportInput: true });
+  const parsed = fleetSchema.safeParse(data ?? {}, { reportInput: true, error: plainMessage });
   if (!parsed.success) {
     throw new FleetError(source, parsed.error.issues.flatMap((i) => describeIssue(i)));
   }
   const problems = crossFieldProblems(parsed.data);
   if (problems.length) throw new FleetError(source, problems);
   return resolveFleet(parsed.data, source);
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string (quote it in YAML)',
+  int: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a map of keys and values',
+  array: 'a list',
+};
+
+/**
+ * Plain messages for zod's generic issues ("Too small: expected number to be >=1"). Passed per parse,
+ * so a message written in the schema still wins; undefined keeps zod's own.
+ */
+function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  const plural = (n: unknown, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? undefined : TYPE_NAMES[issue.expected] && `must be ${TYPE_NAMES[issue.expected]}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      if (issue.origin === 'number') return issue.inclusive ? `must be at least ${issue.minimum}` : `must be greater than ${issue.minimum}`;
+      if (issue.origin === 'array') return `must list at least ${plural(issue.minimum, 'item')}`;
+      if (issue.origin === 'string') return issue.minimum === 1 ? 'must not be empty' : `must have at least ${plural(issue.minimum, 'character')}`;
+      return undefined;
+    case 'too_big':
+      if (issue.origin === 'number') return issue.inclusive ? `must be at most ${issue.maximum}` : `must be less than ${issue.maximum}`;
+      if (issue.origin === 'array') return `must list at most ${plural(issue.maximum, 'item')}`;
+      if (issue.origin === 'string') return `must have at most ${plural(issue.maximum, 'character')}`;
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 function describeIssue(issue: z.core.$ZodIssue): FleetProblem[] {

@@ -62,9 +62,10 @@ export const quantity = z
   .string({ message: 'must be a Kubernetes quantity string such as "500m", "1Gi" or "50Gi"' })
   .regex(/^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/, { message: 'must be a Kubernetes quantity such as "500m", "1Gi" or "50Gi"' });
 
+// Every upstream image tag and release (and the operator's CRD URL) starts with "v": "3.5.0" would not pull.
 export const version = z
   .string()
-  .regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { message: 'must be a release version such as "v3.5.0"' });
+  .regex(/^v\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { message: 'must be an upstream release tag such as "v3.5.0" (with the leading "v")' });
 
 const resources = z.strictObject({
   requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),

@@ -57,6 +57,15 @@ export function stackProblems(fleet: Fleet): FleetProblem[] {
     if (service?.loadBalancer && (service.type ?? 'LoadBalancer') !== 'LoadBalancer') {
       add({ path: `${at}.thanos.service.loadBalancer`, message: `only applies to a LoadBalancer Service, not ${service.type}; remove it or set thanos.service.type: LoadBalancer` });
     }
+    // Without a provider no annotation is rendered: "internal" would silently give the cloud's default,
+    // usually an internet-facing load balancer.
+    const lb = service?.loadBalancer;
+    if (lb?.scope && (lb.provider ?? 'none') === 'none') {
+      add({
+        path: `${at}.thanos.service.loadBalancer.scope`,
+        message: 'has no effect without loadBalancer.provider (aws, gcp or azure); set the provider, or remove scope and put your load balancer\'s own annotation under thanos.service.annotations',
+      });
+    }
   });
   for (const [path, m] of missing) {
     const where = m.clusters.length === 1 ? `cluster ${m.clusters[0]}` : `clusters ${m.clusters.join(', ')}`;

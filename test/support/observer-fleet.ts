@@ -44,13 +44,20 @@ clusters:
       endpoint: { host: sidecar.us.example.com }
 `;
 
+export interface SdTlsConfig {
+  enabled: boolean;
+  cert_file?: string;
+  key_file?: string;
+  ca_file?: string;
+}
+
 export interface SdEndpoint {
   address: string;
-  client_config: { tls_config: { enabled: boolean; cert_file?: string; key_file?: string; ca_file?: string }; server_name?: string };
+  client_config: { tls_config: SdTlsConfig; server_name?: string };
 }
 
 export interface SdConfig {
-  default_client_config: { tls_config: { enabled: boolean; cert_file: string; key_file: string; ca_file: string } };
+  default_client_config: { tls_config: SdTlsConfig };
   endpoints: SdEndpoint[];
 }
 
