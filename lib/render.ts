@@ -7,7 +7,7 @@ import { buildClusterApp } from './clusters';
 import { ARGOCD_DIR, buildArgoCdApp } from './delivery/argocd';
 import { ClusterSealer, SealStats } from './delivery/sealed-secrets';
 import { annotateSyncWaves } from './delivery/sync-waves';
-import { FileChart, SECRETS_DIR } from './file-chart';
+import { SECRETS_DIR, synthCharts } from './file-chart';
 import type { FleetModel } from './fleet/model';
 import type { FleetPki } from './pki';
 
@@ -54,9 +54,31 @@ const DUMP_OPTIONS = {
   scalarStyleRules: [...Object.values(DEFAULT_SCALAR_STYLE_RULES), singleQuoteOverEscapes],
 } as const;
 
+/**
+ * Most objects are the same on every cluster of a fleet (operator, exporters, rules): each distinct
+ * object is serialised once per render, found again by its JSON (a tenth of the cost of dump;
+ * manifests are plain JSON data, so equal JSON means equal YAML). Least recently used out first,
+ * so that a large fleet's per-cluster objects do not pile up.
+ */
+export class YamlMemo {
+  private readonly texts = new Map<string, string>();
+
+  constructor(private readonly limit = 1024) {}
+
+  yaml(o: unknown): string {
+    const key = JSON.stringify(o);
+    let text = this.texts.get(key);
+    if (text === undefined) text = dump(o, DUMP_OPTIONS);
+    else this.texts.delete(key);
+    this.texts.set(key, text);
+    if (this.texts.size > this.limit) this.texts.delete(this.texts.keys().next().value!);
+    return text;
+  }
+}
+
 /** Serialises objects as a multi-document YAML file. */
-export function objectsYaml(objects: unknown[]): string {
-  return objects.map((o) => dump(o, DUMP_OPTIONS)).join('---\n');
+export function objectsYaml(objects: unknown[], memo?: YamlMemo): string {
+  return objects.map((o) => (memo ? memo.yaml(o) : dump(o, DUMP_OPTIONS))).join('---\n');
 }
 
 /** Renders every cluster of the fleet into `outDir`, atomically, with the certificates of `pki` (see preparePki). */
@@ -65,19 +87,20 @@ export function renderFleet(fleet: FleetModel, outDir: string, pki: FleetPki): R
   const summaries: ClusterSummary[] = [];
   const sealers: ClusterSealer[] = [];
   let argocd: ClusterSummary | undefined;
+  const memo = new YamlMemo();
   replaceDirAtomically(target, (tmp) => {
-    writeOrLink(path.join(tmp, '.gitignore'), GITIGNORE, false, path.join(target, '.gitignore'));
+    writeOrLink(path.join(tmp, '.gitignore'), Buffer.from(GITIGNORE), false, path.join(target, '.gitignore'));
     for (const cluster of fleet.clusters) {
       const dir = path.join(tmp, cluster.name);
       const app = buildClusterApp({ fleet, cluster, pki }, dir);
       annotateSyncWaves(app);
       const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir);
       if (sealer) sealers.push(sealer);
-      summaries.push(writeApp(cluster.name, app.charts as FileChart[], dir, path.join(target, cluster.name), sealer));
+      summaries.push(writeApp(cluster.name, synthCharts(app), dir, path.join(target, cluster.name), memo, sealer));
     }
     if (fleet.gitops) {
       const app = buildArgoCdApp({ ...fleet, gitops: fleet.gitops }, tmp);
-      argocd = writeApp(ARGOCD_DIR, app.charts as FileChart[], path.join(tmp, ARGOCD_DIR), path.join(target, ARGOCD_DIR));
+      argocd = writeApp(ARGOCD_DIR, synthCharts(app), path.join(tmp, ARGOCD_DIR), path.join(target, ARGOCD_DIR), memo);
     }
   });
   // Only now that dist/ holds these SealedSecrets: a failed render must not change what the next one reuses.
@@ -86,18 +109,20 @@ export function renderFleet(fleet: FleetModel, outDir: string, pki: FleetPki): R
 }
 
 /** Writes the charts of one App into `dir`; `previous` is the same folder in the dist/ being replaced. */
-function writeApp(name: string, charts: FileChart[], dir: string, previous: string, sealer?: ClusterSealer): ClusterSummary {
+function writeApp(name: string, charts: ReturnType<typeof synthCharts>, dir: string, previous: string, memo: YamlMemo, sealer?: ClusterSealer): ClusterSummary {
   let objects = 0;
   let files = 0;
   let bytes = 0;
   const made = new Set<string>();
-  for (const chart of charts) {
-    let out = { file: chart.file, objects: chart.toJson() };
+  for (const { chart, objects: synthesized } of charts) {
+    let out = { file: chart.file, objects: synthesized };
     // Sealed secrets mode: key material goes to Git sealed, instead of to the git-ignored secrets/.
     if (sealer && chart.file.startsWith(`${SECRETS_DIR}/`)) out = sealer.sealFile(out.file, out.objects);
     const n = out.objects.length;
     if (n === 0) continue;
-    const text = objectsYaml(out.objects);
+    const secret = out.file.startsWith(`${SECRETS_DIR}/`);
+    // Key material is unique to each cluster: it is not kept in the memo.
+    const data = Buffer.from(objectsYaml(out.objects, secret ? undefined : memo));
     const rel = `${out.file}.yaml`;
     const file = path.join(dir, rel);
     const parent = path.dirname(file);
@@ -105,32 +130,32 @@ function writeApp(name: string, charts: FileChart[], dir: string, previous: stri
       fs.mkdirSync(parent, { recursive: true });
       made.add(parent);
     }
-    writeOrLink(file, text, out.file.startsWith(`${SECRETS_DIR}/`), path.join(previous, rel));
+    writeOrLink(file, data, secret, path.join(previous, rel));
     objects += n;
     files++;
-    bytes += Buffer.byteLength(text);
+    bytes += data.length;
   }
   return { cluster: name, objects, files, bytes, ...(sealer ? { sealed: sealer.stats } : {}) };
 }
 
 /**
- * Writes `text` to the new `file`, unless `previous` (the same file in the dist/ being replaced)
- * already holds exactly that text: then the new tree gets a hard link to it. A re-synth thus
+ * Writes `data` to the new `file`, unless `previous` (the same file in the dist/ being replaced)
+ * already holds exactly these bytes: then the new tree gets a hard link to it. A re-synth thus
  * creates and deletes no file it does not change (file creation dominates the cost of a large
  * fleet on some filesystems), and the swap stays atomic: the old tree only loses a link.
  */
-function writeOrLink(file: string, text: string, secret: boolean, previous: string): void {
+function writeOrLink(file: string, data: Buffer, secret: boolean, previous: string): void {
   try {
     const st = fs.lstatSync(previous);
     // A key file must still be private; size first, so that most changed files are not read.
-    if (st.isFile() && !(secret && st.mode & 0o077) && st.size === Buffer.byteLength(text) && fs.readFileSync(previous, 'utf8') === text) {
+    if (st.isFile() && !(secret && st.mode & 0o077) && st.size === data.length && fs.readFileSync(previous).equals(data)) {
       fs.linkSync(previous, file);
       return;
     }
   } catch {
     // No previous file, or it cannot be linked (another filesystem): write it anew.
   }
-  fs.writeFileSync(file, text, secret ? { mode: 0o600 } : undefined);
+  fs.writeFileSync(file, data, secret ? { mode: 0o600 } : undefined);
 }
 
 /** Builds the new tree next to `target`, then swaps it in; on error the old tree stays. */

@@ -1,7 +1,6 @@
-// What `npm run bench` bundles and runs: the app itself, plus the PKI step alone.
+// The cold-PKI measurement of `npm run bench`: the app's PKI step alone (keys, CA, certificates).
 import { loadFleetFile } from '../lib/fleet/load';
 import { preparePki } from '../lib/pki';
-export { main } from '../main';
 
 export async function pkiOnly(): Promise<number> {
   await preparePki(loadFleetFile(process.env.FLEET ?? 'fleet.yaml'));

@@ -29,8 +29,17 @@ export function splitPem(pem: string): string[] {
   return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
 }
 
-export function parseCertificates(pem: string): crypto.X509Certificate[] {
-  return splitPem(pem).map((block) => new crypto.X509Certificate(block));
+// The synth-time checks read the same PEM texts again and again (the CA bundle once per endpoint
+// of every observer): each text is parsed once per process. Parsed certificates are immutable.
+const parsed = new Map<string, readonly crypto.X509Certificate[]>();
+
+export function parseCertificates(pem: string): readonly crypto.X509Certificate[] {
+  let certs = parsed.get(pem);
+  if (!certs) {
+    certs = Object.freeze(splitPem(pem).map((block) => new crypto.X509Certificate(block)));
+    parsed.set(pem, certs);
+  }
+  return certs;
 }
 
 function field(dn: string, key: string): string {
