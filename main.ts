@@ -1,19 +1,19 @@
 // promfleet: fleet file -> validated model -> per-cluster manifests in dist/.
-// Run by `cdk8s synth` (see cdk8s.yaml). FLEET picks the fleet file, PROMFLEET_OUT the output folder.
+// Run by `cdk8s synth` (see cdk8s.yaml). FLEET picks the fleet file, PROMFLEET_OUT the output folder,
+// PROMFLEET_PKI_DIR the PKI store.
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_FLEET_FILE, loadFleetFile } from './lib/fleet/load';
+import { loadFleetFromEnv } from './lib/fleet/load';
 import { FleetError } from './lib/fleet/errors';
 import { sealingCertificateProblems } from './lib/delivery/sealed-secrets';
 import { deliverySummary } from './lib/delivery/summary';
 import { clusterCertSummary, pkiSummary, PkiError, preparePki } from './lib/pki';
-import { renderFleet } from './lib/render';
+import { OutputError, renderFleet } from './lib/render';
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const fleetFile = env.FLEET ?? DEFAULT_FLEET_FILE;
   const outDir = path.resolve(env.PROMFLEET_OUT ?? 'dist');
   try {
-    const fleet = loadFleetFile(fleetFile);
+    const fleet = loadFleetFromEnv(env);
     const sealing = sealingCertificateProblems(fleet);
     if (sealing.length) throw new FleetError(fleet.source, sealing);
     // Certificates first: the store is checked (and completed) before anything is rendered.
@@ -30,7 +30,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     linkCdk8sOutdir(env.CDK8S_OUTDIR, outDir);
     return 0;
   } catch (e) {
-    if (e instanceof FleetError || e instanceof PkiError) {
+    if (e instanceof FleetError || e instanceof PkiError || e instanceof OutputError) {
       process.stderr.write(`promfleet: ${e.message}\nNothing was written; ${path.relative(process.cwd(), outDir) || outDir}/ is unchanged.\n`);
       return 1;
     }

@@ -1,6 +1,6 @@
 // A chart is one output file: `file` is its path inside dist/<cluster>/, and the
 // numeric prefix orders `kubectl apply -R` (namespace, RBAC, operator, then custom resources).
-import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 
 export class FileChart extends Chart {
   constructor(
@@ -16,17 +16,11 @@ export class FileChart extends Chart {
 /** Files holding key material go here; dist/.gitignore keeps them out of Git. */
 export const SECRETS_DIR = 'secrets';
 
-/**
- * The objects of every chart of `app`, in apply order, as JSON: what calling toJson() on each chart
- * returns, but with the App resolved once. Chart.toJson() resolves the dependencies and validates
- * the whole App on every call, which made a cluster's synthesis quadratic in its number of files.
- */
-export function synthCharts(app: App): { chart: FileChart; objects: ReturnType<FileChart['toJson']> }[] {
-  const charts = app.charts as FileChart[];
-  // The first call resolves and validates the App; for the others, the rest of toJson() (cdk8s
-  // 2.x): the chart's own objects (not those of nested charts) in dependency order.
-  return charts.map((chart, i) => ({
-    chart,
-    objects: i === 0 ? chart.toJson() : new DependencyGraph(chart.node).topology().flatMap((c) => (c instanceof ApiObject && Chart.of(c) === chart ? [c.toJson()] : [])),
-  }));
+/** The charts of `app`; each is one output file, so each must be a FileChart. */
+export function fileCharts(app: App): FileChart[] {
+  return app.charts.map((chart) => {
+    // Not `instanceof`: cdk8s' Chart[Symbol.hasInstance] says yes to any chart.
+    if (FileChart.prototype.isPrototypeOf(chart)) return chart as FileChart;
+    throw new Error(`${chart.node.path} is a Chart but not a FileChart: it would have no output file`);
+  });
 }

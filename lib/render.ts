@@ -2,12 +2,13 @@
 // folder that replaces dist/ only once everything rendered. A failure leaves the old dist/.
 import * as fs from 'fs';
 import * as path from 'path';
+import type { App } from 'cdk8s';
 import { DEFAULT_SCALAR_STYLE_RULES, dump, SCALAR_STYLE, type ScalarStyleRule } from 'js-yaml';
 import { buildClusterApp } from './clusters';
 import { ARGOCD_DIR, buildArgoCdApp } from './delivery/argocd';
 import { ClusterSealer, SealStats } from './delivery/sealed-secrets';
 import { annotateSyncWaves } from './delivery/sync-waves';
-import { SECRETS_DIR, synthCharts } from './file-chart';
+import { fileCharts, SECRETS_DIR } from './file-chart';
 import type { FleetModel } from './fleet/model';
 import type { FleetPki } from './pki';
 
@@ -15,7 +16,6 @@ export interface ClusterSummary {
   readonly cluster: string;
   readonly objects: number;
   readonly files: number;
-  readonly bytes: number;
   /** Sealed secrets mode: SealedSecrets rendered, values sealed anew or reused from the seal state. */
   readonly sealed?: SealStats;
 }
@@ -96,11 +96,11 @@ export function renderFleet(fleet: FleetModel, outDir: string, pki: FleetPki): R
       annotateSyncWaves(app);
       const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir);
       if (sealer) sealers.push(sealer);
-      summaries.push(writeApp(cluster.name, synthCharts(app), dir, path.join(target, cluster.name), memo, sealer));
+      summaries.push(writeApp(cluster.name, app, dir, path.join(target, cluster.name), memo, sealer));
     }
     if (fleet.gitops) {
       const app = buildArgoCdApp({ ...fleet, gitops: fleet.gitops }, tmp);
-      argocd = writeApp(ARGOCD_DIR, synthCharts(app), path.join(tmp, ARGOCD_DIR), path.join(target, ARGOCD_DIR), memo);
+      argocd = writeApp(ARGOCD_DIR, app, path.join(tmp, ARGOCD_DIR), path.join(target, ARGOCD_DIR), memo);
     }
   });
   // Only now that dist/ holds these SealedSecrets: a failed render must not change what the next one reuses.
@@ -109,13 +109,12 @@ export function renderFleet(fleet: FleetModel, outDir: string, pki: FleetPki): R
 }
 
 /** Writes the charts of one App into `dir`; `previous` is the same folder in the dist/ being replaced. */
-function writeApp(name: string, charts: ReturnType<typeof synthCharts>, dir: string, previous: string, memo: YamlMemo, sealer?: ClusterSealer): ClusterSummary {
+function writeApp(name: string, app: App, dir: string, previous: string, memo: YamlMemo, sealer?: ClusterSealer): ClusterSummary {
   let objects = 0;
   let files = 0;
-  let bytes = 0;
   const made = new Set<string>();
-  for (const { chart, objects: synthesized } of charts) {
-    let out = { file: chart.file, objects: synthesized };
+  for (const chart of fileCharts(app)) {
+    let out = { file: chart.file, objects: chart.toJson() };
     // Sealed secrets mode: key material goes to Git sealed, instead of to the git-ignored secrets/.
     if (sealer && chart.file.startsWith(`${SECRETS_DIR}/`)) out = sealer.sealFile(out.file, out.objects);
     const n = out.objects.length;
@@ -133,9 +132,8 @@ function writeApp(name: string, charts: ReturnType<typeof synthCharts>, dir: str
     writeOrLink(file, data, secret, path.join(previous, rel));
     objects += n;
     files++;
-    bytes += data.length;
   }
-  return { cluster: name, objects, files, bytes, ...(sealer ? { sealed: sealer.stats } : {}) };
+  return { cluster: name, objects, files, ...(sealer ? { sealed: sealer.stats } : {}) };
 }
 
 /**
@@ -158,11 +156,27 @@ function writeOrLink(file: string, data: Buffer, secret: boolean, previous: stri
   fs.writeFileSync(file, data, secret ? { mode: 0o600 } : undefined);
 }
 
+/** The output folder cannot be created or written next to: a user error, reported without a stack trace. */
+export class OutputError extends Error {
+  constructor(
+    readonly dir: string,
+    cause: NodeJS.ErrnoException,
+  ) {
+    super(`${dir}: cannot write the output folder (${cause.code ?? cause.message}); set PROMFLEET_OUT to a folder you can write`);
+    this.name = 'OutputError';
+  }
+}
+
 /** Builds the new tree next to `target`, then swaps it in; on error the old tree stays. */
 export function replaceDirAtomically(target: string, build: (tmp: string) => void): void {
   const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.new-`));
+  let tmp: string;
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.new-`));
+  } catch (e) {
+    throw new OutputError(target, e as NodeJS.ErrnoException);
+  }
   fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; dist/ is a normal folder
   try {
     build(tmp);

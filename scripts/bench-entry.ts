@@ -1,8 +1,8 @@
 // The cold-PKI measurement of `npm run bench`: the app's PKI step alone (keys, CA, certificates).
-import { loadFleetFile } from '../lib/fleet/load';
+import { loadFleetFromEnv } from '../lib/fleet/load';
 import { preparePki } from '../lib/pki';
 
 export async function pkiOnly(): Promise<number> {
-  await preparePki(loadFleetFile(process.env.FLEET ?? 'fleet.yaml'));
+  await preparePki(loadFleetFromEnv());
   return 0;
 }

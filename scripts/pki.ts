@@ -5,7 +5,7 @@
 //   rotate-ca finish       step 3: stop trusting the old CA
 // Each step is followed by `npm run synth` and an apply of every cluster. FLEET picks the fleet file.
 import { FleetError } from '../lib/fleet/errors';
-import { DEFAULT_FLEET_FILE, loadFleetFile } from '../lib/fleet/load';
+import { loadFleetFromEnv } from '../lib/fleet/load';
 import { PkiError } from '../lib/pki';
 import { pkiStatus, rotateCa, ROTATION_STEPS, RotationStep } from '../lib/pki/rotation';
 
@@ -19,7 +19,7 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const fleet = loadFleetFile(process.env.FLEET ?? DEFAULT_FLEET_FILE);
+    const fleet = loadFleetFromEnv();
     const lines = rotate ? await rotateCa(fleet, step as RotationStep) : pkiStatus(fleet);
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;

@@ -3,31 +3,52 @@
 //   node scripts/ts.mjs scripts/gen-schema.ts [args...]   (the entry's main(argv) is called)
 // A synth in CI or in an edit loop starts this way every time, so two caches keep the start short:
 // - the bundle is rebuilt only when one of its inputs changed (size, mtime, or a file added next to one);
-// - V8's code cache of the bundle spares compiling ~3 MB of JavaScript (V8 rejects a stale one).
+// - V8's code cache of the bundle spares compiling ~3 MB of JavaScript. It is tied to the bundle's hash:
+//   V8 itself checks only the source length, and would run the old code after a same-length edit.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import Module, { createRequire } from 'module';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import * as vm from 'vm';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 // The packages are bundled too: one file to read and compile instead of ~450 modules to resolve.
 // (esbuild itself could not be: it runs its own binary. No entry imports it.)
 const BUILD_OPTIONS = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' };
 
-/** Every input file's size and mtime, and those of the folders holding them (a new file there could change what resolves). */
+// File times can be coarse (up to 2 s on some filesystems) and lag the clock: an input whose mtime is
+// this close to the build's start may have changed after esbuild read it.
+const SETTLE_MS = 2000;
+
+/**
+ * Every input file's size and mtime, and the names in each folder holding one (a new file there could
+ * change what resolves; a folder's mtime would not do: rendering dist/ changes that of the project root).
+ * `newest` is the latest mtime of the files.
+ */
 function fingerprint(files) {
-  const dirs = [...new Set(files.map((f) => path.dirname(f)))];
-  return [...files, ...dirs, path.join(root, 'package.json'), path.join(root, 'tsconfig.json')].map((f) => {
+  let newest = 0;
+  const stat = (f) => {
     try {
       const st = fs.statSync(f);
+      newest = Math.max(newest, st.mtimeMs);
       return `${f}:${st.size}:${st.mtimeMs}`;
     } catch {
       return `${f}:missing`;
     }
-  });
+  };
+  const list = (dir) => {
+    try {
+      return `${dir}/:${createHash('sha1').update(fs.readdirSync(dir).sort().join('\n')).digest('hex')}`;
+    } catch {
+      return `${dir}/:missing`;
+    }
+  };
+  const dirs = [...new Set(files.map((f) => path.dirname(f)))];
+  const lines = [...[...files, path.join(root, 'package.json'), path.join(root, 'tsconfig.json')].map(stat), ...dirs.map(list)];
+  return { lines, newest };
 }
 
 /** Writes next to `file`, then renames: a concurrent run never reads a half-written file. */
@@ -42,28 +63,36 @@ function bundle(entry, outfile) {
   const stampFile = outfile.replace(/\.cjs$/, '.inputs.json');
   try {
     const stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
-    if (JSON.stringify(stamp.options) === JSON.stringify(BUILD_OPTIONS) && fs.existsSync(outfile) && fingerprint(stamp.files).join('\n') === stamp.fingerprint.join('\n')) return;
+    if (JSON.stringify(stamp.options) === JSON.stringify(BUILD_OPTIONS) && fs.existsSync(outfile) && fingerprint(stamp.files).lines.join('\n') === stamp.fingerprint.join('\n')) return;
   } catch {
     // No stamp yet, or unreadable: build.
   }
   const { buildSync } = require('esbuild');
   const tmp = `${outfile}.tmp-${process.pid}.cjs`;
+  const started = Date.now();
   const result = buildSync({ ...BUILD_OPTIONS, entryPoints: [entry], outfile: tmp, metafile: true, absWorkingDir: root });
   fs.renameSync(tmp, outfile);
   const files = Object.keys(result.metafile.inputs).map((f) => path.resolve(root, f));
-  writeAtomically(stampFile, JSON.stringify({ options: BUILD_OPTIONS, files, fingerprint: fingerprint(files) }));
+  const { lines, newest } = fingerprint(files);
+  // An input saved while esbuild ran would match the stamp but not the bundle: leave no stamp, rebuild next time.
+  if (newest >= started - SETTLE_MS) fs.rmSync(stampFile, { force: true });
+  else writeAtomically(stampFile, JSON.stringify({ options: BUILD_OPTIONS, files, fingerprint: lines }));
 }
 
 /** Loads a CommonJS bundle like require() does, with V8's code cache (written once the process has run). */
 function loadWithCodeCache(file) {
   const cacheFile = file.replace(/\.cjs$/, '.v8cache');
+  const source = fs.readFileSync(file);
+  // The cache file starts with the hash of the bundle it was made from (see the top of this file).
+  const hash = createHash('sha256').update(source).digest();
   let cachedData;
   try {
-    cachedData = fs.readFileSync(cacheFile);
+    const cache = fs.readFileSync(cacheFile);
+    if (cache.subarray(0, hash.length).equals(hash)) cachedData = cache.subarray(hash.length);
   } catch {
     // First run of this bundle.
   }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData });
   const module = { exports: {}, filename: file, id: file, loaded: false };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   module.loaded = true;
@@ -71,7 +100,7 @@ function loadWithCodeCache(file) {
     // After the run the cache also holds the functions compiled lazily while rendering.
     process.once('beforeExit', () => {
       try {
-        writeAtomically(cacheFile, script.createCachedData());
+        writeAtomically(cacheFile, Buffer.concat([hash, script.createCachedData()]));
       } catch {
         // Only a cache: the next run compiles again.
       }

@@ -6,8 +6,7 @@ import { parseDocument, stringify } from 'yaml';
 import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
 import type { FleetInput } from '../lib/fleet/schema';
-import { main } from '../main';
-import { defaultFleetText, fleetFrom, fleetProblems, render, Rendered, RenderedObject, ROOT, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, render, Rendered, RenderedObject, ROOT, runMain, tmpDir, validateWithKubernetesModels } from './support/fleet';
 
 type EditableFleet = FleetInput & { gitops: NonNullable<FleetInput['gitops']> };
 
@@ -197,18 +196,7 @@ describe('the synth summary', () => {
   it('prints, per cluster, the kubectl commands in order, and how to start Argo CD', async () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'fleet.yaml'), defaultFleetText());
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const cwd = process.cwd();
-    let code: number;
-    let out: string;
-    try {
-      process.chdir(dir);
-      code = await main({ FLEET: 'fleet.yaml' });
-    } finally {
-      process.chdir(cwd);
-      out = err.mock.calls.map((c) => String(c[0])).join('');
-      err.mockRestore();
-    }
+    const { code, stderr: out } = await runMain({ FLEET: 'fleet.yaml' }, dir);
     expect(code).toBe(0);
     const crds = 'https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.0/stripped-down-crds.yaml';
     for (const c of ['workload-eu', 'workload-us']) {

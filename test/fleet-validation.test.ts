@@ -1,4 +1,7 @@
 // Bad fleet files: each must fail with a message that names the offending field.
+import * as os from 'os';
+import * as path from 'path';
+import { sealingCertificateProblems } from '../lib/delivery/sealed-secrets';
 import { FleetError } from '../lib/fleet/errors';
 import { parseFleet } from '../lib/fleet/load';
 
@@ -58,6 +61,15 @@ const cases: [string, string, RegExp][] = [
   ['YAML syntax error', 'clusters:\n  - name: [unclosed', /^: YAML syntax/],
   ['YAML indentation error, quoting the line', 'clusters:\n  - name: a\n   roles: [x]\n', /^: YAML syntax: Sequence item without - indicator at line 3, column 1: "   roles: \[x\]"$/],
   ['duplicate YAML key', base(workload('eu', 'a.example.com')).replace('roles: [observer]', 'roles: [observer]\n    roles: [workload]'), /YAML syntax: Map keys must be unique/],
+  // Indentation slips: the key exists one level down or up, and the message says where.
+  ['key indented too little', base(workload('eu', 'a.example.com', '\n      port: 10901')), /^clusters\[1\]\.thanos\.port: unknown key; it belongs at clusters\[1\]\.thanos\.endpoint\.port: check its indentation$/],
+  ['key indented too much', base('  - name: eu\n    roles: [workload]\n    thanos:\n      endpoint:\n        host: a.example.com\n        service: { type: ClusterIP }'), /^clusters\[1\]\.thanos\.endpoint\.service: unknown key; it belongs at clusters\[1\]\.thanos\.service: check its indentation$/],
+  ['missing field, with what belongs there', base('  - name: eu\n    roles: [workload]\n    thanos: { endpoint: { port: 10901 } }'), /^clusters\[1\]\.thanos\.endpoint\.host: is required \(string\): DNS name you own that resolves to the sidecar Service/],
+  ['a scalar where a list belongs', base('  - name: eu\n    roles: workload\n    thanos: { endpoint: { host: a.example.com } }'), /^clusters\[1\]\.roles: must be a list, e\.g\. \[workload\], got "workload"$/],
+  ['duration without its unit', base(workload('eu', 'a.example.com'), 'defaults:\n  prometheus: { retention: 15 }'), /^defaults\.prometheus\.retention: must be a Prometheus duration such as "30s".*\(a number needs its unit\), got 15$/],
+  ['monitor port given as a number', base(workload('eu', 'a.example.com', '\n    serviceMonitors: [{ name: web, namespace: web, selector: { app: web }, endpoints: [{ port: 9117 }] }]')), /^clusters\[1\]\.serviceMonitors\[0\]\.endpoints\[0\]\.port: must be the name of the port \(e\.g\. "metrics"\), not its number, got 9117$/],
+  ['monitor port given as a quoted number', base(workload('eu', 'a.example.com', '\n    podMonitors: [{ name: kafka, namespace: kafka, selector: { app: kafka }, endpoints: [{ port: "9308" }] }]')), /^clusters\[1\]\.podMonitors\[0\]\.endpoints\[0\]\.port: must be the name of the port .*a port number names no port, got "9308"$/],
+  ['empty fleet file', '', /^clusters: is required \(array\): The clusters of the fleet, at least one observer and one workload$/],
 ];
 
 describe('fleet validation', () => {
@@ -75,6 +87,19 @@ describe('fleet validation', () => {
         expect.stringMatching(/^clusters\[1\]\.typo: unknown key/),
       ]),
     );
+  });
+
+  it('names the cluster to fetch a missing sealing certificate from, and tells a folder from a file', () => {
+    const fs = require('fs') as typeof import('fs');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promfleet-sealing-'));
+    fs.mkdirSync(path.join(dir, 'certs'));
+    const text = base(workload('eu', 'a.example.com', '\n    sealedSecrets: { certificate: certs/eu.pem }')).replace('roles: [observer]', 'roles: [observer]\n    sealedSecrets: { certificate: certs }');
+    const found = sealingCertificateProblems(parseFleet(text, path.join(dir, 'fleet.yaml'))).map((p) => `${p.path}: ${p.message}`);
+    expect(found).toEqual([
+      `clusters[0].sealedSecrets.certificate: ${path.join(dir, 'certs')} is a folder; name the certificate file in it, e.g. certs/observer.pem`,
+      `clusters[1].sealedSecrets.certificate: cannot read ${path.join(dir, 'certs', 'eu.pem')} (ENOENT); save the controller's certificate there with "kubeseal --fetch-cert --context eu > ${path.join(dir, 'certs', 'eu.pem')}"`,
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('accepts the default fleet and derives the cluster label', () => {

@@ -7,8 +7,7 @@ import { querierEndpoints } from '../lib/components/endpoints';
 import { FleetError } from '../lib/fleet/errors';
 import type { FleetModel } from '../lib/fleet/model';
 import type { FleetPki } from '../lib/pki';
-import { main } from '../main';
-import { defaultFleetText, fleetFrom, fleetProblems, readTree, render, testPki, tmpDir } from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, readTree, render, runMain, testPki, tmpDir } from './support/fleet';
 import { HUB_FLEET } from './support/observer-fleet';
 
 /** The real PKI of `fleet` with some answers replaced, as a FleetPki the renderer accepts. */
@@ -121,12 +120,7 @@ describe('observer cross-cluster checks', () => {
     const run = async (fleetText: string) => {
       const file = path.join(dir, 'fleet.yaml');
       fs.writeFileSync(file, fleetText);
-      const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-      try {
-        return { code: await main({ ...env, FLEET: file }), stderr: err.mock.calls.map((c) => String(c[0])).join('') };
-      } finally {
-        err.mockRestore();
-      }
+      return runMain({ ...env, FLEET: file });
     };
     expect((await run(defaultFleetText())).code).toBe(0);
     const before = readTree(out).files;

@@ -155,11 +155,20 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
   });
 
   it("every TLS endpoint's server name is in the rendered certificate it will meet", () => {
-    const gateway = renderedTlsSecret(r, 'hub', 'thanos-store-gateway-tls');
-    const sidecar = renderedTlsSecret(r, 'hub', 'thanos-sidecar-tls');
-    for (const e of hub.endpoints.filter((x) => x.client_config.tls_config.enabled)) {
-      const cert = e.address.startsWith('thanos-store-gateway') ? gateway.cert : e.address.startsWith('prometheus-k8s') ? sidecar.cert : undefined;
-      if (cert) expect([e.address, certificateCoversHost(cert, e.client_config.server_name!)]).toEqual([e.address, true]);
+    // Who answers: the hub's own Store Gateway or sidecar pods in-cluster, else the workload cluster of that endpoint host.
+    const secretAt = (address: string): [string, string] => {
+      if (address.startsWith('thanos-store-gateway.')) return ['hub', 'thanos-store-gateway-tls'];
+      if (address.startsWith('prometheus-k8s-')) return ['hub', 'thanos-sidecar-tls'];
+      const cluster = /^sidecar\.([a-z]+)\.example\.com:/.exec(address)?.[1];
+      if (!cluster) throw new Error(`no rendered server for ${address}`);
+      return [cluster, 'thanos-sidecar-tls'];
+    };
+    const tls = hub.endpoints.filter((x) => x.client_config.tls_config.enabled);
+    expect(tls).toHaveLength(5);
+    for (const e of tls) {
+      const [cluster, secret] = secretAt(e.address);
+      const { cert } = renderedTlsSecret(r, cluster, secret);
+      expect([e.address, cluster, certificateCoversHost(cert, e.client_config.server_name!)]).toEqual([e.address, cluster, true]);
     }
   });
 

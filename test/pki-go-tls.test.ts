@@ -5,19 +5,14 @@ import * as path from 'path';
 import { SIDECAR_TLS_SECRET } from '../lib/components/thanos-sidecar';
 import { QUERIER_TLS_SECRET } from '../lib/components/tls-secret';
 import { FleetPki, preparePki, TlsBundle } from '../lib/pki';
-import { render, Rendered, tmpDir } from './support/fleet';
-import { GoTlsProbe, GoTlsResult, GoTlsServer, probeGoTls, tlsBundleFromSecret } from './support/go-tls';
+import { render, tmpDir } from './support/fleet';
+import { GoTlsProbe, GoTlsResult, GoTlsServer, probeGoTls } from './support/go-tls';
+import { renderedTlsSecret } from './support/observer-fleet';
 import { fleetWithStore } from './support/pki';
 
 const EU = 'sidecar.workload-eu.example.com';
 const US_INGRESS = 'thanos-grpc.workload-us.example.com';
 const SERVER_REFUSED = /remote error: tls: (certificate required|bad certificate|unknown certificate authority)|connection reset by peer|broken pipe|EOF/;
-
-function renderedSecret(r: Rendered, cluster: string, name: string): TlsBundle {
-  const o = r.objects.find((x) => x.cluster === cluster && x.obj.kind === 'Secret' && x.obj.metadata.name === name);
-  if (!o) throw new Error(`no Secret ${name} rendered for ${cluster}`);
-  return tlsBundleFromSecret(o.obj);
-}
 
 const server = (b: TlsBundle): GoTlsServer => ({ cert: b.cert, key: b.key, clientCa: b.ca });
 
@@ -33,9 +28,9 @@ describe('Go TLS (prometheus --web.config.file) accepts the certificates, and re
     ]);
     const mainFleet = fleetWithStore(main.dir);
     const rendered = render(mainFleet, path.join(tmpDir(), 'dist'), main);
-    const eu = renderedSecret(rendered, 'workload-eu', SIDECAR_TLS_SECRET);
-    const us = renderedSecret(rendered, 'workload-us', SIDECAR_TLS_SECRET);
-    const querier = renderedSecret(rendered, 'observer', QUERIER_TLS_SECRET);
+    const eu = renderedTlsSecret(rendered, 'workload-eu', SIDECAR_TLS_SECRET);
+    const us = renderedTlsSecret(rendered, 'workload-us', SIDECAR_TLS_SECRET);
+    const querier = renderedTlsSecret(rendered, 'observer', QUERIER_TLS_SECRET);
     const client = (b: TlsBundle) => ({ ca: b.ca, cert: b.cert, key: b.key });
     const inter = (p: FleetPki) => ({ sidecar: p.sidecar('workload-eu'), querier: p.querier('observer') });
     const i = inter(withIntermediate);

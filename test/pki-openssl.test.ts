@@ -36,9 +36,11 @@ describe.each([
     pki = await preparePki(fleet);
   });
 
-  it('the fleet file changes are in effect (Store Gateway, extra SANs)', () => {
-    expect(FLEET).toContain('storeGateway:');
-    expect(FLEET).toContain('10.1.2.3');
+  it('issues for the fleet as edited above: a Store Gateway certificate, extra SANs on workload-eu', () => {
+    expect(fleet.clusters[0].querier?.storeGateway?.tls).toBe(true);
+    expect(fleet.clusters[1].sidecar?.extraSANs).toEqual({ dnsNames: ['thanos.eu.internal'], ipAddresses: ['10.1.2.3', 'fd00::7'] });
+    expect(pki.certificate('store-gateway', 'observer').dnsNames).toContain('thanos-store-gateway.monitoring.svc');
+    expect(pki.certificate('sidecar', 'workload-eu').dnsNames).toContain('thanos.eu.internal');
   });
 
   it('every sidecar certificate verifies as a TLS server for each of its names (openssl verify -purpose sslserver -verify_hostname)', () => {

@@ -32,6 +32,8 @@ describe('rotate-ca start, switch, finish', () => {
     await refused(() => rotateCa(fleet, 'switch'), /cannot run rotate-ca switch: no rotation is under way; begin with rotate-ca start/);
     const lines = await rotateCa(fleet, 'start');
     expect(lines.join('\n')).toMatch(/Created the next CA "promfleet root CA [0-9a-f]{8}".*ca-next\/[\s\S]*npm run pki -- rotate-ca switch/);
+    // The changed ca.crt needs a restart (Thanos reads it at start): the command says so, not only the README.
+    expect(lines.join('\n')).toMatch(/restart the sidecars .*and the Querier/);
     const pki = await preparePki(fleet);
     phases.push(pki);
     expect(actions(pki)).toEqual(['kept', 'kept', 'kept', 'kept']);
@@ -59,6 +61,7 @@ describe('rotate-ca start, switch, finish', () => {
   it('finish: the old CA is retired, and ca.crt holds the new CA only', async () => {
     const lines = await rotateCa(fleet, 'finish');
     expect(lines[0]).toMatch(/is no longer trusted; it was moved to .*ca-retired\/\d{4}-\d\d-\d\d-[0-9a-f]{8}\//);
+    expect(lines.join('\n')).toMatch(/restart the sidecars .*and the Querier/);
     const retired = fs.readdirSync(path.join(fleet.pki.dir, 'ca-retired'));
     expect(retired).toHaveLength(1);
     expect(fs.readFileSync(path.join(fleet.pki.dir, 'ca-retired', retired[0], 'ca.crt'), 'utf8')).toBe(phases[0].caBundle);

@@ -6,8 +6,7 @@ import * as path from 'path';
 import { buildSync } from 'esbuild';
 import type { FleetModel } from '../lib/fleet/model';
 import { FleetPki, PkiError, preparePki } from '../lib/pki';
-import { main } from '../main';
-import { defaultFleetText, fleetFrom, ROOT, tmpDir } from './support/fleet';
+import { defaultFleetText, fleetFrom, ROOT, runMain, tmpDir } from './support/fleet';
 import { changedFiles, fingerprintTree, fleetWithStore, withCopiedStore } from './support/pki';
 
 const DAY = 86400e3;
@@ -245,33 +244,23 @@ describe('bad stores: a clear error naming the file, nothing overwritten', () =>
 });
 
 describe('synth summary (stderr)', () => {
-  const synth = async (env: Record<string, string>) => {
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const code = await main(env);
-      return { code, stderr: err.mock.calls.map((c) => String(c[0])).join('') };
-    } finally {
-      err.mockRestore();
-    }
-  };
-
   it('says what was created, issued, renewed or kept, and when each certificate expires', async () => {
     const dir = tmpDir();
     const fleetFile = path.join(dir, 'fleet.yaml');
     fs.writeFileSync(fleetFile, defaultFleetText());
     const env = { FLEET: fleetFile, PROMFLEET_OUT: path.join(dir, 'dist') };
     const date = String.raw`\d{4}-\d\d-\d\d`;
-    const first = await synth(env);
+    const first = await runMain(env);
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(new RegExp(`promfleet: PKI .*\\.pki/: CA "promfleet root CA [0-9a-f]{8}" created, expires ${date}; certificates: 3 issued, 0 renewed, 0 kept\\n`));
     expect(first.stderr).toMatch(new RegExp(`promfleet: workload-eu: .*; sidecar certificate issued, expires ${date}\\n`));
     expect(first.stderr).toMatch(new RegExp(`promfleet: observer: .*; querier certificate issued, expires ${date}\\n`));
 
-    const second = await synth(env);
+    const second = await runMain(env);
     expect(second.stderr).toMatch(/CA "promfleet root CA [0-9a-f]{8}" kept, .*certificates: 0 issued, 0 renewed, 3 kept/);
 
     fs.writeFileSync(fleetFile, defaultFleetText().replace('host: sidecar.workload-eu.example.com', 'host: thanos.workload-eu.example.com'));
-    const third = await synth(env);
+    const third = await runMain(env);
     expect(third.stderr).toMatch(new RegExp(`workload-eu: .*; sidecar certificate renewed \\(lacks thanos\\.workload-eu\\.example\\.com\\), expires ${date}\\n`));
     expect(third.stderr).toMatch(/certificates: 0 issued, 1 renewed, 2 kept/);
   });
@@ -281,11 +270,11 @@ describe('synth summary (stderr)', () => {
     const fleetFile = path.join(dir, 'fleet.yaml');
     fs.writeFileSync(fleetFile, defaultFleetText());
     const env = { FLEET: fleetFile, PROMFLEET_OUT: path.join(dir, 'dist') };
-    expect((await synth(env)).code).toBe(0);
+    expect((await runMain(env)).code).toBe(0);
     const dist = fingerprintTree(env.PROMFLEET_OUT);
     const key = path.join(dir, '.pki', 'querier', 'observer.key');
     fs.writeFileSync(key, 'garbage');
-    const failed = await synth(env);
+    const failed = await runMain(env);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(`promfleet: ${key}: is not a readable PEM private key`);
     expect(failed.stderr).toMatch(/Nothing was written; .*dist\/ is unchanged/);

@@ -1,9 +1,10 @@
 // The render pipeline: layout, labels, determinism, atomic replacement, independent validation.
 import * as fs from 'fs';
 import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { fileCharts, FileChart } from '../lib/file-chart';
 import { fleetJsonSchema } from '../lib/fleet/json-schema';
-import { main } from '../main';
-import { defaultFleetText, fleetFrom, render, readTree, ROOT, testPki, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, render, readTree, ROOT, runMain, testPki, tmpDir, validateWithKubernetesModels } from './support/fleet';
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
 
@@ -67,27 +68,18 @@ describe('render pipeline', () => {
 });
 
 describe('safe output', () => {
-  const run = async (env: Record<string, string>) => {
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      return { code: await main({ ...env }), stderr: err.mock.calls.map((c) => String(c[0])).join('') };
-    } finally {
-      err.mockRestore();
-    }
-  };
-
   it('keeps the previous dist/ intact when the fleet file is bad', async () => {
     const dir = tmpDir();
     const out = path.join(dir, 'dist');
     const good = path.join(dir, 'fleet.yaml');
     fs.writeFileSync(good, defaultFleetText());
-    expect((await run({ FLEET: good, PROMFLEET_OUT: out })).code).toBe(0);
+    expect((await runMain({ FLEET: good, PROMFLEET_OUT: out })).code).toBe(0);
     const before = readTree(out).files;
     expect(before.size).toBeGreaterThan(3);
 
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, defaultFleetText().replace('host: sidecar.workload-eu.example.com', 'host: sidecar_eu'));
-    const failed = await run({ FLEET: bad, PROMFLEET_OUT: out });
+    const failed = await runMain({ FLEET: bad, PROMFLEET_OUT: out });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/clusters\[1\]\.thanos\.endpoint\.host: must be a DNS name/);
     expect(readTree(out).files).toEqual(before);
@@ -108,10 +100,33 @@ describe('safe output', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'fleet.yaml']);
   });
 
+  it('reports an output folder that cannot be created by name, without a stack trace', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    const out = path.join(dir, 'file', 'dist');
+    const r = await runMain({ FLEET: path.join(ROOT, 'fleet.yaml'), PROMFLEET_OUT: out, PROMFLEET_PKI_DIR: path.join(dir, 'pki') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`promfleet: ${out}: cannot write the output folder (EEXIST); set PROMFLEET_OUT to a folder you can write\n`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // The PKI store is where main()'s own env puts it (PROMFLEET_PKI_DIR), not next to the repository's fleet.yaml.
+    expect(fs.readdirSync(dir).sort()).toEqual(['file', 'pki']);
+  });
+
   it('reports a missing fleet file by name', async () => {
-    const r = await run({ FLEET: '/nonexistent/fleet.yaml', PROMFLEET_OUT: path.join(tmpDir(), 'dist') });
+    const r = await runMain({ FLEET: '/nonexistent/fleet.yaml', PROMFLEET_OUT: path.join(tmpDir(), 'dist') });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\/nonexistent\/fleet\.yaml.*cannot read the fleet file \(ENOENT\)/s);
+  });
+});
+
+describe('output files', () => {
+  it('makes one file of each chart, and refuses a chart that is not a FileChart', () => {
+    const app = new App();
+    const charts = [new FileChart(app, '10-a'), new FileChart(app, 'secrets/b')];
+    expect(fileCharts(app).map((c) => c.file)).toEqual(['10-a', 'secrets/b']);
+    expect(charts.map((c) => c.node.id)).toEqual(['10-a', 'secrets--b']);
+    new Chart(app, 'plain');
+    expect(() => fileCharts(app)).toThrow(/^plain is a Chart but not a FileChart/);
   });
 });
 

@@ -9,8 +9,7 @@ import { parseDocument, stringify } from 'yaml';
 import { ClusterSealer, sealingLabel, sealValue, SEAL_STATE_DIR } from '../lib/delivery/sealed-secrets';
 import { FleetError } from '../lib/fleet/errors';
 import type { FleetModel } from '../lib/fleet/model';
-import { main } from '../main';
-import { defaultFleetText, fleetFrom, render, Rendered, ROOT, testPki, testPkiDir, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, render, Rendered, ROOT, runMain, testPki, testPkiDir, tmpDir, validateWithKubernetesModels } from './support/fleet';
 import { makeController, TestController, unseal, unsealValue } from './support/sealed';
 
 /** The default fleet with sealedSecrets on every cluster. */
@@ -225,7 +224,8 @@ describe('bad sealing input', () => {
     try {
       s.renderIn(fleet, 'dist');
     } catch (e) {
-      return e as FleetError;
+      if (e instanceof FleetError) return e;
+      throw e;
     }
     throw new Error('render did not fail');
   };
@@ -241,15 +241,7 @@ describe('bad sealing input', () => {
     const dir = tmpDir();
     const fleetFile = path.join(dir, 'fleet.yaml');
     fs.copyFileSync(path.join(ROOT, 'examples', 'sealed-secrets', 'fleet.yaml'), fleetFile);
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    let code: number;
-    let out: string;
-    try {
-      code = await main({ FLEET: fleetFile, PROMFLEET_OUT: path.join(dir, 'dist') });
-    } finally {
-      out = err.mock.calls.map((c) => String(c[0])).join('');
-      err.mockRestore();
-    }
+    const { code, stderr: out } = await runMain({ FLEET: fleetFile, PROMFLEET_OUT: path.join(dir, 'dist') });
     expect(code).toBe(1);
     for (const [i, cluster] of ['hub', 'prod-eu', 'prod-us'].entries()) {
       expect(out).toContain(`clusters[${i}].sealedSecrets.certificate: cannot read ${path.join(dir, 'certs', `${cluster}.pem`)} (ENOENT)`);

@@ -2,11 +2,14 @@
 // before the observer's charts are built (so before the new dist/ replaces the old one): each
 // problem names the observer and the cluster at the other end.
 // (Colliding external-label sets are already rejected with the fleet file, in lib/fleet/checks.ts.)
-import { querierEndpoints, StoreEndpoint } from '../components/endpoints';
+import { EndpointSource, querierEndpoints } from '../components/endpoints';
 import { FleetError, FleetProblem } from '../fleet/errors';
 import type { ClusterModel, FleetModel } from '../fleet/model';
 import type { FleetPki, TlsBundle } from '../pki';
 import { certificateCoversHost, describe, describeCertificate, parseCertificates, verifiesChain } from '../pki/inspect';
+
+/** A store of the fleet itself (a sidecar or a Store Gateway), whose certificate the PKI issued. */
+type FleetStore = Exclude<EndpointSource, { kind: 'extra' }>;
 
 /** What the checks read from the PKI: each leaf's certificate chain and the CAs it trusts. */
 export type ObserverPki = Pick<FleetPki, 'querier' | 'sidecar' | 'storeGateway'>;
@@ -45,9 +48,10 @@ export function observerProblems(fleet: FleetModel, observer: ClusterModel, pki:
 
   const client = pki.querier(observer.name);
   for (const e of querierEndpoints(fleet, observer)) {
-    if (!e.serverName || e.source.kind === 'extra') continue; // extra stores bring their own certificates
-    const server = e.source.kind === 'sidecar' ? pki.sidecar(e.source.cluster.name) : pki.storeGateway(e.source.cluster.name);
-    problems.push(...endpointProblems(observer, e, client, server));
+    const { serverName, source } = e;
+    if (!serverName || source.kind === 'extra') continue; // extra stores bring their own certificates
+    const server = source.kind === 'sidecar' ? pki.sidecar(source.cluster.name) : pki.storeGateway(source.cluster.name);
+    problems.push(...endpointProblems(observer, serverName, source, client, server));
   }
   return problems;
 }
@@ -58,9 +62,9 @@ export function assertObserverWiring(fleet: FleetModel, observer: ClusterModel, 
   if (problems.length) throw new FleetError(fleet.source, problems);
 }
 
-function endpointProblems(observer: ClusterModel, e: StoreEndpoint, client: TlsBundle, server: TlsBundle): FleetProblem[] {
+/** Problems of one TLS endpoint of a fleet cluster: `serverName` is what the Querier verifies. */
+function endpointProblems(observer: ClusterModel, serverName: string, source: FleetStore, client: TlsBundle, server: TlsBundle): FleetProblem[] {
   const O = JSON.stringify(observer.name);
-  const source = e.source as Exclude<StoreEndpoint['source'], { kind: 'extra' }>;
   const other = source.cluster;
   const what = source.kind === 'sidecar' ? `the sidecar of "${other.name}"` : `the Store Gateway of "${other.name}"`;
   const path =
@@ -70,12 +74,12 @@ function endpointProblems(observer: ClusterModel, e: StoreEndpoint, client: TlsB
         ? `clusters[${other.index}].thanos`
         : `clusters[${other.index}].thanos.endpoint.host`;
   const problems: FleetProblem[] = [];
-  if (!certificateCoversHost(server.cert, e.serverName!)) {
+  if (!certificateCoversHost(server.cert, serverName)) {
     const names = describeCertificate(server.cert).dnsNames;
     problems.push({
       path,
       message:
-        `"${e.serverName}", the server name the Querier on observer ${O} verifies, is not in the certificate of ${what} ` +
+        `"${serverName}", the server name the Querier on observer ${O} verifies, is not in the certificate of ${what} ` +
         `(it has ${names.map((n) => `"${n}"`).join(', ') || 'no DNS names'}); add the name to thanos.extraSANs or let the PKI re-issue the certificate`,
     });
   }

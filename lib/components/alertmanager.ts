@@ -10,6 +10,7 @@ import {
   AlertmanagerSpecResourcesRequests,
 } from '../../imports/alertmanager-monitoring.coreos.com';
 import type { AlertmanagerRouteInput } from '../fleet/schema';
+import { NULL_RECEIVER } from '../fleet/defaults';
 import type { ClusterModel, StackSettings } from '../fleet/model';
 import { image, meta } from '../meta';
 import { disruptionBudget, nonRootPod, resourceRequirements, softAntiAffinity } from './common';
@@ -23,8 +24,6 @@ export const ALERTMANAGER_CONFIG_SECRET = `alertmanager-${ALERTMANAGER_NAME}`;
 export const ALERTMANAGER_CONFIG_KEY = 'alertmanager.yaml';
 /** Where the operator mounts each Secret listed in spec.secrets. */
 export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
-/** The receiver that drops what it gets (Watchdog, by default). */
-export const NULL_RECEIVER = 'null';
 const APP = 'alertmanager';
 const COMPONENT = 'alertmanager';
 

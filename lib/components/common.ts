@@ -3,7 +3,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import type { Resources } from '../fleet/defaults';
-import { meta } from '../meta';
+import { commonLabels, meta } from '../meta';
 
 /** Nobody: the conventional non-root user of the upstream images. */
 export const NOBODY = 65534;
@@ -117,8 +117,13 @@ export function httpProbe(path: string, port: string, periodSeconds = 10): k8s.P
 }
 
 /** The labels a Service selects a workload's pods by (kept apart from the mutable common labels). */
-export function selectorLabels(app: string, instance: string): Record<string, string> {
-  return { 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': instance };
+export function selectorLabels(app: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': app };
+}
+
+/** Labels of a pod template: the common labels plus the selector labels. */
+export function podLabels(app: string, component: string): Record<string, string> {
+  return { ...commonLabels(app, component), ...selectorLabels(app) };
 }
 
 export interface SingleDeploymentProps {
@@ -135,14 +140,14 @@ export interface SingleDeploymentProps {
  */
 export function singleDeployment(scope: Construct, props: SingleDeploymentProps): Record<string, string> {
   const { name, namespace, component } = props;
-  const selector = selectorLabels(name, name);
+  const selector = selectorLabels(name);
   new k8s.KubeDeployment(scope, 'deployment', {
     metadata: meta(name, component, { namespace }),
     spec: {
       replicas: 1,
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels: { ...meta(name, component).labels, ...selector } },
+        metadata: { labels: podLabels(name, component) },
         spec: {
           serviceAccountName: name,
           automountServiceAccountToken: true,

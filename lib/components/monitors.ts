@@ -124,30 +124,30 @@ export class AppMonitors extends Construct {
   constructor(scope: Construct, id: string, props: AppMonitorsProps) {
     super(scope, id);
     const { cluster } = props;
-    const labels = cluster.stack.monitorSelector;
     type AppMonitor = ClusterModel['serviceMonitors'][number];
-    // What both kinds share; each kind maps `scheme` to its own enum.
-    const common = (m: AppMonitor) => ({
-      metadata: meta(m.name, 'app-monitor', { namespace: m.namespace, labels }),
-      selector: { matchLabels: m.selector },
-      namespaceSelector: { matchNames: [m.namespace] },
-      endpoints: m.endpoints.map((e) => ({ port: e.port, ...(e.path ? { path: e.path } : {}), ...(e.interval ? { interval: e.interval } : {}) })),
-      schemes: m.endpoints.map((e) => e.scheme),
-    });
+    // What both kinds share; each kind has its own enum for `scheme`.
+    const metadata = (m: AppMonitor) => meta(m.name, 'app-monitor', { namespace: m.namespace, labels: cluster.stack.monitorSelector });
+    const select = (m: AppMonitor) => ({ selector: { matchLabels: m.selector }, namespaceSelector: { matchNames: [m.namespace] } });
+    const endpoints = <S>(m: AppMonitor, scheme: Record<'http' | 'https', S>) =>
+      m.endpoints.map((e) => ({
+        port: e.port,
+        ...(e.path ? { path: e.path } : {}),
+        ...(e.interval ? { interval: e.interval } : {}),
+        ...(e.scheme ? { scheme: scheme[e.scheme] } : {}),
+      }));
     for (const m of cluster.serviceMonitors) {
-      const { metadata, endpoints, schemes, ...spec } = common(m);
-      const scheme = { http: ServiceMonitorSpecEndpointsScheme.HTTP, https: ServiceMonitorSpecEndpointsScheme.HTTPS };
       new ServiceMonitor(this, `service-monitor-${m.namespace}-${m.name}`, {
-        metadata,
-        spec: { ...spec, endpoints: endpoints.map((e, i) => ({ ...e, ...(schemes[i] ? { scheme: scheme[schemes[i]!] } : {}) })) },
+        metadata: metadata(m),
+        spec: { ...select(m), endpoints: endpoints(m, { http: ServiceMonitorSpecEndpointsScheme.HTTP, https: ServiceMonitorSpecEndpointsScheme.HTTPS }) },
       });
     }
     for (const m of cluster.podMonitors) {
-      const { metadata, endpoints, schemes, ...spec } = common(m);
-      const scheme = { http: PodMonitorSpecPodMetricsEndpointsScheme.HTTP, https: PodMonitorSpecPodMetricsEndpointsScheme.HTTPS };
       new PodMonitor(this, `pod-monitor-${m.namespace}-${m.name}`, {
-        metadata,
-        spec: { ...spec, podMetricsEndpoints: endpoints.map((e, i) => ({ ...e, ...(schemes[i] ? { scheme: scheme[schemes[i]!] } : {}) })) },
+        metadata: metadata(m),
+        spec: {
+          ...select(m),
+          podMetricsEndpoints: endpoints(m, { http: PodMonitorSpecPodMetricsEndpointsScheme.HTTP, https: PodMonitorSpecPodMetricsEndpointsScheme.HTTPS }),
+        },
       });
     }
   }

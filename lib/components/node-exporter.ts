@@ -5,7 +5,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/servicemonitor-monitoring.coreos.com';
 import type { ClusterModel } from '../fleet/model';
 import { commonLabels, image, meta } from '../meta';
-import { coreResources, httpProbe, NOBODY, RESTRICTED_CONTAINER, selectorLabels } from './common';
+import { coreResources, httpProbe, NOBODY, podLabels, RESTRICTED_CONTAINER, selectorLabels } from './common';
 import { stackServiceMonitor } from './monitors';
 
 export const NODE_EXPORTER_NAME = 'node-exporter';
@@ -22,7 +22,7 @@ export class NodeExporter extends Construct {
     const { cluster } = props;
     const { stack } = cluster;
     const namespace = stack.namespace;
-    const selector = selectorLabels(NODE_EXPORTER_NAME, NODE_EXPORTER_NAME);
+    const selector = selectorLabels(NODE_EXPORTER_NAME);
     const hostMounts = [
       { name: 'proc', hostPath: '/proc', mountPath: '/host/proc' },
       { name: 'sys', hostPath: '/sys', mountPath: '/host/sys' },
@@ -40,7 +40,7 @@ export class NodeExporter extends Construct {
         selector: { matchLabels: selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
         template: {
-          metadata: { labels: { ...commonLabels(NODE_EXPORTER_NAME, COMPONENT), ...selector } },
+          metadata: { labels: podLabels(NODE_EXPORTER_NAME, COMPONENT) },
           spec: {
             serviceAccountName: NODE_EXPORTER_NAME,
             automountServiceAccountToken: false,

@@ -5,7 +5,7 @@ import { k8s } from 'cdk8s-plus-27';
 import type { Resources } from '../fleet/defaults';
 import type { ClusterModel } from '../fleet/model';
 import { commonLabels, image, meta } from '../meta';
-import { coreResources, disruptionBudget, httpProbe, nonRootPod, RESTRICTED_CONTAINER, selectorLabels, softAntiAffinity } from './common';
+import { coreResources, disruptionBudget, httpProbe, nonRootPod, podLabels, RESTRICTED_CONTAINER, selectorLabels, softAntiAffinity } from './common';
 import { stackServiceMonitor } from './monitors';
 
 export const THANOS_GRPC_PORT = 10901;
@@ -24,12 +24,12 @@ export class ThanosServer {
 
   /** Labels the Service, PDB and anti-affinity select the pods by. */
   get selector(): Record<string, string> {
-    return selectorLabels(this.app, this.app);
+    return selectorLabels(this.app);
   }
 
   /** Labels of the pod template: the common labels plus the selector. */
   get podLabels(): Record<string, string> {
-    return { ...commonLabels(this.app, this.component), ...this.selector };
+    return podLabels(this.app, this.component);
   }
 
   meta(annotations?: Record<string, string>): k8s.ObjectMeta {

@@ -69,11 +69,10 @@ export function loadBalancerAnnotations(lb: { scope?: 'internal' | 'external'; p
 /** Annotations of the exposing Service: cloud load balancer, external-dns host name, then the user's own. */
 export function sidecarServiceAnnotations(sidecar: SidecarModel): Record<string, string> {
   const { service, endpoint } = sidecar;
-  const type = service.type ?? 'LoadBalancer';
   return {
-    ...(type === 'LoadBalancer' ? loadBalancerAnnotations(service.loadBalancer ?? {}) : {}),
+    ...(service.type === 'LoadBalancer' ? loadBalancerAnnotations(service.loadBalancer ?? {}) : {}),
     // external-dns publishes the endpoint name for the load balancer (or the nodes of a NodePort).
-    ...(type !== 'ClusterIP' ? { 'external-dns.alpha.kubernetes.io/hostname': endpoint.host } : {}),
+    ...(service.type !== 'ClusterIP' ? { 'external-dns.alpha.kubernetes.io/hostname': endpoint.host } : {}),
     ...(service.annotations ?? {}),
   };
 }
@@ -96,7 +95,7 @@ export class ThanosSidecar extends Construct {
     super(scope, id);
     const sidecar = props.cluster.sidecar!;
     const namespace = props.cluster.stack.namespace;
-    const type = sidecar.service.type ?? 'LoadBalancer';
+    const { type } = sidecar.service;
 
     new k8s.KubeService(this, 'service', {
       metadata: meta(SIDECAR_SERVICE, 'thanos-sidecar', { namespace, annotations: sidecarServiceAnnotations(sidecar) }),

@@ -64,25 +64,29 @@ export interface ControllerCertificate {
  * Reads the controller's certificate (`kubeseal --fetch-cert`). Like kubeseal, refuses a key that is not
  * RSA and a certificate that has expired. Throws an Error whose message says what would fix it.
  */
-export function readControllerCertificate(file: string, now = new Date()): ControllerCertificate {
+export function readControllerCertificate(file: string, now = new Date(), cluster?: string): ControllerCertificate {
+  // Each cluster's controller has its own key: the hint fetches from that cluster's context.
+  const fetch = `kubeseal --fetch-cert${cluster ? ` --context ${cluster}` : ''}`;
   let pem: string;
   try {
     pem = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e}); save the controller's certificate there with "kubeseal --fetch-cert > ${file}"`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new Error(`${file} is a folder; name the certificate file in it, e.g. certs/${cluster ?? '<cluster>'}.pem`);
+    throw new Error(`cannot read ${file} (${code ?? e}); save the controller's certificate there with "${fetch} > ${file}"`);
   }
   let cert: crypto.X509Certificate;
   try {
     cert = new crypto.X509Certificate(pem);
   } catch {
-    throw new Error(`${file} is not a PEM certificate; save the controller's certificate there with "kubeseal --fetch-cert"`);
+    throw new Error(`${file} is not a PEM certificate; save the controller's certificate there with "${fetch} > ${file}"`);
   }
   if (cert.publicKey.asymmetricKeyType !== 'rsa') {
-    throw new Error(`${file} holds a ${cert.publicKey.asymmetricKeyType} key; the sealed-secrets controller seals with RSA: use its certificate (kubeseal --fetch-cert)`);
+    throw new Error(`${file} holds a ${cert.publicKey.asymmetricKeyType} key; the sealed-secrets controller seals with RSA: use its certificate (${fetch})`);
   }
   const validTo = new Date(cert.validTo);
   if (validTo.getTime() <= now.getTime()) {
-    throw new Error(`${file} expired on ${validTo.toISOString().slice(0, 10)}; fetch the controller's current certificate with "kubeseal --fetch-cert"`);
+    throw new Error(`${file} expired on ${validTo.toISOString().slice(0, 10)}; fetch the controller's current certificate with "${fetch} > ${file}"`);
   }
   return { file, publicKey: cert.publicKey, fingerprint: sha256(cert.raw), validTo };
 }
@@ -95,7 +99,7 @@ export function sealingCertificateProblems(fleet: FleetModel): FleetProblem[] {
   return fleet.clusters.flatMap((c) => {
     if (!c.sealedSecrets) return [];
     try {
-      readControllerCertificate(c.sealedSecrets.certificate);
+      readControllerCertificate(c.sealedSecrets.certificate, undefined, c.name);
       return [];
     } catch (e) {
       return [{ path: `clusters[${c.index}].sealedSecrets.certificate`, message: (e as Error).message }];
@@ -252,7 +256,7 @@ export class ClusterSealer {
     const at = `clusters[${cluster.index}].sealedSecrets`;
     let cert: ControllerCertificate;
     try {
-      cert = readControllerCertificate(cluster.sealedSecrets.certificate);
+      cert = readControllerCertificate(cluster.sealedSecrets.certificate, undefined, cluster.name);
     } catch (e) {
       throw new FleetError(fleet.source, [{ path: `${at}.certificate`, message: (e as Error).message }]);
     }

@@ -1,5 +1,6 @@
 // Cross-field rules the schema cannot express: they look across clusters.
 import type { Fleet } from './schema';
+import { DEFAULT_SIDECAR_PORT, DEFAULT_STACK } from './defaults';
 import { FleetProblem } from './errors';
 import { stackProblems } from './stack-checks';
 import { deliveryProblems } from '../delivery/checks';
@@ -27,7 +28,7 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
     if (isWorkload) workloads++;
     if (isObserver) observers++;
 
-    const replicaLabel = c.overrides?.prometheus?.replicaLabel ?? fleet.defaults?.prometheus?.replicaLabel ?? 'prometheus_replica';
+    const replicaLabel = c.overrides?.prometheus?.replicaLabel ?? fleet.defaults?.prometheus?.replicaLabel ?? DEFAULT_STACK.prometheus.replicaLabel;
     if (c.externalLabels && replicaLabel in c.externalLabels) {
       problems.push({ path: `${at}.externalLabels.${replicaLabel}`, message: `is the replica label Prometheus sets per replica; remove it or choose another prometheus.replicaLabel` });
     }
@@ -36,7 +37,7 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
       if (!c.thanos) {
         problems.push({ path: `${at}.thanos`, message: 'is required on a workload cluster: add thanos.endpoint.host, the DNS name the observer dials' });
       } else {
-        const key = `${c.thanos.endpoint.host}:${c.thanos.endpoint.port ?? 10901}`;
+        const key = `${c.thanos.endpoint.host}:${c.thanos.endpoint.port ?? DEFAULT_SIDECAR_PORT}`;
         const other = endpoints.get(key);
         if (other !== undefined) {
           problems.push({ path: `${at}.thanos.endpoint`, message: `${key} is already the sidecar endpoint of clusters[${other}]; each sidecar needs its own endpoint` });

@@ -64,6 +64,9 @@ export interface Resources {
 
 export const DEFAULT_SIDECAR_PORT = 10901;
 
+/** The receiver every Alertmanager configuration gets: it drops what it is sent (Watchdog, by default). */
+export const NULL_RECEIVER = 'null';
+
 export const DEFAULT_QUERIER = {
   replicas: 2,
   resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } } as Resources,

@@ -11,6 +11,15 @@ import { fleetSchema } from './schema';
 /** The fleet file used when FLEET is not set. */
 export const DEFAULT_FLEET_FILE = 'fleet.yaml';
 
+/**
+ * The fleet a command works on: the file named by FLEET (default fleet.yaml), with its PKI store
+ * in PROMFLEET_PKI_DIR when that is set (it wins over pki.dir).
+ */
+export function loadFleetFromEnv(env: NodeJS.ProcessEnv = process.env): FleetModel {
+  const fleet = loadFleetFile(env.FLEET ?? DEFAULT_FLEET_FILE);
+  return env.PROMFLEET_PKI_DIR ? { ...fleet, pki: { ...fleet.pki, dir: path.resolve(env.PROMFLEET_PKI_DIR) } } : fleet;
+}
+
 export function loadFleetFile(file: string): FleetModel {
   const abs = path.resolve(file);
   let text: string;
@@ -67,7 +76,10 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const plural = (n: unknown, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? undefined : TYPE_NAMES[issue.expected] && `must be ${TYPE_NAMES[issue.expected]}`;
+      if (issue.input === undefined) return undefined;
+      // `roles: workload` for `roles: [workload]`: show the list form of what was written.
+      if (issue.expected === 'array' && ['string', 'number', 'boolean'].includes(typeof issue.input)) return `must be a list, e.g. [${String(issue.input)}]`;
+      return TYPE_NAMES[issue.expected] && `must be ${TYPE_NAMES[issue.expected]}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
@@ -91,10 +103,11 @@ function describeIssue(issue: z.core.$ZodIssue): FleetProblem[] {
     case 'unrecognized_keys':
       return issue.keys.map((k) => {
         const known = knownKeys(issue.path);
+        const home = misplaced(k, issue.path, known);
         const hint = closest(k, known);
         return {
           path: formatPath([...issue.path, k]),
-          message: `unknown key${hint ? `; did you mean "${hint}"?` : known.length ? `; allowed keys: ${known.join(', ')}` : ''}`,
+          message: `unknown key${home ? `; ${home}` : hint ? `; did you mean "${hint}"?` : known.length ? `; allowed keys: ${known.join(', ')}` : ''}`,
         };
       });
     case 'invalid_key':
@@ -108,7 +121,9 @@ function describeIssue(issue: z.core.$ZodIssue): FleetProblem[] {
     }
     default:
       if (issue.code === 'invalid_type' && issue.input === undefined) {
-        return [{ path: at, message: `is required (${issue.expected})` }];
+        // The schema's description says what belongs there (e.g. "DNS name you own that resolves to ...").
+        const what = schemaAt(issue.path)?.description;
+        return [{ path: at, message: `is required (${issue.expected})${what ? `: ${what}` : ''}` }];
       }
       return [{ path: at, message: withInput(issue.message, issue.input) }];
   }
@@ -119,21 +134,37 @@ function withInput(message: string, input: unknown): string {
   return `${message}, got ${JSON.stringify(input)}`;
 }
 
-/** Keys the schema allows at `segments` (for "did you mean" hints). */
-function knownKeys(segments: ReadonlyArray<PropertyKey>): string[] {
+/** The schema of the field at `segments`, or undefined where the path leaves the schema. */
+function schemaAt(segments: ReadonlyArray<PropertyKey>): z.ZodType | undefined {
   let s: unknown = fleetSchema;
   for (const seg of segments) {
-    s = unwrap(s);
-    const def = (s as { _zod: { def: { type: string; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown } } })._zod.def;
+    const def = (unwrap(s) as { _zod: { def: { type: string; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown } } })._zod.def;
     if (def.type === 'object' && typeof seg === 'string') s = def.shape?.[seg];
     else if (def.type === 'array') s = def.element;
     else if (def.type === 'record') s = def.valueType;
-    else return [];
-    if (!s) return [];
+    else return undefined;
+    if (!s) return undefined;
   }
-  s = unwrap(s);
-  const def = (s as { _zod: { def: { type: string; shape?: Record<string, unknown> } } })._zod.def;
+  return s as z.ZodType;
+}
+
+/** Keys the schema allows at `segments` (for "did you mean" hints). */
+function knownKeys(segments: ReadonlyArray<PropertyKey>): string[] {
+  const s = schemaAt(segments);
+  if (!s) return [];
+  const def = (unwrap(s) as { _zod: { def: { type: string; shape?: Record<string, unknown> } } })._zod.def;
   return def.type === 'object' ? Object.keys(def.shape ?? {}) : [];
+}
+
+/**
+ * Where an unknown key does belong when it is a key of exactly one neighbouring object: one level
+ * down or up. That is nearly always an indentation slip, which "allowed keys" would not reveal.
+ */
+function misplaced(key: string, at: ReadonlyArray<PropertyKey>, known: string[]): string | undefined {
+  const homes = known.filter((c) => knownKeys([...at, c]).includes(key)).map((c) => [...at, c, key]);
+  const last = at[at.length - 1];
+  if (typeof last === 'string' && knownKeys(at.slice(0, -1)).includes(key)) homes.push([...at.slice(0, -1), key]);
+  return homes.length === 1 ? `it belongs at ${formatPath(homes[0])}: check its indentation` : undefined;
 }
 
 function unwrap(s: unknown): unknown {

@@ -37,9 +37,12 @@ export interface StackSettings {
   rules: { enabled: boolean };
 }
 
+type SidecarService = NonNullable<NonNullable<ClusterInput['thanos']>['service']>;
+
 export interface SidecarModel {
   endpoint: { host: string; port: number };
-  service: NonNullable<NonNullable<ClusterInput['thanos']>['service']>;
+  /** The Service that exposes the sidecar; its type is always set (LoadBalancer by default). */
+  service: SidecarService & { type: NonNullable<SidecarService['type']> };
   ingress?: NonNullable<ClusterInput['thanos']>['ingress'];
   extraSANs: { dnsNames: string[]; ipAddresses: string[] };
   objectStorage?: { name: string; key: string };
@@ -166,7 +169,7 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
     source,
     baseDir,
     clusters,
-    pki: { ...pki, dir: process.env.PROMFLEET_PKI_DIR ? path.resolve(process.env.PROMFLEET_PKI_DIR) : path.resolve(baseDir, pki.dir) },
+    pki: { ...pki, dir: path.resolve(baseDir, pki.dir) },
     gitops: fleet.gitops ? (deepMerge({ ...DEFAULT_GITOPS }, fleet.gitops) as FleetModel['gitops']) : undefined,
   };
 }

@@ -55,7 +55,7 @@ export const promLabelName = z
   .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'must be a Prometheus label name: letters, digits and "_", not starting with a digit (e.g. "region")' });
 
 export const duration = z
-  .string()
+  .string({ message: 'must be a Prometheus duration such as "30s", "15d" or "1h30m" (a number needs its unit)' })
   .regex(/^(\d+(ms|s|m|h|d|w|y))+$/, { message: 'must be a Prometheus duration such as "30s", "15d" or "1h30m"' });
 
 export const quantity = z
@@ -232,8 +232,16 @@ const thanosSidecar = z.strictObject({
   listenLocal: z.boolean().optional().describe('Bind gRPC to 127.0.0.1 only; an observer cannot reach such a sidecar'),
 });
 
+// Kubernetes port names (IANA_SVC_NAME). A quoted number passes a plain string check but names no port:
+// the monitor would silently scrape nothing.
+const portName = z
+  .string({ message: 'must be the name of the port (e.g. "metrics"), not its number' })
+  .regex(/^(?!.*--)(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, {
+    message: 'must be the name of the port (e.g. "metrics"): 1-15 lowercase letters, digits and "-", with at least one letter; a port number names no port',
+  });
+
 const monitorEndpoint = z.strictObject({
-  port: z.string().min(1).describe('Name of the Service/container port'),
+  port: portName.describe('Name of the Service/container port'),
   path: z.string().startsWith('/', { message: 'must be an HTTP path starting with "/"' }).optional(),
   interval: duration.optional(),
   scheme: z.enum(['http', 'https']).optional(),
@@ -373,7 +381,7 @@ export const fleetSchema = z.strictObject({
   defaults: stackSettings.optional().describe('Fleet-wide settings; each cluster may override them'),
   pki: pki.optional(),
   gitops: gitops.optional().describe('Argo CD Applications for the fleet, rendered into dist/_argocd/'),
-  clusters: z.array(cluster).min(1, { message: 'must list at least one cluster' }),
+  clusters: z.array(cluster).min(1, { message: 'must list at least one cluster' }).describe('The clusters of the fleet, at least one observer and one workload'),
 });
 
 export type FleetInput = z.input<typeof fleetSchema>;

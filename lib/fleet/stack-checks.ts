@@ -1,10 +1,9 @@
 // Rules on a cluster's merged stack settings (built-in <- defaults <- overrides) that the schema
 // cannot express: Alertmanager routes must name receivers that exist, receivers need unique names,
 // and sidecar exposure options must fit the Service type.
+import { NULL_RECEIVER } from './defaults';
 import type { FleetProblem } from './errors';
 import type { AlertmanagerRouteInput, Fleet } from './schema';
-
-const NULL_RECEIVER = 'null';
 
 type Alertmanager = NonNullable<NonNullable<Fleet['defaults']>['alertmanager']>;
 

@@ -8,7 +8,7 @@ import * as path from 'path';
 import forge from 'node-forge';
 import type { FleetModel } from '../fleet/model';
 import { PkiError } from './errors';
-import { describe, isoDay as day, type CertInfo } from './inspect';
+import { describe, isoDay as day, signedBy, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
 import { DAY_MS, issueCa, issueLeaf, sidecarSans, storeGatewaySans, type LeafUsage, type SubjectAltNames } from './profiles';
 import {
@@ -113,10 +113,6 @@ export function leafSpecs(fleet: FleetModel): LeafSpec[] {
 
 function normalizePem(pem: string): string {
   return `${pem.replace(/\r\n/g, '\n').trim()}\n`;
-}
-
-function signedBy(cert: crypto.X509Certificate, ca: crypto.X509Certificate): boolean {
-  return cert.checkIssued(ca) && cert.verify(ca.publicKey);
 }
 
 /** The store as found: the CA that signs, and the other CA trusted during a rotation. */

@@ -1,7 +1,6 @@
 // The PKI of a fleet: CA and certificates kept in a store, issued with node-forge from native keys.
 export { PkiError } from './errors';
 export {
-  leafSpecs,
   preparePki,
   preparePkiSync,
   type CertAction,
@@ -12,6 +11,6 @@ export {
   type TlsBundle,
 } from './fleet-pki';
 export { certificateCoversHost, describeCertificate, verifiesChain, type CertInfo } from './inspect';
-export { serviceNames, sidecarSans, storeGatewaySans } from './profiles';
-export { LEAF_KINDS, type LeafKind } from './store';
+export { sidecarSans, storeGatewaySans } from './profiles';
+export type { LeafKind } from './store';
 export { clusterCertSummary, pkiSummary } from './summary';

@@ -79,7 +79,8 @@ export function certificateCoversHost(pem: string, host: string): boolean {
   return (isIP(host) ? first.checkIP(host) : first.checkHost(host, { subject: 'never' })) !== undefined;
 }
 
-function signedBy(child: crypto.X509Certificate, parent: crypto.X509Certificate): boolean {
+/** Whether `parent` is a CA that issued and signed `child`. */
+export function signedBy(child: crypto.X509Certificate, parent: crypto.X509Certificate): boolean {
   return parent.ca && child.checkIssued(parent) && child.verify(parent.publicKey);
 }
 

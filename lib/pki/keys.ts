@@ -36,11 +36,6 @@ export function generateKeyPairsSync(n: number): KeyPair[] {
   return Array.from({ length: n }, () => toPair(crypto.generateKeyPairSync('rsa', RSA).privateKey));
 }
 
-/** A stored key, for signing with and for putting its public half into a certificate. */
-export function keyPairFromPem(pem: string): KeyPair {
-  return toPair(crypto.createPrivateKey(pem));
-}
-
 // DER prefix of a DigestInfo for SHA-256 (RFC 8017, section 9.2, note 1).
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 

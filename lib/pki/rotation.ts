@@ -32,7 +32,8 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
     const hint = inProgress ? `the last step done was "${inProgress}"; run rotate-ca ${inProgress === 'start' ? 'switch' : 'finish'}` : 'no rotation is under way; begin with rotate-ca start';
     throw new PkiError(store.file(other ? (other.role === 'next' ? NEXT_CA_DIR : PREVIOUS_CA_DIR) : CA_DIR), `cannot run rotate-ca ${step}: ${hint}`);
   }
-  const then = (next: string) => `Now run npm run synth, apply every cluster (all of them, before going on), then: ${next}`;
+  // Thanos reads a CA file only at start: a changed ca.crt takes effect after a restart (README, "CA rotation").
+  const restart = 'Then restart the sidecars (statefulset/prometheus-k8s) and the Querier (deployment/thanos-querier, and statefulset/thanos-store-gateway if any): Thanos reads ca.crt only at start.';
 
   if (step === 'start') {
     const made = createCa(fleet, NEXT_CA_DIR, now, await generateKeyPairs(caKeyCount(fleet)));
@@ -40,16 +41,19 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
     return [
       `Created the next CA ${caName(made.set)} in ${rel(NEXT_CA_DIR)}/.`,
       `Every ca.crt now trusts it next to the current CA ${caName(current)}; certificates are still signed by the current CA.`,
-      then('npm run pki -- rotate-ca switch'),
+      'Now run npm run synth and apply every cluster (all of them, before going on).',
+      restart,
+      'Then: npm run pki -- rotate-ca switch',
     ];
   }
   if (step === 'switch') {
     store.moveCaDir(CA_DIR, PREVIOUS_CA_DIR);
     store.moveCaDir(NEXT_CA_DIR, CA_DIR);
     return [
-      `The CA ${caName(other!.set)} now signs; the next synth re-issues every certificate from it.`,
-      `The old CA ${caName(current)} (${rel(PREVIOUS_CA_DIR)}/) is still trusted.`,
-      then('npm run pki -- rotate-ca finish'),
+      `The new CA ${caName(other!.set)}, now signs; the next synth re-issues every certificate from it.`,
+      `The old CA ${caName(current)}, is still trusted (${rel(PREVIOUS_CA_DIR)}/).`,
+      'Now run npm run synth and apply every cluster (all of them, before going on). No restart is needed: only certificates and keys change.',
+      'Then: npm run pki -- rotate-ca finish',
     ];
   }
   // finish: only once every certificate the fleet uses comes from the new CA.
@@ -67,8 +71,9 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
   const retired = path.join(RETIRED_CA_DIR, `${day(now)}-${other!.set.root.x509.fingerprint256.replace(/:/g, '').slice(0, 8).toLowerCase()}`);
   store.moveCaDir(PREVIOUS_CA_DIR, retired);
   return [
-    `The old CA ${caName(other!.set)} is no longer trusted; it was moved to ${rel(retired)}/.`,
+    `The old CA ${caName(other!.set)}, is no longer trusted; it was moved to ${rel(retired)}/.`,
     'Now run npm run synth and apply every cluster: each ca.crt then holds the new CA only.',
+    restart,
   ];
 }
 

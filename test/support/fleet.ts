@@ -9,12 +9,22 @@ import { parseFleet } from '../../lib/fleet/load';
 import type { FleetModel } from '../../lib/fleet/model';
 import { preparePkiSync, type FleetPki } from '../../lib/pki';
 import { renderFleet, RenderResult } from '../../lib/render';
+import { main } from '../../main';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
+const tmpDirs: string[] = [];
+
+/** A new temporary folder, removed when the test file is done (many hold PKI stores with private keys). */
 export function tmpDir(prefix = 'promfleet-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(dir);
+  return dir;
 }
+
+afterAll(() => {
+  for (const dir of tmpDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 export function defaultFleetText(): string {
   return fs.readFileSync(path.join(ROOT, 'fleet.yaml'), 'utf8');
@@ -96,6 +106,20 @@ export function readTree(outDir: string): { files: Map<string, string>; objects:
   };
   walk(outDir);
   return { files, objects };
+}
+
+/** Runs the app's main() as `cdk8s synth` does (from `cwd` if given), with what it prints on stderr. */
+export async function runMain(env: Record<string, string>, cwd?: string): Promise<{ code: number; stderr: string }> {
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const before = process.cwd();
+  try {
+    if (cwd) process.chdir(cwd);
+    const code = await main({ ...env });
+    return { code, stderr: err.mock.calls.map((c) => String(c[0])).join('') };
+  } finally {
+    process.chdir(before);
+    err.mockRestore();
+  }
 }
 
 export interface SchemaReport {
