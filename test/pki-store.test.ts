@@ -7,7 +7,7 @@ import { buildSync } from 'esbuild';
 import type { FleetModel } from '../lib/fleet/model';
 import { FleetPki, PkiError, preparePki } from '../lib/pki';
 import { defaultFleetText, fleetFrom, ROOT, runMain, tmpDir } from './support/fleet';
-import { changedFiles, fingerprintTree, fleetWithStore, withCopiedStore } from './support/pki';
+import { changedFiles, fingerprintTree, fleetWithStore, KEY_LABEL, withCopiedStore } from './support/pki';
 
 const DAY = 86400e3;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
@@ -141,7 +141,7 @@ describe('bad stores: a clear error naming the file, nothing overwritten', () =>
 
   it('a corrupt key', async () => {
     const fleet = withCopiedStore(base);
-    fs.writeFileSync(f(fleet, 'querier', 'observer.key'), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+    fs.writeFileSync(f(fleet, 'querier', 'observer.key'), `-----BEGIN ${KEY_LABEL}-----\nAAAA\n-----END ${KEY_LABEL}-----\n`);
     await expectRefused(fleet, () => preparePki(fleet), f(fleet, 'querier', 'observer.key'), /is not a readable PEM private key/);
   });
 
