@@ -5,13 +5,11 @@ import { k8s } from 'cdk8s-plus-27';
 import { stringify } from 'yaml';
 import type { ClusterModel, FleetModel } from '../fleet/model';
 import { meta } from '../meta';
+import { PROMETHEUS_OPERATED_SERVICE, STORE_GATEWAY_NAME } from '../names';
 import { PROMETHEUS_NAME } from './prometheus';
 import { SIDECAR_GRPC_PORT } from './thanos-sidecar';
 import { THANOS_GRPC_PORT } from './thanos-pod';
 
-/** Headless Service the operator creates for every Prometheus StatefulSet; it gives each pod a DNS name. */
-export const PROMETHEUS_OPERATED_SERVICE = 'prometheus-operated';
-export const STORE_GATEWAY_NAME = 'thanos-store-gateway';
 
 /** What serves an endpoint, and so which certificate it presents. */
 export type EndpointSource =

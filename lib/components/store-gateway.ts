@@ -3,7 +3,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import type { ClusterModel } from '../fleet/model';
-import { STORE_GATEWAY_NAME } from './endpoints';
+import { STORE_GATEWAY_NAME } from '../names';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras } from './thanos-pod';
 
 export const STORE_GATEWAY_TLS_MOUNT = '/etc/thanos/tls';

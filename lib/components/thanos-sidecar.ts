@@ -5,6 +5,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { PrometheusSpecThanos, PrometheusSpecThanosGrpcServerTlsConfigMinVersion } from '../../imports/prometheus-monitoring.coreos.com';
 import type { ClusterModel, SidecarModel } from '../fleet/model';
 import { image, meta } from '../meta';
+import { SIDECAR_SERVICE } from '../names';
 
 /** kubernetes.io/tls Secret holding the sidecar's server certificate and the client CA. */
 export const SIDECAR_TLS_SECRET = 'thanos-sidecar-tls';
@@ -16,11 +17,6 @@ export const SIDECAR_HTTP_PORT = 10902;
 export const SIDECAR_HTTP_PORT_NAME = 'thanos-http';
 /** `job` label of the sidecar's metrics (its ServiceMonitor shares the Prometheus Service). */
 export const SIDECAR_JOB = 'thanos-sidecar';
-/**
- * The Service that exposes the sidecar's gRPC port to the observer. Its in-cluster DNS names
- * (`thanos-sidecar.<namespace>.svc`, ...) go into the sidecar certificate next to the endpoint host.
- */
-export const SIDECAR_SERVICE = 'thanos-sidecar';
 /** Container port name the operator gives the sidecar's gRPC port. */
 export const SIDECAR_GRPC_PORT_NAME = 'grpc';
 

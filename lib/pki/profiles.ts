@@ -3,9 +3,8 @@
 // subjectKeyIdentifier, and authorityKeyIdentifier = the issuer's own SKI.
 import * as crypto from 'crypto';
 import forge from 'node-forge';
-import { PROMETHEUS_OPERATED_SERVICE, STORE_GATEWAY_NAME } from '../components/endpoints';
-import { SIDECAR_SERVICE } from '../components/thanos-sidecar';
 import type { ClusterModel } from '../fleet/model';
+import { PROMETHEUS_OPERATED_SERVICE, SIDECAR_SERVICE, STORE_GATEWAY_NAME } from '../names';
 import { nativeSigner, type KeyPair } from './keys';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
