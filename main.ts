@@ -1,51 +1,123 @@
 // promfleet: fleet file -> validated model -> per-cluster manifests in dist/.
 // Run by `cdk8s synth` (see cdk8s.yaml). FLEET picks the fleet file, PROMFLEET_OUT the output folder,
-// PROMFLEET_PKI_DIR the PKI store.
+// PROMFLEET_PKI_DIR the PKI store, PROMFLEET_LOCK_TIMEOUT how long to wait for another synth (seconds).
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadFleetFromEnv } from './lib/fleet/load';
-import { FleetError } from './lib/fleet/errors';
 import { sealingCertificateProblems } from './lib/delivery/sealed-secrets';
 import { deliverySummary } from './lib/delivery/summary';
-import { clusterCertSummary, pkiSummary, PkiError, preparePki } from './lib/pki';
-import { OutputError, renderFleet } from './lib/render';
+import { FleetError } from './lib/fleet/errors';
+import { loadFleetFromEnv } from './lib/fleet/load';
+import { errnoText, IoError, isErrno } from './lib/io/errors';
+import { acquireLock, type Lock } from './lib/io/lock';
+import { realPathOf } from './lib/io/paths';
+import { OutputError, resolveOutputDir } from './lib/output/ownership';
+import { recoverOutput } from './lib/output/staging';
+import { clusterCertSummary, pkiSummary, PkiError, PkiStore, stagePki } from './lib/pki';
+import { stageFleet } from './lib/render';
+
+/** What a synth has changed so far: the closing message must say it truthfully. */
+interface Progress {
+  recovered: boolean;
+  storeWritten: boolean;
+  distReplaced: boolean;
+}
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const outDir = path.resolve(env.PROMFLEET_OUT ?? 'dist');
+  // cdk8s synth captures stdout: everything goes to stderr so users see it.
+  const say = (line: string) => process.stderr.write(`promfleet: ${line}\n`);
+  const shown = (p: string) => path.relative(process.cwd(), p) || '.';
+  const outArg = env.PROMFLEET_OUT ?? 'dist';
+  let target: string | undefined;
+  let storeDir: string | undefined;
+  const progress: Progress = { recovered: false, storeWritten: false, distReplaced: false };
+  const locks: Lock[] = [];
+  // cdk8s synth has already removed its output link (.cdk8s.out) when the app starts.
+  const linkRemoved = !!env.CDK8S_OUTDIR && !fs.existsSync(env.CDK8S_OUTDIR);
   try {
     const fleet = loadFleetFromEnv(env);
     const sealing = sealingCertificateProblems(fleet);
     if (sealing.length) throw new FleetError(fleet.source, sealing);
-    // Certificates first: the store is checked (and completed) before anything is rendered.
-    const pki = await preparePki(fleet);
-    const result = renderFleet(fleet, outDir, pki);
-    // cdk8s synth captures stdout: the summary goes to stderr so users see it.
-    for (const line of pkiSummary(pki.report)) process.stderr.write(`promfleet: ${line}\n`);
+    storeDir = fleet.pki.dir;
+    target = resolveOutputDir(outArg, { fleetFile: fleet.source === '<inline>' ? undefined : fleet.source, storeDir });
+
+    // One synth at a time per output folder and per store: a second one waits, so one fleet never gets two CAs.
+    const lockOpts = { timeoutMs: lockTimeoutMs(env), onWait: say };
+    locks.push(await acquireLock(target, 'the output folder', lockOpts));
+    locks.push(await acquireLock(realPathOf(storeDir), 'the PKI store', lockOpts));
+    // The store first, as it is written first.
+    const recovered = [...new PkiStore(storeDir).recover(), ...recoverOutput(target)];
+    progress.recovered = recovered.length > 0;
+    for (const line of recovered) say(line);
+
+    // Everything is checked and rendered against certificates held in memory; the store is then
+    // updated first and dist/ second, each in one step.
+    const pki = await stagePki(fleet);
+    const staged = stageFleet(fleet, target, pki);
+    try {
+      pki.commit(staged.storeWrites);
+    } catch (e) {
+      staged.discard();
+      throw e;
+    }
+    progress.storeWritten = true;
+    staged.publish();
+    progress.distReplaced = true;
+
+    for (const line of pkiSummary(pki.report)) say(line);
+    const result = staged.result;
     for (const c of result.clusters) {
       const certs = clusterCertSummary(pki.report, c.cluster);
-      const where = path.relative(process.cwd(), path.join(outDir, c.cluster)) || '.';
-      process.stderr.write(`promfleet: ${c.cluster}: ${c.objects} objects in ${c.files} files -> ${where}/${certs ? `; ${certs}` : ''}\n`);
+      say(`${c.cluster}: ${c.objects} objects in ${c.files} files -> ${shown(path.join(target, c.cluster))}/${certs ? `; ${certs}` : ''}`);
     }
     for (const line of deliverySummary(fleet, result)) process.stderr.write(`${line}\n`);
-    linkCdk8sOutdir(env.CDK8S_OUTDIR, outDir);
     return 0;
   } catch (e) {
-    if (e instanceof FleetError || e instanceof PkiError || e instanceof OutputError) {
-      process.stderr.write(`promfleet: ${e.message}\nNothing was written; ${path.relative(process.cwd(), outDir) || outDir}/ is unchanged.\n`);
-      return 1;
-    }
-    throw e;
+    const known = e instanceof FleetError || e instanceof PkiError || e instanceof OutputError || e instanceof IoError;
+    if (known) say(e.message);
+    else if (isErrno(e)) say(`${e.path ?? 'a file'}: ${e.syscall ?? 'file system'} failed: ${errnoText(e)}`);
+    else say(`internal error, please report it with the fleet file that caused it:\n${(e as Error)?.stack ?? String(e)}`);
+    say(outcome(progress, target ? shown(target) : outArg || '(empty)', storeDir ? shown(storeDir) : undefined));
+    if (linkRemoved && target && fs.existsSync(target)) say(`(cdk8s synth removed its link ${env.CDK8S_OUTDIR} before promfleet ran; it points to ${shown(target)}/ again)`);
+    return 1;
+  } finally {
+    for (const lock of locks.reverse()) lock.release();
+    if (target) relinkCdk8sOutdir(env.CDK8S_OUTDIR, target, say);
   }
+}
+
+/** The truth about what a failed synth changed. */
+function outcome(p: Progress, out: string, store: string | undefined): string {
+  const storeWords = store ? `the PKI store ${store}/` : 'the PKI store';
+  if (p.storeWritten) {
+    return `${storeWords} was updated (its new certificates are kept); ${out}/ is as it was. Fix the cause and synth again to render them.`;
+  }
+  const besides = p.recovered ? ' else (besides finishing the interrupted work above)' : '';
+  return `Nothing${besides} was written: ${out}/ and ${storeWords} are as they were.`;
+}
+
+function lockTimeoutMs(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.PROMFLEET_LOCK_TIMEOUT;
+  if (v === undefined || v === '') return undefined;
+  const seconds = Number(v);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new FleetError('PROMFLEET_LOCK_TIMEOUT', [{ path: '', message: `must be a number of seconds, got ${JSON.stringify(v)}` }]);
+  }
+  return seconds * 1000;
 }
 
 /**
  * `cdk8s synth` deletes its output folder before running the app, which would lose dist/ on a
- * failed synth. cdk8s.yaml therefore points it at .cdk8s.out, a link to dist/ made after success.
+ * failed synth. cdk8s.yaml therefore points it at .cdk8s.out, a link to dist/, made again after
+ * every run (a failed one too: the link is all cdk8s removed).
  */
-function linkCdk8sOutdir(cdk8sOut: string | undefined, outDir: string): void {
-  if (!cdk8sOut || path.resolve(cdk8sOut) === outDir) return;
-  fs.rmSync(cdk8sOut, { recursive: true, force: true });
-  fs.symlinkSync(path.relative(path.dirname(path.resolve(cdk8sOut)), outDir), cdk8sOut);
+function relinkCdk8sOutdir(cdk8sOut: string | undefined, outDir: string, say: (line: string) => void): void {
+  if (!cdk8sOut || path.resolve(cdk8sOut) === outDir || !fs.existsSync(outDir)) return;
+  try {
+    fs.rmSync(cdk8sOut, { recursive: true, force: true });
+    fs.symlinkSync(path.relative(path.dirname(path.resolve(cdk8sOut)), outDir), cdk8sOut);
+  } catch (e) {
+    say(`${cdk8sOut}: cannot link it to ${outDir} (${errnoText(e)}); cdk8s synth removes it on every run, ${outDir} itself is fine`);
+  }
 }
 
 if (require.main === module) main().then((code) => (process.exitCode = code));

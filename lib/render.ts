@@ -1,5 +1,5 @@
-// Fleet model -> dist/: one App per cluster, serialised to YAML, written into a temporary
-// folder that replaces dist/ only once everything rendered. A failure leaves the old dist/.
+// Fleet model -> dist/: one App per cluster, serialised to YAML, written into a staging folder
+// that replaces dist/ only once everything rendered. A failure leaves the old dist/.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { App } from 'cdk8s';
@@ -10,7 +10,11 @@ import { ClusterSealer, SealStats } from './delivery/sealed-secrets';
 import { annotateSyncWaves } from './delivery/sync-waves';
 import { fileCharts, SECRETS_DIR } from './file-chart';
 import type { FleetModel } from './fleet/model';
-import type { FleetPki } from './pki';
+import { io } from './io/errors';
+import { assertOwnedOutput, MARKER_FILE, markerText, resolveOutputDir } from './output/ownership';
+import { StagedTree } from './io/staged-tree';
+import { recoverOutput } from './output/staging';
+import type { FleetPki, PendingWrite } from './pki';
 
 export interface ClusterSummary {
   readonly cluster: string;
@@ -81,35 +85,90 @@ export function objectsYaml(objects: unknown[], memo?: YamlMemo): string {
   return objects.map((o) => (memo ? memo.yaml(o) : dump(o, DUMP_OPTIONS))).join('---\n');
 }
 
-/** Renders every cluster of the fleet into `outDir`, atomically, with the certificates of `pki` (see preparePki). */
-export function renderFleet(fleet: FleetModel, outDir: string, pki: FleetPki): RenderResult {
-  const target = path.resolve(outDir);
+/** A render built beside the output folder, not yet in place. */
+export interface StagedRender {
+  readonly result: RenderResult;
+  /** Files of the PKI store this render changes (seal states): part of the store's update. */
+  readonly storeWrites: PendingWrite[];
+  /** Swaps the new tree in. Call after the store's update, so that dist/ never refers to keys the store lacks. */
+  publish(): void;
+  /** Drops the new tree; the output folder stays as it was. */
+  discard(): void;
+}
+
+/**
+ * Renders every cluster of the fleet into a staging folder beside `target` (a folder that
+ * resolveOutputDir accepted and recoverOutput cleaned), with the certificates of `pki`. Writes
+ * nothing else: neither the output folder nor the PKI store.
+ */
+export function stageFleet(fleet: FleetModel, target: string, pki: FleetPki): StagedRender {
+  assertOwnedOutput(target);
   const summaries: ClusterSummary[] = [];
   const sealers: ClusterSealer[] = [];
   let argocd: ClusterSummary | undefined;
   const memo = new YamlMemo();
-  replaceDirAtomically(target, (tmp) => {
-    writeOrLink(path.join(tmp, '.gitignore'), Buffer.from(GITIGNORE), false, path.join(target, '.gitignore'));
+  const tree = new StagedTree(target, 0o755, `make ${path.dirname(target)} writable, or set PROMFLEET_OUT to a folder you can write`);
+  const tmp = tree.dir;
+  try {
+    const written: string[] = [];
+    const put = (rel: string, data: Buffer, secret = false) => {
+      writeOrLink(path.join(tmp, rel), data, secret, path.join(target, rel));
+      written.push(rel);
+    };
+    put('.gitignore', Buffer.from(GITIGNORE));
     for (const cluster of fleet.clusters) {
       const dir = path.join(tmp, cluster.name);
       const app = buildClusterApp({ fleet, cluster, pki }, dir);
       annotateSyncWaves(app);
       const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir);
       if (sealer) sealers.push(sealer);
-      summaries.push(writeApp(cluster.name, app, dir, path.join(target, cluster.name), memo, sealer));
+      summaries.push(writeApp(cluster.name, app, tmp, put, memo, sealer));
     }
     if (fleet.gitops) {
       const app = buildArgoCdApp({ ...fleet, gitops: fleet.gitops }, tmp);
-      argocd = writeApp(ARGOCD_DIR, app, path.join(tmp, ARGOCD_DIR), path.join(target, ARGOCD_DIR), memo);
+      argocd = writeApp(ARGOCD_DIR, app, tmp, put, memo);
     }
-  });
-  // Only now that dist/ holds these SealedSecrets: a failed render must not change what the next one reuses.
-  for (const sealer of sealers) sealer.save();
-  return { outDir: target, clusters: summaries, argocd };
+    put(MARKER_FILE, Buffer.from(markerText(written)));
+  } catch (e) {
+    tree.discard();
+    throw e;
+  }
+  return {
+    result: { outDir: target, clusters: summaries, argocd },
+    storeWrites: sealers.flatMap((s) => s.pendingWrite() ?? []),
+    publish: () => tree.publish(),
+    discard: () => tree.discard(),
+  };
 }
 
-/** Writes the charts of one App into `dir`; `previous` is the same folder in the dist/ being replaced. */
-function writeApp(name: string, app: App, dir: string, previous: string, memo: YamlMemo, sealer?: ClusterSealer): ClusterSummary {
+/**
+ * Renders every cluster of the fleet into `outDir`, atomically, with the certificates of `pki`
+ * (see preparePki): refuses an output path it may not replace, then commits the PKI store's part
+ * of the render and swaps the new tree in. The synth (main.ts) does the same under locks.
+ */
+export function renderFleet(fleet: FleetModel, outDir: string, pki: FleetPki): RenderResult {
+  const target = resolveOutputDir(outDir, { fleetFile: fleet.source === '<inline>' ? undefined : fleet.source, storeDir: pki.dir });
+  recoverOutput(target);
+  const staged = stageFleet(fleet, target, pki);
+  try {
+    pki.commit(staged.storeWrites);
+  } catch (e) {
+    staged.discard();
+    throw e;
+  }
+  staged.publish();
+  return staged.result;
+}
+
+/** Writes the charts of one App, each through `put` (a path relative to the tree's top). */
+function writeApp(
+  name: string,
+  app: App,
+  top: string,
+  put: (rel: string, data: Buffer, secret: boolean) => void,
+  memo: YamlMemo,
+  sealer?: ClusterSealer,
+): ClusterSummary {
   let objects = 0;
   let files = 0;
   const made = new Set<string>();
@@ -122,14 +181,13 @@ function writeApp(name: string, app: App, dir: string, previous: string, memo: Y
     const secret = out.file.startsWith(`${SECRETS_DIR}/`);
     // Key material is unique to each cluster: it is not kept in the memo.
     const data = Buffer.from(objectsYaml(out.objects, secret ? undefined : memo));
-    const rel = `${out.file}.yaml`;
-    const file = path.join(dir, rel);
-    const parent = path.dirname(file);
+    const rel = `${name}/${out.file}.yaml`;
+    const parent = path.dirname(path.join(top, rel));
     if (!made.has(parent)) {
-      fs.mkdirSync(parent, { recursive: true });
+      io(parent, 'create an output folder', () => fs.mkdirSync(parent, { recursive: true }));
       made.add(parent);
     }
-    writeOrLink(file, data, secret, path.join(previous, rel));
+    put(rel, data, secret);
     objects += n;
     files++;
   }
@@ -153,39 +211,5 @@ function writeOrLink(file: string, data: Buffer, secret: boolean, previous: stri
   } catch {
     // No previous file, or it cannot be linked (another filesystem): write it anew.
   }
-  fs.writeFileSync(file, data, secret ? { mode: 0o600 } : undefined);
-}
-
-/** The output folder cannot be created or written next to: a user error, reported without a stack trace. */
-export class OutputError extends Error {
-  constructor(
-    readonly dir: string,
-    cause: NodeJS.ErrnoException,
-  ) {
-    super(`${dir}: cannot write the output folder (${cause.code ?? cause.message}); set PROMFLEET_OUT to a folder you can write`);
-    this.name = 'OutputError';
-  }
-}
-
-/** Builds the new tree next to `target`, then swaps it in; on error the old tree stays. */
-export function replaceDirAtomically(target: string, build: (tmp: string) => void): void {
-  const parent = path.dirname(target);
-  let tmp: string;
-  try {
-    fs.mkdirSync(parent, { recursive: true });
-    tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.new-`));
-  } catch (e) {
-    throw new OutputError(target, e as NodeJS.ErrnoException);
-  }
-  fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; dist/ is a normal folder
-  try {
-    build(tmp);
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  const old = fs.existsSync(target) ? `${tmp.replace('.new-', '.old-')}` : undefined;
-  if (old) fs.renameSync(target, old);
-  fs.renameSync(tmp, target);
-  if (old) fs.rmSync(old, { recursive: true, force: true });
+  io(file, 'write the rendered file', () => fs.writeFileSync(file, data, secret ? { mode: 0o600 } : undefined), 'free some space or make the output folder writable');
 }

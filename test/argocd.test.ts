@@ -150,7 +150,7 @@ describe('sync waves inside a cluster', () => {
   it('leaves dist/<cluster>/ the same with or without gitops: only dist/_argocd/ is added', () => {
     const without = render(fleetFrom(fleetText((f) => { delete (f as FleetInput).gitops; for (const c of f.clusters) delete c.argocd; })));
     expect(fs.existsSync(path.join(without.outDir, '_argocd'))).toBe(false);
-    const strip = (r: Rendered) => [...r.files.entries()].filter(([f]) => !f.startsWith('_argocd/') && !f.includes('/secrets/'));
+    const strip = (r: Rendered) => [...r.files.entries()].filter(([f]) => !f.startsWith('_argocd/') && !f.includes('/secrets/') && f !== '.promfleet');
     expect(strip(without)).toEqual(strip(rendered));
     expect(without.result.argocd).toBeUndefined();
   });

@@ -190,9 +190,9 @@ describe('bad stores: a clear error naming the file, nothing overwritten', () =>
     expect((err as PkiError).message).toBe(`${path.join(dir, 'file')}: is not a folder, so the PKI store ${fleet.pki.dir} cannot be created; set pki.dir in the fleet file or PROMFLEET_PKI_DIR to a writable folder`);
   });
 
-  it('a store that cannot be written (read-only folders): error names the file, nothing changed', () => {
+  it('a store whose folder cannot be written: error names the folder, nothing changed', () => {
     const fleet = withCopiedStore(base);
-    // Two leaves to issue: the querier's is staged first, then the sidecar's write fails.
+    // Two leaves to issue, so the store must be written.
     for (const p of ['querier/observer.crt', 'querier/observer.key', 'sidecar/workload-us.crt', 'sidecar/workload-us.key']) fs.rmSync(f(fleet, p));
     const before = fingerprintTree(fleet.pki.dir);
     const dirs = [fleet.pki.dir, f(fleet, 'ca'), f(fleet, 'querier'), f(fleet, 'sidecar')];
@@ -221,14 +221,16 @@ describe('bad stores: a clear error naming the file, nothing overwritten', () =>
         ...(root ? { uid: 65534, gid: 65534 } : {}),
       });
     try {
-      fs.chmodSync(f(fleet, 'sidecar'), 0o555);
+      // The update is built beside the store: the folder holding it must be writable.
       const one = runPki();
-      expect([one.status, one.stderr]).toEqual([3, `PkiError: ${f(fleet, 'sidecar', 'workload-us.key')}: cannot be written: EACCES (permission denied); make the PKI store writable (or point pki.dir / PROMFLEET_PKI_DIR elsewhere). Nothing in the store was changed`]);
+      expect([one.status, one.stderr]).toEqual([
+        3,
+        `PkiError: ${path.dirname(fleet.pki.dir)}: cannot hold the PKI store's update: EACCES (permission denied); make it writable (or point pki.dir / PROMFLEET_PKI_DIR elsewhere). Nothing in the store was changed`,
+      ]);
       expect(fingerprintTree(fleet.pki.dir)).toEqual(before);
-
       for (const d of dirs) fs.chmodSync(d, 0o555);
       const all = runPki();
-      expect([all.status, all.stderr]).toEqual([3, expect.stringMatching(new RegExp(`^PkiError: ${fleet.pki.dir}: cannot be written: EACCES`))]);
+      expect([all.status, all.stderr]).toEqual([3, expect.stringMatching(new RegExp(`^PkiError: ${fleet.pki.dir}: cannot be written: EACCES.*Nothing in the store was changed$`))]);
     } finally {
       for (const d of dirs) fs.chmodSync(d, 0o700);
     }
@@ -277,7 +279,7 @@ describe('synth summary (stderr)', () => {
     const failed = await runMain(env);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(`promfleet: ${key}: is not a readable PEM private key`);
-    expect(failed.stderr).toMatch(/Nothing was written; .*dist\/ is unchanged/);
+    expect(failed.stderr).toMatch(/Nothing was written: .*dist\/ and the PKI store .*\.pki\/ are as they were/);
     expect(changedFiles(dist, fingerprintTree(env.PROMFLEET_OUT))).toEqual([]);
   });
 });

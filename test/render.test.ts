@@ -106,16 +106,16 @@ describe('safe output', () => {
     const out = path.join(dir, 'file', 'dist');
     const r = await runMain({ FLEET: path.join(ROOT, 'fleet.yaml'), PROMFLEET_OUT: out, PROMFLEET_PKI_DIR: path.join(dir, 'pki') });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`promfleet: ${out}: cannot write the output folder (EEXIST); set PROMFLEET_OUT to a folder you can write\n`);
+    expect(r.stderr).toContain(`promfleet: ${out}: cannot be created: ${path.dirname(out)} is a file, not a folder; set PROMFLEET_OUT to a folder you can write\n`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    // The PKI store is where main()'s own env puts it (PROMFLEET_PKI_DIR), not next to the repository's fleet.yaml.
-    expect(fs.readdirSync(dir).sort()).toEqual(['file', 'pki']);
+    // Refused before anything is written: no PKI store is created either.
+    expect(fs.readdirSync(dir).sort()).toEqual(['file']);
   });
 
   it('reports a missing fleet file by name', async () => {
     const r = await runMain({ FLEET: '/nonexistent/fleet.yaml', PROMFLEET_OUT: path.join(tmpDir(), 'dist') });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/\/nonexistent\/fleet\.yaml.*cannot read the fleet file \(ENOENT\)/s);
+    expect(r.stderr).toMatch(/\/nonexistent\/fleet\.yaml.*cannot read the fleet file: ENOENT/s);
   });
 });
 

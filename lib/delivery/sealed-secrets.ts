@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FleetError, FleetProblem } from '../fleet/errors';
 import type { ClusterModel, FleetModel } from '../fleet/model';
+import type { PendingWrite } from '../pki';
 
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 
@@ -173,16 +174,12 @@ export class SealState {
   private readonly previous: Record<string, SealEntry>;
   private readonly current: Record<string, SealEntry> = {};
 
-  constructor(readonly file: string) {
-    this.previous = readState(file);
-    // Fail before rendering, not after dist/ was replaced, when the state could not be saved.
-    const dir = path.dirname(file);
-    try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      fs.accessSync(dir, fs.constants.W_OK);
-    } catch (e) {
-      throw new Error(`${dir}: cannot write the seal state (${(e as NodeJS.ErrnoException).code ?? e}); make the PKI store writable`);
-    }
+  /** `rel`: the state file's path inside the PKI store `storeDir`. */
+  constructor(
+    private readonly storeDir: string,
+    readonly rel: string,
+  ) {
+    this.previous = readState(path.join(storeDir, rel));
   }
 
   /** The stored ciphertext for this value, or a new one (recorded for save()). */
@@ -195,15 +192,17 @@ export class SealState {
     return { sealed, reused };
   }
 
-  /** Writes the entries used by this render (mode 0600: it sits beside private keys). */
-  save(): void {
+  /**
+   * The entries used by this render, as a write into the PKI store (which commits it with the
+   * certificates once the render has succeeded), or undefined when the state did not change.
+   */
+  pendingWrite(): PendingWrite | undefined {
     const ids = Object.keys(this.current).sort();
     const doc: SealStateFile = { version: 1, entries: Object.fromEntries(ids.map((id) => [id, this.current[id]])) };
-    const text = JSON.stringify(doc, null, 2) + '\n';
-    if (fs.existsSync(this.file) && fs.readFileSync(this.file, 'utf8') === text) return;
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, text, { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    const content = JSON.stringify(doc, null, 2) + '\n';
+    const file = path.join(this.storeDir, this.rel);
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === content) return undefined;
+    return { rel: this.rel, content, secret: true };
   }
 }
 
@@ -262,7 +261,7 @@ export class ClusterSealer {
     }
     let state: SealState;
     try {
-      state = new SealState(path.join(pkiDir, SEAL_STATE_DIR, `${cluster.name}.json`));
+      state = new SealState(pkiDir, path.join(SEAL_STATE_DIR, `${cluster.name}.json`));
     } catch (e) {
       throw new FleetError(fleet.source, [{ path: at, message: (e as Error).message }]);
     }
@@ -319,9 +318,9 @@ export class ClusterSealer {
     return { file: `${SEALED_DIR}/${file.slice(file.indexOf('/') + 1)}`, objects: sealed };
   }
 
-  /** Keeps the ciphertexts of this render for the next one; call once dist/ is in place. */
-  save(): void {
-    this.state.save();
+  /** The ciphertexts of this render, kept for the next one: a write for the PKI store's update. */
+  pendingWrite(): PendingWrite | undefined {
+    return this.state.pendingWrite();
   }
 }
 

@@ -19,12 +19,34 @@ export class FleetError extends Error {
   }
 }
 
-/** Formats a path of keys and indices as `a.b[2].c`. */
+/** Formats a path of keys and indices as `a.b[2].c`; a key with invisible characters is quoted, escaped. */
 export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const s of segments) {
     if (typeof s === 'number') out += `[${s}]`;
+    else if (INVISIBLE.test(String(s))) out += `[${showValue(String(s))}]`;
     else out += out ? `.${String(s)}` : String(s);
   }
   return out;
+}
+
+// Characters that print as nothing or as a plain space: a value holding one looks right but is not.
+const INVISIBLE = /[\u0000-\u001f\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]/;
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
+
+/** Longest value shown whole in a message; a longer one is cut, with its length said. */
+export const SHOWN_VALUE_LENGTH = 80;
+
+/**
+ * A value as a message shows it: JSON-quoted, every invisible character escaped (`\u200b`), and
+ * cut past SHOWN_VALUE_LENGTH characters, so that a pasted blob neither floods the terminal nor hides
+ * the stray character that made it wrong.
+ */
+export function showValue(value: unknown): string {
+  let text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const long = text.length > SHOWN_VALUE_LENGTH ? text.length : 0;
+  if (long) text = text.slice(0, SHOWN_VALUE_LENGTH - 20);
+  const quoted = (typeof value === 'string' ? JSON.stringify(text) : text).replace(INVISIBLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (!long) return quoted;
+  return typeof value === 'string' ? `${quoted.slice(0, -1)}..." (${long} characters)` : `${quoted}... (${long} characters)`;
 }

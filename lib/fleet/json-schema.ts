@@ -6,6 +6,8 @@ export function fleetJsonSchema(): string {
   const schema = z.toJSONSchema(fleetSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   const doc = {
     ...schema,
+    // Top-level `x-` keys hold the file's own YAML anchors; promfleet ignores them.
+    patternProperties: { '^x-': {} },
     title: 'promfleet fleet file',
     description: 'One fleet declaration rendered by promfleet into dist/<cluster>/ (see README, "Fleet file reference").',
   };

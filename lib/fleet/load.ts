@@ -4,7 +4,8 @@ import * as path from 'path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { crossFieldProblems } from './checks';
-import { FleetError, FleetProblem, formatPath } from './errors';
+import { errnoText } from '../io/errors';
+import { FleetError, FleetProblem, formatPath, showValue } from './errors';
 import { FleetModel, resolveFleet } from './model';
 import { fleetSchema } from './schema';
 
@@ -20,33 +21,86 @@ export function loadFleetFromEnv(env: NodeJS.ProcessEnv = process.env): FleetMod
   return env.PROMFLEET_PKI_DIR ? { ...fleet, pki: { ...fleet.pki, dir: path.resolve(env.PROMFLEET_PKI_DIR) } } : fleet;
 }
 
+/** Largest fleet file read: ample for thousands of clusters, and a device or a stray huge file fails fast. */
+export const MAX_FLEET_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Most alias expansions a fleet file may make (`*anchor`, counted as the YAML library counts them,
+ * nested ones weighing more): generous for shared settings, and it stops a file that would
+ * expand without bound.
+ */
+export const MAX_FLEET_ALIASES = 10_000;
+
 export function loadFleetFile(file: string): FleetModel {
   const abs = path.resolve(file);
-  let text: string;
+  return parseFleet(readFleetText(abs), abs);
+}
+
+/** Reads a fleet file: a regular file of at most MAX_FLEET_FILE_BYTES, else an error naming it. */
+function readFleetText(abs: string): string {
+  const fail = (message: string) => new FleetError(abs, [{ path: '', message }]);
+  let fd: number;
   try {
-    text = fs.readFileSync(abs, 'utf8');
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
-    throw new FleetError(abs, [{ path: '', message: `cannot read the fleet file (${(e as NodeJS.ErrnoException).code ?? e}); set FLEET to an existing file` }]);
+    throw fail(`cannot read the fleet file: ${errnoText(e)}; set FLEET to an existing file`);
   }
-  return parseFleet(text, abs);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw fail(`is not a regular file (${st.isDirectory() ? 'a folder' : 'a device, pipe or socket'}); set FLEET to a fleet file`);
+    const limit = `the limit is ${MAX_FLEET_FILE_BYTES / 1024 / 1024} MiB; split shared settings into \`defaults\` and anchors, or check FLEET names the right file`;
+    if (st.size > MAX_FLEET_FILE_BYTES) throw fail(`is ${st.size} bytes long: ${limit}`);
+    // Read at most one byte past the limit, whatever the size said (files that grow, or lie).
+    const buf = Buffer.alloc(MAX_FLEET_FILE_BYTES + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    if (n > MAX_FLEET_FILE_BYTES) throw fail(`is longer than ${MAX_FLEET_FILE_BYTES} bytes: ${limit}`);
+    return buf.subarray(0, n).toString('utf8');
+  } catch (e) {
+    if (e instanceof FleetError) throw e;
+    throw fail(`cannot read the fleet file: ${errnoText(e)}`);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export function parseFleet(text: string, source = '<inline>'): FleetModel {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // Merge keys (`<<: *defaults`) as YAML 1.1 readers such as kubectl know them.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length) {
     throw new FleetError(
       source,
       doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${yamlErrorMessage(e.message, text, e.linePos?.[0].line)}` })),
     );
   }
-  return validateFleet(doc.toJS(), source);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_FLEET_ALIASES });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    throw new FleetError(source, [
+      {
+        path: '',
+        message: `YAML aliases: the file expands more than ${MAX_FLEET_ALIASES} aliases (${e.message.replace(/\.$/, '')}); share settings through \`defaults\` and \`overrides\` instead of nested anchors`,
+      },
+    ]);
+  }
+  return validateFleet(withoutExtensionKeys(data), source);
+}
+
+/** Top-level keys starting with `x-` hold the file's own anchors (as in Compose files); promfleet ignores them. */
+export const EXTENSION_KEY_PREFIX = 'x-';
+
+function withoutExtensionKeys(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+  return Object.fromEntries(Object.entries(data).filter(([k]) => !k.startsWith(EXTENSION_KEY_PREFIX)));
 }
 
 /** The parser's first line (without its code frame), plus the offending line itself: the frame is multi-line. */
 function yamlErrorMessage(message: string, text: string, line: number | undefined): string {
   const first = message.split('\n')[0].replace(/:$/, '');
   const source = line === undefined ? undefined : text.split('\n')[line - 1]?.trimEnd();
-  return source ? `${first}: ${JSON.stringify(source)}` : first;
+  return source ? `${first}: ${showValue(source)}` : first;
 }
 
 export function validateFleet(data: unknown, source = '<inline>'): FleetModel {
@@ -131,7 +185,7 @@ function describeIssue(issue: z.core.$ZodIssue): FleetProblem[] {
 
 function withInput(message: string, input: unknown): string {
   if (input === undefined || typeof input === 'object') return message;
-  return `${message}, got ${JSON.stringify(input)}`;
+  return `${message}, got ${showValue(input)}`;
 }
 
 /** The schema of the field at `segments`, or undefined where the path leaves the schema. */

@@ -71,6 +71,14 @@ export interface FleetPki {
   storeGateway(cluster: string): TlsBundle;
   /** Names, issuer and expiry of a leaf certificate. */
   certificate(kind: LeafKind, cluster: string): CertInfo;
+  /**
+   * Writes what this PKI issued into the store, with `more` (other files of the store, such as seal
+   * states), as one update. Until then the store is as it was: a synth calls it only once the whole
+   * render has succeeded.
+   */
+  commit(more?: PendingWrite[]): void;
+  /** Whether commit() has anything to write (a CA or certificate was issued, or the store needs repair). */
+  readonly issued: boolean;
 }
 
 export interface PkiOptions {
@@ -129,6 +137,7 @@ export interface StoreState {
  */
 export function openStore(fleet: FleetModel, now: Date, rotating = false): StoreState {
   const store = new PkiStore(fleet.pki.dir);
+  store.audit();
   const current = store.readCaSet(CA_DIR);
   const next = store.readCaSet(NEXT_CA_DIR);
   const previous = store.readCaSet(PREVIOUS_CA_DIR);
@@ -313,8 +322,6 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       file: store.file(files.cert),
     });
   }
-  store.commit(writes);
-
   const warnings = [...store.warnings];
   const signerEnd = new Date(ca.signer.pair.x509.validTo);
   if (signerEnd.getTime() < now.getTime() + fleet.pki.leafValidityDays * DAY_MS) {
@@ -348,17 +355,34 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
     querier: (cluster) => bundle('querier', cluster),
     storeGateway: (cluster) => bundle('store-gateway', cluster),
     certificate: (kind, cluster) => describe(get(kind, cluster).x509),
+    issued: writes.length > 0,
+    commit: (more = []) => {
+      store.commit([...writes, ...more]);
+      writes.length = 0;
+    },
   };
 }
 
-/** Opens or creates the store and issues what the fleet needs; keys are generated concurrently. */
-export async function preparePki(fleet: FleetModel, opts: PkiOptions = {}): Promise<FleetPki> {
+/**
+ * Reads the store and issues, in memory, what the fleet needs (keys are generated concurrently).
+ * Nothing is written until the returned PKI's commit().
+ */
+export async function stagePki(fleet: FleetModel, opts: PkiOptions = {}): Promise<FleetPki> {
   const plan = planPki(fleet, opts);
   return plan.complete(await generateKeyPairs(plan.keysNeeded));
+}
+
+/** Opens or creates the store and issues what the fleet needs, written at once (stagePki + commit). */
+export async function preparePki(fleet: FleetModel, opts: PkiOptions = {}): Promise<FleetPki> {
+  const pki = await stagePki(fleet, opts);
+  pki.commit();
+  return pki;
 }
 
 /** preparePki for callers that cannot await (test helpers): the same store rules, keys made one by one. */
 export function preparePkiSync(fleet: FleetModel, opts: PkiOptions = {}): FleetPki {
   const plan = planPki(fleet, opts);
-  return plan.complete(generateKeyPairsSync(plan.keysNeeded));
+  const pki = plan.complete(generateKeyPairsSync(plan.keysNeeded));
+  pki.commit();
+  return pki;
 }

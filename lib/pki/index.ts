@@ -3,6 +3,7 @@ export { PkiError } from './errors';
 export {
   preparePki,
   preparePkiSync,
+  stagePki,
   type CertAction,
   type FleetPki,
   type PkiOptions,
@@ -12,5 +13,5 @@ export {
 } from './fleet-pki';
 export { certificateCoversHost, describeCertificate, verifiesChain, type CertInfo } from './inspect';
 export { sidecarSans, storeGatewaySans } from './profiles';
-export type { LeafKind } from './store';
+export { PkiStore, type LeafKind, type PendingWrite } from './store';
 export { clusterCertSummary, pkiSummary } from './summary';

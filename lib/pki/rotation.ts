@@ -47,8 +47,10 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
     ];
   }
   if (step === 'switch') {
-    store.moveCaDir(CA_DIR, PREVIOUS_CA_DIR);
-    store.moveCaDir(NEXT_CA_DIR, CA_DIR);
+    store.moveCaDirs([
+      { from: CA_DIR, to: PREVIOUS_CA_DIR },
+      { from: NEXT_CA_DIR, to: CA_DIR },
+    ]);
     return [
       `The new CA ${caName(other!.set)}, now signs; the next synth re-issues every certificate from it.`,
       `The old CA ${caName(current)}, is still trusted (${rel(PREVIOUS_CA_DIR)}/).`,
@@ -69,7 +71,7 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
     );
   }
   const retired = path.join(RETIRED_CA_DIR, `${day(now)}-${other!.set.root.x509.fingerprint256.replace(/:/g, '').slice(0, 8).toLowerCase()}`);
-  store.moveCaDir(PREVIOUS_CA_DIR, retired);
+  store.moveCaDirs([{ from: PREVIOUS_CA_DIR, to: retired }]);
   return [
     `The old CA ${caName(other!.set)}, is no longer trusted; it was moved to ${rel(retired)}/.`,
     'Now run npm run synth and apply every cluster: each ca.crt then holds the new CA only.',

@@ -5,12 +5,16 @@
 //   <dir>/ca-previous/  during a CA rotation, step 2: the old CA (still trusted)
 //   <dir>/ca-retired/<date>-<fingerprint>/  CAs whose rotation finished (no longer used)
 //   <dir>/<kind>/<cluster>.crt, .key             leaf certificates: sidecar, querier, store-gateway
-// Keys are written 0600 and the folder 0700; a .gitignore of "*" keeps the store out of any repository.
+//   <dir>/sealed/<cluster>.json                  sealed-secrets mode: what each SealedSecret was sealed from
+// Keys are written 0600 and folders 0700; a .gitignore of "*" keeps the store out of any repository.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import forge from 'node-forge';
 import { PkiError } from './errors';
+import { errnoText, IoError } from '../io/errors';
+import { recoverTree, StagedTree } from '../io/staged-tree';
+import { realPathOf } from '../io/paths';
 import type { Issuer } from './profiles';
 
 export const CA_DIR = 'ca';
@@ -51,9 +55,15 @@ export interface PendingWrite {
   readonly secret: boolean;
 }
 
-function errnoText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  return err.code ? `${err.code}${err.message ? ` (${err.message.replace(/^[A-Z]+: /, '').split(',')[0]})` : ''}` : String(e);
+/** A folder move inside the store, both paths relative to it. */
+export interface StoreMove {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The path a file-system error names, else `fallback`. */
+function errPath(e: unknown, fallback: string): string {
+  return (e as NodeJS.ErrnoException).path ?? fallback;
 }
 
 export class PkiStore {
@@ -167,59 +177,119 @@ export class PkiStore {
   }
 
   /**
-   * Writes files so that a failure changes nothing: every file is first written next to its
-   * target, and only once all of them are written are they renamed into place. A certificate is
-   * renamed after its key, so an interruption leaves at worst a missing certificate (re-issued
-   * next time), never a certificate with a foreign key.
+   * Looks for what would let the keys leak: a missing .gitignore, folders or keys other users can
+   * read. Each finding is a warning; the next write into the store repairs it (see commit).
    */
-  commit(writes: PendingWrite[]): void {
-    if (!writes.length) return;
-    const created = !fs.existsSync(this.dir);
-    this.mkdir(this.dir);
-    if (created) writes = [{ rel: '.gitignore', content: STORE_GITIGNORE, secret: false }, ...writes];
-    const staged: { tmp: string; target: string }[] = [];
-    try {
-      for (const w of writes) {
-        const target = this.file(w.rel);
-        this.mkdir(path.dirname(target));
-        const tmp = `${target}.tmp-${process.pid}`;
-        try {
-          fs.writeFileSync(tmp, w.content, { mode: w.secret ? 0o600 : 0o644, flag: 'wx' });
-        } catch (e) {
-          throw new PkiError(target, `cannot be written: ${errnoText(e)}; make the PKI store writable (or point pki.dir / PROMFLEET_PKI_DIR elsewhere). Nothing in the store was changed`);
-        }
-        staged.push({ tmp, target });
+  audit(): void {
+    if (!fs.existsSync(this.dir)) return;
+    const gitignore = this.file('.gitignore');
+    if (!fs.existsSync(gitignore) || fs.readFileSync(gitignore, 'utf8') !== STORE_GITIGNORE) {
+      this.warnings.push(`${gitignore} is missing or changed, so git could stage the private keys; promfleet writes it back now`);
+      this.needsRepair = true;
+    }
+    for (const dir of this.folders()) {
+      const mode = fs.statSync(dir).mode & 0o777;
+      if (mode & 0o077) {
+        this.warnings.push(`${dir} is open to other users (mode ${mode.toString(8)}); promfleet sets it to 700 now`);
+        this.needsRepair = true;
       }
-    } catch (e) {
-      for (const s of staged) fs.rmSync(s.tmp, { force: true });
-      throw e;
-    }
-    // Keys before certificates (the caller orders each pair key first): drop the old certificate first.
-    for (const s of staged) {
-      if (s.target.endsWith('.key')) fs.rmSync(s.target.replace(/\.key$/, '.crt'), { force: true });
-      fs.renameSync(s.tmp, s.target);
     }
   }
 
-  private mkdir(dir: string): void {
-    try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    } catch (e) {
-      throw new PkiError(dir, `cannot create the PKI store folder: ${errnoText(e)}; set pki.dir in the fleet file or PROMFLEET_PKI_DIR to a writable folder`);
-    }
+  private needsRepair = false;
+
+  /** The store folder and every folder in it. */
+  private folders(): string[] {
+    const out: string[] = [];
+    const walk = (d: string) => {
+      out.push(d);
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+    };
+    if (fs.existsSync(this.dir)) walk(this.dir);
+    return out;
   }
 
-  /** Renames a CA folder (rotation steps); `to` must not exist. */
-  moveCaDir(from: string, to: string): void {
-    const src = this.file(from);
-    const dst = this.file(to);
-    if (fs.existsSync(dst)) throw new PkiError(dst, 'already exists; promfleet will not overwrite a CA');
+  /**
+   * Writes files and moves folders as one update, so that an interruption at any moment leaves the
+   * store old or new, never mixed: the new store is built beside the old one (files it keeps are
+   * hard links, nothing is copied) and swapped in with two renames. Every update also restores the
+   * store's .gitignore and makes it private (folders 0700, keys 0600).
+   */
+  commit(writes: PendingWrite[], moves: StoreMove[] = []): void {
+    if (!writes.length && !moves.length && !this.needsRepair) return;
+    const unchanged = 'make it writable (or point pki.dir / PROMFLEET_PKI_DIR elsewhere). Nothing in the store was changed';
+    const target = realPathOf(this.dir);
+    let tree: StagedTree;
     try {
-      this.mkdir(path.dirname(dst));
-      fs.renameSync(src, dst);
+      tree = new StagedTree(target, 0o700, unchanged);
     } catch (e) {
-      if (e instanceof PkiError) throw e;
-      throw new PkiError(src, `cannot be moved to ${dst}: ${errnoText(e)}`);
+      throw new PkiError(path.dirname(target), `cannot hold the PKI store's update: ${errnoText(e instanceof IoError ? { code: e.code } : e)}; ${unchanged}`);
     }
+    try {
+      if (fs.existsSync(target)) linkTree(target, tree.dir);
+      for (const m of moves) {
+        const to = path.join(tree.dir, m.to);
+        fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
+        fs.renameSync(path.join(tree.dir, m.from), to);
+      }
+      for (const w of [{ rel: '.gitignore', content: STORE_GITIGNORE, secret: false }, ...writes]) {
+        const file = path.join(tree.dir, w.rel);
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        fs.rmSync(file, { force: true }); // a hard link to the old store's file: never written through
+        fs.writeFileSync(file, w.content, { mode: w.secret ? 0o600 : 0o644 });
+      }
+      makePrivate(tree.dir);
+    } catch (e) {
+      tree.discard();
+      throw new PkiError(errPath(e, target), `cannot be written: ${errnoText(e)}; ${unchanged}`);
+    }
+    try {
+      tree.publish();
+    } catch (e) {
+      tree.discard();
+      throw new PkiError(target, `cannot be replaced: ${errnoText(e instanceof IoError ? { code: e.code } : e)}; ${unchanged}`);
+    }
+    this.needsRepair = false;
+  }
+
+  /** Completes or undoes an update an interrupted command left; returns what it did. */
+  recover(): string[] {
+    return recoverTree(realPathOf(this.dir), 'the PKI store');
+  }
+
+  /** Renames CA folders (rotation steps) as one update; no destination may exist. */
+  moveCaDirs(moves: StoreMove[]): void {
+    // A destination may be a folder an earlier move of the same update frees.
+    const freed = new Set<string>();
+    for (const m of moves) {
+      const dst = this.file(m.to);
+      if (fs.existsSync(dst) && !freed.has(m.to)) throw new PkiError(dst, 'already exists; promfleet will not overwrite a CA');
+      freed.add(m.from);
+    }
+    this.commit([], moves);
+  }
+}
+
+/** Recreates the tree `from` in `to` with hard links: the files are shared, the folders new (0700). */
+function linkTree(from: string, to: string): void {
+  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
+    const src = path.join(from, e.name);
+    const dst = path.join(to, e.name);
+    if (e.isDirectory()) {
+      fs.mkdirSync(dst, { mode: 0o700 });
+      linkTree(src, dst);
+    } else {
+      fs.linkSync(src, dst);
+    }
+  }
+}
+
+/** Folders 0700, private keys and seal states 0600: the store's content is for its owner only. */
+function makePrivate(dir: string): void {
+  fs.chmodSync(dir, 0o700);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) makePrivate(p);
+    else if (e.isFile() && /\.(key|json)$/.test(e.name) && fs.statSync(p).mode & 0o077) fs.chmodSync(p, 0o600);
   }
 }
