@@ -1,26 +1,53 @@
 #!/usr/bin/env bash
-# Regenerates imports/ from the Prometheus Operator CRDs, one module per kind so the
-# app loads only the kinds it uses (the whole group is a 6 MB module).
-#   scripts/import-crds.sh <dir-with-crd-yamls>   # offline, e.g. a checkout of example/prometheus-operator-crd
-#   scripts/import-crds.sh v0.94.0                # the upstream release's CRD URLs (needs github access)
+# Regenerates imports/ from the CRDs listed under `imports:` in cdk8s.yaml (name:=upstream URL), one
+# module per kind, so the app loads only the kinds it uses (a whole API group can be a 6 MB module).
+#   scripts/import-crds.sh <crd-dir>   # offline: each listed file is taken, by its file name, from <crd-dir>
+#                                      # or a folder below it (e.g. one folder per upstream release)
+#   scripts/import-crds.sh             # downloads the listed URLs (needs GitHub access)
+# To add, drop or upgrade a kind, edit the list in cdk8s.yaml, then run this script.
 set -euo pipefail
-src=${1:?usage: scripts/import-crds.sh <crd-dir | operator-version>}
+src=${1:-}
 cd "$(dirname "$0")/.."
-kinds="alertmanagerconfig:alertmanagerconfigs alertmanager:alertmanagers podmonitor:podmonitors probe:probes
-prometheusagent:prometheusagents prometheus:prometheuses prometheusrule:prometheusrules
-scrapeconfig:scrapeconfigs servicemonitor:servicemonitors thanosruler:thanosrulers"
-rm -f imports/*-monitoring.coreos.com.ts
-# cdk8s import appends each spec to cdk8s.yaml; keep the committed one (upstream URLs).
-cp cdk8s.yaml .build/cdk8s.yaml.keep 2>/dev/null || { mkdir -p .build && cp cdk8s.yaml .build/cdk8s.yaml.keep; }
-trap 'cp .build/cdk8s.yaml.keep cdk8s.yaml' EXIT
-for k in $kinds; do
-  name=${k%%:*} plural=${k##*:}
-  if [ -d "$src" ]; then
-    spec="$src/monitoring.coreos.com_${plural}.yaml"
-  else
-    spec="https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/${src}/example/prometheus-operator-crd/monitoring.coreos.com_${plural}.yaml"
+root=$PWD
+if [ -n "$src" ]; then
+  [ -d "$src" ] || { echo "import-crds: $src is not a folder of CRD files" >&2; exit 2; }
+  src=$(cd "$src" && pwd)
+fi
+cdk8s=$root/node_modules/.bin/cdk8s
+[ -x "$cdk8s" ] || { echo "import-crds: $cdk8s is missing; run npm ci first" >&2; exit 2; }
+
+entries=$(node -e '
+  const { parse } = require("yaml");
+  const list = parse(require("fs").readFileSync("cdk8s.yaml", "utf8")).imports ?? [];
+  for (const e of list) if (!/^[a-z0-9]+:=\S+$/.test(e)) throw new Error(`cdk8s.yaml: imports entry "${e}" is not name:=url`);
+  process.stdout.write(list.join("\n"));
+')
+[ -n "$entries" ] || { echo "import-crds: cdk8s.yaml lists no imports" >&2; exit 2; }
+
+# Generated into a scratch folder: imports/ is replaced only when every kind imported. cdk8s import run
+# there also finds no cdk8s.yaml to append its spec to, so the committed one keeps the upstream URLs.
+mkdir -p .build
+work=$(mktemp -d .build/import-crds.XXXXXX)
+trap 'rm -rf "$root/$work"' EXIT
+for entry in $entries; do
+  name=${entry%%:=*} url=${entry#*:=}
+  spec=$url
+  if [ -n "$src" ]; then
+    file=${url##*/}
+    found=$(find "$src" -type f -name "$file")
+    case $(printf '%s' "$found" | grep -c '^') in
+      0) echo "import-crds: $file (for $name) is not in $src" >&2; exit 1 ;;
+      1) spec=$found ;;
+      *) printf 'import-crds: %s is in %s more than once:\n%s\n' "$file" "$src" "$found" >&2; exit 1 ;;
+    esac
   fi
-  # One spec per run: cdk8s import silently ignores a second positional spec.
-  npx cdk8s import "${name}:=${spec}" --no-check-upgrade -l typescript -o imports >/dev/null
+  # One spec per run: cdk8s import silently ignores a second positional spec. It also exits 0 on a
+  # file that holds no CRD, so each run must leave exactly one module.
+  (cd "$work" && "$cdk8s" import "${name}:=${spec}" --no-check-upgrade -l typescript -o "$name" >/dev/null)
+  modules=("$work/$name"/*.ts)
+  [ ${#modules[@]} -eq 1 ] && [ -f "${modules[0]}" ] || { echo "import-crds: $spec gave no single module for $name" >&2; exit 1; }
 done
+rm -f imports/*.ts
+mkdir -p imports
+for entry in $entries; do mv "$work/${entry%%:=*}"/*.ts imports/; done
 ls imports

@@ -2,7 +2,9 @@
 // folder, and the kubectl path printed by the synth.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDocument, stringify } from 'yaml';
+import { App, Chart } from 'cdk8s';
+import { parseAllDocuments, parseDocument, stringify } from 'yaml';
+import { application } from '../lib/delivery/argocd';
 import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
 import type { FleetInput } from '../lib/fleet/schema';
@@ -101,6 +103,36 @@ describe('Argo CD Applications (default fleet)', () => {
     const report = validateWithKubernetesModels(path.join(rendered.outDir, '_argocd'));
     expect(report.errors).toEqual([]);
     expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/Application': 1 + fleet.clusters.length + fleet.clusters.filter((c) => c.isWorkload).length });
+  });
+
+  it('the schema check reports a field the Application CRD does not define', () => {
+    const file = path.join(rendered.outDir, '_argocd', 'apps', 'workload-eu.yaml');
+    const [crds, stack] = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS());
+    crds.spec.source.repoUrl = crds.spec.source.repoURL;
+    stack.spec.syncPolicy.automated.pruneLast = true;
+    const tampered = path.join(tmpDir(), 'tampered.yaml');
+    fs.writeFileSync(tampered, [crds, stack].map((d) => stringify(d)).join('---\n'));
+    expect(validateWithKubernetesModels(tampered).errors.map((e) => `${e.name} ${e.error}`)).toEqual([
+      expect.stringMatching(/^promfleet-workload-eu-crds field \/spec\/source\/repoUrl is not defined/),
+      expect.stringMatching(/^promfleet-workload-eu field \/spec\/syncPolicy\/automated\/pruneLast is not defined/),
+    ]);
+  });
+
+  it('builds Applications from the CRD\'s types: a field the CRD lacks does not compile, nor render', () => {
+    const made = application(new Chart(new App(), 'typed'), 'app', {
+      name: 'typed',
+      namespace: 'argocd',
+      spec: {
+        project: 'default',
+        destination: { name: 'c' },
+        source: { repoUrl: 'https://git.example/x.git', path: 'dist/c' },
+        // @ts-expect-error pruning last is a sync option (PruneLast=true), not a field of `automated`
+        syncPolicy: { automated: { prune: true, selfHeal: true, pruneLast: true } },
+      },
+    });
+    const { spec } = made.toJson();
+    expect(spec.source).toEqual({ repoURL: 'https://git.example/x.git', path: 'dist/c' });
+    expect(spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
   });
 
   it('snapshot of _argocd', () => {

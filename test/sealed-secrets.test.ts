@@ -5,7 +5,9 @@ import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDocument, stringify } from 'yaml';
+import { App, Chart } from 'cdk8s';
+import { parseAllDocuments, parseDocument, stringify } from 'yaml';
+import { SealedSecret } from '../imports/sealedsecret-bitnami.com';
 import { ClusterSealer, sealingLabel, sealValue, SEAL_STATE_DIR } from '../lib/delivery/sealed-secrets';
 import { FleetError } from '../lib/fleet/errors';
 import type { FleetModel } from '../lib/fleet/model';
@@ -178,6 +180,30 @@ describe('sealed secrets mode', () => {
     expect(report.errors).toEqual([]);
     expect(report.kinds).toEqual({ 'bitnami.com/v1alpha1/SealedSecret': sealedFiles.length });
   });
+
+  it('the schema check reports a field the SealedSecret CRD does not define', () => {
+    const [obj] = parseAllDocuments(fs.readFileSync(path.join(sealed.outDir, sealedFiles[0]), 'utf8')).map((d) => d.toJS());
+    obj.spec.template.stringData = { note: 'x' };
+    obj.spec.encryptedDataHash = 'x';
+    const tampered = path.join(tmpDir(), 'tampered.yaml');
+    fs.writeFileSync(tampered, stringify(obj));
+    expect(validateWithKubernetesModels(tampered).errors.map((e) => e.error)).toEqual([
+      expect.stringMatching(/^field \/spec\/template\/stringData is not defined/),
+      expect.stringMatching(/^field \/spec\/encryptedDataHash is not defined/),
+    ]);
+  });
+
+  it('builds SealedSecrets from the CRD\'s types: a field the CRD lacks does not compile, nor render', () => {
+    const made = new SealedSecret(new Chart(new App(), 'typed'), 'secret', {
+      metadata: { name: 'x', namespace: 'monitoring' },
+      spec: {
+        encryptedData: { a: 'AQ==' },
+        // @ts-expect-error the controller writes only what it decrypted: a template has no stringData
+        template: { type: 'Opaque', stringData: { b: 'plain' } },
+      },
+    });
+    expect(made.toJson().spec).toEqual({ encryptedData: { a: 'AQ==' }, template: { type: 'Opaque' } });
+  });
 });
 
 describe('examples/sealed-secrets/fleet.yaml', () => {
@@ -303,5 +329,12 @@ describe('bad sealing input', () => {
     const sealer = ClusterSealer.forCluster(s.sealedFleet, s.sealedFleet.clusters[1], s.pkiDir)!;
     const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'monitoring' } };
     expect(() => sealer.sealFile('secrets/x', [configMap])).toThrow(/secrets\/x: ConfigMap x cannot be sealed; only Secrets belong in secrets\//);
+  });
+
+  it('refuses a Secret whose metadata the SealedSecret template cannot carry', () => {
+    const s = setup();
+    const sealer = ClusterSealer.forCluster(s.sealedFleet, s.sealedFleet.clusters[1], s.pkiDir)!;
+    const owned = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'monitoring', ownerReferences: [] }, data: { a: 'YQ==' } };
+    expect(() => sealer.sealFile('secrets/x', [owned])).toThrow(/^Secret x: metadata\.ownerReferences would be lost by sealing$/);
   });
 });

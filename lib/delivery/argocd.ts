@@ -5,8 +5,15 @@
 //   _argocd/root.yaml          the app-of-apps; `kubectl apply` it once, Argo CD manages the rest
 //   _argocd/apps/<cluster>.yaml the cluster's CRD Application (wave 0) and stack Application (wave 1)
 import * as path from 'path';
-import { ApiObject, App } from 'cdk8s';
+import { App } from 'cdk8s';
 import { Construct } from 'constructs';
+import {
+  Application,
+  ApplicationSpec,
+  ApplicationSpecDestination,
+  ApplicationSpecSyncPolicy,
+  ApplicationSpecSyncPolicyRetry,
+} from '../../imports/application-argoproj.io';
 import { FileChart, SECRETS_DIR } from '../file-chart';
 import type { ClusterModel, FleetModel } from '../fleet/model';
 import { meta } from '../meta';
@@ -25,33 +32,7 @@ export const APP_WAVES = { crds: 0, stack: 1 } as const;
 
 type GitOps = NonNullable<FleetModel['gitops']>;
 
-// ---------- the Application kind (argoproj.io/v1alpha1), the fields promfleet sets ----------
-
-export interface ApplicationDestination {
-  readonly server?: string;
-  readonly name?: string;
-  readonly namespace?: string;
-}
-
-export interface ApplicationSource {
-  readonly repoURL: string;
-  readonly targetRevision: string;
-  readonly path: string;
-  readonly directory?: { readonly recurse?: boolean; readonly include?: string; readonly exclude?: string };
-}
-
-export interface SyncPolicy {
-  readonly automated?: { readonly prune: boolean; readonly selfHeal: boolean };
-  readonly syncOptions?: string[];
-  readonly retry?: { readonly limit: number; readonly backoff: { readonly duration: string; readonly factor: number; readonly maxDuration: string } };
-}
-
-export interface ApplicationSpec {
-  readonly project: string;
-  readonly source: ApplicationSource;
-  readonly destination: ApplicationDestination;
-  readonly syncPolicy?: SyncPolicy;
-}
+// ---------- the Application kind (argoproj.io/v1alpha1, typed from the Argo CD CRD in imports/) ----------
 
 export interface ApplicationProps {
   readonly name: string;
@@ -60,20 +41,15 @@ export interface ApplicationProps {
   readonly spec: ApplicationSpec;
 }
 
-/** An Argo CD Application. */
-export class Application extends ApiObject {
-  static readonly GVK = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' };
-
-  constructor(scope: Construct, id: string, props: ApplicationProps) {
-    super(scope, id, {
-      ...Application.GVK,
-      metadata: meta(props.name, 'gitops', {
-        namespace: props.namespace,
-        annotations: props.wave === undefined ? undefined : { [SYNC_WAVE_ANNOTATION]: String(props.wave) },
-      }),
-      spec: props.spec,
-    });
-  }
+/** An Argo CD Application with promfleet's metadata (labels, and the sync wave inside the app-of-apps). */
+export function application(scope: Construct, id: string, props: ApplicationProps): Application {
+  return new Application(scope, id, {
+    metadata: meta(props.name, 'gitops', {
+      namespace: props.namespace,
+      annotations: props.wave === undefined ? undefined : { [SYNC_WAVE_ANNOTATION]: String(props.wave) },
+    }),
+    spec: props.spec,
+  });
 }
 
 // ---------- what promfleet renders ----------
@@ -90,20 +66,21 @@ export function repoPath(gitops: GitOps, folder: string): string {
 }
 
 /** Where a cluster's Applications deploy to: its `argocd` server or name, by default the cluster's name. */
-export function destinationOf(cluster: ClusterModel): { server: string } | { name: string } {
+export function destinationOf(cluster: ClusterModel): ApplicationSpecDestination {
   if (cluster.argocd.server) return { server: cluster.argocd.server };
   return { name: cluster.argocd.name ?? cluster.name };
 }
 
 // Retries let the stack Application converge when its CRD Application is still syncing (Argo CD does
 // not wait for a child Application's health unless told to, see README).
-const RETRY: SyncPolicy['retry'] = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
+const RETRY: ApplicationSpecSyncPolicyRetry = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
 
-function syncPolicy(gitops: GitOps, options: { prune?: boolean; syncOptions?: string[] } = {}): SyncPolicy {
+function syncPolicy(gitops: GitOps, options: { prune?: boolean; syncOptions?: string[] } = {}): ApplicationSpecSyncPolicy {
   const auto = gitops.automated;
+  // Fields left undefined are not rendered.
   return {
-    ...(auto ? { automated: { prune: options.prune ?? auto.prune, selfHeal: auto.selfHeal } } : {}),
-    ...(options.syncOptions ? { syncOptions: options.syncOptions } : {}),
+    automated: auto ? { prune: options.prune ?? auto.prune, selfHeal: auto.selfHeal } : undefined,
+    syncOptions: options.syncOptions,
     retry: RETRY,
   };
 }
@@ -113,28 +90,28 @@ export function clusterApplications(scope: Construct, gitops: GitOps, cluster: C
   const names = applicationNames(gitops, cluster.name);
   const destination = destinationOf(cluster);
   if (needsOperatorCrds(cluster)) {
-    new Application(scope, 'crds', {
+    application(scope, 'crds', {
       name: names.crds,
       namespace: gitops.argocdNamespace,
       wave: APP_WAVES.crds,
       spec: {
         project: gitops.project,
         // No `directory`: Argo CD picks up the folder's own kustomization.yaml (only the CRD files).
-        source: { ...OPERATOR_CRDS, targetRevision: cluster.stack.versions.prometheusOperator },
+        source: { repoUrl: OPERATOR_CRDS.repoURL, path: OPERATOR_CRDS.path, targetRevision: cluster.stack.versions.prometheusOperator },
         destination,
         // Never prune CRDs automatically: deleting one deletes every object of its kind in the cluster.
         syncPolicy: syncPolicy(gitops, { prune: false, syncOptions: ['ServerSideApply=true'] }),
       },
     });
   }
-  new Application(scope, 'stack', {
+  application(scope, 'stack', {
     name: names.stack,
     namespace: gitops.argocdNamespace,
     wave: APP_WAVES.stack,
     spec: {
       project: gitops.project,
       source: {
-        repoURL: gitops.repoURL,
+        repoUrl: gitops.repoURL,
         targetRevision: gitops.targetRevision,
         path: repoPath(gitops, cluster.name),
         // Only manifests, and never secrets/: it is git-ignored, so Argo CD could not sync it anyway.
@@ -151,13 +128,13 @@ export function clusterApplications(scope: Construct, gitops: GitOps, cluster: C
 export function buildArgoCdApp(fleet: FleetModel & { gitops: GitOps }, outdir: string): App {
   const { gitops } = fleet;
   const app = new App({ outdir: path.join(outdir, ARGOCD_DIR) });
-  new Application(new FileChart(app, ROOT_FILE), 'root', {
+  application(new FileChart(app, ROOT_FILE), 'root', {
     name: gitops.name,
     namespace: gitops.argocdNamespace,
     spec: {
       project: gitops.project,
       source: {
-        repoURL: gitops.repoURL,
+        repoUrl: gitops.repoURL,
         targetRevision: gitops.targetRevision,
         path: repoPath(gitops, `${ARGOCD_DIR}/${APPS_DIR}`),
         directory: { recurse: false, include: '*.yaml' },

@@ -9,13 +9,15 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { SealedSecret, SealedSecretSpecTemplateMetadata } from '../../imports/sealedsecret-bitnami.com';
 import { FleetError, FleetProblem } from '../fleet/errors';
 import type { ClusterModel, FleetModel } from '../fleet/model';
 import type { PendingWrite } from '../pki';
 
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
-
-export const SEALED_SECRET_API_VERSION = 'bitnami.com/v1alpha1';
 
 /** Annotations with which the controller recognises a wider scope (strict has none). */
 export const SCOPE_ANNOTATIONS: Record<Exclude<SealingScope, 'strict'>, string> = {
@@ -110,33 +112,11 @@ export function sealingCertificateProblems(fleet: FleetModel): FleetProblem[] {
 
 // ---------- the objects ----------
 
-export interface ObjectMetaJson {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
 /** A v1 Secret as rendered into dist/ (data base64, or stringData). */
-export interface SecretJson {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMetaJson;
-  type?: string;
-  immutable?: boolean;
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-}
+export type SecretJson = k8s.KubeSecretProps & { readonly apiVersion: string; readonly kind: string };
 
-export interface SealedSecretJson {
-  apiVersion: typeof SEALED_SECRET_API_VERSION;
-  kind: 'SealedSecret';
-  metadata: ObjectMetaJson;
-  spec: {
-    encryptedData: Record<string, string>;
-    template: { metadata: ObjectMetaJson; type?: string; immutable?: boolean };
-  };
-}
+/** The metadata fields a SealedSecret's template carries over to the Secret (what promfleet's Secrets have). */
+const TEMPLATE_METADATA: ReadonlySet<string> = new Set<keyof SealedSecretSpecTemplateMetadata>(['name', 'namespace', 'labels', 'annotations', 'finalizers']);
 
 /** The decoded values of a Secret, by key, sorted (stringData wins, as the API server does). */
 export function secretValues(secret: SecretJson): [string, Buffer][] {
@@ -269,9 +249,13 @@ export class ClusterSealer {
   }
 
   /** The SealedSecret that the controller turns back into exactly this Secret. */
-  seal(secret: SecretJson): SealedSecretJson {
-    const { name, namespace } = secret.metadata;
+  seal(scope: Construct, id: string, secret: SecretJson): SealedSecret {
+    const { name, namespace, labels, annotations, finalizers } = secret.metadata ?? {};
+    if (!name) throw new Error('a Secret without a name cannot be sealed');
     if (!namespace) throw new Error(`Secret ${name} has no namespace; a SealedSecret is sealed for one namespace`);
+    // The template below lists the metadata fields one by one: refuse rather than drop one silently.
+    const extra = Object.keys(secret.metadata ?? {}).filter((k) => !TEMPLATE_METADATA.has(k));
+    if (extra.length) throw new Error(`Secret ${name}: metadata.${extra.join(', metadata.')} would be lost by sealing`);
     const label = sealingLabel(namespace, name, this.scope);
     const encryptedData: Record<string, string> = {};
     for (const [key, value] of secretValues(secret)) {
@@ -283,22 +267,15 @@ export class ClusterSealer {
     this.stats.secrets++;
     // Like kubeseal: the scope annotation on the SealedSecret (the controller derives the label from it)
     // and on the template (the resulting Secret).
-    const scopeAnnotation = this.scope === 'strict' ? {} : { [SCOPE_ANNOTATIONS[this.scope]]: 'true' };
-    const withScope = (m: ObjectMetaJson): ObjectMetaJson => {
-      const annotations = { ...(m.annotations ?? {}), ...scopeAnnotation };
-      return { ...m, ...(Object.keys(annotations).length ? { annotations } : {}) };
-    };
-    // Keys sorted, as cdk8s writes every other object.
-    return sortKeys({
-      apiVersion: SEALED_SECRET_API_VERSION,
-      kind: 'SealedSecret',
-      metadata: withScope({ name, namespace, labels: secret.metadata.labels, annotations: secret.metadata.annotations }),
+    const scoped = this.scope === 'strict' ? annotations : { ...annotations, [SCOPE_ANNOTATIONS[this.scope]]: 'true' };
+    return new SealedSecret(scope, id, {
+      metadata: { name, namespace, labels, annotations: scoped },
       spec: {
         encryptedData,
         template: {
-          metadata: withScope(secret.metadata),
-          ...(secret.type ? { type: secret.type } : {}),
-          ...(secret.immutable !== undefined ? { immutable: secret.immutable } : {}),
+          metadata: { name, namespace, labels, annotations: scoped, finalizers },
+          type: secret.type || undefined,
+          immutable: secret.immutable,
         },
       },
     });
@@ -308,12 +285,14 @@ export class ClusterSealer {
    * Turns one output file of secrets/ into its committable SealedSecret file (same name under
    * sealed-secrets/). Anything but a Secret there is a bug: refuse rather than commit it.
    */
-  sealFile(file: string, objects: SecretJson[]): { file: string; objects: SealedSecretJson[] } {
-    const sealed = objects.map((o) => {
+  sealFile(file: string, objects: SecretJson[]): { file: string; objects: unknown[] } {
+    // The SealedSecrets only pass through this chart on their way to JSON; it is never synthesized.
+    const chart = new Chart(new App(), 'sealed');
+    const sealed = objects.map((o, i) => {
       if (o.apiVersion !== 'v1' || o.kind !== 'Secret') {
         throw new Error(`${file}: ${o.kind} ${o.metadata?.name} cannot be sealed; only Secrets belong in secrets/`);
       }
-      return this.seal(o);
+      return this.seal(chart, String(i), o).toJson();
     });
     return { file: `${SEALED_DIR}/${file.slice(file.indexOf('/') + 1)}`, objects: sealed };
   }
@@ -322,13 +301,6 @@ export class ClusterSealer {
   pendingWrite(): PendingWrite | undefined {
     return this.state.pendingWrite();
   }
-}
-
-function sortKeys<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(sortKeys) as T;
-  if (typeof value !== 'object' || value === null) return value;
-  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)])) as T;
 }
 
 function sha256(data: Buffer): string {
