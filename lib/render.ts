@@ -107,7 +107,7 @@ export function stageFleet(fleet: FleetModel, target: string, pki: FleetPki): St
   const sealers: ClusterSealer[] = [];
   let argocd: ClusterSummary | undefined;
   const memo = new YamlMemo();
-  const tree = new StagedTree(target, 0o755, `make ${path.dirname(target)} writable, or set PROMFLEET_OUT to a folder you can write`);
+  const tree = new StagedTree(target, 0o755, `make ${path.dirname(target)} writable, or set PROMFLEET_OUT to a folder you can write`, 'dist');
   const tmp = tree.dir;
   try {
     const written: string[] = [];

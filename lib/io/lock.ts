@@ -28,9 +28,14 @@ interface Owner {
 const ORPHAN_MS = 10_000;
 const POLL_MS = 100;
 
-/** The lock that guards `target`: `.<name>.lock` in the same parent folder. */
+/** The lock that guards `target`: `.<name>.lock` in the same parent folder (`.pki.lock` for `.pki`). */
 export function lockPathFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.lock`);
+  return path.join(path.dirname(target), `${hidden(path.basename(target))}.lock`);
+}
+
+/** `name` as a hidden file name: with one leading dot. */
+export function hidden(name: string): string {
+  return name.startsWith('.') ? name : `.${name}`;
 }
 
 function readOwner(lock: string): Owner | undefined {

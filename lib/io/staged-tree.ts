@@ -7,10 +7,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { io } from './errors';
+import { failpoint } from './failpoint';
+import { hidden } from './lock';
 
-/** `.<name>.promfleet` beside the folder `<name>`. */
+/** `.<name>.promfleet` beside the folder `<name>` (`.pki.promfleet` for `.pki`). */
 export function stagingDirFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.promfleet`);
+  return path.join(path.dirname(target), `${hidden(path.basename(target))}.promfleet`);
 }
 
 const NEW = 'new';
@@ -63,6 +65,8 @@ export class StagedTree {
     readonly target: string,
     mode: number,
     fix: string,
+    /** Names the failpoints of this tree's swap, e.g. `dist` (see failpoint). */
+    private readonly label = 'tree',
   ) {
     this.staging = stagingDirFor(target);
     this.dir = path.join(this.staging, NEW);
@@ -82,10 +86,13 @@ export class StagedTree {
 
   /** Replaces the target with the new tree: two renames, each atomic; the old tree is then removed. */
   publish(): void {
+    failpoint(`${this.label}-built`);
     io(this.staging, 'mark the new tree complete', () => fs.writeFileSync(path.join(this.staging, READY), ''));
+    failpoint(`${this.label}-ready`);
     const old = path.join(this.staging, OLD);
     const moved = exists(this.target);
     if (moved) io(this.target, 'move the old folder aside', () => fs.renameSync(this.target, old));
+    failpoint(`${this.label}-half-swapped`);
     try {
       io(this.target, 'move the new folder into place', () => fs.renameSync(this.dir, this.target));
     } catch (e) {
@@ -98,6 +105,7 @@ export class StagedTree {
       }
       throw e;
     }
+    failpoint(`${this.label}-swapped`);
     this.discard();
   }
 

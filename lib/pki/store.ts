@@ -221,7 +221,7 @@ export class PkiStore {
     const target = realPathOf(this.dir);
     let tree: StagedTree;
     try {
-      tree = new StagedTree(target, 0o700, unchanged);
+      tree = new StagedTree(target, 0o700, unchanged, 'store');
     } catch (e) {
       throw new PkiError(path.dirname(target), `cannot hold the PKI store's update: ${errnoText(e instanceof IoError ? { code: e.code } : e)}; ${unchanged}`);
     }
