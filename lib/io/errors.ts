@@ -28,8 +28,9 @@ export function errnoText(e: unknown): string {
   return CAUSES[err.code] ? `${err.code} (${CAUSES[err.code]})` : `${err.code}${err.message ? ` (${err.message.replace(/^[A-Z]+: /, '').split(',')[0]})` : ''}`;
 }
 
+/** A system error with its code. (Not `instanceof Error`: errors from another realm, such as a test sandbox, fail that.) */
 export function isErrno(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+  return typeof e === 'object' && e !== null && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as Error).message === 'string';
 }
 
 /** A file-system operation failed on `path`; the message says which, why, and what to do. */

@@ -76,9 +76,14 @@ export class StagedTree {
       () => {
         fs.mkdirSync(path.dirname(target), { recursive: true });
         fs.mkdirSync(this.staging, { mode: 0o700 });
-        fs.writeFileSync(path.join(this.staging, '.gitignore'), '# promfleet: work in progress, removed when it ends\n*\n');
-        fs.mkdirSync(this.dir, { mode });
-        fs.chmodSync(this.dir, mode); // the umask must not loosen it
+        try {
+          fs.writeFileSync(path.join(this.staging, '.gitignore'), '# promfleet: work in progress, removed when it ends\n*\n');
+          fs.mkdirSync(this.dir, { mode });
+          fs.chmodSync(this.dir, mode); // the umask must not loosen it
+        } catch (e) {
+          this.discard();
+          throw e;
+        }
       },
       fix,
     );
@@ -87,21 +92,20 @@ export class StagedTree {
   /** Replaces the target with the new tree: two renames, each atomic; the old tree is then removed. */
   publish(): void {
     failpoint(`${this.label}-built`);
-    io(this.staging, 'mark the new tree complete', () => fs.writeFileSync(path.join(this.staging, READY), ''));
-    failpoint(`${this.label}-ready`);
     const old = path.join(this.staging, OLD);
-    const moved = exists(this.target);
-    if (moved) io(this.target, 'move the old folder aside', () => fs.renameSync(this.target, old));
-    failpoint(`${this.label}-half-swapped`);
     try {
+      io(this.staging, 'mark the new tree complete', () => fs.writeFileSync(path.join(this.staging, READY), ''));
+      failpoint(`${this.label}-ready`);
+      if (exists(this.target)) io(this.target, 'move the old folder aside', () => fs.renameSync(this.target, old));
+      failpoint(`${this.label}-half-swapped`);
       io(this.target, 'move the new folder into place', () => fs.renameSync(this.dir, this.target));
     } catch (e) {
-      if (moved) {
-        try {
-          fs.renameSync(old, this.target);
-        } catch {
-          // left in the staging folder, which the next run swaps back (recoverTree)
-        }
+      // Put the old tree back and drop the new one; failing that, the next run does it (recoverTree).
+      try {
+        if (!exists(this.target) && exists(old)) fs.renameSync(old, this.target);
+        this.discard();
+      } catch {
+        // left for recoverTree
       }
       throw e;
     }
