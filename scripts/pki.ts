@@ -6,7 +6,10 @@
 // Each step is followed by `npm run synth` and an apply of every cluster. FLEET picks the fleet file.
 import { FleetError } from '../lib/fleet/errors';
 import { loadFleetFromEnv } from '../lib/fleet/load';
-import { PkiError } from '../lib/pki';
+import { IoError } from '../lib/io/errors';
+import { acquireLock, type Lock } from '../lib/io/lock';
+import { realPathOf } from '../lib/io/paths';
+import { PkiError, PkiStore } from '../lib/pki';
 import { pkiStatus, rotateCa, ROTATION_STEPS, RotationStep } from '../lib/pki/rotation';
 
 const USAGE = `usage: npm run pki -- status | rotate-ca <${ROTATION_STEPS.join('|')}>\n`;
@@ -18,16 +21,22 @@ export async function main(args: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
+  let lock: Lock | undefined;
   try {
     const fleet = loadFleetFromEnv();
+    // The same lock as a synth's: a rotation step never interleaves with one.
+    lock = await acquireLock(realPathOf(fleet.pki.dir), 'the PKI store', { onWait: (m) => process.stderr.write(`promfleet pki: ${m}\n`) });
+    for (const line of new PkiStore(fleet.pki.dir).recover()) process.stderr.write(`promfleet pki: ${line}\n`);
     const lines = rotate ? await rotateCa(fleet, step as RotationStep) : pkiStatus(fleet);
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   } catch (e) {
-    if (e instanceof PkiError || e instanceof FleetError) {
+    if (e instanceof PkiError || e instanceof FleetError || e instanceof IoError) {
       process.stderr.write(`promfleet pki: ${e.message}\n`);
       return 1;
     }
     throw e;
+  } finally {
+    lock?.release();
   }
 }
