@@ -7,7 +7,7 @@ export function fleetJsonSchema(): string {
   const doc = {
     ...schema,
     title: 'promfleet fleet file',
-    description: 'One fleet declaration rendered by promfleet into dist/<cluster>/ (see README, "Fleet file reference").',
+    description: 'One fleet declaration rendered by promfleet into dist/<cluster>/ (see docs/fleet-reference.md).',
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }
