@@ -206,7 +206,7 @@ const image = (what: string, repository: string, key: keyof typeof DEFAULT_VERSI
   version.optional().meta(about(`Image tag of ${what} (${repository})`, DEFAULT_VERSIONS[key]));
 
 const versions = z.strictObject({
-  prometheusOperator: image('the Prometheus Operator and its config-reloader', 'quay.io/prometheus-operator/prometheus-operator', 'prometheusOperator'),
+  prometheusOperator: image('the Prometheus Operator and its config-reloader', 'quay.io/prometheus-operator/prometheus-operator and prometheus-config-reloader', 'prometheusOperator'),
   prometheus: image('Prometheus', 'quay.io/prometheus/prometheus', 'prometheus'),
   alertmanager: image('Alertmanager', 'quay.io/prometheus/alertmanager', 'alertmanager'),
   thanos: image('Thanos: the sidecar, the Querier and the Store Gateway', 'quay.io/thanos/thanos', 'thanos'),
