@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  // Snapshots live in the top-level __snapshots__/ of the design card.
+  // Snapshots live in the top-level __snapshots__/ folder.
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 120000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],

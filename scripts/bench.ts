@@ -1,7 +1,7 @@
 // `npm run bench`: measures synth speed and memory and prints one table (the same figures go to
 // the git-ignored .bench/results.json). Every measurement is a separate process, after a warm-up,
 // median of several runs; the app runs exactly as `cdk8s synth` starts it (scripts/app.mjs).
-// Nothing here is asserted by the tests; README, "Performance", records the figures.
+// Nothing here is asserted by the tests; docs/performance.md records the figures.
 //   npm run bench                 # everything: 1..1000 clusters (validated), cold PKI, cdk8s synth, npm test
 //   npm run bench -- --quick      # up to 100 clusters, fewer runs, no test-suite timing
 //   npm run bench -- --validate   # with --quick: also validate the largest fleet's objects
@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 const ROOT = path.resolve(__dirname, '..');
 const CHILD = path.join(ROOT, 'scripts', 'bench-child.mjs');
 
-/** The issue's targets (medians, warm PKI store). */
+/** The performance targets (medians, warm PKI store). */
 export const TARGETS = {
   defaultFleetMs: 350,
   perClusterMs: 15,
@@ -230,7 +230,7 @@ export function main(args: string[]): number {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
-/** The Markdown table README.md carries. */
+/** The Markdown tables docs/performance.md carries. */
 export function table(r: BenchResult): string {
   const row1000 = r.fleets.find((f) => f.clusters === 1000);
   const worstPerCluster = Math.max(...r.fleets.filter((f) => f.perClusterMs !== undefined).map((f) => f.perClusterMs!));

@@ -1,4 +1,4 @@
-// `npm run pki -- <command>`: inspect the PKI store and rotate its CA (README, "PKI").
+// `npm run pki -- <command>`: inspect the PKI store and rotate its CA (docs/operations.md, "PKI").
 //   status                 the CAs, any rotation under way, and each certificate's expiry
 //   rotate-ca start        step 1: create the next CA; it is trusted, the current CA still signs
 //   rotate-ca switch       step 2: the next CA signs, the old one stays trusted

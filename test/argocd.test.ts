@@ -243,8 +243,8 @@ describe('the synth summary', () => {
   });
 });
 
-describe('README', () => {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+describe('docs/operations.md', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
   const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], text: m[2] }));
 
   it('gives the kubectl commands the synth prints', () => {

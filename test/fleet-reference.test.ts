@@ -1,19 +1,22 @@
-// examples/reference/fleet.yaml is the README's example for every field: it must stay complete
-// (together with examples/sealed-secrets/fleet.yaml, every key of the schema is used) and valid.
+// The fleet file's reference material: fleet.schema.json and docs/fleet-reference.md are generated from
+// the zod schema and must be current; every default they show must be the one a synth applies; and
+// examples/reference/fleet.yaml, the example of every field, must stay complete (together with
+// examples/sealed-secrets/fleet.yaml, every key of the schema is used) and valid.
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { z } from 'zod';
+import { alertmanagerConfig } from '../lib/components/alertmanager';
+import { DEFAULT_ROOT_ROUTE, DEFAULT_STACK, NULL_RECEIVER } from '../lib/fleet/defaults';
+import { fleetJsonSchema } from '../lib/fleet/json-schema';
+import type { FleetModel } from '../lib/fleet/model';
+import { fleetSchema, VALUE_TYPES } from '../lib/fleet/schema';
+import { fleetReference, type JsonSchema as ReferenceSchema, Reference } from '../scripts/fleet-reference';
 import { fleetFrom, render, ROOT, validateWithKubernetesModels } from './support/fleet';
 
 const EXAMPLES = ['reference', 'sealed-secrets'].map((e) => path.join(ROOT, 'examples', e, 'fleet.yaml'));
 
-interface JsonSchema {
-  properties?: Record<string, JsonSchema>;
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-  $ref?: string;
-  $defs?: Record<string, JsonSchema>;
-}
+type JsonSchema = ReferenceSchema;
 
 // Keys of one shape count once: a cluster's `overrides` take the keys of `defaults`, every
 // `resources` is {requests, limits} of {cpu, memory}, and nested `routes` are routes.
@@ -79,3 +82,113 @@ describe('examples/reference/fleet.yaml', () => {
     expect(report.objects).toBe(r.objects.length);
   });
 });
+
+describe('generated reference', () => {
+  it('commits a JSON Schema of the fleet file that matches the zod schema (npm run schema)', () => {
+    expect(fs.readFileSync(path.join(ROOT, 'fleet.schema.json'), 'utf8')).toBe(fleetJsonSchema());
+  });
+
+  it('commits docs/fleet-reference.md as the schema generates it (npm run docs)', () => {
+    expect(fs.readFileSync(path.join(ROOT, 'docs', 'fleet-reference.md'), 'utf8')).toBe(fleetReference());
+  });
+
+  const fields = new Reference().fields();
+
+  it('describes every field, and lists every value type a field uses', () => {
+    expect(fields.length).toBeGreaterThan(150);
+    expect(fields.filter((f) => f.description === '').map((f) => f.path)).toEqual([]);
+    const listed = new Set(VALUE_TYPES.map((t) => (z.toJSONSchema(t, { io: 'input' }) as JsonSchema).title));
+    const used = new Set(fields.flatMap((f) => [...f.type.matchAll(/\[([^\]]+)\]\(#value-types\)/g)].map((m) => m[1])));
+    expect([...used].filter((t) => !listed.has(t))).toEqual([]);
+  });
+
+  it('lists clusters[].overrides once, as the keys of defaults', () => {
+    const props = (JSON.parse(fleetJsonSchema()) as JsonSchema).properties!;
+    const overrides = props.clusters.items!.properties!.overrides;
+    const strip = ({ description: _d, ...rest }: JsonSchema) => rest;
+    expect(strip(overrides)).toEqual(strip(props.defaults));
+    expect(fields.filter((f) => f.path.startsWith('clusters[].overrides.'))).toEqual([]);
+  });
+});
+
+describe('defaults', () => {
+  // A fleet that leaves out every optional field, with each section present whose fields have defaults.
+  const MINIMAL = `
+gitops: { repoURL: https://git.example.com/platform/monitoring.git }
+clusters:
+  - name: hub
+    roles: [observer]
+    querier: { storeGateway: { objectStorage: { name: objstore, key: objstore.yaml } } }
+  - name: eu
+    roles: [workload]
+    thanos: { endpoint: { host: sidecar.eu.example.com } }
+    sealedSecrets: { certificate: certs/eu.pem }
+`;
+
+  /** Where each field of the fleet file ends up in the resolved model. */
+  function effective(fleet: FleetModel, field: string): unknown {
+    const observer = fleet.clusters.find((c) => c.isObserver)!;
+    const workload = fleet.clusters.find((c) => c.isWorkload)!;
+    const at = (value: unknown, keys: string): unknown => keys.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
+    const sections: [string, unknown][] = [
+      ['defaults.', workload.stack],
+      ['clusters[].overrides.', workload.stack],
+      ['clusters[].thanos.', workload.sidecar],
+      ['clusters[].querier.', observer.querier],
+      ['clusters[].sealedSecrets.', workload.sealedSecrets],
+      ['pki.', { ...fleet.pki, dir: path.relative(fleet.baseDir, fleet.pki.dir) }],
+      ['gitops.', fleet.gitops],
+    ];
+    const section = sections.find(([prefix]) => field.startsWith(prefix));
+    if (!section) throw new Error(`${field}: no section of the model holds it`);
+    return at(section[1], field.slice(section[0].length));
+  }
+
+  /** Every field that carries a JSON Schema default, with that default. */
+  function schemaDefaults(node: JsonSchema, at = '', out: [string, unknown][] = []): [string, unknown][] {
+    for (const [key, child] of Object.entries(node.properties ?? {})) {
+      const p = at ? `${at}.${key}` : key;
+      if (child.default !== undefined) out.push([p, child.default]);
+      for (const branch of [child, ...(child.anyOf ?? [])]) {
+        if (branch.properties) schemaDefaults(branch, p, out);
+        if (branch.items?.properties) schemaDefaults(branch.items, `${p}[]`, out);
+      }
+    }
+    return out;
+  }
+
+  it('every default the schema shows is the value a synth uses when the field is left out', () => {
+    const fleet = fleetFrom(MINIMAL);
+    const defaults = schemaDefaults(JSON.parse(fleetJsonSchema()) as JsonSchema);
+    expect(defaults.length).toBeGreaterThan(60);
+    const wrong = defaults.filter(([field, value]) => !isDeepStrictEqualIgnoringUndefined(effective(fleet, field), value));
+    expect(wrong.map(([field, value]) => ({ field, schema: value, model: effective(fleet, field) }))).toEqual([]);
+  });
+
+  it('parsing fills in no default: a cluster\'s overrides hold only what the file sets', () => {
+    const data = parse(MINIMAL + '    overrides: { prometheus: { retention: 30d } }\n');
+    expect(fleetSchema.parse(data)).toStrictEqual(data);
+  });
+
+  it('the root Alertmanager route takes the defaults the schema describes', () => {
+    const config = alertmanagerConfig({ ...DEFAULT_STACK.alertmanager, route: undefined, receivers: [], inhibitRules: [] }) as { route: Record<string, unknown> };
+    expect(config.route).toMatchObject({
+      receiver: NULL_RECEIVER,
+      group_by: DEFAULT_ROOT_ROUTE.groupBy,
+      group_wait: DEFAULT_ROOT_ROUTE.groupWait,
+      group_interval: DEFAULT_ROOT_ROUTE.groupInterval,
+      repeat_interval: DEFAULT_ROOT_ROUTE.repeatInterval,
+    });
+  });
+});
+
+/** Deep equality where a key holding undefined counts as absent (JSON drops such keys). */
+function isDeepStrictEqualIgnoringUndefined(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
+}

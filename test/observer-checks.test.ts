@@ -137,7 +137,7 @@ describe('querier fields in the fleet file', () => {
   it.each([
     ['a dns+ store address', '      extraStores: [{ address: "dns+thanos-ruler.monitoring.svc:10901", tls: false }]\n', /^clusters\[0\]\.querier\.extraStores\[0\]\.address: must be host:port of a StoreAPI.*no dns\+\/dnssrv\+ prefix/],
     ['a port out of range', '      extraStores: [{ address: "ruler:70000", tls: false }]\n', /^clusters\[0\]\.querier\.extraStores\[0\]\.address: must end in a port number from 1 to 65535/],
-    ['an undeclared transport', '      extraStores: [{ address: "ruler:10901" }]\n', /^clusters\[0\]\.querier\.extraStores\[0\]\.tls: is required \(boolean\)$/],
+    ['an undeclared transport', '      extraStores: [{ address: "ruler:10901" }]\n', /^clusters\[0\]\.querier\.extraStores\[0\]\.tls: is required \(boolean\): Whether the store serves mTLS/],
     ['a server name on a plaintext store', '      extraStores: [{ address: "ruler:10901", tls: false, serverName: ruler.example.com }]\n', /^clusters\[0\]\.querier\.extraStores\[0\]\.serverName: serverName needs tls: true/],
     ['a typo in the Ingress', '      ingress: { host: thanos.example.com, tlsSecret: x }\n', /^clusters\[0\]\.querier\.ingress\.tlsSecret: unknown key; allowed keys: host, className, annotations, tlsSecretName$/],
     ['a Store Gateway without bucket', '      storeGateway: { replicas: 2 }\n', /^clusters\[0\]\.querier\.storeGateway\.objectStorage: is required/],

@@ -32,7 +32,7 @@ describe('rotate-ca start, switch, finish', () => {
     await refused(() => rotateCa(fleet, 'switch'), /cannot run rotate-ca switch: no rotation is under way; begin with rotate-ca start/);
     const lines = await rotateCa(fleet, 'start');
     expect(lines.join('\n')).toMatch(/Created the next CA "promfleet root CA [0-9a-f]{8}".*ca-next\/[\s\S]*npm run pki -- rotate-ca switch/);
-    // The changed ca.crt needs a restart (Thanos reads it at start): the command says so, not only the README.
+    // The changed ca.crt needs a restart (Thanos reads it at start): the command says so, not only the documentation.
     expect(lines.join('\n')).toMatch(/restart the sidecars .*and the Querier/);
     const pki = await preparePki(fleet);
     phases.push(pki);

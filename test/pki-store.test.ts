@@ -71,7 +71,7 @@ describe('store layout', () => {
     const pki = await preparePki(fleet);
     expect(actions(pki)).toEqual({ ca: 'kept', 'querier/observer': 'kept', 'sidecar/workload-eu': 'renewed: lacks grpc.workload-eu.example.com', 'sidecar/workload-us': 'kept' });
     expect(pki.certificate('sidecar', 'workload-eu').dnsNames).toContain('grpc.workload-eu.example.com');
-    // Dropping the name again keeps the certificate: a name too many is harmless (README, "Keeping and renewing certificates").
+    // Dropping the name again keeps the certificate: a name too many is harmless (docs/operations.md, "Keeping and renewing certificates").
     eu.sidecar = { ...eu.sidecar!, ingress: undefined };
     expect(actions(await preparePki(fleet))['sidecar/workload-eu']).toBe('kept');
   });

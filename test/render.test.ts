@@ -3,7 +3,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { fileCharts, FileChart } from '../lib/file-chart';
-import { fleetJsonSchema } from '../lib/fleet/json-schema';
 import { defaultFleetText, fleetFrom, render, readTree, ROOT, runMain, testPki, tmpDir, validateWithKubernetesModels } from './support/fleet';
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
@@ -131,10 +130,6 @@ describe('output files', () => {
 });
 
 describe('repository', () => {
-  it('commits a JSON Schema of the fleet file that matches the zod schema (npm run schema)', () => {
-    expect(fs.readFileSync(path.join(ROOT, 'fleet.schema.json'), 'utf8')).toBe(fleetJsonSchema());
-  });
-
   it('fleet.yaml points editors at the schema', () => {
     expect(defaultFleetText().split('\n')[0]).toBe('# yaml-language-server: $schema=./fleet.schema.json');
   });

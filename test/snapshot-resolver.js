@@ -1,4 +1,4 @@
-// Keeps every snapshot in the top-level __snapshots__/ folder (design card layout).
+// Keeps every snapshot in the top-level __snapshots__/ folder.
 const path = require('path');
 const root = path.resolve(__dirname, '..');
 module.exports = {

@@ -79,7 +79,7 @@ describe('default fleet: workload clusters', () => {
         ]),
       );
     }
-    // The seed's application monitors live on workload-eu only.
+    // The default fleet's application monitors live on workload-eu only.
     expect(rendered.files.has('workload-eu/60-app-monitors.yaml')).toBe(true);
     expect(rendered.files.has('workload-us/60-app-monitors.yaml')).toBe(false);
     expect(byCluster(rendered.objects, 'observer').some((o) => o.obj.kind === 'Prometheus')).toBe(false);

@@ -1,5 +1,7 @@
 // Built-in defaults, beneath the fleet file's `defaults` and each cluster's `overrides`.
-// Image versions are pinned to upstream releases; bump them here (and in the README).
+// This file is the only place a static default is written down: lib/fleet/schema.ts annotates each
+// field with its value here, so fleet.schema.json (`npm run schema`) and docs/fleet-reference.md
+// (`npm run docs`) show it. Image versions are pinned to upstream releases; bump them here.
 
 /**
  * Upstream releases, pinned together. Prometheus, Alertmanager and Thanos are the releases shipped
@@ -63,6 +65,25 @@ export interface Resources {
 }
 
 export const DEFAULT_SIDECAR_PORT = 10901;
+
+/** How a workload cluster's sidecar is exposed when `clusters[].thanos` leaves it out. */
+export const DEFAULT_SIDECAR = {
+  port: DEFAULT_SIDECAR_PORT,
+  service: { type: 'LoadBalancer' as const, loadBalancer: { scope: 'internal' as const, provider: 'none' as const } },
+  listenLocal: false,
+};
+
+/** Settings of the root Alertmanager route that the fleet file does not set. */
+export const DEFAULT_ROOT_ROUTE = {
+  groupBy: ['cluster', 'namespace', 'alertname'],
+  groupWait: '30s',
+  groupInterval: '5m',
+  repeatInterval: '12h',
+};
+
+export const DEFAULT_SEALED_SECRETS = {
+  scope: 'strict' as const,
+};
 
 /** The receiver every Alertmanager configuration gets: it drops what it is sent (Watchdog, by default). */
 export const NULL_RECEIVER = 'null';

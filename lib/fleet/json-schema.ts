@@ -9,7 +9,7 @@ export function fleetJsonSchema(): string {
     // Top-level `x-` keys hold the file's own YAML anchors; promfleet ignores them.
     patternProperties: { '^x-': {} },
     title: 'promfleet fleet file',
-    description: 'One fleet declaration rendered by promfleet into dist/<cluster>/ (see README, "Fleet file reference").',
+    description: 'One fleet declaration rendered by promfleet into dist/<cluster>/ (see docs/fleet-reference.md).',
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }

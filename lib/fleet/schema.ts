@@ -1,148 +1,293 @@
 // The fleet file's schema: the single source for validation, the committed JSON Schema
-// (fleet.schema.json, for editors) and the README reference. Every object is strict:
+// (fleet.schema.json, for editors) and docs/fleet-reference.md. Every object is strict:
 // a typo must fail loudly instead of being ignored.
+//
+// Each field's description and, where one exists, its default go into the JSON Schema through
+// `.meta()`. The defaults are the constants of ./defaults, the same ones the model merges under the
+// fleet file. They are annotations only: zod's `.default()` would fill a value in while parsing, and
+// a value filled into a cluster's `overrides` would then win over the fleet-wide `defaults`.
+// A default that depends on other settings is described in words, in a last sentence "Default: ...".
 import { z } from 'zod';
-import { DEFAULT_PKI } from './defaults';
+import {
+  DEFAULT_GITOPS,
+  DEFAULT_PKI,
+  DEFAULT_QUERIER,
+  DEFAULT_ROOT_ROUTE,
+  DEFAULT_SEALED_SECRETS,
+  DEFAULT_SIDECAR,
+  DEFAULT_STACK,
+  DEFAULT_STORE_GATEWAY,
+  DEFAULT_VERSIONS,
+  NULL_RECEIVER,
+  Resources,
+} from './defaults';
+
+/** JSON Schema annotations of a field: what it means and, when there is one, its default. */
+const about = (description: string, value?: unknown): { description: string; default?: unknown } =>
+  value === undefined ? { description } : { description, default: value };
 
 // ---------- reusable field types (each message says what would fix it) ----------
+// Each has a title, which editors and docs/fleet-reference.md show as the field's type.
 
 export const dnsLabel = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
     message: 'must be a DNS-1123 label: lowercase letters, digits and "-", 1-63 characters, starting and ending with a letter or digit',
-  });
+  })
+  .meta({ title: 'DNS label', description: 'Lowercase letters, digits and "-", 1 to 63 characters, starting and ending with a letter or digit.' });
 
 export const dnsName = z
   .string()
   .max(253, { message: 'must be a DNS name of at most 253 characters' })
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, {
     message: 'must be a DNS name: dot-separated lowercase labels of letters, digits and "-" (e.g. "thanos.eu-west-1.example.com")',
-  });
+  })
+  .meta({ title: 'DNS name', description: 'Dot-separated DNS labels, at most 253 characters, e.g. "thanos.eu-west-1.example.com".' });
 
 /** A DNS name that may start with one "*." wildcard label (certificate SANs). */
 export const sanDnsName = z
   .string()
   .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, {
     message: 'must be a DNS name, optionally starting with "*." (e.g. "*.sidecar.example.com")',
-  });
+  })
+  .meta({ title: 'DNS name or wildcard', description: 'A DNS name that may start with one "*." label, e.g. "*.sidecar.example.com".' });
 
-export const ipAddress = z.union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address, e.g. "10.0.0.12"' });
+export const ipAddress = z
+  .union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address, e.g. "10.0.0.12"' })
+  .meta({ title: 'IP address', description: 'An IPv4 or IPv6 address, e.g. "10.0.0.12".' });
 
-export const cidr = z.union([z.cidrv4(), z.cidrv6()], { message: 'must be a CIDR range, e.g. "10.0.0.0/8"' });
+export const cidr = z
+  .union([z.cidrv4(), z.cidrv6()], { message: 'must be a CIDR range, e.g. "10.0.0.0/8"' })
+  .meta({ title: 'CIDR range', description: 'An IPv4 or IPv6 address range, e.g. "10.0.0.0/8".' });
 
 export const port = z
   .number({ message: 'must be a port number (an integer from 1 to 65535)' })
   .int({ message: 'must be a whole port number from 1 to 65535' })
   .min(1, { message: 'must be a port number from 1 to 65535' })
-  .max(65535, { message: 'must be a port number from 1 to 65535' });
+  .max(65535, { message: 'must be a port number from 1 to 65535' })
+  .meta({ title: 'port', description: 'A TCP port number, from 1 to 65535.' });
 
 /** Kubernetes label key: optional DNS prefix + "/" + name of at most 63 characters. */
 export const labelKey = z
   .string()
   .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
     message: 'must be a Kubernetes label key: an optional DNS prefix and "/", then 1-63 letters, digits, "-", "_" or "." starting and ending alphanumeric',
+  })
+  .meta({
+    title: 'label key',
+    description: 'A Kubernetes label key: an optional DNS prefix and "/", then 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit.',
   });
 
 export const labelValue = z
   .string({ message: 'must be a string; quote it in YAML (e.g. "true")' })
   .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, {
     message: 'must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric',
+  })
+  .meta({
+    title: 'label value',
+    description: 'A Kubernetes label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit. Quote "true" and numbers in YAML.',
   });
 
 /** Prometheus external label names follow the Prometheus label-name syntax. */
 export const promLabelName = z
   .string()
-  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'must be a Prometheus label name: letters, digits and "_", not starting with a digit (e.g. "region")' });
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'must be a Prometheus label name: letters, digits and "_", not starting with a digit (e.g. "region")' })
+  .meta({ title: 'Prometheus label name', description: 'Letters, digits and "_", not starting with a digit, e.g. "region".' });
 
 export const duration = z
   .string({ message: 'must be a Prometheus duration such as "30s", "15d" or "1h30m" (a number needs its unit)' })
-  .regex(/^(\d+(ms|s|m|h|d|w|y))+$/, { message: 'must be a Prometheus duration such as "30s", "15d" or "1h30m"' });
+  .regex(/^(\d+(ms|s|m|h|d|w|y))+$/, { message: 'must be a Prometheus duration such as "30s", "15d" or "1h30m"' })
+  .meta({ title: 'duration', description: 'A Prometheus duration: numbers with the units ms, s, m, h, d, w or y, e.g. "30s", "15d" or "1h30m".' });
 
 export const quantity = z
   .string({ message: 'must be a Kubernetes quantity string such as "500m", "1Gi" or "50Gi"' })
-  .regex(/^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/, { message: 'must be a Kubernetes quantity such as "500m", "1Gi" or "50Gi"' });
+  .regex(/^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/, { message: 'must be a Kubernetes quantity such as "500m", "1Gi" or "50Gi"' })
+  .meta({ title: 'quantity', description: 'A Kubernetes quantity, written as a string, e.g. "500m", "1Gi" or "50Gi".' });
 
 // Every upstream image tag and release (and the operator's CRD URL) starts with "v": "3.5.0" would not pull.
 export const version = z
   .string()
-  .regex(/^v\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { message: 'must be an upstream release tag such as "v3.5.0" (with the leading "v")' });
+  .regex(/^v\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { message: 'must be an upstream release tag such as "v3.5.0" (with the leading "v")' })
+  .meta({ title: 'version', description: 'An upstream release tag with its leading "v", e.g. "v3.5.0".' });
 
-const resources = z.strictObject({
-  requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
-  limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
-});
+// Alertmanager matcher syntax: label, operator (=, !=, =~, !~), then a quoted or bare value.
+export const matcher = z
+  .string()
+  .regex(/^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("([^"\\]|\\.)*"|[^\s"{},]*)\s*$/, {
+    message: 'must be a matcher such as severity="critical" (label, one of = != =~ !~, value)',
+  })
+  .meta({ title: 'matcher', description: 'An Alertmanager matcher: a label name, one of = != =~ !~, and a value, e.g. severity="critical".' });
 
-export const secretKeyRef = z.strictObject({
-  name: dnsName.describe('Name of a Secret you manage in the same namespace'),
-  key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { message: 'must be a Secret data key: letters, digits, "-", "_" or "."' }).describe('Key inside that Secret'),
-});
+// Kubernetes port names (IANA_SVC_NAME). A quoted number passes a plain string check but names no port:
+// the monitor would silently scrape nothing.
+export const portName = z
+  .string({ message: 'must be the name of the port (e.g. "metrics"), not its number' })
+  .regex(/^(?!.*--)(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, {
+    message: 'must be the name of the port (e.g. "metrics"): 1-15 lowercase letters, digits and "-", with at least one letter; a port number names no port',
+  })
+  .meta({
+    title: 'port name',
+    description: 'The name of a port, e.g. "metrics": 1 to 15 lowercase letters, digits and "-", with at least one letter. A port number names no port.',
+  });
+
+export const storeAddress = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, {
+    message:
+      'must be host:port of a StoreAPI, e.g. "thanos-ruler.monitoring.svc:10901" (no dns+/dnssrv+ prefix: Thanos applies per-endpoint TLS only to static addresses)',
+  })
+  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) >= 1 && Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, {
+    message: 'must end in a port number from 1 to 65535',
+  })
+  .meta({
+    title: 'store address',
+    description:
+      'host:port of a Thanos StoreAPI, e.g. "thanos-ruler.monitoring.svc:10901". No "dns+" or "dnssrv+" prefix: Thanos applies per-endpoint TLS only to static addresses.',
+  });
+
+export const secretKeyRef = z
+  .strictObject({
+    name: dnsName.describe('Name of a Secret you manage in the same namespace'),
+    key: z
+      .string()
+      .regex(/^[-._a-zA-Z0-9]+$/, { message: 'must be a Secret data key: letters, digits, "-", "_" or "."' })
+      .describe('Key inside that Secret'),
+  })
+  .meta({
+    title: 'Secret key reference',
+    description: '{name, key}: a key of a Secret you create and manage yourself in the stack namespace. promfleet renders a reference to it, never its content.',
+  });
+
+/** The shape of a container's resources; `d` holds that container's defaults. */
+function resourcesShape(d: Resources = {}, container = 'the') {
+  const pair = (kind: 'requests' | 'limits') =>
+    z
+      .strictObject({
+        cpu: quantity.optional().meta(about(`CPU ${kind === 'requests' ? 'request' : 'limit'} of the ${container} container`, d[kind]?.cpu)),
+        memory: quantity.optional().meta(about(`Memory ${kind === 'requests' ? 'request' : 'limit'} of the ${container} container`, d[kind]?.memory)),
+      })
+      .optional()
+      .meta(about(`Resource ${kind} of the ${container} container`, d[kind]));
+  return z.strictObject({ requests: pair('requests'), limits: pair('limits') }).meta({
+    title: 'resources',
+    description: '{requests: {cpu, memory}, limits: {cpu, memory}}, all four optional quantities. They merge key by key with the layers beneath, so setting one keeps the others.',
+  });
+}
+
+/** A container's resources field, annotated with that container's defaults `d`. */
+const resources = (d: Resources, container: string) => resourcesShape(d, container).optional().meta(about(`Resources of the ${container} container`, d));
+
+/** The field types with a title, in the order docs/fleet-reference.md lists them. */
+export const VALUE_TYPES: z.ZodType[] = [
+  dnsLabel,
+  dnsName,
+  sanDnsName,
+  ipAddress,
+  cidr,
+  port,
+  portName,
+  labelKey,
+  labelValue,
+  promLabelName,
+  duration,
+  quantity,
+  version,
+  matcher,
+  storeAddress,
+  secretKeyRef,
+  resourcesShape(),
+];
 
 const labels = z.record(labelKey, labelValue);
 
 // ---------- stack settings: fleet-wide `defaults`, overridable per cluster ----------
 
+const image = (what: string, repository: string, key: keyof typeof DEFAULT_VERSIONS) =>
+  version.optional().meta(about(`Image tag of ${what} (${repository})`, DEFAULT_VERSIONS[key]));
+
 const versions = z.strictObject({
-  prometheusOperator: version.optional().describe('Prometheus Operator and config-reloader image tag'),
-  prometheus: version.optional().describe('Prometheus image tag'),
-  alertmanager: version.optional().describe('Alertmanager image tag'),
-  thanos: version.optional().describe('Thanos image tag (sidecar, querier, store gateway)'),
-  nodeExporter: version.optional().describe('node-exporter image tag'),
-  kubeStateMetrics: version.optional().describe('kube-state-metrics image tag'),
+  prometheusOperator: image('the Prometheus Operator and its config-reloader', 'quay.io/prometheus-operator/prometheus-operator and prometheus-config-reloader', 'prometheusOperator'),
+  prometheus: image('Prometheus', 'quay.io/prometheus/prometheus', 'prometheus'),
+  alertmanager: image('Alertmanager', 'quay.io/prometheus/alertmanager', 'alertmanager'),
+  thanos: image('Thanos: the sidecar, the Querier and the Store Gateway', 'quay.io/thanos/thanos', 'thanos'),
+  nodeExporter: image('node-exporter', 'quay.io/prometheus/node-exporter', 'nodeExporter'),
+  kubeStateMetrics: image('kube-state-metrics', 'registry.k8s.io/kube-state-metrics/kube-state-metrics', 'kubeStateMetrics'),
 });
 
+const P = DEFAULT_STACK.prometheus;
 const prometheusSettings = z.strictObject({
-  replicas: z.number().int().min(1).max(10).optional().describe('Prometheus replicas (HA pair by default)'),
-  retention: duration.optional().describe('Local TSDB retention'),
-  retentionSize: z.string().regex(/^\d+(B|KB|MB|GB|TB|PB|EB)$/, { message: 'must be a size such as "40GB"' }).optional(),
-  scrapeInterval: duration.optional(),
-  evaluationInterval: duration.optional(),
-  replicaLabel: promLabelName.optional().describe('External label that tells HA replicas apart; the Querier deduplicates on it'),
+  replicas: z.number().int().min(1).max(10).optional().meta(about('Number of Prometheus replicas; two make an HA pair', P.replicas)),
+  retention: duration.optional().meta(about('How long the local TSDB keeps data', P.retention)),
+  retentionSize: z
+    .string()
+    .regex(/^\d+(B|KB|MB|GB|TB|PB|EB)$/, { message: 'must be a size such as "40GB"' })
+    .optional()
+    .describe('Size cap of the local TSDB, e.g. "40GB". Default: no cap.'),
+  scrapeInterval: duration.optional().meta(about('How often targets are scraped', P.scrapeInterval)),
+  evaluationInterval: duration.optional().meta(about('How often rules are evaluated', P.evaluationInterval)),
+  replicaLabel: promLabelName
+    .optional()
+    .meta(
+      about(
+        'External label that tells the replicas apart; the Querier deduplicates on it, so every workload cluster must use the same one. It cannot also be declared in externalLabels',
+        P.replicaLabel,
+      ),
+    ),
   storage: z
     .strictObject({
-      size: quantity.describe('PersistentVolumeClaim size per replica'),
-      storageClassName: dnsName.optional().describe('StorageClass; the cluster default when omitted'),
+      size: quantity.describe('Size of the PersistentVolumeClaim of each replica'),
+      storageClassName: dnsName.optional().describe("StorageClass of the claim. Default: the cluster's default StorageClass."),
     })
     .nullable()
     .optional()
-    .describe('Persistent storage per replica; null for emptyDir (data lost on restart)'),
-  resources: resources.optional(),
+    .meta(about('A PersistentVolumeClaim per replica; null uses an emptyDir, whose data is lost when the pod goes', P.storage)),
+  resources: resources(P.resources, 'Prometheus'),
 });
+
+const receiverRef = (what: string) => secretKeyRef.describe(`Secret key that holds ${what}; Alertmanager reads it as a file`);
 
 const alertmanagerReceiver = z.strictObject({
-  name: z.string().min(1, { message: 'must be a non-empty receiver name' }),
+  name: z.string().min(1, { message: 'must be a non-empty receiver name' }).describe('Receiver name, unique; routes refer to it'),
   slack: z
-    .strictObject({ channel: z.string().min(1), apiUrl: secretKeyRef.describe('Secret holding the Slack webhook URL') })
-    .optional(),
-  webhook: z.strictObject({ url: secretKeyRef.describe('Secret holding the webhook URL') }).optional(),
-  pagerduty: z.strictObject({ routingKey: secretKeyRef.describe('Secret holding the PagerDuty integration key') }).optional(),
+    .strictObject({
+      channel: z.string().min(1).describe('Slack channel, e.g. "#alerts"'),
+      apiUrl: receiverRef('the Slack webhook URL'),
+    })
+    .optional()
+    .describe('Send to Slack'),
+  webhook: z
+    .strictObject({ url: receiverRef('the webhook URL') })
+    .optional()
+    .describe('Send to a webhook'),
+  pagerduty: z
+    .strictObject({ routingKey: receiverRef('the PagerDuty integration (routing) key') })
+    .optional()
+    .describe('Send to PagerDuty'),
   email: z
     .strictObject({
-      to: z.email({ message: 'must be an e-mail address' }),
-      from: z.email({ message: 'must be an e-mail address' }),
-      smarthost: z.string().regex(/^[^\s:]+:\d+$/, { message: 'must be host:port, e.g. "smtp.example.com:587"' }),
-      authUsername: z.string().optional(),
-      authPassword: secretKeyRef.optional().describe('Secret holding the SMTP password'),
+      to: z.email({ message: 'must be an e-mail address' }).describe('Recipient address'),
+      from: z.email({ message: 'must be an e-mail address' }).describe('Sender address'),
+      smarthost: z
+        .string()
+        .regex(/^[^\s:]+:\d+$/, { message: 'must be host:port, e.g. "smtp.example.com:587"' })
+        .describe('SMTP server as host:port, e.g. "smtp.example.com:587"'),
+      authUsername: z.string().optional().describe('SMTP user name'),
+      authPassword: receiverRef('the SMTP password').optional(),
     })
-    .optional(),
+    .optional()
+    .describe('Send e-mail'),
 });
-
-// Alertmanager matcher syntax: label, operator (=, !=, =~, !~), then a quoted or bare value.
-const matcher = z
-  .string()
-  .regex(/^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("([^"\\]|\\.)*"|[^\s"{},]*)\s*$/, {
-    message: 'must be a matcher such as severity="critical" (label, one of = != =~ !~, value)',
-  });
 
 const alertmanagerRoute: z.ZodType<AlertmanagerRouteInput> = z.lazy(() =>
   z.strictObject({
-    receiver: z.string().optional(),
-    groupBy: z.array(z.string()).optional(),
-    matchers: z.array(matcher).optional(),
-    continue: z.boolean().optional(),
-    groupWait: duration.optional(),
-    groupInterval: duration.optional(),
-    repeatInterval: duration.optional(),
-    routes: z.array(alertmanagerRoute).optional(),
+    receiver: z.string().optional().describe('Receiver of the alerts this route matches; it must be declared in receivers. A nested route inherits its parent\'s'),
+    groupBy: z.array(z.string()).optional().describe('Labels that group alerts into one notification'),
+    matchers: z.array(matcher).optional().describe('Matchers an alert must satisfy to take this route (the root route takes every alert)'),
+    continue: z.boolean().optional().describe('Keep matching the following sibling routes after this one matched'),
+    groupWait: duration.optional().describe('How long to wait before the first notification of a new group'),
+    groupInterval: duration.optional().describe('How long to wait before notifying about alerts added to a group'),
+    repeatInterval: duration.optional().describe('How long to wait before repeating a notification'),
+    routes: z.array(alertmanagerRoute).optional().describe('Nested routes, with the same keys'),
   }),
 );
 export interface AlertmanagerRouteInput {
@@ -156,178 +301,281 @@ export interface AlertmanagerRouteInput {
   routes?: AlertmanagerRouteInput[];
 }
 
+const R = DEFAULT_ROOT_ROUTE;
+const A = DEFAULT_STACK.alertmanager;
 const alertmanagerSettings = z.strictObject({
-  enabled: z.boolean().optional(),
-  replicas: z.number().int().min(1).max(10).optional(),
-  resources: resources.optional(),
-  route: alertmanagerRoute.optional().describe('Root route; defaults route Watchdog to the "null" receiver'),
-  receivers: z.array(alertmanagerReceiver).optional(),
+  enabled: z.boolean().optional().meta(about("Render Alertmanager (30-alertmanager.yaml) and point Prometheus' alerting at it", A.enabled)),
+  replicas: z.number().int().min(1).max(10).optional().meta(about('Alertmanager replicas; they form a gossip cluster', A.replicas)),
+  resources: resources(A.resources, 'Alertmanager'),
+  route: alertmanagerRoute
+    .optional()
+    .describe(
+      `Root route. Every receiver it names must be declared. A first child route sends the always-firing Watchdog alert to the "${NULL_RECEIVER}" receiver, unless one of your routes matches alertname="Watchdog" (to feed a dead man's switch). ` +
+        `Default: receiver: the first receiver (or "${NULL_RECEIVER}"), groupBy [${R.groupBy.join(', ')}], groupWait ${R.groupWait}, groupInterval ${R.groupInterval}, repeatInterval ${R.repeatInterval}; each also applies to a root route that leaves it out.`,
+    ),
+  receivers: z
+    .array(alertmanagerReceiver)
+    .optional()
+    .meta(
+      about(
+        `Receivers, each with a name and any of slack, webhook, pagerduty, email. Every credential is a reference to a Secret you manage. A receiver named "${NULL_RECEIVER}", which drops what it gets, is always added`,
+        A.receivers,
+      ),
+    ),
   inhibitRules: z
     .array(
       z.strictObject({
-        sourceMatchers: z.array(matcher),
-        targetMatchers: z.array(matcher),
-        equal: z.array(z.string()).optional(),
+        sourceMatchers: z.array(matcher).describe('Matchers of the alert that inhibits'),
+        targetMatchers: z.array(matcher).describe('Matchers of the alerts it silences'),
+        equal: z.array(z.string()).optional().describe('Labels whose values must be equal in both alerts'),
       }),
     )
-    .optional(),
+    .optional()
+    .meta(about('Inhibition rules. A list you give replaces the default one: a critical alert silences the warnings of the same alert in the same place', A.inhibitRules)),
 });
 
-const toggle = z.strictObject({ enabled: z.boolean().optional() });
-/** A component that can be switched off, with the resources of its main container. */
-const component = toggle.extend({ resources: resources.optional() });
+const component = (d: { enabled: boolean; resources: Resources }, enabled: string, container: string) =>
+  z.strictObject({
+    enabled: z.boolean().optional().meta(about(enabled, d.enabled)),
+    resources: resources(d.resources, container),
+  });
 
+const S = DEFAULT_STACK;
 export const stackSettings = z.strictObject({
-  namespace: dnsLabel.optional().describe('Namespace of the monitoring stack'),
+  namespace: dnsLabel.optional().meta(about('Namespace of the monitoring stack', S.namespace)),
   imageRegistry: z
     .string()
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must be a registry host with an optional path, e.g. "mirror.example.com/quay"' })
     .optional()
-    .describe('Registry mirror that replaces quay.io / registry.k8s.io in every image'),
-  versions: versions.optional(),
-  monitorSelector: labels.optional().describe('Labels a ServiceMonitor/PodMonitor/PrometheusRule/Probe must carry to be picked up'),
-  operator: component.optional().describe('Render the Prometheus Operator; switch off where one already runs'),
-  prometheus: prometheusSettings.optional(),
-  alertmanager: alertmanagerSettings.optional(),
-  nodeExporter: component.optional().describe('node-exporter DaemonSet on every node'),
-  kubeStateMetrics: component.optional().describe('kube-state-metrics Deployment'),
-  kubelet: toggle.optional().describe('Scrape kubelet and cAdvisor'),
-  rules: toggle.optional().describe('Render the built-in alert rules'),
+    .describe('Registry mirror, host[:port][/path], that replaces quay.io and registry.k8s.io in every image, e.g. "mirror.example.com/quay". Default: the upstream registries.'),
+  versions: versions.optional().describe('Image tags, pinned to upstream releases that are known to work together'),
+  monitorSelector: labels
+    .optional()
+    .meta(
+      about(
+        'Labels that ServiceMonitors, PodMonitors, PrometheusRules and Probes must carry for Prometheus to pick them up, in every namespace; the rendered ones carry them. Maps merge key by key, so a label of a lower layer stays unless you give it another value',
+        S.monitorSelector,
+      ),
+    ),
+  operator: component(
+    S.operator,
+    'Render the Prometheus Operator (10-operator.yaml). Switch it off on a cluster that already runs operator v0.93 or later; see docs/output.md, "Workload clusters"',
+    'operator',
+  )
+    .optional()
+    .describe('The Prometheus Operator'),
+  prometheus: prometheusSettings.optional().describe('The Prometheus of each workload cluster'),
+  alertmanager: alertmanagerSettings.optional().describe('Alertmanager of each workload cluster'),
+  nodeExporter: component(S.nodeExporter, 'Render the node-exporter DaemonSet, on every node', 'node-exporter').optional().describe('node-exporter'),
+  kubeStateMetrics: component(S.kubeStateMetrics, 'Render the kube-state-metrics Deployment', 'kube-state-metrics')
+    .optional()
+    .describe('kube-state-metrics'),
+  kubelet: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .optional()
+        .meta(about('Scrape kubelet, cAdvisor and probe metrics through the kube-system/kubelet Service that the operator maintains', S.kubelet.enabled)),
+    })
+    .optional()
+    .describe('Kubelet metrics'),
+  rules: z
+    .strictObject({
+      enabled: z.boolean().optional().meta(about('Render the built-in alert rules (55-rules.yaml)', S.rules.enabled)),
+    })
+    .optional()
+    .describe('The built-in alert rules of the stack'),
 });
 
 // ---------- per-cluster sections ----------
 
 const endpoint = z.strictObject({
-  host: dnsName.describe('DNS name you own that resolves to the sidecar Service (the load balancer)'),
-  port: port.optional().describe('gRPC port the observer dials'),
+  host: dnsName.describe(
+    'DNS name you own that resolves to the sidecar Service (the load balancer). The observer dials it, and it goes into the sidecar certificate',
+  ),
+  port: port.optional().meta(about('The gRPC port the observer dials', DEFAULT_SIDECAR.port)),
 });
 
+const SVC = DEFAULT_SIDECAR.service;
 const serviceExposure = z.strictObject({
-  type: z.enum(['LoadBalancer', 'NodePort', 'ClusterIP']).optional(),
+  type: z.enum(['LoadBalancer', 'NodePort', 'ClusterIP']).optional().meta(about('Type of the thanos-sidecar Service that exposes gRPC', SVC.type)),
   loadBalancer: z
     .strictObject({
-      scope: z.enum(['internal', 'external']).optional().describe('internal: private network only'),
-      provider: z.enum(['aws', 'gcp', 'azure', 'none']).optional().describe('Cloud whose load-balancer annotations are rendered'),
+      scope: z
+        .enum(['internal', 'external'])
+        .optional()
+        .meta(about("Whether the load balancer is private or public. It takes effect through the provider's annotations, so it needs a provider", SVC.loadBalancer.scope)),
+      provider: z
+        .enum(['aws', 'gcp', 'azure', 'none'])
+        .optional()
+        .meta(
+          about(
+            "Cloud whose load-balancer annotations are rendered. With none, no annotation is rendered and the load balancer is whatever the cluster's controller makes by default, on the big clouds an internet-facing one; add your controller's annotations under annotations",
+            SVC.loadBalancer.provider,
+          ),
+        ),
     })
-    .optional(),
-  sourceRanges: z.array(cidr).optional().describe('loadBalancerSourceRanges: CIDRs allowed to reach the sidecar'),
-  annotations: z.record(z.string(), z.string()).optional().describe('Extra Service annotations'),
+    .optional()
+    .describe('Load balancer settings (type LoadBalancer only); see docs/operations.md, "Exposing the sidecar"'),
+  sourceRanges: z
+    .array(cidr)
+    .optional()
+    .describe("loadBalancerSourceRanges: the CIDRs allowed to reach the sidecar, e.g. the observers' egress addresses (type LoadBalancer only). Default: no restriction."),
+  annotations: z.record(z.string(), z.string()).optional().describe('More Service annotations; they win over the rendered ones'),
 });
 
-const ingress = z.strictObject({
-  host: dnsName,
-  className: dnsName.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+const ingressFields = (classNote: string) => ({
+  host: dnsName.describe('Host name of the Ingress'),
+  className: dnsName.optional().describe(`IngressClass of the Ingress${classNote}. Default: the cluster's default IngressClass.`),
+  annotations: z.record(z.string(), z.string()).optional().describe('More Ingress annotations; they win over the rendered ones'),
 });
 
 const thanosSidecar = z.strictObject({
-  endpoint,
-  service: serviceExposure.optional(),
-  ingress: ingress.optional().describe('Ingress for the sidecar gRPC port; needs TLS passthrough (see README)'),
+  endpoint: endpoint.describe('Where the observer dials the sidecar'),
+  service: serviceExposure.optional().describe('The thanos-sidecar Service that exposes the sidecar\'s gRPC port'),
+  ingress: z
+    .strictObject(
+      ingressFields(
+        '. With nginx, promfleet adds nginx.ingress.kubernetes.io/ssl-passthrough: "true", and the ingress-nginx controller must run with --enable-ssl-passthrough',
+      ),
+    )
+    .optional()
+    .describe(
+      'Ingress for the sidecar gRPC port. It needs a controller in TLS passthrough mode, and its host must be the endpoint host or be listed in extraSANs; see docs/operations.md, "Exposing the sidecar"',
+    ),
   extraSANs: z
-    .strictObject({ dnsNames: z.array(sanDnsName).optional(), ipAddresses: z.array(ipAddress).optional() })
-    .optional()
-    .describe('More names/IPs for the sidecar certificate'),
-  objectStorage: secretKeyRef.optional().describe('Secret with the Thanos objstore config; the sidecar uploads blocks'),
-  listenLocal: z.boolean().optional().describe('Bind gRPC to 127.0.0.1 only; an observer cannot reach such a sidecar'),
-});
-
-// Kubernetes port names (IANA_SVC_NAME). A quoted number passes a plain string check but names no port:
-// the monitor would silently scrape nothing.
-const portName = z
-  .string({ message: 'must be the name of the port (e.g. "metrics"), not its number' })
-  .regex(/^(?!.*--)(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, {
-    message: 'must be the name of the port (e.g. "metrics"): 1-15 lowercase letters, digits and "-", with at least one letter; a port number names no port',
-  });
-
-const monitorEndpoint = z.strictObject({
-  port: portName.describe('Name of the Service/container port'),
-  path: z.string().startsWith('/', { message: 'must be an HTTP path starting with "/"' }).optional(),
-  interval: duration.optional(),
-  scheme: z.enum(['http', 'https']).optional(),
-});
-
-const appMonitor = z.strictObject({
-  name: dnsLabel,
-  namespace: dnsLabel,
-  selector: labels.describe('matchLabels of the Service (serviceMonitors) or Pods (podMonitors) to scrape'),
-  endpoints: z.array(monitorEndpoint).min(1, { message: 'must list at least one endpoint' }),
-});
-
-const storeAddress = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, {
-    message:
-      'must be host:port of a StoreAPI, e.g. "thanos-ruler.monitoring.svc:10901" (no dns+/dnssrv+ prefix: Thanos applies per-endpoint TLS only to static addresses)',
-  })
-  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) >= 1 && Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, {
-    message: 'must end in a port number from 1 to 65535',
-  });
-
-const querier = z.strictObject({
-  replicas: z.number().int().min(1).max(10).optional().describe('Querier replicas'),
-  resources: resources.optional(),
-  ingress: ingress
-    .extend({ tlsSecretName: dnsName.optional().describe('kubernetes.io/tls Secret for the Ingress host (e.g. made by cert-manager)') })
-    .optional()
-    .describe('Ingress for the Querier UI/API'),
-  storeGateway: z
     .strictObject({
-      objectStorage: secretKeyRef.describe('Secret with the Thanos objstore config'),
-      replicas: z.number().int().min(1).max(10).optional(),
-      resources: resources.optional(),
-      storage: z
-        .strictObject({ size: quantity, storageClassName: dnsName.optional() })
-        .optional()
-        .describe('PersistentVolumeClaim per replica for the index cache; emptyDir when omitted'),
-      tls: z.boolean().optional().describe('Serve gRPC with mTLS from the fleet PKI (default true)'),
+      dnsNames: z.array(sanDnsName).optional().describe('More DNS names'),
+      ipAddresses: z.array(ipAddress).optional().describe('IP addresses'),
     })
     .optional()
-    .describe('Thanos Store Gateway for long-term data'),
+    .describe('More names for the sidecar certificate'),
+  objectStorage: secretKeyRef
+    .optional()
+    .describe('Secret key that holds the Thanos objstore configuration; with it, the sidecar uploads blocks to that bucket'),
+  listenLocal: z
+    .boolean()
+    .optional()
+    .meta(about("Bind the sidecar's gRPC to 127.0.0.1 (the operator's listenLocal). No observer can reach such a sidecar, so the synth rejects it", DEFAULT_SIDECAR.listenLocal)),
+});
+
+const appMonitor = (selects: string, port: string) =>
+  z.strictObject({
+    name: dnsLabel.describe('Name of the monitor, unique in its namespace'),
+    namespace: dnsLabel.describe("Namespace of your application; promfleet does not create it, so it must exist before the apply"),
+    selector: labels.describe(`matchLabels of the ${selects} to scrape`),
+    endpoints: z
+      .array(
+        z.strictObject({
+          port: portName.describe(`Name of the ${port}`),
+          path: z.string().startsWith('/', { message: 'must be an HTTP path starting with "/"' }).optional().describe('HTTP path of the metrics. Default: /metrics.'),
+          interval: duration.optional().describe('Scrape interval. Default: prometheus.scrapeInterval.'),
+          scheme: z.enum(['http', 'https']).optional().describe('Scrape scheme. Default: http.'),
+        }),
+      )
+      .min(1, { message: 'must list at least one endpoint' })
+      .describe('Endpoints to scrape, at least one'),
+  });
+
+const SG = DEFAULT_STORE_GATEWAY;
+const querier = z.strictObject({
+  replicas: z.number().int().min(1).max(10).optional().meta(about('Thanos Querier replicas', DEFAULT_QUERIER.replicas)),
+  resources: resources(DEFAULT_QUERIER.resources, 'Querier'),
+  ingress: z
+    .strictObject({
+      ...ingressFields(''),
+      tlsSecretName: dnsName.optional().describe('kubernetes.io/tls Secret for the Ingress host, e.g. one cert-manager fills; adds a tls section for host'),
+    })
+    .optional()
+    .describe('Ingress for the Querier UI and HTTP API (port 10902). The Querier has no authentication of its own: put it behind your SSO proxy or an allow-list'),
+  storeGateway: z
+    .strictObject({
+      objectStorage: secretKeyRef.describe('Secret key that holds the Thanos objstore configuration of the bucket the sidecars upload to'),
+      replicas: z.number().int().min(1).max(10).optional().meta(about('Store Gateway replicas', SG.replicas)),
+      resources: resources(SG.resources, 'Store Gateway'),
+      storage: z
+        .strictObject({
+          size: quantity.describe('Size of the PersistentVolumeClaim of each replica'),
+          storageClassName: dnsName.optional().describe("StorageClass of the claim. Default: the cluster's default StorageClass."),
+        })
+        .optional()
+        .describe('A PersistentVolumeClaim per replica for the index cache. Default: an emptyDir; a restarted pod rebuilds the cache from the bucket.'),
+      tls: z
+        .boolean()
+        .optional()
+        .meta(about('Serve gRPC with mTLS, with a server certificate from the fleet PKI; false serves plaintext inside the cluster', SG.tls)),
+    })
+    .optional()
+    .describe('A Thanos Store Gateway that serves the blocks the sidecars upload, from the same bucket'),
   extraStores: z
     .array(
       z
         .strictObject({
-          address: storeAddress.describe('host:port the Querier dials'),
-          tls: z.boolean({ message: 'must be true or false: say whether this store serves mTLS with a certificate from the fleet CA' }),
-          serverName: dnsName.optional().describe('Name to verify in the store certificate; defaults to the address host'),
+          address: storeAddress.describe('host:port the Querier dials, without a dns+ or dnssrv+ prefix'),
+          tls: z
+            .boolean({ message: 'must be true or false: say whether this store serves mTLS with a certificate from the fleet CA' })
+            .describe("Whether the store serves mTLS with a certificate from the fleet CA: true dials it with the Querier's client certificate, false dials plaintext"),
+          serverName: dnsName.optional().describe('Name to verify in the store\'s certificate (tls: true only). Default: the host of address.'),
         })
         .refine((s) => s.tls || s.serverName === undefined, { message: 'serverName needs tls: true', path: ['serverName'] }),
     )
     .optional()
-    .describe('More StoreAPIs reachable from the observer, e.g. a Thanos Ruler'),
+    .describe('More StoreAPIs the Querier reaches, e.g. a Thanos Ruler'),
 });
 
 const cluster = z.strictObject({
-  name: dnsLabel.describe('Cluster name; also the `cluster` external label and the dist/ folder'),
+  name: dnsLabel.describe('Cluster name. It names the dist/ folder and is the default value of the cluster external label'),
   roles: z
     .array(z.enum(['observer', 'workload'], { message: 'must be "observer" or "workload"' }))
     .min(1, { message: 'must list at least one role: observer, workload' })
-    .describe('observer: runs the Thanos Querier; workload: runs Prometheus + sidecar'),
-  externalLabels: z.record(promLabelName, labelValue).optional().describe('Prometheus external labels; `cluster` defaults to the cluster name'),
-  thanos: thanosSidecar.optional().describe('How the observer reaches this workload cluster\'s sidecar (workload clusters)'),
-  querier: querier.optional().describe('Observer settings'),
-  serviceMonitors: z.array(appMonitor).optional().describe('Application ServiceMonitors (the seed\'s apache-exporter)'),
-  podMonitors: z.array(appMonitor).optional().describe('Application PodMonitors (pods without a Service, e.g. Kafka)'),
+    .describe('observer runs the Thanos Querier; workload runs Prometheus with the Thanos sidecar. A cluster can have both'),
+  externalLabels: z
+    .record(promLabelName, labelValue)
+    .optional()
+    .describe(
+      'Prometheus external labels (workload clusters only). No two workload clusters may end up with the same set, because Thanos would drop one of the two stores. Default: cluster: <name>, which is also added to the labels you set unless they set cluster.',
+    ),
+  thanos: thanosSidecar.optional().describe("How the observer reaches this cluster's sidecar; required on workload clusters"),
+  querier: querier.optional().describe('The Thanos Querier (observer clusters only)'),
+  serviceMonitors: z
+    .array(appMonitor('Service', 'Service port, e.g. metrics'))
+    .optional()
+    .describe("ServiceMonitors for your applications, each rendered in the application's namespace (workload clusters only)"),
+  podMonitors: z
+    .array(appMonitor('Pods', 'container port'))
+    .optional()
+    .describe('PodMonitors for applications whose pods have no Service, e.g. a Kafka StatefulSet (workload clusters only)'),
   argocd: z
     .strictObject({
       server: z
         .url({ protocol: /^https$/, message: 'must be the https URL of the cluster API server as registered in Argo CD, e.g. "https://kubernetes.default.svc"' })
         .optional()
-        .describe('API server URL of the cluster as registered in Argo CD'),
-      name: z.string().min(1, { message: 'must be the cluster name registered in Argo CD' }).optional().describe('Cluster name as registered in Argo CD'),
+        .describe('API server URL of the cluster as registered in Argo CD; https://kubernetes.default.svc for the cluster Argo CD runs on'),
+      name: z
+        .string()
+        .min(1, { message: 'must be the cluster name registered in Argo CD' })
+        .optional()
+        .describe('Name of the cluster as registered in Argo CD. Set server or name, not both'),
     })
     .refine((d) => !(d.server && d.name), { message: 'set either server or name, not both (Argo CD rejects a destination with both)', path: ['name'] })
     .optional()
-    .describe('Argo CD destination of this cluster\'s Applications; default: the cluster registered in Argo CD under this cluster\'s name'),
+    .describe(
+      "Argo CD destination of this cluster's Applications (only with gitops). Default: the cluster registered in Argo CD under this cluster's name.",
+    ),
   sealedSecrets: z
     .strictObject({
-      certificate: z.string().min(1).describe('Path (relative to the fleet file) to the controller\'s public certificate PEM'),
-      scope: z.enum(['strict', 'namespace-wide', 'cluster-wide']).optional(),
+      certificate: z
+        .string()
+        .min(1)
+        .describe("Path to the public certificate of the cluster's sealed-secrets controller (kubeseal --fetch-cert), relative to the fleet file"),
+      scope: z
+        .enum(['strict', 'namespace-wide', 'cluster-wide'])
+        .optional()
+        .meta(about('Where a SealedSecret may be unsealed: only under its own namespace and name, anywhere in its namespace, or anywhere', DEFAULT_SEALED_SECRETS.scope)),
     })
     .optional()
-    .describe('Render key material as SealedSecrets instead of git-ignored Secrets'),
-  overrides: stackSettings.optional().describe('Per-cluster overrides of `defaults`'),
+    .describe('Render key material as committed SealedSecrets instead of git-ignored Secrets; see docs/operations.md, "Sealed secrets"'),
+  overrides: stackSettings.optional().describe('Settings of this cluster that differ from defaults, with the same keys'),
 });
 
 const days = (min: number) =>
@@ -335,12 +583,23 @@ const days = (min: number) =>
 
 const pki = z
   .strictObject({
-    dir: z.string().min(1).optional().describe('PKI store folder, relative to the fleet file (env PROMFLEET_PKI_DIR wins)'),
-    renewBeforeDays: days(1).optional().describe('Re-issue a certificate when it expires within this many days (default 30)'),
-    caValidityDays: days(30).optional().describe('Validity of a new CA (default 3650)'),
-    leafValidityDays: days(2).optional().describe('Validity of sidecar, Querier and Store Gateway certificates (default 365)'),
-    intermediate: z.boolean().optional().describe('Issue leaves from an intermediate CA signed by the root; changing it on an existing store needs a CA rotation'),
-    organization: z.string().min(1).optional().describe('Subject O of every certificate (default "promfleet")'),
+    dir: z
+      .string()
+      .min(1)
+      .optional()
+      .meta(about('PKI store folder, relative to the fleet file. The environment variable PROMFLEET_PKI_DIR wins over it', DEFAULT_PKI.dir)),
+    renewBeforeDays: days(1)
+      .optional()
+      .meta(about('A certificate is re-issued when it expires within this many days. It must be smaller than leafValidityDays', DEFAULT_PKI.renewBeforeDays)),
+    caValidityDays: days(30).optional().meta(about('Validity of a new CA, and of its intermediate', DEFAULT_PKI.caValidityDays)),
+    leafValidityDays: days(2)
+      .optional()
+      .meta(about('Validity of the sidecar, Querier and Store Gateway certificates. A certificate never outlives its CA', DEFAULT_PKI.leafValidityDays)),
+    intermediate: z
+      .boolean()
+      .optional()
+      .meta(about('Sign the certificates with an intermediate CA that the root signs. Changing it on an existing store takes a CA rotation', DEFAULT_PKI.intermediate)),
+    organization: z.string().min(1).optional().meta(about("The O of every certificate's subject", DEFAULT_PKI.organization)),
   })
   // A window as long as the validity would re-issue every certificate at every synth.
   .refine((p) => (p.renewBeforeDays ?? DEFAULT_PKI.renewBeforeDays) < (p.leafValidityDays ?? DEFAULT_PKI.leafValidityDays), {
@@ -348,14 +607,19 @@ const pki = z
     message: `must be smaller than pki.leafValidityDays (default ${DEFAULT_PKI.leafValidityDays}), or every synth would re-issue every certificate`,
   });
 
+const G = DEFAULT_GITOPS;
 const gitops = z.strictObject({
   repoURL: z
     .string()
     .regex(/^(https?:\/\/|ssh:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)\S+$/, {
       message: 'must be the Git URL Argo CD pulls from, e.g. "https://github.com/acme/gitops.git" or "git@github.com:acme/gitops.git"',
     })
-    .describe('Git repository that holds the committed dist/'),
-  targetRevision: z.string().min(1, { message: 'must be a branch, tag or commit, e.g. "main"' }).optional().describe('Branch, tag or commit Argo CD syncs'),
+    .describe('The Git repository that dist/ is committed to: https://..., ssh://... or git@host:path'),
+  targetRevision: z
+    .string()
+    .min(1, { message: 'must be a branch, tag or commit, e.g. "main"' })
+    .optional()
+    .meta(about('The branch, tag or commit that Argo CD syncs', G.targetRevision)),
   pathPrefix: z
     .string()
     .regex(/^[A-Za-z0-9._/-]*$/, { message: 'must be a folder path such as "dist" or "monitoring/dist"' })
@@ -363,24 +627,31 @@ const gitops = z.strictObject({
       message: 'must be relative to the repository root, without a leading "/" or "..", e.g. "dist"',
     })
     .optional()
-    .describe('Folder of dist/ inside that repository ("" when dist/ is the repository root)'),
-  argocdNamespace: dnsLabel.optional().describe('Namespace Argo CD runs in; the Applications go there'),
-  project: dnsName.optional().describe('Argo CD project of every Application'),
-  name: dnsLabel.optional().describe('Name of the app-of-apps and prefix of every Application name'),
+    .meta(about('The folder of dist/ inside that repository; "" when the content of dist/ is the repository root', G.pathPrefix)),
+  argocdNamespace: dnsLabel.optional().meta(about('The namespace Argo CD runs in, where the Applications go', G.argocdNamespace)),
+  project: dnsName.optional().meta(about('The Argo CD project of every Application', G.project)),
+  name: dnsLabel
+    .optional()
+    .meta(about('Name of the app-of-apps, and prefix of the other Applications: <name>-<cluster> and <name>-<cluster>-crds', G.name)),
   automated: z
     .strictObject({
-      prune: z.boolean().optional().describe('Delete objects that disappear from dist/ (never applied to CRDs)'),
-      selfHeal: z.boolean().optional().describe('Revert changes made in the cluster by hand'),
+      prune: z
+        .boolean()
+        .optional()
+        .meta(about('Delete objects that disappear from dist/. Never applied to the CRD Applications', G.automated?.prune)),
+      selfHeal: z.boolean().optional().meta(about('Revert changes made in the cluster by hand', G.automated?.selfHeal)),
     })
     .nullable()
     .optional()
-    .describe('Automated sync; null for manual sync'),
+    .meta(about('Automated sync of every Application; null means manual sync', G.automated)),
 });
 
 export const fleetSchema = z.strictObject({
-  defaults: stackSettings.optional().describe('Fleet-wide settings; each cluster may override them'),
-  pki: pki.optional(),
-  gitops: gitops.optional().describe('Argo CD Applications for the fleet, rendered into dist/_argocd/'),
+  defaults: stackSettings
+    .optional()
+    .describe("Fleet-wide settings over the built-in defaults; each cluster's overrides go over them. Objects merge key by key, lists and scalar values replace"),
+  pki: pki.optional().describe('Where the CA and certificates are kept, and how long they are valid'),
+  gitops: gitops.optional().describe('Argo CD Applications for the fleet, rendered into dist/_argocd/; see docs/operations.md, "Deploying with Argo CD"'),
   clusters: z.array(cluster).min(1, { message: 'must list at least one cluster' }).describe('The clusters of the fleet, at least one observer and one workload'),
 });
 
