@@ -8,6 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as yaml from 'yaml';
 import { preparePki } from '../lib/pki';
 import { codeBlocks, docFiles } from './support/docs';
 import { ROOT, tmpDir } from './support/fleet';
@@ -147,9 +148,9 @@ describe('docs/operations.md, PKI', () => {
 });
 
 describe('CONTRIBUTING.md, generated files', () => {
-  // scripts/import-crds.sh runs for real in a copy of the project, with a stand-in for `npx cdk8s import`
-  // that records its arguments and writes the module cdk8s would: ten real imports would take ~20 s.
-  const KINDS = ['alertmanagerconfig', 'alertmanager', 'podmonitor', 'probe', 'prometheusagent', 'prometheus', 'prometheusrule', 'scrapeconfig', 'servicemonitor', 'thanosruler'];
+  // scripts/import-crds.sh runs for real in a copy of the project, with a stand-in for the cdk8s CLI that
+  // records its arguments and writes the module cdk8s would: the real imports take ~20 s.
+  const ENTRIES = (yaml.parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8')) as { imports: string[] }).imports;
 
   function project() {
     const dir = tmpDir('promfleet-import-');
@@ -158,36 +159,39 @@ describe('CONTRIBUTING.md, generated files', () => {
     for (const f of ['package.json', 'cdk8s.yaml', 'scripts/import-crds.sh']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
     fs.chmodSync(path.join(dir, 'scripts/import-crds.sh'), 0o755);
     fs.writeFileSync(path.join(dir, 'imports', 'probe-monitoring.coreos.com.ts'), '// an older import\n');
-    const bin = path.join(dir, 'bin');
-    fs.mkdirSync(bin);
+    fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'yaml'), path.join(dir, 'node_modules', 'yaml'));
     fs.writeFileSync(
-      path.join(bin, 'npx'),
-      [
-        '#!/bin/sh',
-        '[ "$1 $2" = "cdk8s import" ] || exit 9',
-        'echo "$3" >> "$IMPORT_LOG"',
-        'echo "  - $3" >> cdk8s.yaml', // cdk8s import adds each spec to cdk8s.yaml; the script must undo that
-        'echo "// $3" > "imports/${3%%:=*}-monitoring.coreos.com.ts"',
-        '',
-      ].join('\n'),
+      path.join(dir, 'node_modules', '.bin', 'cdk8s'),
+      ['#!/bin/sh', '[ "$1" = import ] || exit 9', 'echo "$2" >> "$IMPORT_LOG"', 'mkdir -p "$7"', 'echo "// $2" > "$7/${2%%:=*}-kind.ts"', ''].join('\n'),
       { mode: 0o755 },
     );
     const log = path.join(dir, 'import.log');
-    return { dir, log, env: { PATH: `${bin}${path.delimiter}${process.env.PATH}`, IMPORT_LOG: log } };
+    return { dir, log, env: { IMPORT_LOG: log } };
   }
 
   it.each([
-    ['npm run import -- <crd-dir>', (crds: string) => `${crds}/monitoring.coreos.com_`],
-    ['npm run import -- v0.94.0', () => 'https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.94.0/example/prometheus-operator-crd/monitoring.coreos.com_'],
-  ])('%s imports each kind once and keeps the committed cdk8s.yaml', (command, specPrefix) => {
+    ['npm run import -- <crd-dir>', true],
+    ['npm run import', false],
+  ])('%s imports each listed kind once, replaces imports/ and keeps cdk8s.yaml', (command, offline) => {
     const p = project();
     const crds = path.join(p.dir, 'crds');
-    fs.mkdirSync(crds);
+    fs.mkdirSync(path.join(crds, 'release'), { recursive: true });
+    // Offline, each listed file is found by its name anywhere below the folder given.
+    for (const e of ENTRIES) fs.writeFileSync(path.join(crds, 'release', e.slice(e.lastIndexOf('/') + 1)), '# a CRD\n');
     const r = run(command.replace('<crd-dir>', crds), { cwd: p.dir, env: p.env });
     expect([r.status, r.stderr]).toEqual([0, expect.any(String)]);
-    const plural = (k: string) => (k === 'prometheus' ? 'prometheuses' : `${k}s`);
-    expect(fs.readFileSync(p.log, 'utf8').trim().split('\n')).toEqual(KINDS.map((k) => `${k}:=${specPrefix(crds)}${plural(k)}.yaml`));
-    expect(fs.readdirSync(path.join(p.dir, 'imports')).sort()).toEqual(KINDS.map((k) => `${k}-monitoring.coreos.com.ts`).sort());
+    const spec = (e: string) => (offline ? `${e.slice(0, e.indexOf(':='))}:=${path.join(crds, 'release', e.slice(e.lastIndexOf('/') + 1))}` : e);
+    expect(fs.readFileSync(p.log, 'utf8').trim().split('\n')).toEqual(ENTRIES.map(spec));
+    expect(fs.readdirSync(path.join(p.dir, 'imports')).sort()).toEqual(ENTRIES.map((e) => `${e.slice(0, e.indexOf(':='))}-kind.ts`).sort());
     expect(fs.readFileSync(path.join(p.dir, 'cdk8s.yaml'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'));
+  });
+
+  it('refuses a folder that lacks a listed CRD, and leaves imports/ as it was', () => {
+    const p = project();
+    const r = run(`npm run import -- ${p.dir}/scripts`, { cwd: p.dir, env: p.env });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/import-crds: \S+\.yaml \(for \w+\) is not in /);
+    expect(fs.readdirSync(path.join(p.dir, 'imports'))).toEqual(['probe-monitoring.coreos.com.ts']);
   });
 });

@@ -161,7 +161,8 @@ describe('a synth killed at any moment', () => {
     // The swaps, where a large tree could show a mix, and random moments.
     const swaps = FAILPOINTS.filter(([name]) => name.endsWith('half-swapped'));
     const seen = await interruptEverywhere(base, `${base}${NEW_CLUSTER}`, 2, swaps);
-    expect(seen).toContain('old dist, new store');
+    expect(seen).toContain('old dist, missing store');
+    expect(seen).toContain('missing dist, new store');
   });
 });
 
