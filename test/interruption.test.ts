@@ -6,6 +6,9 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseFleet } from '../lib/fleet/load';
+import { planPki } from '../lib/pki/fleet-pki';
+import { generateKeyPairs } from '../lib/pki/keys';
 import { defaultFleetText, ROOT, tmpDir } from './support/fleet';
 import { fingerprintTree } from './support/pki';
 
@@ -66,6 +69,19 @@ function leftovers(p: Project): string[] {
   return fs.readdirSync(p.dir).filter((n) => n.endsWith('.lock') || n.endsWith('.promfleet'));
 }
 
+/**
+ * Fills the project's store with valid certificates for its fleet, all leaves sharing one key: two
+ * keys instead of one per cluster, so that a 100-cluster template takes a moment to set up. The
+ * synth keeps them, as it would any valid certificate.
+ */
+async function quickStore(p: Project): Promise<void> {
+  const fleet = parseFleet(fs.readFileSync(p.fleet, 'utf8'), p.fleet);
+  const plan = planPki({ ...fleet, pki: { ...fleet.pki, dir: p.store } });
+  const [ca, leaf] = await generateKeyPairs(2);
+  // The CA takes the last key (see createCa).
+  plan.complete([...Array<typeof leaf>(plan.keysNeeded - 1).fill(leaf), ca]).commit();
+}
+
 /** Where the synth dies on purpose, and what each folder must then be: old, new, or mid-swap (missing). */
 const FAILPOINTS: [string, 'old' | 'new' | 'missing', 'old' | 'new' | 'missing'][] = [
   ['pki-staged', 'old', 'old'],
@@ -88,6 +104,7 @@ const FAILPOINTS: [string, 'old' | 'new' | 'missing', 'old' | 'new' | 'missing']
 async function interruptEverywhere(base: string, changed: string, randomRuns: number, failpoints = FAILPOINTS): Promise<Set<string>> {
   const template = at(tmpDir('promfleet-kill-'));
   fs.writeFileSync(template.fleet, base);
+  await quickStore(template);
   expect(synthSync(template).code).toBe(0);
   const old = { dist: distState(template), store: storeFiles(template.store) };
   const copy = () => {
