@@ -71,6 +71,7 @@ export class YamlMemo {
     if (text === undefined) text = dump(o, DUMP_OPTIONS);
     else this.texts.delete(key);
     this.texts.set(key, text);
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- size > limit > 0, so there is a first key
     if (this.texts.size > this.limit) this.texts.delete(this.texts.keys().next().value!);
     return text;
   }

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { parseDocument, stringify } from 'yaml';
 import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
+import { isWorkload } from '../lib/fleet/model';
 import type { FleetInput } from '../lib/fleet/schema';
 import { defaultFleetText, fleetFrom, fleetProblems, render, Rendered, RenderedObject, ROOT, runMain, tmpDir, validateWithKubernetesModels } from './support/fleet';
 
@@ -35,7 +36,7 @@ describe('Argo CD Applications (default fleet)', () => {
         '_argocd/root.yaml promfleet',
         ...fleet.clusters.flatMap((c) => [
           `_argocd/apps/${c.name}.yaml promfleet-${c.name}`,
-          ...(c.isWorkload ? [`_argocd/apps/${c.name}.yaml promfleet-${c.name}-crds`] : []),
+          ...(isWorkload(c) ? [`_argocd/apps/${c.name}.yaml promfleet-${c.name}-crds`] : []),
         ]),
       ].sort(),
     );
@@ -70,7 +71,7 @@ describe('Argo CD Applications (default fleet)', () => {
   });
 
   it('installs the pinned operator CRDs from upstream, server-side, on an earlier wave, never pruned', () => {
-    for (const c of fleet.clusters.filter((x) => x.isWorkload)) {
+    for (const c of fleet.clusters.filter(isWorkload)) {
       const crds = app(rendered, `promfleet-${c.name}-crds`);
       const stack = app(rendered, `promfleet-${c.name}`);
       expect(crds.obj.spec.source).toEqual({
@@ -100,7 +101,7 @@ describe('Argo CD Applications (default fleet)', () => {
   it('passes independent schema validation (@kubernetes-models/argo-cd)', () => {
     const report = validateWithKubernetesModels(path.join(rendered.outDir, '_argocd'));
     expect(report.errors).toEqual([]);
-    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/Application': 1 + fleet.clusters.length + fleet.clusters.filter((c) => c.isWorkload).length });
+    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/Application': 1 + fleet.clusters.length + fleet.clusters.filter(isWorkload).length });
   });
 
   it('snapshot of _argocd', () => {

@@ -106,8 +106,9 @@ describe('fleet validation', () => {
     const fs = require('fs') as typeof import('fs');
     const fleet = parseFleet(fs.readFileSync(`${__dirname}/../fleet.yaml`, 'utf8'));
     expect(fleet.clusters.map((c) => c.name)).toEqual(['observer', 'workload-eu', 'workload-us']);
-    expect(fleet.clusters[1].externalLabels).toEqual({ cluster: 'workload-eu', region: 'eu-west-1' });
-    expect(fleet.clusters[1].sidecar?.endpoint).toEqual({ host: 'sidecar.workload-eu.example.com', port: 10901 });
+    expect(fleet.clusters[0].workload).toBeUndefined();
+    expect(fleet.clusters[1].workload?.externalLabels).toEqual({ cluster: 'workload-eu', region: 'eu-west-1' });
+    expect(fleet.clusters[1].workload?.sidecar.endpoint).toEqual({ host: 'sidecar.workload-eu.example.com', port: 10901 });
   });
 
   it('merges defaults, then per-cluster overrides', () => {

@@ -12,7 +12,7 @@ import { checkRuleGroups, promqlSyntaxError, StackRules, stackRuleGroups } from 
 import { FileChart } from '../lib/file-chart';
 import { DEFAULT_VERSIONS } from '../lib/fleet/defaults';
 import { SIDECAR_SERVICE } from '../lib/names';
-import { defaultFleetText, fleetFrom, fleetProblems, render, RenderedObject, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, workloadCluster, render, RenderedObject, tmpDir, validateWithKubernetesModels } from './support/fleet';
 import { matches, monitorNamespaceIncludes, unselected } from './support/selection';
 import { RICH_FLEET } from './support/workload-fleet';
 
@@ -356,7 +356,7 @@ describe('selection: every monitor, rule and Service reaches something real', ()
 
 describe('alert rules', () => {
   const fleet = fleetFrom(RICH_FLEET);
-  const eu = fleet.clusters.find((c) => c.name === 'eu')!;
+  const eu = workloadCluster(fleet, 'eu');
 
   it('parses every expression with the PromQL grammar', () => {
     const groups = stackRuleGroups(eu);
@@ -377,7 +377,7 @@ describe('alert rules', () => {
   });
 
   it('leaves out rules of components a cluster does not run', () => {
-    const us = fleet.clusters.find((c) => c.name === 'us')!;
+    const us = workloadCluster(fleet, 'us');
     const names = stackRuleGroups(us).flatMap((g) => g.rules.map((r) => r.alert));
     expect(names).not.toContain('NodeFilesystemAlmostOutOfSpace');
     expect(names).not.toContain('ThanosSidecarBucketOperationsFailed');

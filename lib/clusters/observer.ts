@@ -6,23 +6,25 @@ import { ThanosQuerier } from '../components/querier';
 import { ThanosStoreGateway } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET } from '../components/tls-secret';
 import { FileChart } from '../file-chart';
+import type { ObserverCluster } from '../fleet/model';
 import type { ClusterContext } from './context';
-import { assertObserverWiring, fleetReplicaLabel } from './observer-checks';
+import { assertObserverWiring } from './observer-checks';
 
-export function addObserverCharts(app: App, ctx: ClusterContext): void {
+export function addObserverCharts(app: App, ctx: ClusterContext<ObserverCluster>): void {
   const { fleet, cluster, pki } = ctx;
   // Wrong wiring fails the synth here, before any file of the new dist/ is swapped in.
   assertObserverWiring(fleet, cluster, pki);
   new ThanosQuerier(new FileChart(app, '70-querier'), 'querier', {
     cluster,
     endpoints: querierEndpoints(fleet, cluster),
-    replicaLabel: fleetReplicaLabel(fleet)!,
+    replicaLabel: cluster.observer.replicaLabel,
     tlsSecret: QUERIER_TLS_SECRET,
   });
-  const gateway = cluster.querier!.storeGateway;
+  const gateway = cluster.observer.querier.storeGateway;
   if (gateway) {
     new ThanosStoreGateway(new FileChart(app, '71-store-gateway'), 'store-gateway', {
       cluster,
+      gateway,
       tlsSecret: gateway.tls ? STORE_GATEWAY_TLS_SECRET : undefined,
     });
   }

@@ -12,7 +12,7 @@ import {
 import type { AlertmanagerRouteInput } from '../fleet/schema';
 import { NULL_RECEIVER } from '../fleet/defaults';
 import type { ClusterModel, StackSettings } from '../fleet/model';
-import { image, meta } from '../meta';
+import { commonLabels, image, meta } from '../meta';
 import { disruptionBudget, nonRootPod, resourceRequirements, softAntiAffinity } from './common';
 import { stackServiceMonitor } from './monitors';
 
@@ -183,7 +183,7 @@ export class Alertmanager extends Construct {
       name: ALERTMANAGER_SERVICE,
       component: COMPONENT,
       app: APP,
-      selector: meta(ALERTMANAGER_SERVICE, COMPONENT, { app: APP }).labels!,
+      selector: commonLabels(APP, COMPONENT),
       endpoints: [{ port: 'web' }, { port: 'reloader-web' }],
     });
 

@@ -3,7 +3,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { stringify } from 'yaml';
-import type { ClusterModel, FleetModel } from '../fleet/model';
+import { isWorkload, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../fleet/model';
 import { meta } from '../meta';
 import { PROMETHEUS_OPERATED_SERVICE, STORE_GATEWAY_NAME } from '../names';
 import { PROMETHEUS_NAME } from './prometheus';
@@ -13,8 +13,8 @@ import { THANOS_GRPC_PORT } from './thanos-pod';
 
 /** What serves an endpoint, and so which certificate it presents. */
 export type EndpointSource =
-  | { readonly kind: 'sidecar'; readonly cluster: ClusterModel }
-  | { readonly kind: 'store-gateway'; readonly cluster: ClusterModel }
+  | { readonly kind: 'sidecar'; readonly cluster: WorkloadCluster }
+  | { readonly kind: 'store-gateway'; readonly cluster: ObserverCluster }
   | { readonly kind: 'extra'; readonly index: number };
 
 export interface StoreEndpoint {
@@ -34,11 +34,10 @@ export function serviceHost(service: string, namespace: string): string {
  * Every StoreAPI the Querier of `observer` reaches, in a stable order: the sidecar of each
  * workload cluster (fleet order), the Store Gateway, then the declared extra stores.
  */
-export function querierEndpoints(fleet: FleetModel, observer: ClusterModel): StoreEndpoint[] {
-  const querier = observer.querier!;
+export function querierEndpoints(fleet: FleetModel, observer: ObserverCluster): StoreEndpoint[] {
+  const { querier } = observer.observer;
   const out: StoreEndpoint[] = [];
-  for (const cluster of fleet.clusters) {
-    if (!cluster.isWorkload || !cluster.sidecar) continue;
+  for (const cluster of fleet.clusters.filter(isWorkload)) {
     if (cluster.name === observer.name) {
       // Its own sidecar is reached in-cluster, one endpoint per replica (pod DNS names under the
       // operator's headless Service), so the Querier sees both HA replicas and deduplicates them.
@@ -48,7 +47,7 @@ export function querierEndpoints(fleet: FleetModel, observer: ClusterModel): Sto
         out.push({ address: `${host}:${SIDECAR_GRPC_PORT}`, serverName: host, source: { kind: 'sidecar', cluster } });
       }
     } else {
-      const { host, port } = cluster.sidecar.endpoint;
+      const { host, port } = cluster.workload.sidecar.endpoint;
       out.push({ address: `${host}:${port}`, serverName: host, source: { kind: 'sidecar', cluster } });
     }
   }

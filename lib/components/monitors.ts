@@ -8,7 +8,7 @@ import {
   ServiceMonitorSpecEndpointsScheme,
 } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitor-monitoring.coreos.com';
-import type { ClusterModel } from '../fleet/model';
+import type { ClusterModel, WorkloadCluster } from '../fleet/model';
 import { meta } from '../meta';
 import { PROMETHEUS_APP, PROMETHEUS_SERVICE, prometheusServiceLabels } from './prometheus';
 import { SIDECAR_HTTP_PORT_NAME, SIDECAR_JOB } from './thanos-sidecar';
@@ -46,7 +46,7 @@ export const KUBELET_SERVICE = { namespace: 'kube-system', name: 'kubelet', labe
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 export interface StackMonitorsProps {
-  readonly cluster: ClusterModel;
+  readonly cluster: WorkloadCluster;
 }
 
 /** ServiceMonitors for Prometheus, the Thanos sidecar's HTTP port and (optionally) kubelet/cAdvisor. */
@@ -63,22 +63,20 @@ export class StackMonitors extends Construct {
       selector,
       endpoints: [{ port: 'web' }, { port: 'reloader-web' }],
     });
-    if (cluster.sidecar) {
-      stackServiceMonitor(this, 'thanos-sidecar', {
-        cluster,
-        name: 'thanos-sidecar',
-        component: 'thanos-sidecar',
-        app: 'thanos-sidecar',
-        selector,
-        endpoints: [
-          {
-            port: SIDECAR_HTTP_PORT_NAME,
-            // Same Service as Prometheus: a job of its own keeps the two apart.
-            relabelings: [{ action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE, targetLabel: 'job', replacement: SIDECAR_JOB }],
-          },
-        ],
-      });
-    }
+    stackServiceMonitor(this, 'thanos-sidecar', {
+      cluster,
+      name: 'thanos-sidecar',
+      component: 'thanos-sidecar',
+      app: 'thanos-sidecar',
+      selector,
+      endpoints: [
+        {
+          port: SIDECAR_HTTP_PORT_NAME,
+          // Same Service as Prometheus: a job of its own keeps the two apart.
+          relabelings: [{ action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE, targetLabel: 'job', replacement: SIDECAR_JOB }],
+        },
+      ],
+    });
     if (cluster.stack.kubelet.enabled) this.kubelet(cluster);
   }
 
@@ -112,7 +110,7 @@ export class StackMonitors extends Construct {
 }
 
 export interface AppMonitorsProps {
-  readonly cluster: ClusterModel;
+  readonly cluster: WorkloadCluster;
 }
 
 /**
@@ -124,7 +122,7 @@ export class AppMonitors extends Construct {
   constructor(scope: Construct, id: string, props: AppMonitorsProps) {
     super(scope, id);
     const { cluster } = props;
-    type AppMonitor = ClusterModel['serviceMonitors'][number];
+    type AppMonitor = WorkloadCluster['workload']['serviceMonitors'][number];
     // What both kinds share; each kind has its own enum for `scheme`.
     const metadata = (m: AppMonitor) => meta(m.name, 'app-monitor', { namespace: m.namespace, labels: cluster.stack.monitorSelector });
     const select = (m: AppMonitor) => ({ selector: { matchLabels: m.selector }, namespaceSelector: { matchNames: [m.namespace] } });
@@ -135,13 +133,13 @@ export class AppMonitors extends Construct {
         ...(e.interval ? { interval: e.interval } : {}),
         ...(e.scheme ? { scheme: scheme[e.scheme] } : {}),
       }));
-    for (const m of cluster.serviceMonitors) {
+    for (const m of cluster.workload.serviceMonitors) {
       new ServiceMonitor(this, `service-monitor-${m.namespace}-${m.name}`, {
         metadata: metadata(m),
         spec: { ...select(m), endpoints: endpoints(m, { http: ServiceMonitorSpecEndpointsScheme.HTTP, https: ServiceMonitorSpecEndpointsScheme.HTTPS }) },
       });
     }
-    for (const m of cluster.podMonitors) {
+    for (const m of cluster.workload.podMonitors) {
       new PodMonitor(this, `pod-monitor-${m.namespace}-${m.name}`, {
         metadata: metadata(m),
         spec: {

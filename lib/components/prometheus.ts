@@ -11,8 +11,8 @@ import {
   PrometheusSpecServiceDiscoveryRole,
   PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests,
 } from '../../imports/prometheus-monitoring.coreos.com';
-import type { ClusterModel } from '../fleet/model';
-import { image, meta } from '../meta';
+import type { WorkloadCluster } from '../fleet/model';
+import { commonLabels, image, meta } from '../meta';
 import { clusterAccess, disruptionBudget, nonRootPod, resourceRequirements, softAntiAffinity } from './common';
 import { SIDECAR_HTTP_PORT, SIDECAR_HTTP_PORT_NAME, SIDECAR_TLS_SECRET, sidecarSpec } from './thanos-sidecar';
 
@@ -45,7 +45,7 @@ export function prometheusPodSelector(name = PROMETHEUS_NAME): Record<string, st
 
 /** Labels of the `prometheus-k8s` Service (its ServiceMonitors select on them). */
 export function prometheusServiceLabels(): Record<string, string> {
-  return meta(PROMETHEUS_SERVICE, COMPONENT, { app: PROMETHEUS_APP }).labels!;
+  return commonLabels(PROMETHEUS_APP, COMPONENT);
 }
 
 /** Read-only discovery of targets in every namespace, plus kubelet metrics. */
@@ -58,7 +58,7 @@ export const PROMETHEUS_RULES: k8s.PolicyRule[] = [
 ];
 
 export interface PrometheusProps {
-  readonly cluster: ClusterModel;
+  readonly cluster: WorkloadCluster;
   /** Service name of the cluster's Alertmanager; no alerting when undefined. */
   readonly alertmanagerService?: string;
 }
@@ -82,7 +82,7 @@ export class Prometheus extends Construct {
         image: image('quay.io/prometheus/prometheus', stack.versions.prometheus, stack.imageRegistry),
         version: stack.versions.prometheus,
         podMetadata: { labels: { 'app.kubernetes.io/component': COMPONENT, 'app.kubernetes.io/part-of': 'promfleet' } },
-        externalLabels: cluster.externalLabels,
+        externalLabels: cluster.workload.externalLabels,
         replicaExternalLabelName: p.replicaLabel,
         retention: p.retention,
         ...(p.retentionSize ? { retentionSize: p.retentionSize } : {}),

@@ -2,7 +2,7 @@
 // reached over mTLS with the client certificate from lib/pki and the endpoints from endpoints.ts.
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import type { ClusterModel } from '../fleet/model';
+import type { ObserverCluster } from '../fleet/model';
 import { EndpointsConfigMap, StoreEndpoint } from './endpoints';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras } from './thanos-pod';
 
@@ -17,7 +17,7 @@ export const ENDPOINTS_RELOAD_INTERVAL = '30s';
 
 export interface ThanosQuerierProps {
   /** The observer cluster; `cluster.querier` holds replicas, resources and the Ingress. */
-  readonly cluster: ClusterModel;
+  readonly cluster: ObserverCluster;
   /** StoreAPIs to query (see querierEndpoints). */
   readonly endpoints: StoreEndpoint[];
   /** External label that tells HA replicas apart; the Querier deduplicates on it. */
@@ -31,7 +31,7 @@ export class ThanosQuerier extends Construct {
   constructor(scope: Construct, id: string, props: ThanosQuerierProps) {
     super(scope, id);
     const { cluster, endpoints, replicaLabel, tlsSecret } = props;
-    const querier = cluster.querier!;
+    const { querier } = cluster.observer;
     const namespace = cluster.stack.namespace;
     const server = new ThanosServer(QUERIER_NAME, 'querier', namespace);
 

@@ -5,7 +5,7 @@
 import { Construct } from 'constructs';
 import { parser } from '@prometheus-io/lezer-promql';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
-import type { ClusterModel } from '../fleet/model';
+import type { WorkloadCluster } from '../fleet/model';
 import { meta } from '../meta';
 import { ALERTMANAGER_SERVICE } from './alertmanager';
 import { KSM_NAME } from './kube-state-metrics';
@@ -63,7 +63,7 @@ export function checkRuleGroups(groups: RuleGroup[]): void {
 const sel = (job: string, extra = '') => `{job="${job}"${extra ? `, ${extra}` : ''}}`;
 
 /** The rule groups for what this cluster runs (groups of disabled components are left out). */
-export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
+export function stackRuleGroups(cluster: WorkloadCluster): RuleGroup[] {
   const { stack } = cluster;
   const prom = sel(PROMETHEUS_SERVICE);
   const groups: RuleGroup[] = [
@@ -177,40 +177,38 @@ export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
     });
   }
 
-  if (cluster.sidecar) {
-    const sc = sel(SIDECAR_JOB);
-    const rules: AlertRule[] = [
-      {
-        alert: 'ThanosSidecarNoConnectionToPrometheus',
-        expr: `thanos_sidecar_prometheus_up${sc} == 0`,
-        for: '5m',
-        severity: 'critical',
-        summary: 'The Thanos sidecar cannot reach its Prometheus.',
-        description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} has no connection to Prometheus: the observer sees no data from it.',
-      },
-      {
-        alert: 'ThanosSidecarGrpcErrors',
-        expr:
-          `100 * sum by (cluster, namespace, pod) (rate(grpc_server_handled_total${sel(SIDECAR_JOB, 'grpc_code=~"Unknown|ResourceExhausted|Internal|Unavailable|DataLoss|DeadlineExceeded"')}[5m]))` +
-          ` / sum by (cluster, namespace, pod) (rate(grpc_server_started_total${sc}[5m])) > 5`,
-        for: '5m',
-        severity: 'warning',
-        summary: 'The Thanos sidecar fails gRPC requests.',
-        description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} fails {{ printf "%.2f" $value }}% of gRPC requests.',
-      },
-    ];
-    if (cluster.sidecar.objectStorage) {
-      rules.push({
-        alert: 'ThanosSidecarBucketOperationsFailed',
-        expr: `sum by (cluster, namespace, pod) (rate(thanos_objstore_bucket_operation_failures_total${sc}[5m])) > 0`,
-        for: '5m',
-        severity: 'critical',
-        summary: 'The Thanos sidecar fails to upload blocks to object storage.',
-        description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} bucket operations are failing.',
-      });
-    }
-    groups.push({ name: 'promfleet.thanos-sidecar', rules });
+  const sc = sel(SIDECAR_JOB);
+  const rules: AlertRule[] = [
+    {
+      alert: 'ThanosSidecarNoConnectionToPrometheus',
+      expr: `thanos_sidecar_prometheus_up${sc} == 0`,
+      for: '5m',
+      severity: 'critical',
+      summary: 'The Thanos sidecar cannot reach its Prometheus.',
+      description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} has no connection to Prometheus: the observer sees no data from it.',
+    },
+    {
+      alert: 'ThanosSidecarGrpcErrors',
+      expr:
+        `100 * sum by (cluster, namespace, pod) (rate(grpc_server_handled_total${sel(SIDECAR_JOB, 'grpc_code=~"Unknown|ResourceExhausted|Internal|Unavailable|DataLoss|DeadlineExceeded"')}[5m]))` +
+        ` / sum by (cluster, namespace, pod) (rate(grpc_server_started_total${sc}[5m])) > 5`,
+      for: '5m',
+      severity: 'warning',
+      summary: 'The Thanos sidecar fails gRPC requests.',
+      description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} fails {{ printf "%.2f" $value }}% of gRPC requests.',
+    },
+  ];
+  if (cluster.workload.sidecar.objectStorage) {
+    rules.push({
+      alert: 'ThanosSidecarBucketOperationsFailed',
+      expr: `sum by (cluster, namespace, pod) (rate(thanos_objstore_bucket_operation_failures_total${sc}[5m])) > 0`,
+      for: '5m',
+      severity: 'critical',
+      summary: 'The Thanos sidecar fails to upload blocks to object storage.',
+      description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} bucket operations are failing.',
+    });
   }
+  groups.push({ name: 'promfleet.thanos-sidecar', rules });
 
   const node: AlertRule[] = [];
   if (stack.nodeExporter.enabled) {
@@ -278,7 +276,7 @@ export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
 }
 
 export interface StackRulesProps {
-  readonly cluster: ClusterModel;
+  readonly cluster: WorkloadCluster;
   /** @default stackRuleGroups(cluster) */
   readonly groups?: RuleGroup[];
 }

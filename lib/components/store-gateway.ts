@@ -2,7 +2,7 @@
 // storage, as one more StoreAPI for the Querier (with mTLS from the fleet PKI unless switched off).
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import type { ClusterModel } from '../fleet/model';
+import type { ObserverCluster, StoreGatewayModel } from '../fleet/model';
 import { STORE_GATEWAY_NAME } from '../names';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras } from './thanos-pod';
 
@@ -12,8 +12,10 @@ const OBJSTORE_FILE = 'objstore.yaml';
 const DATA_DIR = '/var/thanos/store';
 
 export interface ThanosStoreGatewayProps {
-  /** The observer cluster; `cluster.querier.storeGateway` must be set. */
-  readonly cluster: ClusterModel;
+  /** The observer cluster. */
+  readonly cluster: ObserverCluster;
+  /** Its Store Gateway settings (`querier.storeGateway`). */
+  readonly gateway: StoreGatewayModel;
   /** kubernetes.io/tls Secret with the server certificate and the CA of client certificates; required when `storeGateway.tls`. */
   readonly tlsSecret?: string;
 }
@@ -22,11 +24,11 @@ export interface ThanosStoreGatewayProps {
 export class ThanosStoreGateway extends Construct {
   constructor(scope: Construct, id: string, props: ThanosStoreGatewayProps) {
     super(scope, id);
-    const { cluster } = props;
-    const gateway = cluster.querier!.storeGateway!;
+    const { cluster, gateway } = props;
     const namespace = cluster.stack.namespace;
     const server = new ThanosServer(STORE_GATEWAY_NAME, 'store-gateway', namespace);
-    if (gateway.tls && !props.tlsSecret) throw new Error(`${cluster.name}: the Store Gateway serves TLS but no Secret was given`);
+    const tlsSecret = gateway.tls ? props.tlsSecret : undefined;
+    if (gateway.tls && !tlsSecret) throw new Error(`${cluster.name}: the Store Gateway serves TLS but no Secret was given`);
 
     const args = [
       'store',
@@ -35,7 +37,7 @@ export class ThanosStoreGateway extends Construct {
       `--grpc-address=0.0.0.0:${THANOS_GRPC_PORT}`,
       `--http-address=0.0.0.0:${THANOS_HTTP_PORT}`,
       // A client CA makes the server require and verify client certificates (mTLS).
-      ...(gateway.tls
+      ...(tlsSecret
         ? [
             `--grpc-server-tls-cert=${STORE_GATEWAY_TLS_MOUNT}/tls.crt`,
             `--grpc-server-tls-key=${STORE_GATEWAY_TLS_MOUNT}/tls.key`,
@@ -46,12 +48,12 @@ export class ThanosStoreGateway extends Construct {
     const volumeMounts: k8s.VolumeMount[] = [
       { name: 'data', mountPath: DATA_DIR },
       { name: 'objstore', mountPath: STORE_GATEWAY_OBJSTORE_MOUNT, readOnly: true },
-      ...(gateway.tls ? [{ name: 'tls', mountPath: STORE_GATEWAY_TLS_MOUNT, readOnly: true }] : []),
+      ...(tlsSecret ? [{ name: 'tls', mountPath: STORE_GATEWAY_TLS_MOUNT, readOnly: true }] : []),
     ];
     const volumes: k8s.Volume[] = [
       // The bucket credentials stay in the Secret the user manages; only its name is rendered.
       { name: 'objstore', secret: { secretName: gateway.objectStorage.name, items: [{ key: gateway.objectStorage.key, path: OBJSTORE_FILE }] } },
-      ...(gateway.tls ? [{ name: 'tls', secret: { secretName: props.tlsSecret! } }] : []),
+      ...(tlsSecret ? [{ name: 'tls', secret: { secretName: tlsSecret } }] : []),
       // The data dir is only a cache of index headers: an emptyDir works, a volume saves the rebuild on restart.
       ...(gateway.storage ? [] : [{ name: 'data', emptyDir: {} }]),
     ];

@@ -3,7 +3,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import type { Resources } from '../fleet/defaults';
-import type { ClusterModel } from '../fleet/model';
+import { isWorkload, type ClusterModel } from '../fleet/model';
 import { commonLabels, image, meta } from '../meta';
 import { coreResources, disruptionBudget, httpProbe, nonRootPod, podLabels, RESTRICTED_CONTAINER, selectorLabels, softAntiAffinity } from './common';
 import { stackServiceMonitor } from './monitors';
@@ -104,7 +104,7 @@ export class ThanosServerExtras extends Construct {
       },
     });
     disruptionBudget(this, { name: server.app, namespace: server.namespace, component: server.component, app: server.app, podLabels: server.selector, replicas });
-    if (cluster.isWorkload) {
+    if (isWorkload(cluster)) {
       stackServiceMonitor(this, 'monitor', {
         cluster,
         name: server.app,

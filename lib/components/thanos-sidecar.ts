@@ -3,7 +3,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { PrometheusSpecThanos, PrometheusSpecThanosGrpcServerTlsConfigMinVersion } from '../../imports/prometheus-monitoring.coreos.com';
-import type { ClusterModel, SidecarModel } from '../fleet/model';
+import type { SidecarModel, WorkloadCluster } from '../fleet/model';
 import { image, meta } from '../meta';
 import { SIDECAR_SERVICE } from '../names';
 
@@ -21,9 +21,9 @@ export const SIDECAR_JOB = 'thanos-sidecar';
 export const SIDECAR_GRPC_PORT_NAME = 'grpc';
 
 /** spec.thanos of a workload cluster's Prometheus. */
-export function sidecarSpec(cluster: ClusterModel): PrometheusSpecThanos {
+export function sidecarSpec(cluster: WorkloadCluster): PrometheusSpecThanos {
   const { versions, imageRegistry } = cluster.stack;
-  const sidecar = cluster.sidecar!;
+  const { sidecar } = cluster.workload;
   return {
     image: image('quay.io/thanos/thanos', versions.thanos, imageRegistry),
     version: versions.thanos,
@@ -80,7 +80,7 @@ export function sidecarServiceAnnotations(sidecar: SidecarModel): Record<string,
 export const NGINX_PASSTHROUGH = { 'nginx.ingress.kubernetes.io/ssl-passthrough': 'true' };
 
 export interface ThanosSidecarProps {
-  readonly cluster: ClusterModel;
+  readonly cluster: WorkloadCluster;
   /** Labels the operator puts on the Prometheus pods (the sidecar runs in them). */
   readonly podSelector: Record<string, string>;
 }
@@ -89,7 +89,7 @@ export interface ThanosSidecarProps {
 export class ThanosSidecar extends Construct {
   constructor(scope: Construct, id: string, props: ThanosSidecarProps) {
     super(scope, id);
-    const sidecar = props.cluster.sidecar!;
+    const { sidecar } = props.cluster.workload;
     const namespace = props.cluster.stack.namespace;
     const { type } = sidecar.service;
 

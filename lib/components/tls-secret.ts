@@ -6,6 +6,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { ClusterContext } from '../clusters/context';
 import { FileChart, SECRETS_DIR } from '../file-chart';
+import { isObserver, isWorkload } from '../fleet/model';
 import { meta } from '../meta';
 import type { TlsBundle } from '../pki';
 import { SIDECAR_TLS_SECRET } from './thanos-sidecar';
@@ -43,9 +44,9 @@ export function addTlsSecrets(app: App, ctx: ClusterContext): void {
   const namespace = cluster.stack.namespace;
   const add = (name: string, component: string, bundle: TlsBundle) =>
     new TlsSecret(new FileChart(app, `${SECRETS_DIR}/${name}`), name, { name, namespace, app: component, bundle });
-  if (cluster.isWorkload && cluster.sidecar) add(SIDECAR_TLS_SECRET, 'thanos-sidecar', pki.sidecar(cluster.name));
-  if (cluster.isObserver) {
+  if (isWorkload(cluster)) add(SIDECAR_TLS_SECRET, 'thanos-sidecar', pki.sidecar(cluster.name));
+  if (isObserver(cluster)) {
     add(QUERIER_TLS_SECRET, 'thanos-querier', pki.querier(cluster.name));
-    if (cluster.querier?.storeGateway?.tls) add(STORE_GATEWAY_TLS_SECRET, 'thanos-store-gateway', pki.storeGateway(cluster.name));
+    if (cluster.observer.querier.storeGateway?.tls) add(STORE_GATEWAY_TLS_SECRET, 'thanos-store-gateway', pki.storeGateway(cluster.name));
   }
 }

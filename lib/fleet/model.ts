@@ -68,24 +68,53 @@ export interface QuerierModel {
   extraStores: NonNullable<QuerierInput['extraStores']>;
 }
 
+type AppMonitor = NonNullable<ClusterInput['serviceMonitors']>[number];
+
+/** What the workload role adds: a Prometheus (with its Thanos sidecar) that scrapes the cluster. */
+export interface WorkloadRole {
+  /** Prometheus external labels, `cluster` first. */
+  readonly externalLabels: Record<string, string>;
+  /** Every workload cluster has one: the observer reaches its Prometheus only through it. */
+  readonly sidecar: SidecarModel;
+  readonly serviceMonitors: AppMonitor[];
+  readonly podMonitors: AppMonitor[];
+}
+
+/** What the observer role adds: the Thanos Querier over the fleet (and its Store Gateway). */
+export interface ObserverRole {
+  readonly querier: QuerierModel;
+  /**
+   * The external label that tells Prometheus replicas apart; the Querier deduplicates on it.
+   * Every workload cluster must use the same one (checked before rendering).
+   */
+  readonly replicaLabel: string;
+}
+
 export interface ClusterModel {
   name: string;
   index: number;
-  isObserver: boolean;
-  isWorkload: boolean;
-  /** Prometheus external labels, `cluster` first. */
-  externalLabels: Record<string, string>;
   stack: StackSettings;
-  /** Present on workload clusters. */
-  sidecar?: SidecarModel;
-  /** Present on observer clusters. */
-  querier?: QuerierModel;
-  serviceMonitors: NonNullable<ClusterInput['serviceMonitors']>;
-  podMonitors: NonNullable<ClusterInput['podMonitors']>;
+  /** Present when the cluster has the workload role. */
+  workload?: WorkloadRole;
+  /** Present when the cluster has the observer role. */
+  observer?: ObserverRole;
   /** Argo CD destination of the cluster's Applications (used when the fleet has `gitops`). */
   argocd: { server?: string; name?: string };
   /** Absolute path of the sealed-secrets controller certificate, when sealing is on. */
   sealedSecrets?: { certificate: string; scope: 'strict' | 'namespace-wide' | 'cluster-wide' };
+}
+
+/** A cluster with the workload role (it may also be an observer). */
+export type WorkloadCluster = ClusterModel & { readonly workload: WorkloadRole };
+/** A cluster with the observer role (it may also be a workload cluster). */
+export type ObserverCluster = ClusterModel & { readonly observer: ObserverRole };
+
+export function isWorkload(cluster: ClusterModel): cluster is WorkloadCluster {
+  return cluster.workload !== undefined;
+}
+
+export function isObserver(cluster: ClusterModel): cluster is ObserverCluster {
+  return cluster.observer !== undefined;
 }
 
 export interface FleetModel {
@@ -123,37 +152,22 @@ export function deepMerge<T>(base: T, ...layers: unknown[]): T {
 
 export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   const baseDir = source === '<inline>' ? process.cwd() : path.dirname(source);
+  const stacks = fleet.clusters.map((c) => deepMerge(DEFAULT_STACK, fleet.defaults, c.overrides) as StackSettings);
+  // The fleet checks make every workload cluster use the same label; the default covers a fleet without one.
+  const workloadAt = fleet.clusters.findIndex((c) => c.roles.includes('workload'));
+  const replicaLabel = workloadAt < 0 ? DEFAULT_STACK.prometheus.replicaLabel : stacks[workloadAt].prometheus.replicaLabel;
   const clusters = fleet.clusters.map((c, index): ClusterModel => {
-    const stack = deepMerge(DEFAULT_STACK, fleet.defaults, c.overrides) as StackSettings;
-    const isWorkload = c.roles.includes('workload');
-    const isObserver = c.roles.includes('observer');
-    const model: ClusterModel = {
-      name: c.name,
-      index,
-      isObserver,
-      isWorkload,
-      externalLabels: { cluster: c.name, ...(c.externalLabels ?? {}) },
-      stack,
-      serviceMonitors: c.serviceMonitors ?? [],
-      podMonitors: c.podMonitors ?? [],
-      argocd: c.argocd ?? {},
-    };
-    if (isWorkload && c.thanos) {
-      model.sidecar = {
-        endpoint: { host: c.thanos.endpoint.host, port: c.thanos.endpoint.port ?? DEFAULT_SIDECAR_PORT },
-        service: deepMerge({ type: 'LoadBalancer', loadBalancer: { scope: 'internal', provider: 'none' } }, c.thanos.service),
-        ingress: c.thanos.ingress,
-        extraSANs: { dnsNames: c.thanos.extraSANs?.dnsNames ?? [], ipAddresses: c.thanos.extraSANs?.ipAddresses ?? [] },
-        objectStorage: c.thanos.objectStorage,
-        listenLocal: c.thanos.listenLocal ?? false,
-      };
-    }
-    if (isObserver) {
+    const model: ClusterModel = { name: c.name, index, stack: stacks[index], argocd: c.argocd ?? {} };
+    if (c.roles.includes('workload')) model.workload = workloadRole(c);
+    if (c.roles.includes('observer')) {
       const { storeGateway, ...querier } = c.querier ?? {};
-      model.querier = {
-        ...deepMerge({ ...DEFAULT_QUERIER }, querier),
-        storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
-        extraStores: querier.extraStores ?? [],
+      model.observer = {
+        querier: {
+          ...deepMerge({ ...DEFAULT_QUERIER }, querier),
+          storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
+          extraStores: querier.extraStores ?? [],
+        },
+        replicaLabel,
       };
     }
     if (c.sealedSecrets) {
@@ -171,5 +185,24 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
     clusters,
     pki: { ...pki, dir: path.resolve(baseDir, pki.dir) },
     gitops: fleet.gitops ? (deepMerge({ ...DEFAULT_GITOPS }, fleet.gitops) as FleetModel['gitops']) : undefined,
+  };
+}
+
+function workloadRole(c: ClusterInput): WorkloadRole {
+  const { thanos } = c;
+  // The fleet checks reject a workload cluster without `thanos` before the model is built.
+  if (!thanos) throw new Error(`cluster "${c.name}" has the workload role but no thanos section`);
+  return {
+    externalLabels: { cluster: c.name, ...(c.externalLabels ?? {}) },
+    sidecar: {
+      endpoint: { host: thanos.endpoint.host, port: thanos.endpoint.port ?? DEFAULT_SIDECAR_PORT },
+      service: deepMerge({ type: 'LoadBalancer', loadBalancer: { scope: 'internal', provider: 'none' } }, thanos.service),
+      ingress: thanos.ingress,
+      extraSANs: { dnsNames: thanos.extraSANs?.dnsNames ?? [], ipAddresses: thanos.extraSANs?.ipAddresses ?? [] },
+      objectStorage: thanos.objectStorage,
+      listenLocal: thanos.listenLocal ?? false,
+    },
+    serviceMonitors: c.serviceMonitors ?? [],
+    podMonitors: c.podMonitors ?? [],
   };
 }

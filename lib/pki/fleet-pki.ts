@@ -6,7 +6,7 @@
 import * as crypto from 'crypto';
 import * as path from 'path';
 import forge from 'node-forge';
-import type { FleetModel } from '../fleet/model';
+import { isObserver, isWorkload, type FleetModel } from '../fleet/model';
 import { PkiError } from './errors';
 import { describe, isoDay as day, signedBy, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
@@ -95,13 +95,13 @@ export function leafFiles(kind: LeafKind, cluster: string): { cert: string; key:
 export function leafSpecs(fleet: FleetModel): LeafSpec[] {
   const specs: LeafSpec[] = [];
   for (const c of fleet.clusters) {
-    if (c.isWorkload && c.sidecar) {
-      specs.push({ kind: 'sidecar', cluster: c.name, usage: 'server', commonName: c.sidecar.endpoint.host, sans: sidecarSans(c) });
+    if (isWorkload(c)) {
+      specs.push({ kind: 'sidecar', cluster: c.name, usage: 'server', commonName: c.workload.sidecar.endpoint.host, sans: sidecarSans(c) });
     }
-    if (c.isObserver) {
+    if (isObserver(c)) {
       // Go ignores the CN; it names the observer in the sidecars' TLS logs.
       specs.push({ kind: 'querier', cluster: c.name, usage: 'client', commonName: c.name, sans: { dnsNames: [], ipAddresses: [] } });
-      if (c.querier?.storeGateway?.tls) {
+      if (c.observer.querier.storeGateway?.tls) {
         const sans = storeGatewaySans(c);
         // CN: the <service>.<namespace>.svc form, for logs (the SANs are what clients check).
         specs.push({ kind: 'store-gateway', cluster: c.name, usage: 'server', commonName: sans.dnsNames[2], sans });
@@ -172,6 +172,7 @@ export function openStore(fleet: FleetModel, now: Date, rotating = false): Store
 export function createCa(fleet: FleetModel, folder: string, now: Date, keys: KeyPair[]): { writes: PendingWrite[]; set: CaSet } {
   const { organization, caValidityDays, intermediate } = fleet.pki;
   const id = crypto.randomBytes(4).toString('hex');
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the caller generated caKeyCount(fleet) keys
   const rootKey = keys.pop()!;
   const rootPem = issueCa({ commonName: `promfleet root CA ${id}`, organization, key: rootKey, notBefore: now, validityDays: caValidityDays, pathLen: intermediate ? 1 : 0 });
   const pair = (files: { cert: string; key: string }, pem: string, key: KeyPair): StoredPair => ({
@@ -189,6 +190,7 @@ export function createCa(fleet: FleetModel, folder: string, now: Date, keys: Key
   ];
   let inter: StoredPair | undefined;
   if (intermediate) {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- one key was generated for each certificate to issue
     const key = keys.pop()!;
     const pem = issueCa({ commonName: `promfleet intermediate CA ${id}`, organization, key, notBefore: now, validityDays: caValidityDays, pathLen: 0 }, { cert: forgeCert(rootPem), key: rootKey.privateKey });
     inter = pair(INTERMEDIATE_FILES, pem, key);
@@ -202,6 +204,7 @@ export function createCa(fleet: FleetModel, folder: string, now: Date, keys: Key
     dir: path.join(fleet.pki.dir, folder),
     root,
     intermediate: inter,
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a CA made here always has its key
     signer: { cert: forgeCert(signerPair.certPem), key: signerPair.key!, pair: signerPair },
   };
   return { writes, set };
@@ -258,6 +261,7 @@ export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
     const files = leafFiles(spec.kind, spec.cluster);
     const existing = store.readPair(files.cert, files.key);
     if (!existing) return { spec, reissue: { action: 'issued', reason: 'new' } };
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a stored leaf implies a CA: openStore refuses leaves without one
     const reason = renewalReason(spec, existing, state.current!.signer.pair, fleet, now);
     return { spec, existing, reissue: reason ? { action: 'renewed', reason } : undefined };
   });
@@ -290,6 +294,7 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
     const files = leafFiles(spec.kind, spec.cluster);
     let leaf: { certPem: string; keyPem: string; x509: crypto.X509Certificate };
     if (d.reissue) {
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- one key was generated for each certificate to issue
       const key = keys.pop()!;
       const certPem = issueLeaf(
         { commonName: spec.commonName, organization: fleet.pki.organization, key, notBefore: now, validityDays: fleet.pki.leafValidityDays, usage: spec.usage, sans: spec.sans },
@@ -298,7 +303,9 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       writes.push({ rel: files.key, content: key.privateKeyPem, secret: true }, { rel: files.cert, content: certPem, secret: false });
       leaf = { certPem, keyPem: key.privateKeyPem, x509: new crypto.X509Certificate(certPem) };
     } else {
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a leaf is kept only when it exists
       const e = d.existing!;
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- readPair returns a leaf only together with its key
       leaf = { certPem: normalizePem(e.certPem), keyPem: normalizePem(e.keyPem!), x509: e.x509 };
     }
     leaves.set(name, leaf);

@@ -144,6 +144,7 @@ export class PkiStore {
     } catch (e) {
       throw new PkiError(pair.certFile, `cannot be used to sign (${(e as Error).message}); promfleet CAs are RSA`);
     }
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- only a root under an intermediate may lack its key, and then the intermediate signs
     return { dir, root, intermediate, signer: { cert, key: pair.key!, pair } };
   }
 

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { FleetError } from '../../lib/fleet/errors';
 import { parseFleet } from '../../lib/fleet/load';
-import type { FleetModel } from '../../lib/fleet/model';
+import { isObserver, isWorkload, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../../lib/fleet/model';
 import { preparePkiSync, type FleetPki } from '../../lib/pki';
 import { renderFleet, RenderResult } from '../../lib/render';
 import { main } from '../../main';
@@ -35,6 +35,20 @@ export function fleetFrom(text: string, dir = tmpDir()): FleetModel {
   const file = path.join(dir, 'fleet.yaml');
   fs.writeFileSync(file, text);
   return parseFleet(text, file);
+}
+
+/** The cluster `name` of `fleet`, which must have the workload role. */
+export function workloadCluster(fleet: FleetModel, name: string): WorkloadCluster {
+  const c = fleet.clusters.find((x) => x.name === name);
+  if (!c || !isWorkload(c)) throw new Error(`the test fleet has no workload cluster "${name}"`);
+  return c;
+}
+
+/** The cluster `name` of `fleet`, which must have the observer role. */
+export function observerCluster(fleet: FleetModel, name: string): ObserverCluster {
+  const c = fleet.clusters.find((x) => x.name === name);
+  if (!c || !isObserver(c)) throw new Error(`the test fleet has no observer cluster "${name}"`);
+  return c;
 }
 
 /** The problems (`path: message`) a fleet file is rejected with; [] when it is valid. */
