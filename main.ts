@@ -48,4 +48,4 @@ function linkCdk8sOutdir(cdk8sOut: string | undefined, outDir: string): void {
   fs.symlinkSync(path.relative(path.dirname(path.resolve(cdk8sOut)), outDir), cdk8sOut);
 }
 
-if (require.main === module) main().then((code) => (process.exitCode = code));
+if (require.main === module) void main().then((code) => (process.exitCode = code));

@@ -6,7 +6,7 @@ import type { App } from 'cdk8s';
 import { DEFAULT_SCALAR_STYLE_RULES, dump, SCALAR_STYLE, type ScalarStyleRule } from 'js-yaml';
 import { buildClusterApp } from './clusters';
 import { ARGOCD_DIR, buildArgoCdApp } from './delivery/argocd';
-import { ClusterSealer, SealStats } from './delivery/sealed-secrets';
+import { ClusterSealer, SealStats, type SecretJson } from './delivery/sealed-secrets';
 import { annotateSyncWaves } from './delivery/sync-waves';
 import { fileCharts, SECRETS_DIR } from './file-chart';
 import type { FleetModel } from './fleet/model';
@@ -115,9 +115,10 @@ function writeApp(name: string, app: App, dir: string, previous: string, memo: Y
   let files = 0;
   const made = new Set<string>();
   for (const chart of fileCharts(app)) {
-    let out = { file: chart.file, objects: chart.toJson() };
-    // Sealed secrets mode: key material goes to Git sealed, instead of to the git-ignored secrets/.
-    if (sealer && chart.file.startsWith(`${SECRETS_DIR}/`)) out = sealer.sealFile(out.file, out.objects);
+    let out: { file: string; objects: unknown[] } = { file: chart.file, objects: chart.toJson() };
+    // Sealed secrets mode: key material goes to Git sealed, instead of to the git-ignored secrets/
+    // (whose charts hold Secrets only).
+    if (sealer && chart.file.startsWith(`${SECRETS_DIR}/`)) out = sealer.sealFile(out.file, out.objects as SecretJson[]);
     const n = out.objects.length;
     if (n === 0) continue;
     const secret = out.file.startsWith(`${SECRETS_DIR}/`);

@@ -7,19 +7,19 @@ import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
 import { isWorkload } from '../lib/fleet/model';
 import type { FleetInput } from '../lib/fleet/schema';
-import { defaultFleetText, fleetFrom, fleetProblems, render, Rendered, RenderedObject, ROOT, runMain, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, ofKind, render, Rendered, RenderedObject, ROOT, runMain, tmpDir, validateWithKubernetesModels } from './support/fleet';
 
 type EditableFleet = FleetInput & { gitops: NonNullable<FleetInput['gitops']> };
 
 /** The default fleet with `edit` applied to its parsed form. */
 function fleetText(edit: (f: EditableFleet) => void): string {
-  const fleet = parseDocument(defaultFleetText()).toJS();
+  const fleet = parseDocument(defaultFleetText()).toJS() as EditableFleet;
   edit(fleet);
   return stringify(fleet);
 }
 
 const wave = (o: RenderedObject) => Number(o.obj.metadata.annotations?.[SYNC_WAVE_ANNOTATION]);
-const applications = (r: Rendered) => r.objects.filter((o) => o.obj.kind === 'Application');
+const applications = (r: Rendered) => ofKind(r.objects, 'Application');
 const app = (r: Rendered, name: string) => applications(r).find((o) => o.obj.metadata.name === name)!;
 
 describe('Argo CD Applications (default fleet)', () => {

@@ -1,5 +1,6 @@
 // Cross-cluster checks of the observer's wiring: each mistake fails the synth with a message
 // that names the observer and the cluster at the other end, and leaves dist/ as it was.
+import { expect } from '@jest/globals';
 import * as fs from 'fs';
 import * as path from 'path';
 import { observerProblems, ObserverPki } from '../lib/clusters/observer-checks';

@@ -1,11 +1,11 @@
 // One cdk8s App per cluster: the charts of its roles, plus what every cluster gets.
 import { App } from 'cdk8s';
 import { StackNamespace } from '../components/namespace';
-import { addTlsSecrets } from '../components/tls-secret';
 import { FileChart } from '../file-chart';
 import { isObserver, isWorkload } from '../fleet/model';
 import type { ClusterContext } from './context';
 import { addObserverCharts } from './observer';
+import { addTlsSecrets } from './tls-secrets';
 import { addWorkloadCharts } from './workload';
 
 export function buildClusterApp(ctx: ClusterContext, outdir: string): App {

@@ -159,7 +159,7 @@ export class Alertmanager extends Construct {
         serviceAccountName: ALERTMANAGER_SERVICE,
         configSecret: ALERTMANAGER_CONFIG_SECRET,
         ...(secrets.length ? { secrets } : {}),
-        resources: resourceRequirements(am.resources, AlertmanagerSpecResourcesLimits.fromString, AlertmanagerSpecResourcesRequests.fromString),
+        resources: resourceRequirements(am.resources, (v) => AlertmanagerSpecResourcesLimits.fromString(v), (v) => AlertmanagerSpecResourcesRequests.fromString(v)),
         securityContext: nonRootPod(1000, 2000),
         affinity: softAntiAffinity(alertmanagerPodSelector()),
       },

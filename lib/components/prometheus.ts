@@ -99,7 +99,7 @@ export class Prometheus extends Construct {
         podMonitorNamespaceSelector: {},
         ruleNamespaceSelector: {},
         probeNamespaceSelector: {},
-        resources: resourceRequirements(p.resources, PrometheusSpecResourcesLimits.fromString, PrometheusSpecResourcesRequests.fromString),
+        resources: resourceRequirements(p.resources, (v) => PrometheusSpecResourcesLimits.fromString(v), (v) => PrometheusSpecResourcesRequests.fromString(v)),
         securityContext: nonRootPod(1000, 2000),
         affinity: softAntiAffinity(prometheusPodSelector()),
         ...(p.storage

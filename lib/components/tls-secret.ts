@@ -1,15 +1,9 @@
 // kubernetes.io/tls Secrets with the certificates from lib/pki: the leaf chain (tls.crt), its key
-// (tls.key) and the CAs that verify the peer (ca.crt). Each goes to its own file under secrets/,
-// which dist/.gitignore keeps out of Git while `kubectl apply -R` still deploys it.
-import { App } from 'cdk8s';
+// (tls.key) and the CAs that verify the peer (ca.crt).
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { ClusterContext } from '../clusters/context';
-import { FileChart, SECRETS_DIR } from '../file-chart';
-import { isObserver, isWorkload } from '../fleet/model';
 import { meta } from '../meta';
 import type { TlsBundle } from '../pki';
-import { SIDECAR_TLS_SECRET } from './thanos-sidecar';
 
 /** The Querier's client certificate, and the CAs that verify sidecar and Store Gateway certificates. */
 export const QUERIER_TLS_SECRET = 'thanos-querier-tls';
@@ -35,18 +29,5 @@ export class TlsSecret extends Construct {
       // `data`, not `stringData`: what the API server stores, so diffs and Argo CD compare like with like.
       data: { 'tls.crt': b64(props.bundle.cert), 'tls.key': b64(props.bundle.key), 'ca.crt': b64(props.bundle.ca) },
     });
-  }
-}
-
-/** Every TLS Secret of a cluster's roles, each in `secrets/<name>.yaml`. */
-export function addTlsSecrets(app: App, ctx: ClusterContext): void {
-  const { cluster, pki } = ctx;
-  const namespace = cluster.stack.namespace;
-  const add = (name: string, component: string, bundle: TlsBundle) =>
-    new TlsSecret(new FileChart(app, `${SECRETS_DIR}/${name}`), name, { name, namespace, app: component, bundle });
-  if (isWorkload(cluster)) add(SIDECAR_TLS_SECRET, 'thanos-sidecar', pki.sidecar(cluster.name));
-  if (isObserver(cluster)) {
-    add(QUERIER_TLS_SECRET, 'thanos-querier', pki.querier(cluster.name));
-    if (cluster.observer.querier.storeGateway?.tls) add(STORE_GATEWAY_TLS_SECRET, 'thanos-store-gateway', pki.storeGateway(cluster.name));
   }
 }

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { FileChart, SECRETS_DIR } from '../file-chart';
 import type { ClusterModel, FleetModel } from '../fleet/model';
 import { meta } from '../meta';
+import { applicationNames } from '../names';
 import { needsOperatorCrds, OPERATOR_CRDS } from './crds';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
 
@@ -77,11 +78,6 @@ export class Application extends ApiObject {
 }
 
 // ---------- what promfleet renders ----------
-
-/** Application names: `<name>` (app-of-apps), `<name>-<cluster>` and `<name>-<cluster>-crds`. */
-export function applicationNames(gitops: Pick<GitOps, 'name'>, cluster: string): { stack: string; crds: string } {
-  return { stack: `${gitops.name}-${cluster}`, crds: `${gitops.name}-${cluster}-crds` };
-}
 
 /** Path inside the Git repository of a folder of dist/. */
 export function repoPath(gitops: GitOps, folder: string): string {

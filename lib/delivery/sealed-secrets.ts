@@ -73,7 +73,7 @@ export function readControllerCertificate(file: string, now = new Date(), cluste
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new Error(`${file} is a folder; name the certificate file in it, e.g. certs/${cluster ?? '<cluster>'}.pem`);
-    throw new Error(`cannot read ${file} (${code ?? e}); save the controller's certificate there with "${fetch} > ${file}"`);
+    throw new Error(`cannot read ${file} (${code ?? String(e)}); save the controller's certificate there with "${fetch} > ${file}"`);
   }
   let cert: crypto.X509Certificate;
   try {
@@ -181,7 +181,7 @@ export class SealState {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       fs.accessSync(dir, fs.constants.W_OK);
     } catch (e) {
-      throw new Error(`${dir}: cannot write the seal state (${(e as NodeJS.ErrnoException).code ?? e}); make the PKI store writable`);
+      throw new Error(`${dir}: cannot write the seal state (${(e as NodeJS.ErrnoException).code ?? String(e)}); make the PKI store writable`);
     }
   }
 
@@ -214,7 +214,7 @@ function readState(file: string): Record<string, SealEntry> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return {};
-    throw new Error(`${file}: cannot read the seal state (${code ?? e}); make it a readable file of the PKI store`);
+    throw new Error(`${file}: cannot read the seal state (${code ?? String(e)}); make it a readable file of the PKI store`);
   }
   try {
     const doc = JSON.parse(text) as SealStateFile;

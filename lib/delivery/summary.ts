@@ -1,9 +1,18 @@
 // What the synth summary says about delivery: sealing, the kubectl commands per cluster, Argo CD.
 import * as path from 'path';
 import type { ClusterModel, FleetModel } from '../fleet/model';
-import type { RenderResult } from '../render';
 import { ARGOCD_DIR, ROOT_FILE } from './argocd';
 import { needsOperatorCrds, operatorCrdsUrl } from './crds';
+import type { SealStats } from './sealed-secrets';
+
+/** What the summary reads of a render (the renderer's result has these fields, and more). */
+export interface RenderedFleet {
+  readonly outDir: string;
+  /** Each cluster's folder, with what sealing did there. */
+  readonly clusters: readonly { readonly cluster: string; readonly sealed?: SealStats }[];
+  /** dist/_argocd/, when the fleet has a `gitops` section. */
+  readonly argocd?: { readonly objects: number };
+}
 
 /**
  * The commands that deploy one cluster's folder, in order: the operator CRDs (server-side), a wait until
@@ -21,7 +30,7 @@ export function kubectlCommands(cluster: ClusterModel, folder: string): string[]
 }
 
 /** Summary lines (stderr) for the delivery of a render into `outDir`; paths relative to `cwd`. */
-export function deliverySummary(fleet: FleetModel, result: RenderResult, cwd = process.cwd()): string[] {
+export function deliverySummary(fleet: FleetModel, result: RenderedFleet, cwd = process.cwd()): string[] {
   const rel = (p: string) => path.relative(cwd, p) || '.';
   const lines: string[] = [];
   for (const c of result.clusters) {

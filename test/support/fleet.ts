@@ -10,6 +10,7 @@ import { isObserver, isWorkload, type FleetModel, type ObserverCluster, type Wor
 import { preparePkiSync, type FleetPki } from '../../lib/pki';
 import { renderFleet, RenderResult } from '../../lib/render';
 import { main } from '../../main';
+import { isKind, type Kind, type Manifest, type ManifestOf } from './manifests';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -71,11 +72,15 @@ export interface Rendered {
   objects: RenderedObject[];
 }
 
-export interface RenderedObject {
+export interface RenderedObject<M extends Manifest = Manifest> {
   cluster: string;
   file: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  obj: any;
+  obj: M;
+}
+
+/** The rendered objects of `kind`, typed as that kind. */
+export function ofKind<K extends Kind>(objects: RenderedObject[], ...kinds: K[]): RenderedObject<ManifestOf<K>>[] {
+  return objects.filter((o): o is RenderedObject<ManifestOf<K>> => isKind(o.obj, ...kinds));
 }
 
 let sharedPkiDir: string | undefined;
@@ -111,7 +116,7 @@ export function readTree(outDir: string): { files: Map<string, string>; objects:
         files.set(rel, text);
         if (rel.endsWith('.yaml')) {
           for (const doc of parseAllDocuments(text)) {
-            const obj = doc.toJS();
+            const obj = doc.toJS() as Manifest | null;
             if (obj) objects.push({ cluster: rel.split(path.sep)[0], file: rel, obj });
           }
         }
