@@ -4,7 +4,7 @@ import { expect } from '@jest/globals';
 import * as fs from 'fs';
 import * as path from 'path';
 import { observerProblems, ObserverPki } from '../lib/clusters/observer-checks';
-import { querierEndpoints } from '../lib/components/endpoints';
+import { querierEndpoints } from '../lib/clusters/endpoints';
 import { FleetError } from '../lib/fleet/errors';
 import type { FleetModel } from '../lib/fleet/model';
 import type { FleetPki } from '../lib/pki';

@@ -1,11 +1,11 @@
-// One cdk8s App per cluster: the charts of its roles, plus what every cluster gets.
+// One cdk8s App per cluster of the fleet: its Namespace, then the stacks of its roles, one output
+// file per component.
 import { App } from 'cdk8s';
 import { StackNamespace } from '../components/namespace';
 import { FileChart } from '../file-chart';
 import { isObserver, isWorkload } from '../fleet/model';
 import type { ClusterContext } from './context';
 import { addObserverCharts } from './observer';
-import { addTlsSecrets } from './tls-secrets';
 import { addWorkloadCharts } from './workload';
 
 export function buildClusterApp(ctx: ClusterContext, outdir: string): App {
@@ -14,6 +14,5 @@ export function buildClusterApp(ctx: ClusterContext, outdir: string): App {
   const { cluster } = ctx;
   if (isWorkload(cluster)) addWorkloadCharts(app, { ...ctx, cluster });
   if (isObserver(cluster)) addObserverCharts(app, { ...ctx, cluster });
-  addTlsSecrets(app, ctx);
   return app;
 }

@@ -2,11 +2,11 @@
 // before the observer's charts are built (so before the new dist/ replaces the old one): each
 // problem names the observer and the cluster at the other end.
 // (Colliding external-label sets are already rejected with the fleet file, in lib/fleet/checks.ts.)
-import { EndpointSource, querierEndpoints } from '../components/endpoints';
 import { FleetError, FleetProblem } from '../fleet/errors';
 import { isWorkload, type ClusterModel, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../fleet/model';
 import type { FleetPki, TlsBundle } from '../pki';
 import { certificateCoversHost, describe, describeCertificate, parseCertificates, verifiesChain } from '../pki/inspect';
+import { querierEndpoints, type EndpointSource } from './endpoints';
 
 /** A store of the fleet itself (a sidecar or a Store Gateway), whose certificate the PKI issued. */
 type FleetStore = Exclude<EndpointSource, { kind: 'extra' }>;

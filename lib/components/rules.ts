@@ -5,8 +5,8 @@
 import { Construct } from 'constructs';
 import { parser } from '@prometheus-io/lezer-promql';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
-import type { WorkloadCluster } from '../fleet/model';
 import { meta } from '../meta';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
 import { ALERTMANAGER_SERVICE } from './alertmanager';
 import { KSM_NAME } from './kube-state-metrics';
 import { NODE_EXPORTER_NAME } from './node-exporter';
@@ -62,9 +62,28 @@ export function checkRuleGroups(groups: RuleGroup[]): void {
 
 const sel = (job: string, extra = '') => `{job="${job}"${extra ? `, ${extra}` : ''}}`;
 
-/** The rule groups for what this cluster runs (groups of disabled components are left out). */
-export function stackRuleGroups(cluster: WorkloadCluster): RuleGroup[] {
-  const { stack } = cluster;
+/**
+ * What runs next to Prometheus: alerts about a component that does not run would fire for ever, or
+ * never, so each group is rendered only for what is there.
+ */
+export interface StackRuleScope {
+  /** @default true */
+  readonly alertmanager?: boolean;
+  /** @default false */
+  readonly thanosSidecar?: boolean;
+  /**
+   * The sidecar uploads blocks to object storage.
+   * @default false
+   */
+  readonly objectStorage?: boolean;
+  /** @default true */
+  readonly nodeExporter?: boolean;
+  /** @default true */
+  readonly kubeStateMetrics?: boolean;
+}
+
+/** The rule groups for what the stack runs. */
+export function stackRuleGroups(scope: StackRuleScope = {}): RuleGroup[] {
   const prom = sel(PROMETHEUS_SERVICE);
   const groups: RuleGroup[] = [
     {
@@ -126,7 +145,7 @@ export function stackRuleGroups(cluster: WorkloadCluster): RuleGroup[] {
     },
   ];
 
-  if (stack.alertmanager.enabled) {
+  if (scope.alertmanager ?? true) {
     const am = sel(ALERTMANAGER_SERVICE);
     groups[1].rules.push(
       {
@@ -177,41 +196,43 @@ export function stackRuleGroups(cluster: WorkloadCluster): RuleGroup[] {
     });
   }
 
-  const sc = sel(SIDECAR_JOB);
-  const rules: AlertRule[] = [
-    {
-      alert: 'ThanosSidecarNoConnectionToPrometheus',
-      expr: `thanos_sidecar_prometheus_up${sc} == 0`,
-      for: '5m',
-      severity: 'critical',
-      summary: 'The Thanos sidecar cannot reach its Prometheus.',
-      description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} has no connection to Prometheus: the observer sees no data from it.',
-    },
-    {
-      alert: 'ThanosSidecarGrpcErrors',
-      expr:
-        `100 * sum by (cluster, namespace, pod) (rate(grpc_server_handled_total${sel(SIDECAR_JOB, 'grpc_code=~"Unknown|ResourceExhausted|Internal|Unavailable|DataLoss|DeadlineExceeded"')}[5m]))` +
-        ` / sum by (cluster, namespace, pod) (rate(grpc_server_started_total${sc}[5m])) > 5`,
-      for: '5m',
-      severity: 'warning',
-      summary: 'The Thanos sidecar fails gRPC requests.',
-      description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} fails {{ printf "%.2f" $value }}% of gRPC requests.',
-    },
-  ];
-  if (cluster.workload.sidecar.objectStorage) {
-    rules.push({
-      alert: 'ThanosSidecarBucketOperationsFailed',
-      expr: `sum by (cluster, namespace, pod) (rate(thanos_objstore_bucket_operation_failures_total${sc}[5m])) > 0`,
-      for: '5m',
-      severity: 'critical',
-      summary: 'The Thanos sidecar fails to upload blocks to object storage.',
-      description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} bucket operations are failing.',
-    });
+  if (scope.thanosSidecar) {
+    const sc = sel(SIDECAR_JOB);
+    const rules: AlertRule[] = [
+      {
+        alert: 'ThanosSidecarNoConnectionToPrometheus',
+        expr: `thanos_sidecar_prometheus_up${sc} == 0`,
+        for: '5m',
+        severity: 'critical',
+        summary: 'The Thanos sidecar cannot reach its Prometheus.',
+        description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} has no connection to Prometheus: the observer sees no data from it.',
+      },
+      {
+        alert: 'ThanosSidecarGrpcErrors',
+        expr:
+          `100 * sum by (cluster, namespace, pod) (rate(grpc_server_handled_total${sel(SIDECAR_JOB, 'grpc_code=~"Unknown|ResourceExhausted|Internal|Unavailable|DataLoss|DeadlineExceeded"')}[5m]))` +
+          ` / sum by (cluster, namespace, pod) (rate(grpc_server_started_total${sc}[5m])) > 5`,
+        for: '5m',
+        severity: 'warning',
+        summary: 'The Thanos sidecar fails gRPC requests.',
+        description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} fails {{ printf "%.2f" $value }}% of gRPC requests.',
+      },
+    ];
+    if (scope.objectStorage) {
+      rules.push({
+        alert: 'ThanosSidecarBucketOperationsFailed',
+        expr: `sum by (cluster, namespace, pod) (rate(thanos_objstore_bucket_operation_failures_total${sc}[5m])) > 0`,
+        for: '5m',
+        severity: 'critical',
+        summary: 'The Thanos sidecar fails to upload blocks to object storage.',
+        description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} bucket operations are failing.',
+      });
+    }
+    groups.push({ name: 'promfleet.thanos-sidecar', rules });
   }
-  groups.push({ name: 'promfleet.thanos-sidecar', rules });
 
   const node: AlertRule[] = [];
-  if (stack.nodeExporter.enabled) {
+  if (scope.nodeExporter ?? true) {
     const fs = sel(NODE_EXPORTER_NAME, 'fstype!=""');
     const ne = sel(NODE_EXPORTER_NAME);
     node.push(
@@ -251,7 +272,7 @@ export function stackRuleGroups(cluster: WorkloadCluster): RuleGroup[] {
       },
     );
   }
-  if (stack.kubeStateMetrics.enabled) {
+  if (scope.kubeStateMetrics ?? true) {
     node.push(
       {
         alert: 'KubeNodeNotReady',
@@ -275,21 +296,27 @@ export function stackRuleGroups(cluster: WorkloadCluster): RuleGroup[] {
   return groups;
 }
 
-export interface StackRulesProps {
-  readonly cluster: WorkloadCluster;
-  /** @default stackRuleGroups(cluster) */
+export interface StackRulesProps extends MonitoredComponentProps {
+  /**
+   * What runs next to Prometheus, for the built-in groups.
+   * @default Alertmanager, node-exporter and kube-state-metrics, no sidecar
+   */
+  readonly scope?: StackRuleScope;
+  /**
+   * The rule groups, each expression checked as PromQL.
+   * @default stackRuleGroups(scope)
+   */
   readonly groups?: RuleGroup[];
 }
 
-/** The PrometheusRule with the stack's alerts, labelled so the cluster's Prometheus loads it. */
+/** The PrometheusRule with the stack's alerts, labelled so the stack's Prometheus loads it. */
 export class StackRules extends Construct {
-  constructor(scope: Construct, id: string, props: StackRulesProps) {
+  constructor(scope: Construct, id: string, props: StackRulesProps = {}) {
     super(scope, id);
-    const { stack } = props.cluster;
-    const groups = props.groups ?? stackRuleGroups(props.cluster);
+    const groups = props.groups ?? stackRuleGroups(props.scope);
     checkRuleGroups(groups);
     new PrometheusRule(this, 'rules', {
-      metadata: meta(STACK_RULES_NAME, 'rules', { namespace: stack.namespace, labels: stack.monitorSelector }),
+      metadata: meta(STACK_RULES_NAME, 'rules', { namespace: namespaceOf(props), labels: monitorSelectorOf(props) }),
       spec: {
         groups: groups.map((g) => ({
           name: g.name,

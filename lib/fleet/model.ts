@@ -1,16 +1,42 @@
 // The validated, fully-resolved fleet: every default applied, every cluster's settings merged.
-// Components read only this model, never the raw fleet file.
+// The fleet app maps it onto the props of the stacks; the shapes of the fleet file's settings
+// (receivers, monitors, exposure) are named here, so that components take them as they are.
 import * as path from 'path';
 import { DEFAULT_GITOPS, DEFAULT_PKI, DEFAULT_QUERIER, DEFAULT_SIDECAR_PORT, DEFAULT_STACK, DEFAULT_STORE_GATEWAY, Resources } from './defaults';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
-type Receiver = NonNullable<NonNullable<StackSettingsInput['alertmanager']>['receivers']>[number];
-type InhibitRule = NonNullable<NonNullable<StackSettingsInput['alertmanager']>['inhibitRules']>[number];
+export type { Resources } from './defaults';
+export type { AlertmanagerRouteInput as AlertmanagerRoute } from './schema';
+
+type AlertmanagerInput = NonNullable<StackSettingsInput['alertmanager']>;
+/** A receiver of Alertmanager notifications; credentials are Secret keys, never values. */
+export type AlertmanagerReceiver = NonNullable<AlertmanagerInput['receivers']>[number];
+export type AlertmanagerInhibitRule = NonNullable<AlertmanagerInput['inhibitRules']>[number];
+/** A ServiceMonitor or PodMonitor of an application, in the application's namespace. */
+export type AppMonitor = NonNullable<ClusterInput['serviceMonitors']>[number];
+/** A key of a Secret the user manages. */
+export interface SecretKeyRef {
+  readonly name: string;
+  readonly key: string;
+}
+type ThanosInput = NonNullable<ClusterInput['thanos']>;
+/** The Service that exposes a sidecar to the observer. */
+export type SidecarService = NonNullable<ThanosInput['service']>;
+/** An Ingress in front of a sidecar (TLS passed through to it). */
+export type SidecarIngress = NonNullable<ThanosInput['ingress']>;
+type QuerierInput = NonNullable<ClusterInput['querier']>;
+/** An Ingress for the Querier's UI and HTTP API. */
+export type QuerierIngress = NonNullable<QuerierInput['ingress']>;
+/** A StoreAPI outside the fleet that the Querier also reaches. */
+export type ExtraStore = NonNullable<QuerierInput['extraStores']>[number];
+
+/** The upstream release of each image of the stack. */
+export type StackVersions = typeof DEFAULT_STACK.versions;
 
 export interface StackSettings {
   namespace: string;
   imageRegistry?: string;
-  versions: typeof DEFAULT_STACK.versions;
+  versions: StackVersions;
   monitorSelector: Record<string, string>;
   operator: { enabled: boolean; resources: Resources };
   prometheus: {
@@ -28,8 +54,8 @@ export interface StackSettings {
     replicas: number;
     resources: Resources;
     route?: AlertmanagerRouteInput;
-    receivers: Receiver[];
-    inhibitRules: InhibitRule[];
+    receivers: AlertmanagerReceiver[];
+    inhibitRules: AlertmanagerInhibitRule[];
   };
   nodeExporter: { enabled: boolean; resources: Resources };
   kubeStateMetrics: { enabled: boolean; resources: Resources };
@@ -37,22 +63,18 @@ export interface StackSettings {
   rules: { enabled: boolean };
 }
 
-type SidecarService = NonNullable<NonNullable<ClusterInput['thanos']>['service']>;
-
 export interface SidecarModel {
   endpoint: { host: string; port: number };
   /** The Service that exposes the sidecar; its type is always set (LoadBalancer by default). */
   service: SidecarService & { type: NonNullable<SidecarService['type']> };
-  ingress?: NonNullable<ClusterInput['thanos']>['ingress'];
+  ingress?: SidecarIngress;
   extraSANs: { dnsNames: string[]; ipAddresses: string[] };
-  objectStorage?: { name: string; key: string };
+  objectStorage?: SecretKeyRef;
   listenLocal: boolean;
 }
 
-type QuerierInput = NonNullable<ClusterInput['querier']>;
-
 export interface StoreGatewayModel {
-  objectStorage: { name: string; key: string };
+  objectStorage: SecretKeyRef;
   replicas: number;
   resources: Resources;
   storage?: { size: string; storageClassName?: string };
@@ -63,12 +85,10 @@ export interface StoreGatewayModel {
 export interface QuerierModel {
   replicas: number;
   resources: Resources;
-  ingress?: QuerierInput['ingress'];
+  ingress?: QuerierIngress;
   storeGateway?: StoreGatewayModel;
-  extraStores: NonNullable<QuerierInput['extraStores']>;
+  extraStores: ExtraStore[];
 }
-
-type AppMonitor = NonNullable<ClusterInput['serviceMonitors']>[number];
 
 /** What the workload role adds: a Prometheus (with its Thanos sidecar) that scrapes the cluster. */
 export interface WorkloadRole {
