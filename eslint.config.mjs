@@ -9,12 +9,15 @@ import tseslint from 'typescript-eslint';
 /**
  * The layers of promfleet, lowest first. A module imports from its own layer and the layers below,
  * never from one above: the fleet model knows nothing of certificates, components know nothing of
- * the fleet file's clusters or of output files, and so on. Paths are files or folders.
+ * fleets or output files, the stacks (the construct library) nothing of the fleet app that maps a
+ * fleet's clusters onto them, and so on. Paths are files or folders; every module of lib/ is in
+ * exactly one layer (test/layers.test.ts checks that, and that the rule catches an upward import).
  *
  * The small shared modules at the top of lib/ take the rank of what they are: names.ts (object
  * names several layers agree on) and meta.ts (labels and images of every object) import nothing
  * from promfleet, so they sit below everything; file-chart.ts (one chart per output file) is how
- * the fleet app lays out dist/, so it ranks with the clusters.
+ * the fleet app lays out dist/, so it ranks with the clusters. lib/index.ts, the library's entry
+ * point, is above everything it exports.
  */
 export const LAYERS = [
   { name: 'shared names and labels', paths: ['lib/names.ts', 'lib/meta.ts'] },

@@ -25,7 +25,7 @@ export {
 export type { StackPart, Toggle } from './stacks/part';
 
 // ---------- the components ----------
-export type { MonitoredComponentProps, StackComponentProps } from './components/base';
+export type { MonitoredComponentProps, NamespacedProps, StackComponentProps } from './components/base';
 export { StackNamespace, type StackNamespaceProps } from './components/namespace';
 export { PrometheusOperator, type PrometheusOperatorProps } from './components/operator';
 export { Prometheus, prometheusPodSelector, type PrometheusProps, type PrometheusStorage } from './components/prometheus';

@@ -2,12 +2,15 @@
 // in, the registry its images come from, and the labels that make the stack's Prometheus scrape it.
 import { DEFAULT_STACK } from '../fleet/defaults';
 
-export interface StackComponentProps {
+export interface NamespacedProps {
   /**
    * Namespace of the component's namespaced objects.
    * @default "monitoring"
    */
   readonly namespace?: string;
+}
+
+export interface StackComponentProps extends NamespacedProps {
   /**
    * Registry (host and optional path) that replaces the upstream registry host of every image, such
    * as a mirror or pull-through cache: `mirror.example.com/cache` turns `quay.io/prometheus/prometheus`
@@ -27,7 +30,7 @@ export interface MonitoredComponentProps extends StackComponentProps {
 }
 
 /** The namespace of a component. */
-export function namespaceOf(props: StackComponentProps): string {
+export function namespaceOf(props: NamespacedProps): string {
   return props.namespace ?? DEFAULT_STACK.namespace;
 }
 

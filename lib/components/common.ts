@@ -85,7 +85,10 @@ export interface ClusterAccessProps {
   readonly component: string;
   readonly app: string;
   readonly rules: k8s.PolicyRule[];
-  /** Mount the API token into pods (only what talks to the API server needs it). */
+  /**
+   * Mount the API token into pods (only what talks to the API server needs it).
+   * @default true
+   */
   readonly automountToken?: boolean;
 }
 

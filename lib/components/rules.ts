@@ -15,9 +15,15 @@ import { SIDECAR_JOB } from './thanos-sidecar';
 
 export const STACK_RULES_NAME = 'promfleet-stack';
 
+/** An alerting rule; its severity becomes the `severity` label, summary and description annotations. */
 export interface AlertRule {
   readonly alert: string;
+  /** PromQL, checked when the rule is rendered. */
   readonly expr: string;
+  /**
+   * How long the expression must hold before the alert fires.
+   * @default at once
+   */
   readonly for?: string;
   readonly severity: 'critical' | 'warning' | 'info' | 'none';
   readonly summary: string;

@@ -6,7 +6,7 @@ import { DEFAULT_SIDECAR_PORT } from '../fleet/defaults';
 import type { SidecarIngress, SidecarService } from '../fleet/model';
 import { meta } from '../meta';
 import { SIDECAR_SERVICE } from '../names';
-import { namespaceOf, type StackComponentProps } from './base';
+import { namespaceOf, type NamespacedProps } from './base';
 import { prometheusPodSelector } from './prometheus';
 import { SIDECAR_GRPC_PORT_NAME } from './thanos-sidecar';
 
@@ -48,7 +48,7 @@ export function sidecarServiceAnnotations(service: SidecarService, host: string)
  */
 export const NGINX_PASSTHROUGH = { 'nginx.ingress.kubernetes.io/ssl-passthrough': 'true' };
 
-export interface ThanosSidecarEndpointProps extends StackComponentProps {
+export interface ThanosSidecarEndpointProps extends NamespacedProps {
   /** Host name (and port) the observer dials; external-dns publishes the host unless the Service is a ClusterIP. */
   readonly endpoint: { readonly host: string; readonly port?: number };
   /**

@@ -4,17 +4,15 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { meta } from '../meta';
 import type { TlsBundle } from '../pki';
-import { namespaceOf } from './base';
+import { namespaceOf, type NamespacedProps } from './base';
 
 /** The Querier's client certificate, and the CAs that verify sidecar and Store Gateway certificates. */
 export const QUERIER_TLS_SECRET = 'thanos-querier-tls';
 /** The Store Gateway's server certificate, and the CAs that verify the Querier's client certificate. */
 export const STORE_GATEWAY_TLS_SECRET = 'thanos-store-gateway-tls';
 
-export interface TlsSecretProps {
+export interface TlsSecretProps extends NamespacedProps {
   readonly name: string;
-  /** @default "monitoring" */
-  readonly namespace?: string;
   /** app.kubernetes.io/name: the component that mounts the Secret. */
   readonly app: string;
   /** Certificate chain, private key and the CAs that verify the peer, e.g. from preparePki. */
