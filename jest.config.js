@@ -7,5 +7,7 @@ module.exports = {
   // Snapshots live in the top-level __snapshots__/ folder.
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 120000,
+  // Both cores: the slowest files (interrupted synths, the packed library) mostly wait on child processes.
+  maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

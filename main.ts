@@ -122,4 +122,4 @@ function relinkCdk8sOutdir(cdk8sOut: string | undefined, outDir: string, say: (l
   }
 }
 
-if (require.main === module) main().then((code) => (process.exitCode = code));
+if (require.main === module) void main().then((code) => (process.exitCode = code));

@@ -20,7 +20,7 @@ export const SECRETS_DIR = 'secrets';
 export function fileCharts(app: App): FileChart[] {
   return app.charts.map((chart) => {
     // Not `instanceof`: cdk8s' Chart[Symbol.hasInstance] says yes to any chart.
-    if (FileChart.prototype.isPrototypeOf(chart)) return chart as FileChart;
+    if (Object.prototype.isPrototypeOf.call(FileChart.prototype, chart)) return chart as FileChart;
     throw new Error(`${chart.node.path} is a Chart but not a FileChart: it would have no output file`);
   });
 }

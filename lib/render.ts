@@ -6,7 +6,7 @@ import type { App } from 'cdk8s';
 import { DEFAULT_SCALAR_STYLE_RULES, dump, SCALAR_STYLE, type ScalarStyleRule } from 'js-yaml';
 import { buildClusterApp } from './clusters';
 import { ARGOCD_DIR, buildArgoCdApp } from './delivery/argocd';
-import { ClusterSealer, SealStats } from './delivery/sealed-secrets';
+import { ClusterSealer, SealStats, type SecretJson } from './delivery/sealed-secrets';
 import { annotateSyncWaves } from './delivery/sync-waves';
 import { fileCharts, SECRETS_DIR } from './file-chart';
 import type { FleetModel } from './fleet/model';
@@ -75,6 +75,7 @@ export class YamlMemo {
     if (text === undefined) text = dump(o, DUMP_OPTIONS);
     else this.texts.delete(key);
     this.texts.set(key, text);
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- size > limit > 0, so there is a first key
     if (this.texts.size > this.limit) this.texts.delete(this.texts.keys().next().value!);
     return text;
   }
@@ -173,9 +174,10 @@ function writeApp(
   let files = 0;
   const made = new Set<string>();
   for (const chart of fileCharts(app)) {
-    let out = { file: chart.file, objects: chart.toJson() };
-    // Sealed secrets mode: key material goes to Git sealed, instead of to the git-ignored secrets/.
-    if (sealer && chart.file.startsWith(`${SECRETS_DIR}/`)) out = sealer.sealFile(out.file, out.objects);
+    let out: { file: string; objects: unknown[] } = { file: chart.file, objects: chart.toJson() };
+    // Sealed secrets mode: key material goes to Git sealed, instead of to the git-ignored secrets/
+    // (whose charts hold Secrets only).
+    if (sealer && chart.file.startsWith(`${SECRETS_DIR}/`)) out = sealer.sealFile(out.file, out.objects as SecretJson[]);
     const n = out.objects.length;
     if (n === 0) continue;
     const secret = out.file.startsWith(`${SECRETS_DIR}/`);

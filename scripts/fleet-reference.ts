@@ -63,7 +63,7 @@ export function flowYaml(v: unknown): string {
     const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
     return `{${entries.map(([k, x]) => `${scalar(k)}: ${flowYaml(x)}`).join(', ')}}`;
   }
-  return typeof v === 'string' ? scalar(v) : String(v);
+  return typeof v === 'string' ? scalar(v) : JSON.stringify(v);
 }
 
 /** Strings a YAML reader (1.1 or 1.2) would take for something else: booleans, null, numbers, dates, times. */

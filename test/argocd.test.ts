@@ -7,20 +7,21 @@ import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { application } from '../lib/delivery/argocd';
 import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
+import { isWorkload } from '../lib/fleet/model';
 import type { FleetInput } from '../lib/fleet/schema';
-import { defaultFleetText, fleetFrom, fleetProblems, render, Rendered, RenderedObject, ROOT, runMain, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, ofKind, render, Rendered, RenderedObject, ROOT, runMain, tmpDir, validateWithKubernetesModels } from './support/fleet';
 
 type EditableFleet = FleetInput & { gitops: NonNullable<FleetInput['gitops']> };
 
 /** The default fleet with `edit` applied to its parsed form. */
 function fleetText(edit: (f: EditableFleet) => void): string {
-  const fleet = parseDocument(defaultFleetText()).toJS();
+  const fleet = parseDocument(defaultFleetText()).toJS() as EditableFleet;
   edit(fleet);
   return stringify(fleet);
 }
 
 const wave = (o: RenderedObject) => Number(o.obj.metadata.annotations?.[SYNC_WAVE_ANNOTATION]);
-const applications = (r: Rendered) => r.objects.filter((o) => o.obj.kind === 'Application');
+const applications = (r: Rendered) => ofKind(r.objects, 'Application');
 const app = (r: Rendered, name: string) => applications(r).find((o) => o.obj.metadata.name === name)!;
 
 describe('Argo CD Applications (default fleet)', () => {
@@ -37,7 +38,7 @@ describe('Argo CD Applications (default fleet)', () => {
         '_argocd/root.yaml promfleet',
         ...fleet.clusters.flatMap((c) => [
           `_argocd/apps/${c.name}.yaml promfleet-${c.name}`,
-          ...(c.isWorkload ? [`_argocd/apps/${c.name}.yaml promfleet-${c.name}-crds`] : []),
+          ...(isWorkload(c) ? [`_argocd/apps/${c.name}.yaml promfleet-${c.name}-crds`] : []),
         ]),
       ].sort(),
     );
@@ -72,7 +73,7 @@ describe('Argo CD Applications (default fleet)', () => {
   });
 
   it('installs the pinned operator CRDs from upstream, server-side, on an earlier wave, never pruned', () => {
-    for (const c of fleet.clusters.filter((x) => x.isWorkload)) {
+    for (const c of fleet.clusters.filter(isWorkload)) {
       const crds = app(rendered, `promfleet-${c.name}-crds`);
       const stack = app(rendered, `promfleet-${c.name}`);
       expect(crds.obj.spec.source).toEqual({
@@ -102,12 +103,13 @@ describe('Argo CD Applications (default fleet)', () => {
   it('passes independent schema validation (@kubernetes-models/argo-cd)', () => {
     const report = validateWithKubernetesModels(path.join(rendered.outDir, '_argocd'));
     expect(report.errors).toEqual([]);
-    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/Application': 1 + fleet.clusters.length + fleet.clusters.filter((c) => c.isWorkload).length });
+    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/Application': 1 + fleet.clusters.length + fleet.clusters.filter(isWorkload).length });
   });
 
   it('the schema check reports a field the Application CRD does not define', () => {
     const file = path.join(rendered.outDir, '_argocd', 'apps', 'workload-eu.yaml');
-    const [crds, stack] = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS());
+    type AppDoc = { spec: { source: Record<string, unknown>; syncPolicy: { automated: Record<string, unknown> } } };
+    const [crds, stack] = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS() as AppDoc);
     crds.spec.source.repoUrl = crds.spec.source.repoURL;
     stack.spec.syncPolicy.automated.pruneLast = true;
     const tampered = path.join(tmpDir(), 'tampered.yaml');
@@ -130,7 +132,7 @@ describe('Argo CD Applications (default fleet)', () => {
         syncPolicy: { automated: { prune: true, selfHeal: true, pruneLast: true } },
       },
     });
-    const { spec } = made.toJson();
+    const { spec } = made.toJson() as { spec: { source: unknown; syncPolicy: { automated: unknown } } };
     expect(spec.source).toEqual({ repoURL: 'https://git.example/x.git', path: 'dist/c' });
     expect(spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
   });

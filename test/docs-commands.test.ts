@@ -140,7 +140,7 @@ describe('docs/operations.md, PKI', () => {
     expect([status.status, status.stdout]).toEqual([0, expect.stringMatching(/CA "promfleet root CA [0-9a-f]{8}"/)]);
     for (const step of ['npm run pki -- rotate-ca start', 'npm run pki -- rotate-ca switch', 'npm run pki -- rotate-ca finish']) {
       const r = run(step, { env });
-      expect({ step, status: r.status, stderr: r.stderr }).toEqual({ step, status: 0, stderr: expect.any(String) });
+      expect({ step, status: r.status }).toEqual({ step, status: 0 });
       await preparePki(fleet);
     }
     expect(fs.readdirSync(path.join(fleet.pki.dir, 'ca-retired'))).toHaveLength(1);

@@ -68,8 +68,7 @@ describe('YAML anchors, aliases and merge keys', () => {
       .replace('  - name: workload-us\n    roles: [workload]\n    externalLabels:\n      region: us-east-1\n', '  - name: workload-us\n    <<: *workload\n    externalLabels:\n      region: us-east-1\n');
     const fleet = parseFleet(text, path.join(tmpDir(), 'fleet.yaml'));
     const us = fleet.clusters.find((c) => c.name === 'workload-us');
-    expect(us?.isWorkload).toBe(true);
-    expect(us?.externalLabels).toEqual({ cluster: 'workload-us', region: 'us-east-1' });
+    expect(us?.workload?.externalLabels).toEqual({ cluster: 'workload-us', region: 'us-east-1' });
   });
 
   it('other unknown top-level keys are still errors', () => {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { alertmanagerConfig } from '../lib/components/alertmanager';
 import { DEFAULT_ROOT_ROUTE, DEFAULT_STACK, NULL_RECEIVER } from '../lib/fleet/defaults';
 import { fleetJsonSchema } from '../lib/fleet/json-schema';
-import type { FleetModel } from '../lib/fleet/model';
+import { isObserver, isWorkload, type FleetModel } from '../lib/fleet/model';
 import { fleetSchema, VALUE_TYPES } from '../lib/fleet/schema';
 import { fleetReference, type JsonSchema as ReferenceSchema, Reference } from '../scripts/fleet-reference';
 import { fleetFrom, render, ROOT, validateWithKubernetesModels } from './support/fleet';
@@ -127,14 +127,15 @@ clusters:
 
   /** Where each field of the fleet file ends up in the resolved model. */
   function effective(fleet: FleetModel, field: string): unknown {
-    const observer = fleet.clusters.find((c) => c.isObserver)!;
-    const workload = fleet.clusters.find((c) => c.isWorkload)!;
+    const observer = fleet.clusters.find(isObserver);
+    const workload = fleet.clusters.find(isWorkload);
+    if (!observer || !workload) throw new Error('the fleet lacks an observer or a workload cluster');
     const at = (value: unknown, keys: string): unknown => keys.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
     const sections: [string, unknown][] = [
       ['defaults.', workload.stack],
       ['clusters[].overrides.', workload.stack],
-      ['clusters[].thanos.', workload.sidecar],
-      ['clusters[].querier.', observer.querier],
+      ['clusters[].thanos.', workload.workload.sidecar],
+      ['clusters[].querier.', observer.observer.querier],
       ['clusters[].sealedSecrets.', workload.sealedSecrets],
       ['pki.', { ...fleet.pki, dir: path.relative(fleet.baseDir, fleet.pki.dir) }],
       ['gitops.', fleet.gitops],
@@ -166,7 +167,7 @@ clusters:
   });
 
   it('parsing fills in no default: a cluster\'s overrides hold only what the file sets', () => {
-    const data = parse(MINIMAL + '    overrides: { prometheus: { retention: 30d } }\n');
+    const data: unknown = parse(MINIMAL + '    overrides: { prometheus: { retention: 30d } }\n');
     expect(fleetSchema.parse(data)).toStrictEqual(data);
   });
 

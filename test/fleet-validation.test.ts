@@ -1,4 +1,5 @@
 // Bad fleet files: each must fail with a message that names the offending field.
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { sealingCertificateProblems } from '../lib/delivery/sealed-secrets';
@@ -59,7 +60,7 @@ const cases: [string, string, RegExp][] = [
   ['misspelt Service type', base(workload('eu', 'a.example.com', '\n      service: { type: LoadBalancr }')), /^clusters\[1\]\.thanos\.service\.type: must be one of "LoadBalancer", "NodePort", "ClusterIP", got "LoadBalancr"/],
   ['replicas below 1', base(workload('eu', 'a.example.com', '\n    overrides: { prometheus: { replicas: 0 } }')), /^clusters\[1\]\.overrides\.prometheus\.replicas: must be at least 1, got 0/],
   ['YAML syntax error', 'clusters:\n  - name: [unclosed', /^: YAML syntax/],
-  ['YAML indentation error, quoting the line', 'clusters:\n  - name: a\n   roles: [x]\n', /^: YAML syntax: Sequence item without - indicator at line 3, column 1: "   roles: \[x\]"$/],
+  ['YAML indentation error, quoting the line', 'clusters:\n  - name: a\n   roles: [x]\n', /^: YAML syntax: Sequence item without - indicator at line 3, column 1: " {3}roles: \[x\]"$/],
   ['duplicate YAML key', base(workload('eu', 'a.example.com')).replace('roles: [observer]', 'roles: [observer]\n    roles: [workload]'), /YAML syntax: Map keys must be unique/],
   // Indentation slips: the key exists one level down or up, and the message says where.
   ['key indented too little', base(workload('eu', 'a.example.com', '\n      port: 10901')), /^clusters\[1\]\.thanos\.port: unknown key; it belongs at clusters\[1\]\.thanos\.endpoint\.port: check its indentation$/],
@@ -90,7 +91,6 @@ describe('fleet validation', () => {
   });
 
   it('names the cluster to fetch a missing sealing certificate from, and tells a folder from a file', () => {
-    const fs = require('fs') as typeof import('fs');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promfleet-sealing-'));
     fs.mkdirSync(path.join(dir, 'certs'));
     const text = base(workload('eu', 'a.example.com', '\n    sealedSecrets: { certificate: certs/eu.pem }')).replace('roles: [observer]', 'roles: [observer]\n    sealedSecrets: { certificate: certs }');
@@ -103,11 +103,11 @@ describe('fleet validation', () => {
   });
 
   it('accepts the default fleet and derives the cluster label', () => {
-    const fs = require('fs') as typeof import('fs');
     const fleet = parseFleet(fs.readFileSync(`${__dirname}/../fleet.yaml`, 'utf8'));
     expect(fleet.clusters.map((c) => c.name)).toEqual(['observer', 'workload-eu', 'workload-us']);
-    expect(fleet.clusters[1].externalLabels).toEqual({ cluster: 'workload-eu', region: 'eu-west-1' });
-    expect(fleet.clusters[1].sidecar?.endpoint).toEqual({ host: 'sidecar.workload-eu.example.com', port: 10901 });
+    expect(fleet.clusters[0].workload).toBeUndefined();
+    expect(fleet.clusters[1].workload?.externalLabels).toEqual({ cluster: 'workload-eu', region: 'eu-west-1' });
+    expect(fleet.clusters[1].workload?.sidecar.endpoint).toEqual({ host: 'sidecar.workload-eu.example.com', port: 10901 });
   });
 
   it('merges defaults, then per-cluster overrides', () => {

@@ -1,7 +1,7 @@
 // Adding a workload cluster: its endpoint appears in the observer's config, exactly one new
 // server certificate is issued, and no other cluster's folder changes.
 import * as path from 'path';
-import { defaultFleetText, fleetFrom, render, Rendered, testPki, tmpDir } from './support/fleet';
+import { defaultFleetText, fleetFrom, ofKind, render, Rendered, testPki, tmpDir } from './support/fleet';
 import { renderedSdConfig } from './support/observer-fleet';
 import { changedFiles, fingerprintTree } from './support/pki';
 
@@ -22,7 +22,7 @@ function clusterFiles(r: Rendered): Map<string, string> {
 }
 
 function certificates(r: Rendered): Set<string> {
-  return new Set(r.objects.filter((o) => o.obj.kind === 'Secret' && o.obj.type === 'kubernetes.io/tls').map((o) => o.obj.data['tls.crt'] as string));
+  return new Set(ofKind(r.objects, 'Secret').filter((o) => o.obj.type === 'kubernetes.io/tls').map((o) => o.obj.data['tls.crt']));
 }
 
 describe('adding a third workload cluster', () => {

@@ -1,13 +1,14 @@
 // Cross-cluster checks of the observer's wiring: each mistake fails the synth with a message
 // that names the observer and the cluster at the other end, and leaves dist/ as it was.
+import { expect } from '@jest/globals';
 import * as fs from 'fs';
 import * as path from 'path';
 import { observerProblems, ObserverPki } from '../lib/clusters/observer-checks';
-import { querierEndpoints } from '../lib/components/endpoints';
+import { querierEndpoints } from '../lib/clusters/endpoints';
 import { FleetError } from '../lib/fleet/errors';
 import type { FleetModel } from '../lib/fleet/model';
 import type { FleetPki } from '../lib/pki';
-import { defaultFleetText, fleetFrom, fleetProblems, readTree, render, runMain, testPki, tmpDir } from './support/fleet';
+import { defaultFleetText, fleetFrom, observerCluster, fleetProblems, readTree, render, runMain, testPki, tmpDir } from './support/fleet';
 import { HUB_FLEET } from './support/observer-fleet';
 
 /** The real PKI of `fleet` with some answers replaced, as a FleetPki the renderer accepts. */
@@ -16,7 +17,7 @@ function tamperedPki(pki: FleetPki, overrides: Partial<ObserverPki>): FleetPki {
 }
 
 function problemsOf(fleet: FleetModel, pki: ObserverPki, observer = 'observer') {
-  return observerProblems(fleet, fleet.clusters.find((c) => c.name === observer)!, pki);
+  return observerProblems(fleet, observerCluster(fleet, observer), pki);
 }
 
 function renderError(fleet: FleetModel, pki: FleetPki): FleetError {
@@ -149,7 +150,7 @@ describe('querier fields in the fleet file', () => {
 
   it('accepts a TLS extra store and derives its server name from the address', () => {
     const fleet = fleetFrom(withQuerier('      extraStores: [{ address: "ruler.monitoring.svc:10901", tls: true }]\n'));
-    const extra = querierEndpoints(fleet, fleet.clusters[0]).at(-1);
+    const extra = querierEndpoints(fleet, observerCluster(fleet, 'observer')).at(-1);
     expect(extra).toEqual({ address: 'ruler.monitoring.svc:10901', serverName: 'ruler.monitoring.svc', source: { kind: 'extra', index: 0 } });
   });
 });

@@ -1,7 +1,7 @@
 // The observer: the Querier's endpoint config lists exactly the fleet's stores, every file it
 // names exists in what is mounted, and the Querier, Store Gateway and their extras are wired right.
 import { certificateCoversHost, verifiesChain } from '../lib/pki';
-import { defaultFleetText, fleetFrom, render, Rendered, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, ofKind, render, Rendered, validateWithKubernetesModels } from './support/fleet';
 import {
   find,
   flagValue,
@@ -12,7 +12,7 @@ import {
   renderedTlsSecret,
   resolveMountedFile,
 } from './support/observer-fleet';
-import { matches, prometheusSelects } from './support/selection';
+import { matches, prometheusSelects, SELECTION } from './support/selection';
 
 const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n?$/;
 const PEM_KEY = /^-----BEGIN (RSA )?PRIVATE[ ]KEY-----\n[\s\S]+-----END (RSA )?PRIVATE[ ]KEY-----\n?$/;
@@ -50,7 +50,8 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
       for (const [field, file, shape] of tlsFiles(tls)) {
         expect([field, file]).toEqual([field, expect.any(String)]);
         const resolved = resolveMountedFile(r, 'observer', pod, file!);
-        expect([file, resolved.kind, resolved.object.obj.metadata.name, resolved.object.obj.type]).toEqual([file, 'Secret', 'thanos-querier-tls', 'kubernetes.io/tls']);
+        expect([file, resolved.object.obj.kind, resolved.object.obj.metadata.name]).toEqual([file, 'Secret', 'thanos-querier-tls']);
+        expect(resolved.object.obj.kind === 'Secret' && resolved.object.obj.type).toBe('kubernetes.io/tls');
         expect([file, resolved.value]).toEqual([file, expect.stringMatching(shape)]);
         // Secrets holding keys are written under secrets/ (git-ignored).
         expect(resolved.object.file).toBe('observer/secrets/thanos-querier-tls.yaml');
@@ -70,7 +71,7 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
 
   it('deduplicates on the replica label the Prometheus objects use, and uses no removed or deprecated flag', () => {
     const args: string[] = querierContainer(r, 'observer').args;
-    const labels = r.objects.filter((o) => o.obj.kind === 'Prometheus').map((o) => o.obj.spec.replicaExternalLabelName);
+    const labels = ofKind(r.objects, 'Prometheus').map((o) => o.obj.spec.replicaExternalLabelName);
     expect(labels).toEqual(['prometheus_replica', 'prometheus_replica']);
     expect(flagValue(args, 'query.replica-label')).toBe(labels[0]);
     expect(args[0]).toBe('query');
@@ -103,7 +104,7 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
   it('has a Service (http 10902, grpc 10901), a PDB and the Ingress, all selecting the Querier pods', () => {
     const d = find(r, 'observer', 'Deployment', 'thanos-querier');
     const svc = find(r, 'observer', 'Service', 'thanos-querier').obj;
-    expect(svc.spec.ports.map((p: { name: string; port: number; targetPort: string }) => [p.name, p.port, p.targetPort])).toEqual([
+    expect(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort])).toEqual([
       ['grpc', 10901, 'grpc'],
       ['http', 10902, 'http'],
     ]);
@@ -192,14 +193,14 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     expect([verifiesChain(gateway.ca, client.cert), verifiesChain(client.ca, gateway.cert)]).toEqual([true, true]);
 
     const objstore = flagValue(c.args, 'objstore.config-file')!;
-    const mount = c.volumeMounts.find((m: { mountPath: string }) => objstore.startsWith(`${m.mountPath}/`));
-    const volume = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === mount.name);
+    const mount = c.volumeMounts.find((m) => objstore.startsWith(`${m.mountPath}/`))!;
+    const volume = sts.spec.template.spec.volumes.find((v) => v.name === mount.name)!;
     expect(volume.secret).toEqual({ secretName: 'thanos-objstore', items: [{ key: 'objstore.yml', path: objstore.slice(mount.mountPath.length + 1) }] });
     expect(r.objects.some((o) => o.obj.kind === 'Secret' && o.obj.metadata.name === 'thanos-objstore')).toBe(false);
 
     expect(sts.spec.replicas).toBe(2);
     expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '20Gi' } } });
-    expect(c.volumeMounts.find((m: { name: string }) => m.name === 'data').mountPath).toBe(flagValue(c.args, 'data-dir'));
+    expect(c.volumeMounts.find((m) => m.name === 'data')?.mountPath).toBe(flagValue(c.args, 'data-dir'));
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
   });
 
@@ -213,11 +214,11 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
 
   it("monitors the Querier and the Store Gateway with ServiceMonitors the hub's Prometheus selects", () => {
     const objects = r.objects.filter((o) => o.cluster === 'hub');
-    const prometheus = objects.find((o) => o.obj.kind === 'Prometheus')!;
+    const prometheus = ofKind(objects, 'Prometheus')[0];
     for (const name of ['thanos-querier', 'thanos-store-gateway']) {
       const monitor = find(r, 'hub', 'ServiceMonitor', name);
       expect([name, monitor.obj.metadata.labels.team]).toEqual([name, 'platform']);
-      expect([name, prometheusSelects(objects, prometheus, 'serviceMonitorSelector', 'serviceMonitorNamespaceSelector', monitor)]).toEqual([name, true]);
+      expect([name, prometheusSelects(objects, prometheus, SELECTION.ServiceMonitor, monitor)]).toEqual([name, true]);
       const svc = find(r, 'hub', 'Service', name).obj;
       expect([name, matches(monitor.obj.spec.selector, svc.metadata.labels)]).toEqual([name, true]);
       expect(monitor.obj.spec.endpoints.map((e: { port: string }) => e.port)).toEqual(['http']);

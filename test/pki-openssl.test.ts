@@ -3,16 +3,16 @@
 import * as crypto from 'crypto';
 import { FleetPki, preparePki, sidecarSans, storeGatewaySans } from '../lib/pki';
 import { fleetWithStore, opensslText, opensslVerify } from './support/pki';
-import { defaultFleetText } from './support/fleet';
+import { defaultFleetText, workloadCluster } from './support/fleet';
 
 // The default fleet plus a Store Gateway (served with TLS) and extra SANs on one sidecar.
 const FLEET = defaultFleetText()
   .replace(
-    /(    querier:\n)/,
+    /( {4}querier:\n)/,
     '$1      storeGateway:\n        objectStorage: { name: thanos-objstore, key: objstore.yml }\n',
   )
   .replace(
-    /(        host: sidecar\.workload-eu\.example\.com\n        port: 10901\n)/,
+    /( {8}host: sidecar\.workload-eu\.example\.com\n {8}port: 10901\n)/,
     '$1      extraSANs:\n        dnsNames: [thanos.eu.internal]\n        ipAddresses: [10.1.2.3, "fd00::7"]\n',
   );
 
@@ -37,17 +37,17 @@ describe.each([
   });
 
   it('issues for the fleet as edited above: a Store Gateway certificate, extra SANs on workload-eu', () => {
-    expect(fleet.clusters[0].querier?.storeGateway?.tls).toBe(true);
-    expect(fleet.clusters[1].sidecar?.extraSANs).toEqual({ dnsNames: ['thanos.eu.internal'], ipAddresses: ['10.1.2.3', 'fd00::7'] });
+    expect(fleet.clusters[0].observer?.querier.storeGateway?.tls).toBe(true);
+    expect(fleet.clusters[1].workload?.sidecar.extraSANs).toEqual({ dnsNames: ['thanos.eu.internal'], ipAddresses: ['10.1.2.3', 'fd00::7'] });
     expect(pki.certificate('store-gateway', 'observer').dnsNames).toContain('thanos-store-gateway.monitoring.svc');
     expect(pki.certificate('sidecar', 'workload-eu').dnsNames).toContain('thanos.eu.internal');
   });
 
   it('every sidecar certificate verifies as a TLS server for each of its names (openssl verify -purpose sslserver -verify_hostname)', () => {
     for (const { cluster, bundle } of certs(pki).sidecars) {
-      const c = fleet.clusters.find((x) => x.name === cluster)!;
+      const c = workloadCluster(fleet, cluster);
       const names = sidecarSans(c).dnsNames.map((n) => n.replace(/^\*\./, 'prometheus-k8s-1.'));
-      expect(names).toContain(c.sidecar!.endpoint.host);
+      expect(names).toContain(c.workload.sidecar.endpoint.host);
       for (const host of names) {
         const r = opensslVerify(bundle.ca, bundle.cert, 'sslserver', host);
         expect([cluster, host, r.code, r.out.trim()]).toEqual([cluster, host, 0, expect.stringMatching(/: OK$/)]);

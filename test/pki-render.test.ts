@@ -7,14 +7,15 @@ import { SIDECAR_TLS_SECRET } from '../lib/components/thanos-sidecar';
 import { QUERIER_TLS_SECRET } from '../lib/components/tls-secret';
 import { SECRETS_DIR } from '../lib/file-chart';
 import { FleetPki, preparePki, verifiesChain } from '../lib/pki';
-import { render, Rendered, RenderedObject, tmpDir } from './support/fleet';
+import { ofKind, render, Rendered, RenderedObject, tmpDir } from './support/fleet';
+import type { ManifestOf } from './support/manifests';
 import { tlsBundleFromSecret } from './support/go-tls';
 import { changedFiles, fingerprintTree, fleetWithStore, KEY_LABEL, withCopiedStore } from './support/pki';
 
 const WORKLOADS = ['workload-eu', 'workload-us'];
 
-function secretOf(r: Rendered, cluster: string, name: string): RenderedObject {
-  const found = r.objects.filter((o) => o.cluster === cluster && o.obj.kind === 'Secret' && o.obj.metadata.name === name);
+function secretOf(r: Rendered, cluster: string, name: string): RenderedObject<ManifestOf<'Secret'>> {
+  const found = ofKind(r.objects, 'Secret').filter((o) => o.cluster === cluster && o.obj.metadata.name === name);
   expect([cluster, name, found.length]).toEqual([cluster, name, 1]);
   return found[0];
 }
@@ -41,18 +42,18 @@ describe('PKI in the rendered clusters', () => {
   });
 
   it.each(WORKLOADS)('%s: every grpcServerTlsConfig path is a key of the mounted sidecar Secret, TLS 1.3 minimum', (cluster) => {
-    const prom = rendered.objects.find((o) => o.cluster === cluster && o.obj.kind === 'Prometheus')!.obj;
+    const prom = ofKind(rendered.objects, 'Prometheus').find((o) => o.cluster === cluster)!.obj;
     const secret = secretOf(rendered, cluster, SIDECAR_TLS_SECRET);
     expect(secret.obj.metadata.namespace).toBe(prom.metadata.namespace);
     expect(secret.obj.type).toBe('kubernetes.io/tls');
     // spec.secrets mounts the Secret as volume secret-<name>; the thanos container mounts that volume.
     expect(prom.spec.secrets).toContain(SIDECAR_TLS_SECRET);
-    const mounts = prom.spec.thanos.volumeMounts.filter((m: { name: string }) => m.name === `secret-${SIDECAR_TLS_SECRET}`);
+    const mounts = prom.spec.thanos.volumeMounts.filter((m) => m.name === `secret-${SIDECAR_TLS_SECRET}`);
     expect(mounts).toHaveLength(1);
     const tls = prom.spec.thanos.grpcServerTlsConfig;
     expect(tls.minVersion).toBe('TLS13');
     const files = [tls.certFile, tls.keyFile, tls.caFile];
-    expect(files.every((f: string) => typeof f === 'string')).toBe(true);
+    expect(files.every((f) => typeof f === 'string')).toBe(true);
     for (const file of files) {
       expect(path.posix.dirname(file)).toBe(mounts[0].mountPath);
       expect(Object.keys(secret.obj.data)).toContain(path.posix.basename(file));
@@ -75,7 +76,7 @@ describe('PKI in the rendered clusters', () => {
       expect(verifiesChain(querier.ca, sidecar.cert)).toBe(true);
       expect(verifiesChain(sidecar.ca, querier.cert)).toBe(true);
     }
-    expect(rendered.objects.filter((o) => o.cluster === 'observer' && o.obj.kind === 'Secret' && o.obj.data?.['tls.key'])).toHaveLength(1);
+    expect(ofKind(rendered.objects, 'Secret').filter((o) => o.cluster === 'observer' && o.obj.data?.['tls.key'])).toHaveLength(1);
   });
 
   it('never puts the CA key in a Secret', () => {

@@ -51,7 +51,7 @@ describe('rotate-ca start, switch, finish', () => {
     await refused(() => rotateCa(fleet, 'finish'), /3 certificate\(s\) do not come from the new CA yet \(querier\/observer, sidecar\/workload-eu, sidecar\/workload-us\)/);
     const pki = await preparePki(fleet);
     phases.push(pki);
-    expect(actions(pki)).toEqual(['kept', ...Array(3).fill('renewed: not signed by the current CA')]);
+    expect(actions(pki)).toEqual(['kept', ...Array<string>(3).fill('renewed: not signed by the current CA')]);
     expect(pki.report.rotation).toBe('switched');
     // Only the leaves change at this step: the bundle is the same (so no restart is needed).
     expect(pki.caBundle).toBe(phases[1].caBundle);

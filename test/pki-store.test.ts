@@ -6,7 +6,7 @@ import * as path from 'path';
 import { buildSync } from 'esbuild';
 import type { FleetModel } from '../lib/fleet/model';
 import { FleetPki, PkiError, preparePki } from '../lib/pki';
-import { defaultFleetText, fleetFrom, ROOT, runMain, tmpDir } from './support/fleet';
+import { defaultFleetText, fleetFrom, ROOT, runMain, tmpDir, workloadCluster } from './support/fleet';
 import { changedFiles, fingerprintTree, fleetWithStore, KEY_LABEL, withCopiedStore } from './support/pki';
 
 const DAY = 86400e3;
@@ -66,13 +66,14 @@ describe('store layout', () => {
 
   it('keeps certificates whose names still cover the fleet, re-issues one that lacks a new name', async () => {
     const fleet = withCopiedStore(base);
-    const eu = fleet.clusters.find((c) => c.name === 'workload-eu')!;
-    eu.sidecar = { ...eu.sidecar!, ingress: { host: 'grpc.workload-eu.example.com' } };
+    const eu = workloadCluster(fleet, 'workload-eu');
+    const sidecar = eu.workload.sidecar;
+    eu.workload = { ...eu.workload, sidecar: { ...sidecar, ingress: { host: 'grpc.workload-eu.example.com' } } };
     const pki = await preparePki(fleet);
     expect(actions(pki)).toEqual({ ca: 'kept', 'querier/observer': 'kept', 'sidecar/workload-eu': 'renewed: lacks grpc.workload-eu.example.com', 'sidecar/workload-us': 'kept' });
     expect(pki.certificate('sidecar', 'workload-eu').dnsNames).toContain('grpc.workload-eu.example.com');
     // Dropping the name again keeps the certificate: a name too many is harmless (docs/operations.md, "Keeping and renewing certificates").
-    eu.sidecar = { ...eu.sidecar!, ingress: undefined };
+    eu.workload = { ...eu.workload, sidecar };
     expect(actions(await preparePki(fleet))['sidecar/workload-eu']).toBe('kept');
   });
 

@@ -55,7 +55,7 @@ describe('re-rendering into an existing dist/', () => {
 });
 
 describe('YAML output', () => {
-  const roundTrip = (o: unknown) => parseAllDocuments(objectsYaml([o])).map((d) => d.toJS());
+  const roundTrip = (o: unknown) => parseAllDocuments(objectsYaml([o])).map((d) => d.toJS() as unknown);
 
   it('quotes strings a YAML 1.1 reader (kubectl) would take for booleans, numbers or dates', () => {
     const values = { a: 'yes', b: 'on', c: 'off', d: '1_000', e: '2026-01-01', f: '0755', g: 'true', h: '1e3', i: 'null' };

@@ -1,4 +1,5 @@
 // The render pipeline: layout, labels, determinism, atomic replacement, independent validation.
+import { expect } from '@jest/globals';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';

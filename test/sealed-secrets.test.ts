@@ -8,17 +8,18 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { SealedSecret } from '../imports/sealedsecret-bitnami.com';
-import { ClusterSealer, sealingLabel, sealValue, SEAL_STATE_DIR } from '../lib/delivery/sealed-secrets';
+import { ClusterSealer, sealingLabel, sealValue, SEAL_STATE_DIR, type SealingScope } from '../lib/delivery/sealed-secrets';
 import { FleetError } from '../lib/fleet/errors';
 import type { FleetModel } from '../lib/fleet/model';
-import { defaultFleetText, fleetFrom, render, Rendered, ROOT, runMain, testPki, testPkiDir, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import type { FleetInput } from '../lib/fleet/schema';
+import { defaultFleetText, fleetFrom, ofKind, render, Rendered, ROOT, runMain, testPki, testPkiDir, tmpDir, validateWithKubernetesModels } from './support/fleet';
 import { KEY_LABEL } from './support/pki';
 import { makeController, TestController, unseal, unsealValue } from './support/sealed';
 
 /** The default fleet with sealedSecrets on every cluster. */
-function sealingFleetText(certificate: string, scope?: string): string {
+function sealingFleetText(certificate: string, scope?: SealingScope): string {
   const doc = parseDocument(defaultFleetText());
-  const fleet = doc.toJS();
+  const fleet = doc.toJS() as FleetInput;
   for (const c of fleet.clusters) c.sealedSecrets = { certificate, ...(scope ? { scope } : {}) };
   return stringify(fleet);
 }
@@ -29,7 +30,7 @@ function sealingFleetText(certificate: string, scope?: string): string {
  */
 let sharedController: TestController | undefined;
 
-function setup(scope?: string) {
+function setup(scope?: SealingScope) {
   const dir = tmpDir();
   const controller = (sharedController ??= makeController());
   controller.writeCert(path.join(dir, 'certs', 'sealed-secrets.pem'));
@@ -42,6 +43,8 @@ function setup(scope?: string) {
 
 const files = (r: Rendered, re: RegExp) => [...r.files.keys()].filter((f) => re.test(f)).sort();
 const objectsIn = (r: Rendered, file: string) => r.objects.filter((o) => o.file === file).map((o) => o.obj);
+const secretsIn = (r: Rendered, file: string) => ofKind(r.objects, 'Secret').filter((o) => o.file === file).map((o) => o.obj);
+const sealedIn = (r: Rendered, file: string) => ofKind(r.objects, 'SealedSecret').filter((o) => o.file === file).map((o) => o.obj);
 
 describe('the controller format', () => {
   const controller = makeController();
@@ -94,8 +97,8 @@ describe('sealed secrets mode', () => {
   it('unseals to exactly the Secret plain mode renders', () => {
     let values = 0;
     for (const f of plainSecretFiles) {
-      const secrets = objectsIn(plain, f);
-      const sealedSecrets = objectsIn(sealed, f.replace('/secrets/', '/sealed-secrets/'));
+      const secrets = secretsIn(plain, f);
+      const sealedSecrets = sealedIn(sealed, f.replace('/secrets/', '/sealed-secrets/'));
       expect(sealedSecrets.length).toBe(secrets.length);
       secrets.forEach((secret, i) => {
         const got = unseal(s.controller.privateKey, sealedSecrets[i]);
@@ -111,7 +114,7 @@ describe('sealed secrets mode', () => {
 
   it('carries the Secret\'s metadata and sync wave on the SealedSecret, and no scope annotation in strict scope', () => {
     for (const f of sealedFiles) {
-      for (const obj of objectsIn(sealed, f)) {
+      for (const obj of sealedIn(sealed, f)) {
         expect(obj.metadata.labels['app.kubernetes.io/part-of']).toBe('promfleet');
         expect(obj.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
         expect(Object.keys(obj.metadata.annotations).filter((k) => k.startsWith('sealedsecrets.bitnami.com/'))).toEqual([]);
@@ -120,14 +123,14 @@ describe('sealed secrets mode', () => {
   });
 
   it('strict scope (default): a renamed SealedSecret cannot be unsealed', () => {
-    const [obj] = objectsIn(sealed, 'workload-us/sealed-secrets/thanos-sidecar-tls.yaml');
+    const [obj] = sealedIn(sealed, 'workload-us/sealed-secrets/thanos-sidecar-tls.yaml');
     expect(() => unseal(s.controller.privateKey, { ...obj, metadata: { ...obj.metadata, name: 'renamed' } })).toThrow();
   });
 
   it('leaves no private key or plaintext value in any file, nor in the seal state', () => {
     const stateFiles = s.sealedFleet.clusters.map((c) => path.join(s.pkiDir, SEAL_STATE_DIR, `${c.name}.json`));
     const texts = [...[...sealed.files.values()], ...stateFiles.map((f) => fs.readFileSync(f, 'utf8'))];
-    const secretValues = plainSecretFiles.flatMap((f) => objectsIn(plain, f).flatMap((o) => Object.values<string>(o.data)));
+    const secretValues = plainSecretFiles.flatMap((f) => secretsIn(plain, f).flatMap((o) => Object.values<string>(o.data)));
     for (const text of texts) {
       expect(text).not.toMatch(/PRIVATE[ ]KEY/);
       for (const v of secretValues) {
@@ -151,8 +154,8 @@ describe('sealed secrets mode', () => {
     const next = s.renderIn(s.sealedFleet, 'sealed-new-leaf');
     const changed = sealedFiles.filter((f) => next.files.get(f) !== sealed.files.get(f));
     expect(changed).toEqual(['workload-eu/sealed-secrets/thanos-sidecar-tls.yaml']);
-    const [before] = objectsIn(sealed, changed[0]);
-    const [after] = objectsIn(next, changed[0]);
+    const [before] = sealedIn(sealed, changed[0]);
+    const [after] = sealedIn(next, changed[0]);
     // The CA did not change: its ciphertext stays; the new certificate and key are sealed anew.
     expect(after.spec.encryptedData['ca.crt']).toBe(before.spec.encryptedData['ca.crt']);
     expect(after.spec.encryptedData['tls.crt']).not.toBe(before.spec.encryptedData['tls.crt']);
@@ -167,7 +170,7 @@ describe('sealed secrets mode', () => {
     const next = s.renderIn(fleetFrom(sealingFleetText('certs/sealed-secrets.pem'), s.dir), 'sealed-new-controller');
     for (const c of next.result.clusters) expect(c.sealed?.reusedValues).toBe(0);
     for (const f of files(next, /\/sealed-secrets\//)) {
-      for (const obj of objectsIn(next, f)) {
+      for (const obj of sealedIn(next, f)) {
         expect(() => unseal(s.controller.privateKey, obj)).toThrow();
         expect(Object.keys(unseal(other.privateKey, obj).data).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
       }
@@ -182,7 +185,7 @@ describe('sealed secrets mode', () => {
   });
 
   it('the schema check reports a field the SealedSecret CRD does not define', () => {
-    const [obj] = parseAllDocuments(fs.readFileSync(path.join(sealed.outDir, sealedFiles[0]), 'utf8')).map((d) => d.toJS());
+    const [obj] = parseAllDocuments(fs.readFileSync(path.join(sealed.outDir, sealedFiles[0]), 'utf8')).map((d) => d.toJS() as { spec: { template: Record<string, unknown>; encryptedDataHash?: string } });
     obj.spec.template.stringData = { note: 'x' };
     obj.spec.encryptedDataHash = 'x';
     const tampered = path.join(tmpDir(), 'tampered.yaml');
@@ -202,7 +205,7 @@ describe('sealed secrets mode', () => {
         template: { type: 'Opaque', stringData: { b: 'plain' } },
       },
     });
-    expect(made.toJson().spec).toEqual({ encryptedData: { a: 'AQ==' }, template: { type: 'Opaque' } });
+    expect((made.toJson() as { spec: unknown }).spec).toEqual({ encryptedData: { a: 'AQ==' }, template: { type: 'Opaque' } });
   });
 });
 
@@ -219,7 +222,7 @@ describe('examples/sealed-secrets/fleet.yaml', () => {
     expect(sealedFiles.map((f) => f.split('/')[0]).sort()).toEqual(['hub', 'prod-eu', 'prod-us']);
     // Each cluster's SealedSecrets open with that cluster's controller key only.
     for (const f of sealedFiles) {
-      for (const obj of objectsIn(r, f)) {
+      for (const obj of sealedIn(r, f)) {
         const cluster = f.split('/')[0];
         expect(unseal(controllers.get(cluster)!.privateKey, obj).data['tls.key'].toString()).toMatch(/PRIVATE[ ]KEY/);
         const other = cluster === 'hub' ? 'prod-eu' : 'hub';
@@ -231,13 +234,13 @@ describe('examples/sealed-secrets/fleet.yaml', () => {
 });
 
 describe('sealing scopes', () => {
-  it.each([
+  it.each<[SealingScope, string]>([
     ['namespace-wide', 'sealedsecrets.bitnami.com/namespace-wide'],
     ['cluster-wide', 'sealedsecrets.bitnami.com/cluster-wide'],
   ])('%s: annotates the SealedSecret and its template, and unseals under another name', (scope, annotation) => {
     const s = setup(scope);
     const sealed = s.renderIn(s.sealedFleet, 'sealed');
-    const [obj] = objectsIn(sealed, 'workload-us/sealed-secrets/thanos-sidecar-tls.yaml');
+    const [obj] = sealedIn(sealed, 'workload-us/sealed-secrets/thanos-sidecar-tls.yaml');
     expect(obj.metadata.annotations[annotation]).toBe('true');
     expect(obj.spec.template.metadata.annotations[annotation]).toBe('true');
     const renamed = { ...obj, metadata: { ...obj.metadata, name: 'renamed' } };

@@ -5,7 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { ALERTMANAGER_CONFIG_KEY, ALERTMANAGER_CONFIG_SECRET } from '../lib/components/alertmanager';
-import { defaultFleetText, fleetFrom, render, RenderedObject, tmpDir } from './support/fleet';
+import { defaultFleetText, fleetFrom, ofKind, render, RenderedObject, tmpDir } from './support/fleet';
+import type { Kind, ManifestOf } from './support/manifests';
 import { RICH_FLEET } from './support/workload-fleet';
 
 function run(tool: string, args: string[]): string {
@@ -13,29 +14,29 @@ function run(tool: string, args: string[]): string {
   return execFileSync(tool, args, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function objectsOf(objects: RenderedObject[], cluster: string, kind: string): RenderedObject[] {
-  return objects.filter((o) => o.cluster === cluster && o.obj.kind === kind);
+function objectsOf<K extends Kind>(objects: RenderedObject[], cluster: string, kind: K): RenderedObject<ManifestOf<K>>[] {
+  return ofKind(objects, kind).filter((o) => o.cluster === cluster);
 }
 
 describe.each([
   ['default fleet', defaultFleetText(), ['workload-eu', 'workload-us']],
   ['rich fleet', RICH_FLEET, ['eu', 'us']],
 ])('%s', (_name, text, clusters) => {
-  const rendered = render(fleetFrom(text as string));
+  const rendered = render(fleetFrom(text));
   const dir = tmpDir('promfleet-tools-');
 
-  it.each(clusters as string[])('%s: promtool check rules accepts every PrometheusRule', (cluster) => {
+  it.each(clusters)('%s: promtool check rules accepts every PrometheusRule', (cluster) => {
     const rules = objectsOf(rendered.objects, cluster, 'PrometheusRule');
     expect(rules.length).toBeGreaterThan(0);
     for (const { obj } of rules) {
       const file = path.join(dir, `${cluster}-${obj.metadata.name}.rules.yaml`);
       fs.writeFileSync(file, stringify({ groups: obj.spec.groups }));
-      const count = obj.spec.groups.reduce((n: number, g: { rules: unknown[] }) => n + g.rules.length, 0);
+      const count = obj.spec.groups.reduce((n, g) => n + g.rules.length, 0);
       expect(run('promtool', ['check', 'rules', file])).toMatch(new RegExp(`SUCCESS: ${count} rules found`));
     }
   });
 
-  it.each(clusters as string[])('%s: amtool check-config accepts the Alertmanager configuration', (cluster) => {
+  it.each(clusters)('%s: amtool check-config accepts the Alertmanager configuration', (cluster) => {
     const secret = objectsOf(rendered.objects, cluster, 'Secret').find((o) => o.obj.metadata.name === ALERTMANAGER_CONFIG_SECRET);
     expect(secret).toBeDefined();
     const file = path.join(dir, `${cluster}-alertmanager.yaml`);

@@ -1,8 +1,9 @@
-// One cdk8s App per cluster: the charts of its roles, plus what every cluster gets.
+// One cdk8s App per cluster of the fleet: its Namespace, then the stacks of its roles, one output
+// file per component.
 import { App } from 'cdk8s';
 import { StackNamespace } from '../components/namespace';
-import { addTlsSecrets } from '../components/tls-secret';
 import { FileChart } from '../file-chart';
+import { isObserver, isWorkload } from '../fleet/model';
 import type { ClusterContext } from './context';
 import { addObserverCharts } from './observer';
 import { addWorkloadCharts } from './workload';
@@ -10,8 +11,8 @@ import { addWorkloadCharts } from './workload';
 export function buildClusterApp(ctx: ClusterContext, outdir: string): App {
   const app = new App({ outdir });
   new StackNamespace(new FileChart(app, '00-namespace'), 'namespace', { name: ctx.cluster.stack.namespace });
-  if (ctx.cluster.isWorkload) addWorkloadCharts(app, ctx);
-  if (ctx.cluster.isObserver) addObserverCharts(app, ctx);
-  addTlsSecrets(app, ctx);
+  const { cluster } = ctx;
+  if (isWorkload(cluster)) addWorkloadCharts(app, { ...ctx, cluster });
+  if (isObserver(cluster)) addObserverCharts(app, { ...ctx, cluster });
   return app;
 }

@@ -2,11 +2,11 @@
 // before the observer's charts are built (so before the new dist/ replaces the old one): each
 // problem names the observer and the cluster at the other end.
 // (Colliding external-label sets are already rejected with the fleet file, in lib/fleet/checks.ts.)
-import { EndpointSource, querierEndpoints } from '../components/endpoints';
 import { FleetError, FleetProblem } from '../fleet/errors';
-import type { ClusterModel, FleetModel } from '../fleet/model';
+import { isWorkload, type ClusterModel, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../fleet/model';
 import type { FleetPki, TlsBundle } from '../pki';
 import { certificateCoversHost, describe, describeCertificate, parseCertificates, verifiesChain } from '../pki/inspect';
+import { querierEndpoints, type EndpointSource } from './endpoints';
 
 /** A store of the fleet itself (a sidecar or a Store Gateway), whose certificate the PKI issued. */
 type FleetStore = Exclude<EndpointSource, { kind: 'extra' }>;
@@ -14,21 +14,16 @@ type FleetStore = Exclude<EndpointSource, { kind: 'extra' }>;
 /** What the checks read from the PKI: each leaf's certificate chain and the CAs it trusts. */
 export type ObserverPki = Pick<FleetPki, 'querier' | 'sidecar' | 'storeGateway'>;
 
-/** The replica label every workload cluster must share; undefined when there is no workload cluster. */
-export function fleetReplicaLabel(fleet: FleetModel): string | undefined {
-  return fleet.clusters.find((c) => c.isWorkload)?.stack.prometheus.replicaLabel;
-}
-
 /** Every problem of the observer `observer` (fleet-file problems, then certificate problems). */
-export function observerProblems(fleet: FleetModel, observer: ClusterModel, pki: ObserverPki): FleetProblem[] {
+export function observerProblems(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki): FleetProblem[] {
   const problems: FleetProblem[] = [];
   const O = JSON.stringify(observer.name);
-  const workloads = fleet.clusters.filter((c) => c.isWorkload && c.sidecar);
+  const workloads = fleet.clusters.filter(isWorkload);
 
   // The label most workload clusters use is the reference; the others are reported.
   const label = (c: ClusterModel) => c.stack.prometheus.replicaLabel;
   const count = (l: string) => workloads.filter((c) => label(c) === l).length;
-  const reference = workloads.reduce<ClusterModel | undefined>((best, c) => (!best || count(label(c)) > count(label(best)) ? c : best), undefined);
+  const reference = workloads.reduce<WorkloadCluster | undefined>((best, c) => (!best || count(label(c)) > count(label(best)) ? c : best), undefined);
   for (const w of workloads) {
     if (reference && label(w) !== label(reference)) {
       problems.push({
@@ -38,7 +33,7 @@ export function observerProblems(fleet: FleetModel, observer: ClusterModel, pki:
           `the Querier on observer ${O} deduplicates on one label: give both clusters the same prometheus.replicaLabel`,
       });
     }
-    if (w.sidecar!.listenLocal) {
+    if (w.workload.sidecar.listenLocal) {
       problems.push({
         path: `clusters[${w.index}].thanos.listenLocal`,
         message: `the sidecar of "${w.name}" listens on 127.0.0.1 only, so the Querier on observer ${O} cannot reach it: remove listenLocal`,
@@ -57,7 +52,7 @@ export function observerProblems(fleet: FleetModel, observer: ClusterModel, pki:
 }
 
 /** Throws a FleetError listing every problem of the observer. */
-export function assertObserverWiring(fleet: FleetModel, observer: ClusterModel, pki: ObserverPki): void {
+export function assertObserverWiring(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki): void {
   const problems = observerProblems(fleet, observer, pki);
   if (problems.length) throw new FleetError(fleet.source, problems);
 }

@@ -1,29 +1,63 @@
-// An observer cluster: the Thanos Querier that reaches every workload sidecar over mTLS, and the
-// optional Store Gateway. Files 70-79; the client and server Secrets come from tls-secret.ts.
+// An observer cluster of the fleet: the ObserverMonitoring stack over every workload cluster's
+// sidecar, one file per component (70-79, the TLS Secrets under secrets/).
 import { App } from 'cdk8s';
-import { querierEndpoints } from '../components/endpoints';
-import { ThanosQuerier } from '../components/querier';
-import { ThanosStoreGateway } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET } from '../components/tls-secret';
-import { FileChart } from '../file-chart';
+import { FileChart, SECRETS_DIR } from '../file-chart';
+import { isWorkload, type FleetModel, type ObserverCluster } from '../fleet/model';
+import type { FleetPki } from '../pki';
+import { ObserverMonitoring, type ObserverMonitoringProps, type ObserverPartId } from '../stacks/observer-monitoring';
 import type { ClusterContext } from './context';
-import { assertObserverWiring, fleetReplicaLabel } from './observer-checks';
+import { querierEndpoints, storeEndpointOf } from './endpoints';
+import { assertObserverWiring } from './observer-checks';
 
-export function addObserverCharts(app: App, ctx: ClusterContext): void {
+/** The output file of each part. */
+export const OBSERVER_FILES: Record<ObserverPartId, string> = {
+  namespace: '00-namespace',
+  querier: '70-querier',
+  'store-gateway': '71-store-gateway',
+  'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
+  'store-gateway-tls': `${SECRETS_DIR}/${STORE_GATEWAY_TLS_SECRET}`,
+};
+
+/**
+ * The stack of an observer cluster as its fleet file declares it, with the certificates of `pki`.
+ * The Namespace is left out: the app renders it once per cluster, whatever its roles.
+ */
+export function observerMonitoringProps(fleet: FleetModel, cluster: ObserverCluster, pki?: Pick<FleetPki, 'querier' | 'storeGateway'>): ObserverMonitoringProps {
+  const { stack } = cluster;
+  const { querier, replicaLabel } = cluster.observer;
+  const endpoints = querierEndpoints(fleet, cluster);
+  const gateway = querier.storeGateway;
+  return {
+    sidecars: endpoints.filter((e) => e.source.kind === 'sidecar').map(storeEndpointOf),
+    namespace: stack.namespace,
+    createNamespace: false,
+    imageRegistry: stack.imageRegistry,
+    versions: { thanos: stack.versions.thanos },
+    // An observer that is also a workload cluster scrapes its Thanos servers with its own Prometheus.
+    monitorSelector: isWorkload(cluster) ? stack.monitorSelector : undefined,
+    querier: {
+      replicas: querier.replicas,
+      resources: querier.resources,
+      ingress: querier.ingress,
+      replicaLabel,
+      certificates: pki?.querier(cluster.name),
+      extraStores: endpoints.filter((e) => e.source.kind === 'extra').map(storeEndpointOf),
+    },
+    storeGateway: gateway && {
+      objectStorage: gateway.objectStorage,
+      replicas: gateway.replicas,
+      resources: gateway.resources,
+      storage: gateway.storage,
+      tls: gateway.tls,
+      certificates: gateway.tls ? pki?.storeGateway(cluster.name) : undefined,
+    },
+  };
+}
+
+export function addObserverCharts(app: App, ctx: ClusterContext<ObserverCluster>): void {
   const { fleet, cluster, pki } = ctx;
   // Wrong wiring fails the synth here, before any file of the new dist/ is swapped in.
   assertObserverWiring(fleet, cluster, pki);
-  new ThanosQuerier(new FileChart(app, '70-querier'), 'querier', {
-    cluster,
-    endpoints: querierEndpoints(fleet, cluster),
-    replicaLabel: fleetReplicaLabel(fleet)!,
-    tlsSecret: QUERIER_TLS_SECRET,
-  });
-  const gateway = cluster.querier!.storeGateway;
-  if (gateway) {
-    new ThanosStoreGateway(new FileChart(app, '71-store-gateway'), 'store-gateway', {
-      cluster,
-      tlsSecret: gateway.tls ? STORE_GATEWAY_TLS_SECRET : undefined,
-    });
-  }
+  for (const p of ObserverMonitoring.parts(observerMonitoringProps(fleet, cluster, pki))) p.build(new FileChart(app, OBSERVER_FILES[p.id]));
 }

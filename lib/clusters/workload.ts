@@ -1,33 +1,62 @@
-// A workload cluster: Prometheus Operator, Prometheus + Thanos sidecar, Alertmanager, exporters, monitors.
-// File numbers are the apply order: 10-19 operator and its RBAC, then the custom resources and
-// what they need (the monitoring.coreos.com CRDs are installed beforehand, see README).
+// A workload cluster of the fleet: the WorkloadMonitoring stack with the cluster's settings, one
+// file per component. File numbers are the apply order: 10-19 the operator and its RBAC, then the
+// custom resources and what they need (the monitoring.coreos.com CRDs are installed beforehand).
 import { App } from 'cdk8s';
-import { Alertmanager, ALERTMANAGER_SERVICE } from '../components/alertmanager';
-import { KubeStateMetrics } from '../components/kube-state-metrics';
-import { AppMonitors, StackMonitors } from '../components/monitors';
-import { NodeExporter } from '../components/node-exporter';
-import { PrometheusOperator } from '../components/operator';
-import { Prometheus, prometheusPodSelector } from '../components/prometheus';
-import { StackRules } from '../components/rules';
-import { ThanosSidecar } from '../components/thanos-sidecar';
-import { FileChart } from '../file-chart';
+import { SIDECAR_TLS_SECRET } from '../components/thanos-sidecar';
+import { FileChart, SECRETS_DIR } from '../file-chart';
+import type { WorkloadCluster } from '../fleet/model';
+import type { FleetPki } from '../pki';
+import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
 
-export function addWorkloadCharts(app: App, ctx: ClusterContext): void {
-  const { cluster } = ctx;
-  const { stack } = cluster;
-  if (stack.operator.enabled) new PrometheusOperator(new FileChart(app, '10-operator'), 'operator', { cluster });
-  new Prometheus(new FileChart(app, '20-prometheus'), 'prometheus', {
-    cluster,
-    alertmanagerService: stack.alertmanager.enabled ? ALERTMANAGER_SERVICE : undefined,
-  });
-  if (cluster.sidecar) new ThanosSidecar(new FileChart(app, '21-thanos-sidecar'), 'thanos-sidecar', { cluster, podSelector: prometheusPodSelector() });
-  if (stack.alertmanager.enabled) new Alertmanager(new FileChart(app, '30-alertmanager'), 'alertmanager', { cluster });
-  if (stack.nodeExporter.enabled) new NodeExporter(new FileChart(app, '40-node-exporter'), 'node-exporter', { cluster });
-  if (stack.kubeStateMetrics.enabled) new KubeStateMetrics(new FileChart(app, '41-kube-state-metrics'), 'kube-state-metrics', { cluster });
-  new StackMonitors(new FileChart(app, '50-monitors'), 'monitors', { cluster });
-  if (stack.rules.enabled) new StackRules(new FileChart(app, '55-rules'), 'rules', { cluster });
-  if (cluster.serviceMonitors.length || cluster.podMonitors.length) {
-    new AppMonitors(new FileChart(app, '60-app-monitors'), 'app-monitors', { cluster });
-  }
+/** The output file of each part. */
+export const WORKLOAD_FILES: Record<WorkloadPartId, string> = {
+  namespace: '00-namespace',
+  operator: '10-operator',
+  prometheus: '20-prometheus',
+  'sidecar-endpoint': '21-thanos-sidecar',
+  alertmanager: '30-alertmanager',
+  'node-exporter': '40-node-exporter',
+  'kube-state-metrics': '41-kube-state-metrics',
+  monitors: '50-monitors',
+  rules: '55-rules',
+  'app-monitors': '60-app-monitors',
+  'sidecar-tls': `${SECRETS_DIR}/${SIDECAR_TLS_SECRET}`,
+};
+
+/**
+ * The stack of a workload cluster as its fleet file declares it, with the sidecar certificate of
+ * `pki`. The Namespace is left out: the app renders it once per cluster, whatever its roles.
+ */
+export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<FleetPki, 'sidecar'>): WorkloadMonitoringProps {
+  const { stack, workload } = cluster;
+  const { sidecar } = workload;
+  return {
+    namespace: stack.namespace,
+    createNamespace: false,
+    imageRegistry: stack.imageRegistry,
+    versions: stack.versions,
+    monitorSelector: stack.monitorSelector,
+    prometheus: { ...stack.prometheus, externalLabels: workload.externalLabels },
+    thanosSidecar: {
+      endpoint: sidecar.endpoint,
+      service: sidecar.service,
+      ingress: sidecar.ingress,
+      listenLocal: sidecar.listenLocal,
+      objectStorage: sidecar.objectStorage,
+      certificates: pki?.sidecar(cluster.name),
+    },
+    operator: stack.operator,
+    alertmanager: stack.alertmanager,
+    nodeExporter: stack.nodeExporter,
+    kubeStateMetrics: stack.kubeStateMetrics,
+    kubelet: stack.kubelet,
+    rules: stack.rules,
+    serviceMonitors: workload.serviceMonitors,
+    podMonitors: workload.podMonitors,
+  };
+}
+
+export function addWorkloadCharts(app: App, ctx: ClusterContext<WorkloadCluster>): void {
+  for (const p of WorkloadMonitoring.parts(workloadMonitoringProps(ctx.cluster, ctx.pki))) p.build(new FileChart(app, WORKLOAD_FILES[p.id]));
 }

@@ -9,12 +9,12 @@ import {
   AlertmanagerSpecResourcesLimits,
   AlertmanagerSpecResourcesRequests,
 } from '../../imports/alertmanager-monitoring.coreos.com';
-import type { AlertmanagerRouteInput } from '../fleet/schema';
-import { NULL_RECEIVER } from '../fleet/defaults';
-import type { ClusterModel, StackSettings } from '../fleet/model';
-import { image, meta } from '../meta';
+import { DEFAULT_ROOT_ROUTE, DEFAULT_STACK, DEFAULT_VERSIONS, NULL_RECEIVER, type Resources } from '../fleet/defaults';
+import type { AlertmanagerInhibitRule, AlertmanagerReceiver, AlertmanagerRoute } from '../fleet/model';
+import { commonLabels, image, meta } from '../meta';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
 import { disruptionBudget, nonRootPod, resourceRequirements, softAntiAffinity } from './common';
-import { stackServiceMonitor } from './monitors';
+import { stackServiceMonitor } from './service-monitor';
 
 export const ALERTMANAGER_NAME = 'main';
 /** Service Prometheus sends alerts to; also the name of the configuration Secret and ServiceAccount. */
@@ -41,8 +41,28 @@ export function alertmanagerPodSelector(name = ALERTMANAGER_NAME): Record<string
   return { 'app.kubernetes.io/name': APP, alertmanager: name };
 }
 
-type AlertmanagerSettings = StackSettings['alertmanager'];
+/** Where alerts go: the routing tree, the receivers and the inhibition rules. */
+export interface AlertmanagerRouting {
+  /**
+   * The routing tree. Watchdog, which always fires, goes to the "null" receiver unless a route of
+   * yours matches it.
+   * @default every alert to the first receiver, grouped by cluster, namespace and alertname
+   */
+  readonly route?: AlertmanagerRoute;
+  /**
+   * Receivers; each names the Secret keys holding its credentials, which Alertmanager reads as files.
+   * @default none: alerts go to the "null" receiver, which drops them
+   */
+  readonly receivers?: AlertmanagerReceiver[];
+  /**
+   * @default a critical alert silences the warnings of the same alert in the same cluster and namespace
+   */
+  readonly inhibitRules?: AlertmanagerInhibitRule[];
+}
+
 type SecretRef = { name: string; key: string };
+
+const DEFAULT_INHIBIT_RULES = DEFAULT_STACK.alertmanager.inhibitRules as AlertmanagerInhibitRule[];
 
 /** File path of a Secret key inside the Alertmanager container. */
 export function secretFile(ref: SecretRef): string {
@@ -50,8 +70,8 @@ export function secretFile(ref: SecretRef): string {
 }
 
 /** Every Secret the receivers read from, sorted and unique (spec.secrets). */
-export function receiverSecrets(am: AlertmanagerSettings): string[] {
-  const refs: SecretRef[] = am.receivers.flatMap((r) =>
+export function receiverSecrets(am: AlertmanagerRouting): string[] {
+  const refs: SecretRef[] = (am.receivers ?? []).flatMap((r) =>
     [r.slack?.apiUrl, r.webhook?.url, r.pagerduty?.routingKey, r.email?.authPassword].filter((x): x is SecretRef => x !== undefined),
   );
   return [...new Set(refs.map((r) => r.name))].sort();
@@ -59,7 +79,7 @@ export function receiverSecrets(am: AlertmanagerSettings): string[] {
 
 const WATCHDOG = /^\s*alertname\s*=\s*"?Watchdog"?\s*$/;
 
-function route(r: AlertmanagerRouteInput): Record<string, unknown> {
+function route(r: AlertmanagerRoute): Record<string, unknown> {
   return {
     ...(r.receiver ? { receiver: r.receiver } : {}),
     ...(r.groupBy ? { group_by: r.groupBy } : {}),
@@ -76,18 +96,20 @@ function route(r: AlertmanagerRouteInput): Record<string, unknown> {
  * The Alertmanager configuration (as a plain object) of a cluster. Watchdog always fires by design:
  * unless a route of yours handles it, it goes to the "null" receiver first.
  */
-export function alertmanagerConfig(am: AlertmanagerSettings): Record<string, unknown> {
+export function alertmanagerConfig(am: AlertmanagerRouting): Record<string, unknown> {
   const user = am.route ?? {};
+  const receiverList = am.receivers ?? [];
+  const inhibitRules = am.inhibitRules ?? DEFAULT_INHIBIT_RULES;
   const handlesWatchdog = (user.routes ?? []).some((r) => (r.matchers ?? []).some((m) => WATCHDOG.test(m)));
-  const root: AlertmanagerRouteInput = {
-    receiver: user.receiver ?? am.receivers[0]?.name ?? NULL_RECEIVER,
-    groupBy: user.groupBy ?? ['cluster', 'namespace', 'alertname'],
-    groupWait: user.groupWait ?? '30s',
-    groupInterval: user.groupInterval ?? '5m',
-    repeatInterval: user.repeatInterval ?? '12h',
+  const root: AlertmanagerRoute = {
+    receiver: user.receiver ?? receiverList[0]?.name ?? NULL_RECEIVER,
+    groupBy: user.groupBy ?? DEFAULT_ROOT_ROUTE.groupBy,
+    groupWait: user.groupWait ?? DEFAULT_ROOT_ROUTE.groupWait,
+    groupInterval: user.groupInterval ?? DEFAULT_ROOT_ROUTE.groupInterval,
+    repeatInterval: user.repeatInterval ?? DEFAULT_ROOT_ROUTE.repeatInterval,
     routes: [...(handlesWatchdog ? [] : [{ receiver: NULL_RECEIVER, matchers: ['alertname="Watchdog"'] }]), ...(user.routes ?? [])],
   };
-  const receivers = am.receivers.map((r) => ({
+  const receivers = receiverList.map((r) => ({
     name: r.name,
     ...(r.slack ? { slack_configs: [{ channel: r.slack.channel, api_url_file: secretFile(r.slack.apiUrl), send_resolved: true }] } : {}),
     ...(r.webhook ? { webhook_configs: [{ url_file: secretFile(r.webhook.url), send_resolved: true }] } : {}),
@@ -107,13 +129,13 @@ export function alertmanagerConfig(am: AlertmanagerSettings): Record<string, unk
         }
       : {}),
   }));
-  const hasNull = am.receivers.some((r) => r.name === NULL_RECEIVER);
+  const hasNull = receiverList.some((r) => r.name === NULL_RECEIVER);
   return {
     route: route(root),
     receivers: [...(hasNull ? [] : [{ name: NULL_RECEIVER }]), ...receivers],
-    ...(am.inhibitRules.length
+    ...(inhibitRules.length
       ? {
-          inhibit_rules: am.inhibitRules.map((i) => ({
+          inhibit_rules: inhibitRules.map((i) => ({
             source_matchers: i.sourceMatchers,
             target_matchers: i.targetMatchers,
             ...(i.equal?.length ? { equal: i.equal } : {}),
@@ -123,24 +145,31 @@ export function alertmanagerConfig(am: AlertmanagerSettings): Record<string, unk
   };
 }
 
-export interface AlertmanagerProps {
-  readonly cluster: ClusterModel;
+export interface AlertmanagerProps extends MonitoredComponentProps, AlertmanagerRouting {
+  /** @default DEFAULT_VERSIONS.alertmanager */
+  readonly version?: string;
+  /**
+   * Replicas gossip to deduplicate notifications.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /** @default DEFAULT_STACK.alertmanager.resources */
+  readonly resources?: Resources;
 }
 
 /** Configuration Secret, ServiceAccount, Alertmanager, Service, ServiceMonitor and PDB. */
 export class Alertmanager extends Construct {
-  constructor(scope: Construct, id: string, props: AlertmanagerProps) {
+  constructor(scope: Construct, id: string, props: AlertmanagerProps = {}) {
     super(scope, id);
-    const { cluster } = props;
-    const { stack } = cluster;
-    const am = stack.alertmanager;
-    const namespace = stack.namespace;
+    const namespace = namespaceOf(props);
+    const version = props.version ?? DEFAULT_VERSIONS.alertmanager;
+    const replicas = props.replicas ?? DEFAULT_STACK.alertmanager.replicas;
 
     new k8s.KubeSecret(this, 'config', {
       metadata: meta(ALERTMANAGER_CONFIG_SECRET, COMPONENT, { namespace, app: APP }),
       type: 'Opaque',
       // No credential is in here (receivers read them from files), so it is safe to commit.
-      stringData: { [ALERTMANAGER_CONFIG_KEY]: stringify(alertmanagerConfig(am), { lineWidth: 0 }) },
+      stringData: { [ALERTMANAGER_CONFIG_KEY]: stringify(alertmanagerConfig(props), { lineWidth: 0 }) },
     });
 
     new k8s.KubeServiceAccount(this, 'service-account', {
@@ -148,18 +177,22 @@ export class Alertmanager extends Construct {
       automountServiceAccountToken: false,
     });
 
-    const secrets = receiverSecrets(am);
+    const secrets = receiverSecrets(props);
     new AlertmanagerCr(this, 'alertmanager', {
       metadata: meta(ALERTMANAGER_NAME, COMPONENT, { namespace, app: APP }),
       spec: {
-        replicas: am.replicas,
-        image: image('quay.io/prometheus/alertmanager', stack.versions.alertmanager, stack.imageRegistry),
-        version: stack.versions.alertmanager,
+        replicas,
+        image: image('quay.io/prometheus/alertmanager', version, props.imageRegistry),
+        version,
         podMetadata: { labels: { 'app.kubernetes.io/component': COMPONENT, 'app.kubernetes.io/part-of': 'promfleet' } },
         serviceAccountName: ALERTMANAGER_SERVICE,
         configSecret: ALERTMANAGER_CONFIG_SECRET,
         ...(secrets.length ? { secrets } : {}),
-        resources: resourceRequirements(am.resources, AlertmanagerSpecResourcesLimits.fromString, AlertmanagerSpecResourcesRequests.fromString),
+        resources: resourceRequirements(
+          props.resources ?? DEFAULT_STACK.alertmanager.resources,
+          (v) => AlertmanagerSpecResourcesLimits.fromString(v),
+          (v) => AlertmanagerSpecResourcesRequests.fromString(v),
+        ),
         securityContext: nonRootPod(1000, 2000),
         affinity: softAntiAffinity(alertmanagerPodSelector()),
       },
@@ -179,14 +212,15 @@ export class Alertmanager extends Construct {
     });
 
     stackServiceMonitor(this, 'service-monitor', {
-      cluster,
+      namespace,
+      monitorSelector: monitorSelectorOf(props),
       name: ALERTMANAGER_SERVICE,
       component: COMPONENT,
       app: APP,
-      selector: meta(ALERTMANAGER_SERVICE, COMPONENT, { app: APP }).labels!,
+      selector: commonLabels(APP, COMPONENT),
       endpoints: [{ port: 'web' }, { port: 'reloader-web' }],
     });
 
-    disruptionBudget(this, { name: ALERTMANAGER_SERVICE, namespace, component: COMPONENT, app: APP, podLabels: alertmanagerPodSelector(), replicas: am.replicas });
+    disruptionBudget(this, { name: ALERTMANAGER_SERVICE, namespace, component: COMPONENT, app: APP, podLabels: alertmanagerPodSelector(), replicas });
   }
 }

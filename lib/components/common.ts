@@ -23,9 +23,11 @@ export function resourceRequirements<L, R>(
   return { ...(limits ? { limits } : {}), ...(requests ? { requests } : {}) };
 }
 
+const quantity = (v: string) => k8s.Quantity.fromString(v);
+
 /** Resources of a core container. */
 export function coreResources(r: Resources): k8s.ResourceRequirements {
-  return resourceRequirements(r, k8s.Quantity.fromString, k8s.Quantity.fromString);
+  return resourceRequirements(r, quantity, quantity);
 }
 
 /** Container hardening: no privilege escalation, no capabilities, read-only root filesystem. */
@@ -83,7 +85,10 @@ export interface ClusterAccessProps {
   readonly component: string;
   readonly app: string;
   readonly rules: k8s.PolicyRule[];
-  /** Mount the API token into pods (only what talks to the API server needs it). */
+  /**
+   * Mount the API token into pods (only what talks to the API server needs it).
+   * @default true
+   */
   readonly automountToken?: boolean;
 }
 

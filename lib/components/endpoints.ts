@@ -1,67 +1,30 @@
-// The Querier's StoreAPI endpoints, derived from the fleet, and the endpoint sd-config file
-// (`thanos query --endpoint.sd-config-file`, Thanos v0.42+) that lists them.
+// The Querier's StoreAPI endpoints and the endpoint sd-config file that lists them
+// (`thanos query --endpoint.sd-config-file`, Thanos v0.42+).
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { stringify } from 'yaml';
-import type { ClusterModel, FleetModel } from '../fleet/model';
 import { meta } from '../meta';
-import { PROMETHEUS_OPERATED_SERVICE, STORE_GATEWAY_NAME } from '../names';
-import { PROMETHEUS_NAME } from './prometheus';
-import { SIDECAR_GRPC_PORT } from './thanos-sidecar';
 import { THANOS_GRPC_PORT } from './thanos-pod';
 
-
-/** What serves an endpoint, and so which certificate it presents. */
-export type EndpointSource =
-  | { readonly kind: 'sidecar'; readonly cluster: ClusterModel }
-  | { readonly kind: 'store-gateway'; readonly cluster: ClusterModel }
-  | { readonly kind: 'extra'; readonly index: number };
-
+/** A StoreAPI the Querier reaches. */
 export interface StoreEndpoint {
   /** host:port the Querier dials (a static address: Thanos applies per-endpoint TLS only to those). */
   readonly address: string;
-  /** Name verified in the server certificate; absent for a plaintext endpoint. */
+  /**
+   * Name verified in the server certificate: the Querier dials with mTLS.
+   * @default plaintext
+   */
   readonly serverName?: string;
-  readonly source: EndpointSource;
+}
+
+/** The StoreAPI at `host:port`, dialled with mTLS and verified under `host`, or in plaintext. */
+export function storeEndpoint(host: string, port = THANOS_GRPC_PORT, tls = true): StoreEndpoint {
+  return { address: `${host}:${port}`, ...(tls ? { serverName: host } : {}) };
 }
 
 /** In-cluster DNS name of a Service. */
 export function serviceHost(service: string, namespace: string): string {
   return `${service}.${namespace}.svc`;
-}
-
-/**
- * Every StoreAPI the Querier of `observer` reaches, in a stable order: the sidecar of each
- * workload cluster (fleet order), the Store Gateway, then the declared extra stores.
- */
-export function querierEndpoints(fleet: FleetModel, observer: ClusterModel): StoreEndpoint[] {
-  const querier = observer.querier!;
-  const out: StoreEndpoint[] = [];
-  for (const cluster of fleet.clusters) {
-    if (!cluster.isWorkload || !cluster.sidecar) continue;
-    if (cluster.name === observer.name) {
-      // Its own sidecar is reached in-cluster, one endpoint per replica (pod DNS names under the
-      // operator's headless Service), so the Querier sees both HA replicas and deduplicates them.
-      const { namespace, prometheus } = cluster.stack;
-      for (let i = 0; i < prometheus.replicas; i++) {
-        const host = `prometheus-${PROMETHEUS_NAME}-${i}.${serviceHost(PROMETHEUS_OPERATED_SERVICE, namespace)}`;
-        out.push({ address: `${host}:${SIDECAR_GRPC_PORT}`, serverName: host, source: { kind: 'sidecar', cluster } });
-      }
-    } else {
-      const { host, port } = cluster.sidecar.endpoint;
-      out.push({ address: `${host}:${port}`, serverName: host, source: { kind: 'sidecar', cluster } });
-    }
-  }
-  const gateway = querier.storeGateway;
-  if (gateway) {
-    const host = serviceHost(STORE_GATEWAY_NAME, observer.stack.namespace);
-    out.push({ address: `${host}:${THANOS_GRPC_PORT}`, serverName: gateway.tls ? host : undefined, source: { kind: 'store-gateway', cluster: observer } });
-  }
-  querier.extraStores.forEach((s, index) => {
-    const host = s.address.slice(0, s.address.lastIndexOf(':'));
-    out.push({ address: s.address, serverName: s.tls ? (s.serverName ?? host) : undefined, source: { kind: 'extra', index } });
-  });
-  return out;
 }
 
 /** Files of the mounted client Secret (kubernetes.io/tls keys). */

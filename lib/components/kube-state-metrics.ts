@@ -2,10 +2,11 @@
 // and ServiceMonitor.
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import type { ClusterModel } from '../fleet/model';
+import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
 import { clusterAccess, coreResources, httpProbe, singleDeployment } from './common';
-import { stackServiceMonitor } from './monitors';
+import { stackServiceMonitor } from './service-monitor';
 
 export const KSM_NAME = 'kube-state-metrics';
 const COMPONENT = 'exporter';
@@ -48,16 +49,18 @@ export const KSM_RULES: k8s.PolicyRule[] = [
   { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 
-export interface KubeStateMetricsProps {
-  readonly cluster: ClusterModel;
+export interface KubeStateMetricsProps extends MonitoredComponentProps {
+  /** @default DEFAULT_VERSIONS.kubeStateMetrics */
+  readonly version?: string;
+  /** @default DEFAULT_STACK.kubeStateMetrics.resources */
+  readonly resources?: Resources;
 }
 
+/** ServiceAccount with read-only RBAC, Deployment, Service and ServiceMonitor. */
 export class KubeStateMetrics extends Construct {
-  constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
+  constructor(scope: Construct, id: string, props: KubeStateMetricsProps = {}) {
     super(scope, id);
-    const { cluster } = props;
-    const { stack } = cluster;
-    const namespace = stack.namespace;
+    const namespace = namespaceOf(props);
 
     clusterAccess(this, { name: KSM_NAME, namespace, component: COMPONENT, app: KSM_NAME, rules: KSM_RULES });
 
@@ -66,13 +69,13 @@ export class KubeStateMetrics extends Construct {
       namespace,
       component: COMPONENT,
       container: {
-        image: image('registry.k8s.io/kube-state-metrics/kube-state-metrics', stack.versions.kubeStateMetrics, stack.imageRegistry),
+        image: image('registry.k8s.io/kube-state-metrics/kube-state-metrics', props.version ?? DEFAULT_VERSIONS.kubeStateMetrics, props.imageRegistry),
         args: ['--port=8080', '--telemetry-port=8081'],
         ports: [
           { name: 'http-metrics', containerPort: 8080 },
           { name: 'telemetry', containerPort: 8081 },
         ],
-        resources: coreResources(stack.kubeStateMetrics.resources),
+        resources: coreResources(props.resources ?? DEFAULT_STACK.kubeStateMetrics.resources),
         livenessProbe: httpProbe('/livez', 'http-metrics', 20),
         readinessProbe: httpProbe('/readyz', 'telemetry'),
       },
@@ -90,7 +93,8 @@ export class KubeStateMetrics extends Construct {
     });
 
     stackServiceMonitor(this, 'service-monitor', {
-      cluster,
+      namespace,
+      monitorSelector: monitorSelectorOf(props),
       name: KSM_NAME,
       component: COMPONENT,
       app: KSM_NAME,

@@ -1,71 +1,55 @@
 // ServiceMonitors of the stack itself (Prometheus, its Thanos sidecar, kubelet/cAdvisor), and the
-// helper every component uses for its own ServiceMonitor so all carry the monitor selector labels.
+// application monitors a stack is given, each in the application's namespace.
 import { Construct } from 'constructs';
 import {
   ServiceMonitor,
-  ServiceMonitorSpecEndpoints,
   ServiceMonitorSpecEndpointsRelabelingsAction,
   ServiceMonitorSpecEndpointsScheme,
 } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitor-monitoring.coreos.com';
-import type { ClusterModel } from '../fleet/model';
+import type { AppMonitor } from '../fleet/model';
 import { meta } from '../meta';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
 import { PROMETHEUS_APP, PROMETHEUS_SERVICE, prometheusServiceLabels } from './prometheus';
+import { stackServiceMonitor } from './service-monitor';
 import { SIDECAR_HTTP_PORT_NAME, SIDECAR_JOB } from './thanos-sidecar';
-
-export interface StackServiceMonitorProps {
-  readonly cluster: ClusterModel;
-  readonly name: string;
-  readonly component: string;
-  readonly app: string;
-  /** Labels of the Service(s) to scrape. */
-  readonly selector: Record<string, string>;
-  readonly endpoints: ServiceMonitorSpecEndpoints[];
-  /** Namespace of the Services. @default the stack namespace */
-  readonly serviceNamespace?: string;
-  readonly jobLabel?: string;
-}
-
-/** A ServiceMonitor in the stack namespace, labelled so the cluster's Prometheus selects it. */
-export function stackServiceMonitor(scope: Construct, id: string, props: StackServiceMonitorProps): ServiceMonitor {
-  const { stack } = props.cluster;
-  return new ServiceMonitor(scope, id, {
-    metadata: meta(props.name, props.component, { namespace: stack.namespace, app: props.app, labels: stack.monitorSelector }),
-    spec: {
-      selector: { matchLabels: props.selector },
-      namespaceSelector: { matchNames: [props.serviceNamespace ?? stack.namespace] },
-      endpoints: props.endpoints,
-      ...(props.jobLabel ? { jobLabel: props.jobLabel } : {}),
-    },
-  });
-}
 
 /** The kubelet Service the operator maintains in kube-system (`--kubelet-service`), and its labels. */
 export const KUBELET_SERVICE = { namespace: 'kube-system', name: 'kubelet', labels: { 'app.kubernetes.io/name': 'kubelet' } };
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-export interface StackMonitorsProps {
-  readonly cluster: ClusterModel;
+export interface StackMonitorsProps extends MonitoredComponentProps {
+  /**
+   * Scrape the Thanos sidecar of the Prometheus pods too.
+   * @default false
+   */
+  readonly thanosSidecar?: boolean;
+  /**
+   * Scrape the kubelets (with cAdvisor and probe metrics) through the kubelet Service that the
+   * Prometheus Operator keeps up to date.
+   * @default true
+   */
+  readonly kubelet?: boolean;
 }
 
-/** ServiceMonitors for Prometheus, the Thanos sidecar's HTTP port and (optionally) kubelet/cAdvisor. */
+/** ServiceMonitors for Prometheus, the Thanos sidecar's HTTP port and kubelet/cAdvisor. */
 export class StackMonitors extends Construct {
-  constructor(scope: Construct, id: string, props: StackMonitorsProps) {
+  constructor(scope: Construct, id: string, props: StackMonitorsProps = {}) {
     super(scope, id);
-    const { cluster } = props;
+    const common = { namespace: namespaceOf(props), monitorSelector: monitorSelectorOf(props) };
     const selector = prometheusServiceLabels();
     stackServiceMonitor(this, 'prometheus', {
-      cluster,
+      ...common,
       name: PROMETHEUS_SERVICE,
       component: 'prometheus',
       app: PROMETHEUS_APP,
       selector,
       endpoints: [{ port: 'web' }, { port: 'reloader-web' }],
     });
-    if (cluster.sidecar) {
+    if (props.thanosSidecar) {
       stackServiceMonitor(this, 'thanos-sidecar', {
-        cluster,
+        ...common,
         name: 'thanos-sidecar',
         component: 'thanos-sidecar',
         app: 'thanos-sidecar',
@@ -79,12 +63,12 @@ export class StackMonitors extends Construct {
         ],
       });
     }
-    if (cluster.stack.kubelet.enabled) this.kubelet(cluster);
+    if (props.kubelet ?? true) this.kubelet(common);
   }
 
   /** kubelet, cAdvisor and probe metrics over HTTPS with the Prometheus service-account token. */
-  private kubelet(cluster: ClusterModel): void {
-    const common = {
+  private kubelet(stack: { namespace: string; monitorSelector: Record<string, string> }): void {
+    const endpoint = {
       port: 'https-metrics',
       scheme: ServiceMonitorSpecEndpointsScheme.HTTPS,
       // Kubelet serving certificates are usually self-signed; the token still authenticates Prometheus.
@@ -94,7 +78,7 @@ export class StackMonitors extends Construct {
       relabelings: [{ action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE, sourceLabels: ['__metrics_path__'], targetLabel: 'metrics_path' }],
     };
     stackServiceMonitor(this, 'kubelet', {
-      cluster,
+      ...stack,
       name: 'kubelet',
       component: 'kubelet',
       app: 'kubelet',
@@ -102,31 +86,43 @@ export class StackMonitors extends Construct {
       serviceNamespace: KUBELET_SERVICE.namespace,
       jobLabel: 'app.kubernetes.io/name',
       endpoints: [
-        { ...common },
+        { ...endpoint },
         // cAdvisor timestamps are unreliable across scrapes: let Prometheus assign them.
-        { ...common, path: '/metrics/cadvisor', honorTimestamps: false },
-        { ...common, path: '/metrics/probes' },
+        { ...endpoint, path: '/metrics/cadvisor', honorTimestamps: false },
+        { ...endpoint, path: '/metrics/probes' },
       ],
     });
   }
 }
 
 export interface AppMonitorsProps {
-  readonly cluster: ClusterModel;
+  /**
+   * The labels the stack's Prometheus selects monitors by; every monitor carries them.
+   * @default {"prometheus.io/monitor": "true"}
+   */
+  readonly monitorSelector?: Record<string, string>;
+  /**
+   * ServiceMonitors, for applications with a metrics Service.
+   * @default none
+   */
+  readonly serviceMonitors?: AppMonitor[];
+  /**
+   * PodMonitors, for pods without a metrics Service.
+   * @default none
+   */
+  readonly podMonitors?: AppMonitor[];
 }
 
 /**
- * The fleet file's application monitors, each in the application's namespace (the seed's pattern:
- * a ServiceMonitor for a metrics Service, a PodMonitor for pods without one), labelled with the
- * monitor selector so the cluster's Prometheus picks them up.
+ * Application monitors, each in the application's namespace, labelled with the monitor selector so
+ * that the stack's Prometheus picks them up.
  */
 export class AppMonitors extends Construct {
   constructor(scope: Construct, id: string, props: AppMonitorsProps) {
     super(scope, id);
-    const { cluster } = props;
-    type AppMonitor = ClusterModel['serviceMonitors'][number];
+    const labels = monitorSelectorOf(props);
     // What both kinds share; each kind has its own enum for `scheme`.
-    const metadata = (m: AppMonitor) => meta(m.name, 'app-monitor', { namespace: m.namespace, labels: cluster.stack.monitorSelector });
+    const metadata = (m: AppMonitor) => meta(m.name, 'app-monitor', { namespace: m.namespace, labels });
     const select = (m: AppMonitor) => ({ selector: { matchLabels: m.selector }, namespaceSelector: { matchNames: [m.namespace] } });
     const endpoints = <S>(m: AppMonitor, scheme: Record<'http' | 'https', S>) =>
       m.endpoints.map((e) => ({
@@ -135,13 +131,13 @@ export class AppMonitors extends Construct {
         ...(e.interval ? { interval: e.interval } : {}),
         ...(e.scheme ? { scheme: scheme[e.scheme] } : {}),
       }));
-    for (const m of cluster.serviceMonitors) {
+    for (const m of props.serviceMonitors ?? []) {
       new ServiceMonitor(this, `service-monitor-${m.namespace}-${m.name}`, {
         metadata: metadata(m),
         spec: { ...select(m), endpoints: endpoints(m, { http: ServiceMonitorSpecEndpointsScheme.HTTP, https: ServiceMonitorSpecEndpointsScheme.HTTPS }) },
       });
     }
-    for (const m of cluster.podMonitors) {
+    for (const m of props.podMonitors ?? []) {
       new PodMonitor(this, `pod-monitor-${m.namespace}-${m.name}`, {
         metadata: metadata(m),
         spec: {

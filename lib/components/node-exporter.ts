@@ -3,25 +3,28 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/servicemonitor-monitoring.coreos.com';
-import type { ClusterModel } from '../fleet/model';
+import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
 import { coreResources, httpProbe, NOBODY, podLabels, RESTRICTED_CONTAINER, selectorLabels } from './common';
-import { stackServiceMonitor } from './monitors';
+import { stackServiceMonitor } from './service-monitor';
 
 export const NODE_EXPORTER_NAME = 'node-exporter';
 const COMPONENT = 'exporter';
 const PORT = 9100;
 
-export interface NodeExporterProps {
-  readonly cluster: ClusterModel;
+export interface NodeExporterProps extends MonitoredComponentProps {
+  /** @default DEFAULT_VERSIONS.nodeExporter */
+  readonly version?: string;
+  /** @default DEFAULT_STACK.nodeExporter.resources */
+  readonly resources?: Resources;
 }
 
+/** ServiceAccount, DaemonSet on every node, headless Service and ServiceMonitor. */
 export class NodeExporter extends Construct {
-  constructor(scope: Construct, id: string, props: NodeExporterProps) {
+  constructor(scope: Construct, id: string, props: NodeExporterProps = {}) {
     super(scope, id);
-    const { cluster } = props;
-    const { stack } = cluster;
-    const namespace = stack.namespace;
+    const namespace = namespaceOf(props);
     const selector = selectorLabels(NODE_EXPORTER_NAME);
     const hostMounts = [
       { name: 'proc', hostPath: '/proc', mountPath: '/host/proc' },
@@ -55,7 +58,7 @@ export class NodeExporter extends Construct {
             containers: [
               {
                 name: NODE_EXPORTER_NAME,
-                image: image('quay.io/prometheus/node-exporter', stack.versions.nodeExporter, stack.imageRegistry),
+                image: image('quay.io/prometheus/node-exporter', props.version ?? DEFAULT_VERSIONS.nodeExporter, props.imageRegistry),
                 args: [
                   `--web.listen-address=:${PORT}`,
                   '--path.procfs=/host/proc',
@@ -68,7 +71,7 @@ export class NodeExporter extends Construct {
                   '--collector.netdev.device-exclude=^(veth.*|[a-f0-9]{15})$',
                 ],
                 ports: [{ name: 'metrics', containerPort: PORT, hostPort: PORT }],
-                resources: coreResources(stack.nodeExporter.resources),
+                resources: coreResources(props.resources ?? DEFAULT_STACK.nodeExporter.resources),
                 securityContext: RESTRICTED_CONTAINER,
                 livenessProbe: httpProbe('/', 'metrics', 20),
                 readinessProbe: httpProbe('/', 'metrics'),
@@ -93,7 +96,8 @@ export class NodeExporter extends Construct {
     });
 
     stackServiceMonitor(this, 'service-monitor', {
-      cluster,
+      namespace,
+      monitorSelector: monitorSelectorOf(props),
       name: NODE_EXPORTER_NAME,
       component: COMPONENT,
       app: NODE_EXPORTER_NAME,

@@ -2,10 +2,12 @@
 // keeps the kubelet Service in kube-system up to date for kubelet/cAdvisor scraping.
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import type { ClusterModel } from '../fleet/model';
+import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
 import { clusterAccess, coreResources, httpProbe, singleDeployment } from './common';
-import { KUBELET_SERVICE, stackServiceMonitor } from './monitors';
+import { KUBELET_SERVICE } from './monitors';
+import { stackServiceMonitor } from './service-monitor';
 
 export const OPERATOR_NAME = 'prometheus-operator';
 const COMPONENT = 'controller';
@@ -60,27 +62,37 @@ export const OPERATOR_RULES: k8s.PolicyRule[] = [
 ];
 
 /** The config-reloader image the operator injects into Prometheus and Alertmanager pods. */
-export function configReloaderImage(cluster: ClusterModel): string {
-  const { versions, imageRegistry } = cluster.stack;
-  return image('quay.io/prometheus-operator/prometheus-config-reloader', versions.prometheusOperator, imageRegistry);
+export function configReloaderImage(version: string, imageRegistry?: string): string {
+  return image('quay.io/prometheus-operator/prometheus-config-reloader', version, imageRegistry);
 }
 
-export interface PrometheusOperatorProps {
-  readonly cluster: ClusterModel;
+export interface PrometheusOperatorProps extends MonitoredComponentProps {
+  /**
+   * Release of the operator and of the config-reloader it injects.
+   * @default DEFAULT_VERSIONS.prometheusOperator
+   */
+  readonly version?: string;
+  /** @default DEFAULT_STACK.operator.resources */
+  readonly resources?: Resources;
+  /**
+   * Keep the kubelet Service in kube-system up to date, which the kubelet ServiceMonitor scrapes
+   * (see StackMonitors).
+   * @default true
+   */
+  readonly kubeletService?: boolean;
 }
 
 /** ServiceAccount + RBAC, Deployment, Service on 8080 and its ServiceMonitor. */
 export class PrometheusOperator extends Construct {
-  constructor(scope: Construct, id: string, props: PrometheusOperatorProps) {
+  constructor(scope: Construct, id: string, props: PrometheusOperatorProps = {}) {
     super(scope, id);
-    const { cluster } = props;
-    const { stack } = cluster;
-    const namespace = stack.namespace;
+    const namespace = namespaceOf(props);
+    const version = props.version ?? DEFAULT_VERSIONS.prometheusOperator;
 
     clusterAccess(this, { name: OPERATOR_NAME, namespace, component: COMPONENT, app: OPERATOR_NAME, rules: OPERATOR_RULES });
 
-    const args = [`--prometheus-config-reloader=${configReloaderImage(cluster)}`];
-    if (stack.kubelet.enabled) {
+    const args = [`--prometheus-config-reloader=${configReloaderImage(version, props.imageRegistry)}`];
+    if (props.kubeletService ?? true) {
       // Keep the kubelet Service's Endpoints and EndpointSlices in sync with the nodes.
       args.push(`--kubelet-service=${KUBELET_SERVICE.namespace}/${KUBELET_SERVICE.name}`, '--kubelet-endpoints=true', '--kubelet-endpointslice=true');
     }
@@ -90,10 +102,10 @@ export class PrometheusOperator extends Construct {
       namespace,
       component: COMPONENT,
       container: {
-        image: image('quay.io/prometheus-operator/prometheus-operator', stack.versions.prometheusOperator, stack.imageRegistry),
+        image: image('quay.io/prometheus-operator/prometheus-operator', version, props.imageRegistry),
         args,
         ports: [{ name: 'http', containerPort: HTTP_PORT }],
-        resources: coreResources(stack.operator.resources),
+        resources: coreResources(props.resources ?? DEFAULT_STACK.operator.resources),
         livenessProbe: httpProbe('/healthz', 'http', 20),
         readinessProbe: httpProbe('/healthz', 'http'),
       },
@@ -105,7 +117,8 @@ export class PrometheusOperator extends Construct {
     });
 
     stackServiceMonitor(this, 'service-monitor', {
-      cluster,
+      namespace,
+      monitorSelector: monitorSelectorOf(props),
       name: OPERATOR_NAME,
       component: COMPONENT,
       app: OPERATOR_NAME,

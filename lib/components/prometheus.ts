@@ -1,4 +1,4 @@
-// The Prometheus custom resource of a workload cluster (imported CRD class), with its
+// The Prometheus custom resource of a workload cluster (imported CRD class), with its optional
 // Thanos sidecar. The operator turns it into a StatefulSet and the `prometheus-operated` Service.
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
@@ -11,10 +11,11 @@ import {
   PrometheusSpecServiceDiscoveryRole,
   PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests,
 } from '../../imports/prometheus-monitoring.coreos.com';
-import type { ClusterModel } from '../fleet/model';
-import { image, meta } from '../meta';
+import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
+import { commonLabels, image, meta } from '../meta';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
 import { clusterAccess, disruptionBudget, nonRootPod, resourceRequirements, softAntiAffinity } from './common';
-import { SIDECAR_HTTP_PORT, SIDECAR_HTTP_PORT_NAME, SIDECAR_TLS_SECRET, sidecarSpec } from './thanos-sidecar';
+import { SIDECAR_HTTP_PORT, SIDECAR_HTTP_PORT_NAME, SIDECAR_TLS_SECRET, sidecarSpec, type ThanosSidecarProps } from './thanos-sidecar';
 
 /** Name of the Prometheus object (and of the pods' `operator.prometheus.io/name` label). */
 export const PROMETHEUS_NAME = 'k8s';
@@ -45,7 +46,7 @@ export function prometheusPodSelector(name = PROMETHEUS_NAME): Record<string, st
 
 /** Labels of the `prometheus-k8s` Service (its ServiceMonitors select on them). */
 export function prometheusServiceLabels(): Record<string, string> {
-  return meta(PROMETHEUS_SERVICE, COMPONENT, { app: PROMETHEUS_APP }).labels!;
+  return commonLabels(PROMETHEUS_APP, COMPONENT);
 }
 
 /** Read-only discovery of targets in every namespace, plus kubelet metrics. */
@@ -57,20 +58,79 @@ export const PROMETHEUS_RULES: k8s.PolicyRule[] = [
   { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
 ];
 
-export interface PrometheusProps {
-  readonly cluster: ClusterModel;
-  /** Service name of the cluster's Alertmanager; no alerting when undefined. */
-  readonly alertmanagerService?: string;
+/** The PersistentVolumeClaim of each Prometheus replica. */
+export interface PrometheusStorage {
+  /** Requested size, e.g. `50Gi`. */
+  readonly size: string;
+  /**
+   * @default the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
 }
 
+export interface PrometheusProps extends MonitoredComponentProps {
+  /** @default DEFAULT_VERSIONS.prometheus */
+  readonly version?: string;
+  /**
+   * Identical replicas, told apart by `replicaLabel`; Thanos deduplicates their series.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /** @default "15d" */
+  readonly retention?: string;
+  /**
+   * Size above which the oldest data is deleted, e.g. `45GB`.
+   * @default no size limit
+   */
+  readonly retentionSize?: string;
+  /** @default "30s" */
+  readonly scrapeInterval?: string;
+  /** @default "30s" */
+  readonly evaluationInterval?: string;
+  /**
+   * Labels every series carries outside the cluster (Thanos, remote write, alerts), e.g. `cluster`.
+   * @default none
+   */
+  readonly externalLabels?: Record<string, string>;
+  /**
+   * External label with each replica's name; a Querier deduplicates on it.
+   * @default "prometheus_replica"
+   */
+  readonly replicaLabel?: string;
+  /**
+   * A volume per replica; `null` keeps the data in an emptyDir, lost with the pod.
+   * @default 50Gi of the default StorageClass
+   */
+  readonly storage?: PrometheusStorage | null;
+  /** @default DEFAULT_STACK.prometheus.resources */
+  readonly resources?: Resources;
+  /**
+   * Name of the Alertmanager Service, in the same namespace, that alerts go to.
+   * @default no alerting
+   */
+  readonly alertmanagerService?: string;
+  /**
+   * A Thanos sidecar in every pod, serving the data to a Querier over mTLS.
+   * @default no sidecar
+   */
+  readonly thanosSidecar?: ThanosSidecarProps;
+}
+
+/**
+ * The Prometheus custom resource, its ServiceAccount and RBAC, the Service in front of the pods and
+ * a PodDisruptionBudget. It selects monitors and rules labelled with the monitor selector, in every
+ * namespace.
+ */
 export class Prometheus extends Construct {
-  constructor(scope: Construct, id: string, props: PrometheusProps) {
+  constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
     super(scope, id);
-    const { cluster } = props;
-    const { stack } = cluster;
-    const namespace = stack.namespace;
-    const p = stack.prometheus;
-    const selector = { matchLabels: stack.monitorSelector };
+    const namespace = namespaceOf(props);
+    const defaults = DEFAULT_STACK.prometheus;
+    const version = props.version ?? DEFAULT_VERSIONS.prometheus;
+    const replicas = props.replicas ?? defaults.replicas;
+    const storage = props.storage === undefined ? defaults.storage : props.storage;
+    const selector = { matchLabels: monitorSelectorOf(props) };
+    const sidecar = props.thanosSidecar;
 
     // Prometheus discovers targets in every namespace it selects monitors from: all of them.
     clusterAccess(this, { name: PROMETHEUS_SERVICE_ACCOUNT, namespace, component: COMPONENT, app: PROMETHEUS_APP, rules: PROMETHEUS_RULES });
@@ -78,38 +138,42 @@ export class Prometheus extends Construct {
     new PrometheusCr(this, 'prometheus', {
       metadata: meta(PROMETHEUS_NAME, COMPONENT, { namespace, app: PROMETHEUS_APP }),
       spec: {
-        replicas: p.replicas,
-        image: image('quay.io/prometheus/prometheus', stack.versions.prometheus, stack.imageRegistry),
-        version: stack.versions.prometheus,
+        replicas,
+        image: image('quay.io/prometheus/prometheus', version, props.imageRegistry),
+        version,
         podMetadata: { labels: { 'app.kubernetes.io/component': COMPONENT, 'app.kubernetes.io/part-of': 'promfleet' } },
-        externalLabels: cluster.externalLabels,
-        replicaExternalLabelName: p.replicaLabel,
-        retention: p.retention,
-        ...(p.retentionSize ? { retentionSize: p.retentionSize } : {}),
-        scrapeInterval: p.scrapeInterval,
-        evaluationInterval: p.evaluationInterval,
+        ...(props.externalLabels ? { externalLabels: props.externalLabels } : {}),
+        replicaExternalLabelName: props.replicaLabel ?? defaults.replicaLabel,
+        retention: props.retention ?? defaults.retention,
+        ...(props.retentionSize ? { retentionSize: props.retentionSize } : {}),
+        scrapeInterval: props.scrapeInterval ?? defaults.scrapeInterval,
+        evaluationInterval: props.evaluationInterval ?? defaults.evaluationInterval,
         serviceAccountName: PROMETHEUS_SERVICE_ACCOUNT,
         serviceDiscoveryRole: PrometheusSpecServiceDiscoveryRole.ENDPOINT_SLICE,
         serviceMonitorSelector: selector,
         podMonitorSelector: selector,
         ruleSelector: selector,
         probeSelector: selector,
-        // Monitors live next to the apps they watch (the seed's pattern): look in every namespace.
+        // Monitors live next to the apps they watch: look in every namespace.
         serviceMonitorNamespaceSelector: {},
         podMonitorNamespaceSelector: {},
         ruleNamespaceSelector: {},
         probeNamespaceSelector: {},
-        resources: resourceRequirements(p.resources, PrometheusSpecResourcesLimits.fromString, PrometheusSpecResourcesRequests.fromString),
+        resources: resourceRequirements(
+          props.resources ?? defaults.resources,
+          (v) => PrometheusSpecResourcesLimits.fromString(v),
+          (v) => PrometheusSpecResourcesRequests.fromString(v),
+        ),
         securityContext: nonRootPod(1000, 2000),
         affinity: softAntiAffinity(prometheusPodSelector()),
-        ...(p.storage
+        ...(storage
           ? {
               storage: {
                 volumeClaimTemplate: {
                   spec: {
                     accessModes: ['ReadWriteOnce'],
-                    ...(p.storage.storageClassName ? { storageClassName: p.storage.storageClassName } : {}),
-                    resources: { requests: { storage: PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests.fromString(p.storage.size) } },
+                    ...(storage.storageClassName ? { storageClassName: storage.storageClassName } : {}),
+                    resources: { requests: { storage: PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests.fromString(storage.size) } },
                   },
                 },
               },
@@ -129,8 +193,7 @@ export class Prometheus extends Construct {
               },
             }
           : {}),
-        secrets: [SIDECAR_TLS_SECRET],
-        thanos: sidecarSpec(cluster),
+        ...(sidecar ? { secrets: [sidecar.tlsSecret ?? SIDECAR_TLS_SECRET], thanos: sidecarSpec(sidecar, props.imageRegistry) } : {}),
       },
     });
 
@@ -141,11 +204,12 @@ export class Prometheus extends Construct {
         ports: [
           { name: 'web', port: 9090, targetPort: k8s.IntOrString.fromString('web') },
           { name: 'reloader-web', port: 8080, targetPort: k8s.IntOrString.fromString('reloader-web') },
-          { name: SIDECAR_HTTP_PORT_NAME, port: SIDECAR_HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
+          // The sidecar's HTTP metrics, which StackMonitors scrapes through this Service.
+          ...(sidecar ? [{ name: SIDECAR_HTTP_PORT_NAME, port: SIDECAR_HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') }] : []),
         ],
       },
     });
 
-    disruptionBudget(this, { name: PROMETHEUS_SERVICE, namespace, component: COMPONENT, app: PROMETHEUS_APP, podLabels: prometheusPodSelector(), replicas: p.replicas });
+    disruptionBudget(this, { name: PROMETHEUS_SERVICE, namespace, component: COMPONENT, app: PROMETHEUS_APP, podLabels: prometheusPodSelector(), replicas });
   }
 }

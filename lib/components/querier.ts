@@ -1,10 +1,14 @@
 // The Thanos Querier of an observer cluster: one PromQL API over every StoreAPI of the fleet,
-// reached over mTLS with the client certificate from lib/pki and the endpoints from endpoints.ts.
+// reached over mTLS with a client certificate (from lib/pki, in a TlsSecret).
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import type { ClusterModel } from '../fleet/model';
-import { EndpointsConfigMap, StoreEndpoint } from './endpoints';
+import { DEFAULT_QUERIER, DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
+import type { QuerierIngress } from '../fleet/model';
+import { image } from '../meta';
+import { namespaceOf, type StackComponentProps } from './base';
+import { EndpointsConfigMap, type StoreEndpoint } from './endpoints';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras } from './thanos-pod';
+import { QUERIER_TLS_SECRET } from './tls-secret';
 
 export const QUERIER_NAME = 'thanos-querier';
 export const QUERIER_ENDPOINTS_CONFIGMAP = 'thanos-querier-endpoints';
@@ -15,31 +19,56 @@ export const QUERIER_ENDPOINTS_MOUNT = '/etc/thanos/endpoints';
 /** How often Thanos re-reads the sd-config file (the kubelet projects ConfigMap changes within about a minute). */
 export const ENDPOINTS_RELOAD_INTERVAL = '30s';
 
-export interface ThanosQuerierProps {
-  /** The observer cluster; `cluster.querier` holds replicas, resources and the Ingress. */
-  readonly cluster: ClusterModel;
-  /** StoreAPIs to query (see querierEndpoints). */
+export interface ThanosQuerierProps extends StackComponentProps {
+  /** The StoreAPIs to query: sidecars, Store Gateways and other stores, in this order in the sd-config. */
   readonly endpoints: StoreEndpoint[];
-  /** External label that tells HA replicas apart; the Querier deduplicates on it. */
-  readonly replicaLabel: string;
-  /** kubernetes.io/tls Secret with the Querier's client certificate and the CA of the servers. */
-  readonly tlsSecret: string;
+  /** @default DEFAULT_VERSIONS.thanos */
+  readonly version?: string;
+  /** @default 2 */
+  readonly replicas?: number;
+  /** @default DEFAULT_QUERIER.resources */
+  readonly resources?: Resources;
+  /**
+   * An Ingress for the UI and HTTP API.
+   * @default no Ingress
+   */
+  readonly ingress?: QuerierIngress;
+  /**
+   * External label that tells Prometheus replicas apart; the Querier deduplicates on it.
+   * @default "prometheus_replica"
+   */
+  readonly replicaLabel?: string;
+  /**
+   * kubernetes.io/tls Secret with the Querier's client certificate (tls.crt, tls.key) and the CAs
+   * of the servers it dials (ca.crt).
+   * @default "thanos-querier-tls"
+   */
+  readonly tlsSecret?: string;
+  /**
+   * Read downsampled blocks for long ranges (a Store Gateway serves them).
+   * @default false
+   */
+  readonly autoDownsampling?: boolean;
+  /**
+   * Monitor selector of a Prometheus running next to the Querier: a ServiceMonitor with these labels.
+   * @default no ServiceMonitor
+   */
+  readonly monitorSelector?: Record<string, string>;
 }
 
 /** ConfigMap of endpoints, Deployment, Service, PDB, optional Ingress and ServiceMonitor. */
 export class ThanosQuerier extends Construct {
   constructor(scope: Construct, id: string, props: ThanosQuerierProps) {
     super(scope, id);
-    const { cluster, endpoints, replicaLabel, tlsSecret } = props;
-    const querier = cluster.querier!;
-    const namespace = cluster.stack.namespace;
+    const namespace = namespaceOf(props);
+    const replicas = props.replicas ?? DEFAULT_QUERIER.replicas;
     const server = new ThanosServer(QUERIER_NAME, 'querier', namespace);
 
     new EndpointsConfigMap(this, 'endpoints', {
       name: QUERIER_ENDPOINTS_CONFIGMAP,
       namespace,
       key: QUERIER_ENDPOINTS_FILE,
-      endpoints,
+      endpoints: props.endpoints,
       files: { certFile: `${QUERIER_TLS_MOUNT}/tls.crt`, keyFile: `${QUERIER_TLS_MOUNT}/tls.key`, caFile: `${QUERIER_TLS_MOUNT}/ca.crt` },
     });
 
@@ -47,37 +76,37 @@ export class ThanosQuerier extends Construct {
       'query',
       `--grpc-address=0.0.0.0:${THANOS_GRPC_PORT}`,
       `--http-address=0.0.0.0:${THANOS_HTTP_PORT}`,
-      `--query.replica-label=${replicaLabel}`,
+      `--query.replica-label=${props.replicaLabel ?? DEFAULT_STACK.prometheus.replicaLabel}`,
       `--endpoint.sd-config-file=${QUERIER_ENDPOINTS_MOUNT}/${QUERIER_ENDPOINTS_FILE}`,
       `--endpoint.sd-config-reload-interval=${ENDPOINTS_RELOAD_INTERVAL}`,
       // Long ranges over Store Gateway data then read downsampled blocks.
-      ...(querier.storeGateway ? ['--query.auto-downsampling'] : []),
+      ...(props.autoDownsampling ? ['--query.auto-downsampling'] : []),
     ];
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: server.meta(),
       spec: {
-        replicas: querier.replicas,
+        replicas,
         selector: { matchLabels: server.selector },
         template: thanosPodTemplate(server, {
-          cluster,
+          image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
           args,
-          resources: querier.resources,
+          resources: props.resources ?? DEFAULT_QUERIER.resources,
           // Whole-volume mounts (no subPath), so the kubelet delivers updated files to running pods.
           volumeMounts: [
             { name: 'tls', mountPath: QUERIER_TLS_MOUNT, readOnly: true },
             { name: 'endpoints', mountPath: QUERIER_ENDPOINTS_MOUNT, readOnly: true },
           ],
           volumes: [
-            { name: 'tls', secret: { secretName: tlsSecret } },
+            { name: 'tls', secret: { secretName: props.tlsSecret ?? QUERIER_TLS_SECRET } },
             { name: 'endpoints', configMap: { name: QUERIER_ENDPOINTS_CONFIGMAP } },
           ],
         }),
       },
     });
-    new ThanosServerExtras(this, 'extras', { server, cluster, replicas: querier.replicas });
+    new ThanosServerExtras(this, 'extras', { server, replicas, monitorSelector: props.monitorSelector });
 
-    if (querier.ingress) {
-      const ing = querier.ingress;
+    const ing = props.ingress;
+    if (ing) {
       new k8s.KubeIngress(this, 'ingress', {
         metadata: server.meta(ing.annotations),
         spec: {

@@ -5,8 +5,8 @@
 import { Construct } from 'constructs';
 import { parser } from '@prometheus-io/lezer-promql';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
-import type { ClusterModel } from '../fleet/model';
 import { meta } from '../meta';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
 import { ALERTMANAGER_SERVICE } from './alertmanager';
 import { KSM_NAME } from './kube-state-metrics';
 import { NODE_EXPORTER_NAME } from './node-exporter';
@@ -15,9 +15,15 @@ import { SIDECAR_JOB } from './thanos-sidecar';
 
 export const STACK_RULES_NAME = 'promfleet-stack';
 
+/** An alerting rule; its severity becomes the `severity` label, summary and description annotations. */
 export interface AlertRule {
   readonly alert: string;
+  /** PromQL, checked when the rule is rendered. */
   readonly expr: string;
+  /**
+   * How long the expression must hold before the alert fires.
+   * @default at once
+   */
   readonly for?: string;
   readonly severity: 'critical' | 'warning' | 'info' | 'none';
   readonly summary: string;
@@ -62,9 +68,28 @@ export function checkRuleGroups(groups: RuleGroup[]): void {
 
 const sel = (job: string, extra = '') => `{job="${job}"${extra ? `, ${extra}` : ''}}`;
 
-/** The rule groups for what this cluster runs (groups of disabled components are left out). */
-export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
-  const { stack } = cluster;
+/**
+ * What runs next to Prometheus: alerts about a component that does not run would fire for ever, or
+ * never, so each group is rendered only for what is there.
+ */
+export interface StackRuleScope {
+  /** @default true */
+  readonly alertmanager?: boolean;
+  /** @default false */
+  readonly thanosSidecar?: boolean;
+  /**
+   * The sidecar uploads blocks to object storage.
+   * @default false
+   */
+  readonly objectStorage?: boolean;
+  /** @default true */
+  readonly nodeExporter?: boolean;
+  /** @default true */
+  readonly kubeStateMetrics?: boolean;
+}
+
+/** The rule groups for what the stack runs. */
+export function stackRuleGroups(scope: StackRuleScope = {}): RuleGroup[] {
   const prom = sel(PROMETHEUS_SERVICE);
   const groups: RuleGroup[] = [
     {
@@ -126,7 +151,7 @@ export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
     },
   ];
 
-  if (stack.alertmanager.enabled) {
+  if (scope.alertmanager ?? true) {
     const am = sel(ALERTMANAGER_SERVICE);
     groups[1].rules.push(
       {
@@ -177,7 +202,7 @@ export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
     });
   }
 
-  if (cluster.sidecar) {
+  if (scope.thanosSidecar) {
     const sc = sel(SIDECAR_JOB);
     const rules: AlertRule[] = [
       {
@@ -199,7 +224,7 @@ export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
         description: 'Thanos sidecar {{ $labels.namespace }}/{{ $labels.pod }} fails {{ printf "%.2f" $value }}% of gRPC requests.',
       },
     ];
-    if (cluster.sidecar.objectStorage) {
+    if (scope.objectStorage) {
       rules.push({
         alert: 'ThanosSidecarBucketOperationsFailed',
         expr: `sum by (cluster, namespace, pod) (rate(thanos_objstore_bucket_operation_failures_total${sc}[5m])) > 0`,
@@ -213,7 +238,7 @@ export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
   }
 
   const node: AlertRule[] = [];
-  if (stack.nodeExporter.enabled) {
+  if (scope.nodeExporter ?? true) {
     const fs = sel(NODE_EXPORTER_NAME, 'fstype!=""');
     const ne = sel(NODE_EXPORTER_NAME);
     node.push(
@@ -253,7 +278,7 @@ export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
       },
     );
   }
-  if (stack.kubeStateMetrics.enabled) {
+  if (scope.kubeStateMetrics ?? true) {
     node.push(
       {
         alert: 'KubeNodeNotReady',
@@ -277,21 +302,27 @@ export function stackRuleGroups(cluster: ClusterModel): RuleGroup[] {
   return groups;
 }
 
-export interface StackRulesProps {
-  readonly cluster: ClusterModel;
-  /** @default stackRuleGroups(cluster) */
+export interface StackRulesProps extends MonitoredComponentProps {
+  /**
+   * What runs next to Prometheus, for the built-in groups.
+   * @default Alertmanager, node-exporter and kube-state-metrics, no sidecar
+   */
+  readonly scope?: StackRuleScope;
+  /**
+   * The rule groups, each expression checked as PromQL.
+   * @default stackRuleGroups(scope)
+   */
   readonly groups?: RuleGroup[];
 }
 
-/** The PrometheusRule with the stack's alerts, labelled so the cluster's Prometheus loads it. */
+/** The PrometheusRule with the stack's alerts, labelled so the stack's Prometheus loads it. */
 export class StackRules extends Construct {
-  constructor(scope: Construct, id: string, props: StackRulesProps) {
+  constructor(scope: Construct, id: string, props: StackRulesProps = {}) {
     super(scope, id);
-    const { stack } = props.cluster;
-    const groups = props.groups ?? stackRuleGroups(props.cluster);
+    const groups = props.groups ?? stackRuleGroups(props.scope);
     checkRuleGroups(groups);
     new PrometheusRule(this, 'rules', {
-      metadata: meta(STACK_RULES_NAME, 'rules', { namespace: stack.namespace, labels: stack.monitorSelector }),
+      metadata: meta(STACK_RULES_NAME, 'rules', { namespace: namespaceOf(props), labels: monitorSelectorOf(props) }),
       spec: {
         groups: groups.map((g) => ({
           name: g.name,

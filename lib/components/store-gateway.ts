@@ -1,33 +1,68 @@
 // The Thanos Store Gateway of an observer: serves the blocks the sidecars uploaded to object
-// storage, as one more StoreAPI for the Querier (with mTLS from the fleet PKI unless switched off).
+// storage, as one more StoreAPI for the Querier (with mTLS unless switched off).
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import type { ClusterModel } from '../fleet/model';
+import { DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
+import type { SecretKeyRef } from '../fleet/model';
+import { image } from '../meta';
 import { STORE_GATEWAY_NAME } from '../names';
+import { namespaceOf, type StackComponentProps } from './base';
+import { serviceHost, type StoreEndpoint } from './endpoints';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras } from './thanos-pod';
+import { STORE_GATEWAY_TLS_SECRET } from './tls-secret';
 
 export const STORE_GATEWAY_TLS_MOUNT = '/etc/thanos/tls';
 export const STORE_GATEWAY_OBJSTORE_MOUNT = '/etc/thanos/objstore';
 const OBJSTORE_FILE = 'objstore.yaml';
 const DATA_DIR = '/var/thanos/store';
 
-export interface ThanosStoreGatewayProps {
-  /** The observer cluster; `cluster.querier.storeGateway` must be set. */
-  readonly cluster: ClusterModel;
-  /** kubernetes.io/tls Secret with the server certificate and the CA of client certificates; required when `storeGateway.tls`. */
+/** How a Querier in the same cluster reaches the Store Gateway of `namespace`. */
+export function storeGatewayEndpoint(namespace: string, tls: boolean): StoreEndpoint {
+  const host = serviceHost(STORE_GATEWAY_NAME, namespace);
+  return { address: `${host}:${THANOS_GRPC_PORT}`, ...(tls ? { serverName: host } : {}) };
+}
+
+export interface ThanosStoreGatewayProps extends StackComponentProps {
+  /** Key of the Secret with the Thanos object storage configuration: the bucket the sidecars upload to. */
+  readonly objectStorage: SecretKeyRef;
+  /** @default DEFAULT_VERSIONS.thanos */
+  readonly version?: string;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** @default DEFAULT_STORE_GATEWAY.resources */
+  readonly resources?: Resources;
+  /**
+   * A volume per replica for the index cache, which then survives restarts.
+   * @default an emptyDir
+   */
+  readonly storage?: { readonly size: string; readonly storageClassName?: string };
+  /**
+   * Serve gRPC with mTLS, with the certificate of `tlsSecret`.
+   * @default true
+   */
+  readonly tls?: boolean;
+  /**
+   * kubernetes.io/tls Secret with the server certificate (tls.crt, tls.key) and the CA of the client
+   * certificates it accepts (ca.crt).
+   * @default "thanos-store-gateway-tls"
+   */
   readonly tlsSecret?: string;
+  /**
+   * Monitor selector of a Prometheus running next to the Store Gateway: a ServiceMonitor with these labels.
+   * @default no ServiceMonitor
+   */
+  readonly monitorSelector?: Record<string, string>;
 }
 
 /** StatefulSet, Service, PDB and ServiceMonitor of the Store Gateway. */
 export class ThanosStoreGateway extends Construct {
   constructor(scope: Construct, id: string, props: ThanosStoreGatewayProps) {
     super(scope, id);
-    const { cluster } = props;
-    const gateway = cluster.querier!.storeGateway!;
-    const namespace = cluster.stack.namespace;
+    const namespace = namespaceOf(props);
+    const replicas = props.replicas ?? DEFAULT_STORE_GATEWAY.replicas;
+    const { storage, objectStorage } = props;
     const server = new ThanosServer(STORE_GATEWAY_NAME, 'store-gateway', namespace);
-    if (gateway.tls && !props.tlsSecret) throw new Error(`${cluster.name}: the Store Gateway serves TLS but no Secret was given`);
-
+    const tlsSecret = (props.tls ?? DEFAULT_STORE_GATEWAY.tls) ? (props.tlsSecret ?? STORE_GATEWAY_TLS_SECRET) : undefined;
     const args = [
       'store',
       `--data-dir=${DATA_DIR}`,
@@ -35,7 +70,7 @@ export class ThanosStoreGateway extends Construct {
       `--grpc-address=0.0.0.0:${THANOS_GRPC_PORT}`,
       `--http-address=0.0.0.0:${THANOS_HTTP_PORT}`,
       // A client CA makes the server require and verify client certificates (mTLS).
-      ...(gateway.tls
+      ...(tlsSecret
         ? [
             `--grpc-server-tls-cert=${STORE_GATEWAY_TLS_MOUNT}/tls.crt`,
             `--grpc-server-tls-key=${STORE_GATEWAY_TLS_MOUNT}/tls.key`,
@@ -46,39 +81,45 @@ export class ThanosStoreGateway extends Construct {
     const volumeMounts: k8s.VolumeMount[] = [
       { name: 'data', mountPath: DATA_DIR },
       { name: 'objstore', mountPath: STORE_GATEWAY_OBJSTORE_MOUNT, readOnly: true },
-      ...(gateway.tls ? [{ name: 'tls', mountPath: STORE_GATEWAY_TLS_MOUNT, readOnly: true }] : []),
+      ...(tlsSecret ? [{ name: 'tls', mountPath: STORE_GATEWAY_TLS_MOUNT, readOnly: true }] : []),
     ];
     const volumes: k8s.Volume[] = [
       // The bucket credentials stay in the Secret the user manages; only its name is rendered.
-      { name: 'objstore', secret: { secretName: gateway.objectStorage.name, items: [{ key: gateway.objectStorage.key, path: OBJSTORE_FILE }] } },
-      ...(gateway.tls ? [{ name: 'tls', secret: { secretName: props.tlsSecret! } }] : []),
+      { name: 'objstore', secret: { secretName: objectStorage.name, items: [{ key: objectStorage.key, path: OBJSTORE_FILE }] } },
+      ...(tlsSecret ? [{ name: 'tls', secret: { secretName: tlsSecret } }] : []),
       // The data dir is only a cache of index headers: an emptyDir works, a volume saves the rebuild on restart.
-      ...(gateway.storage ? [] : [{ name: 'data', emptyDir: {} }]),
+      ...(storage ? [] : [{ name: 'data', emptyDir: {} }]),
     ];
 
     new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: server.meta(),
       spec: {
         serviceName: STORE_GATEWAY_NAME,
-        replicas: gateway.replicas,
+        replicas,
         // Replicas are interchangeable: start and stop them together.
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: server.selector },
-        template: thanosPodTemplate(server, { cluster, args, resources: gateway.resources, volumeMounts, volumes }),
-        volumeClaimTemplates: gateway.storage
+        template: thanosPodTemplate(server, {
+          image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
+          args,
+          resources: props.resources ?? DEFAULT_STORE_GATEWAY.resources,
+          volumeMounts,
+          volumes,
+        }),
+        volumeClaimTemplates: storage
           ? [
               {
                 metadata: { name: 'data', labels: server.podLabels },
                 spec: {
                   accessModes: ['ReadWriteOnce'],
-                  storageClassName: gateway.storage.storageClassName,
-                  resources: { requests: { storage: k8s.Quantity.fromString(gateway.storage.size) } },
+                  storageClassName: storage.storageClassName,
+                  resources: { requests: { storage: k8s.Quantity.fromString(storage.size) } },
                 },
               },
             ]
           : undefined,
       },
     });
-    new ThanosServerExtras(this, 'extras', { server, cluster, replicas: gateway.replicas });
+    new ThanosServerExtras(this, 'extras', { server, replicas, monitorSelector: props.monitorSelector });
   }
 }

@@ -3,10 +3,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import type { Resources } from '../fleet/defaults';
-import type { ClusterModel } from '../fleet/model';
-import { commonLabels, image, meta } from '../meta';
+import { commonLabels, meta } from '../meta';
 import { coreResources, disruptionBudget, httpProbe, nonRootPod, podLabels, RESTRICTED_CONTAINER, selectorLabels, softAntiAffinity } from './common';
-import { stackServiceMonitor } from './monitors';
+import { stackServiceMonitor } from './service-monitor';
 
 export const THANOS_GRPC_PORT = 10901;
 export const THANOS_HTTP_PORT = 10902;
@@ -38,7 +37,8 @@ export class ThanosServer {
 }
 
 export interface ThanosPodOptions {
-  readonly cluster: ClusterModel;
+  /** The thanos image reference. */
+  readonly image: string;
   /** `thanos` subcommand and flags. */
   readonly args: string[];
   readonly resources: Resources;
@@ -51,7 +51,6 @@ export interface ThanosPodOptions {
  * probed on /-/healthy and /-/ready; no API token (Thanos never calls the API server); spread over nodes.
  */
 export function thanosPodTemplate(server: ThanosServer, opts: ThanosPodOptions): k8s.PodTemplateSpec {
-  const { stack } = opts.cluster;
   return {
     metadata: { labels: server.podLabels },
     spec: {
@@ -62,7 +61,7 @@ export function thanosPodTemplate(server: ThanosServer, opts: ThanosPodOptions):
       containers: [
         {
           name: 'thanos',
-          image: image('quay.io/thanos/thanos', stack.versions.thanos, stack.imageRegistry),
+          image: opts.image,
           args: opts.args,
           ports: [
             { name: 'grpc', containerPort: THANOS_GRPC_PORT, protocol: 'TCP' },
@@ -82,16 +81,19 @@ export function thanosPodTemplate(server: ThanosServer, opts: ThanosPodOptions):
 
 export interface ThanosServerExtrasProps {
   readonly server: ThanosServer;
-  /** The observer; it gets a ServiceMonitor when it also runs the Prometheus stack. */
-  readonly cluster: ClusterModel;
   readonly replicas: number;
+  /**
+   * Monitor selector of a Prometheus next to the server: its ServiceMonitor carries these labels.
+   * @default no ServiceMonitor
+   */
+  readonly monitorSelector?: Record<string, string>;
 }
 
-/** Service (grpc 10901, http 10902), a PDB when replicas > 1, and a ServiceMonitor on clusters with a Prometheus. */
+/** Service (grpc 10901, http 10902), a PDB when replicas > 1, and a ServiceMonitor where a Prometheus runs. */
 export class ThanosServerExtras extends Construct {
   constructor(scope: Construct, id: string, props: ThanosServerExtrasProps) {
     super(scope, id);
-    const { server, cluster, replicas } = props;
+    const { server, replicas, monitorSelector } = props;
     new k8s.KubeService(this, 'service', {
       metadata: server.meta(),
       spec: {
@@ -104,9 +106,10 @@ export class ThanosServerExtras extends Construct {
       },
     });
     disruptionBudget(this, { name: server.app, namespace: server.namespace, component: server.component, app: server.app, podLabels: server.selector, replicas });
-    if (cluster.isWorkload) {
+    if (monitorSelector) {
       stackServiceMonitor(this, 'monitor', {
-        cluster,
+        namespace: server.namespace,
+        monitorSelector,
         name: server.app,
         component: server.component,
         app: server.app,

@@ -1,11 +1,10 @@
-// The Thanos sidecar: its part of the Prometheus spec (spec.thanos, served with mTLS) and
-// how the observer reaches it (the exposing Service). The Secret comes from lib/pki.
-import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-27';
+// The Thanos sidecar in each Prometheus pod: its part of the Prometheus spec (spec.thanos), serving
+// the StoreAPI with mTLS. How the observer reaches it is ThanosSidecarEndpoint (sidecar-endpoint.ts);
+// the certificate comes from lib/pki, in a TlsSecret.
 import { PrometheusSpecThanos, PrometheusSpecThanosGrpcServerTlsConfigMinVersion } from '../../imports/prometheus-monitoring.coreos.com';
-import type { ClusterModel, SidecarModel } from '../fleet/model';
-import { image, meta } from '../meta';
-import { SIDECAR_SERVICE } from '../names';
+import { DEFAULT_VERSIONS } from '../fleet/defaults';
+import type { SecretKeyRef } from '../fleet/model';
+import { image } from '../meta';
 
 /** kubernetes.io/tls Secret holding the sidecar's server certificate and the client CA. */
 export const SIDECAR_TLS_SECRET = 'thanos-sidecar-tls';
@@ -20,15 +19,40 @@ export const SIDECAR_JOB = 'thanos-sidecar';
 /** Container port name the operator gives the sidecar's gRPC port. */
 export const SIDECAR_GRPC_PORT_NAME = 'grpc';
 
-/** spec.thanos of a workload cluster's Prometheus. */
-export function sidecarSpec(cluster: ClusterModel): PrometheusSpecThanos {
-  const { versions, imageRegistry } = cluster.stack;
-  const sidecar = cluster.sidecar!;
+export interface ThanosSidecarProps {
+  /**
+   * Thanos release of the sidecar.
+   * @default DEFAULT_VERSIONS.thanos
+   */
+  readonly version?: string;
+  /**
+   * kubernetes.io/tls Secret, in the Prometheus namespace, with the sidecar's server certificate
+   * (tls.crt, tls.key) and the CA of the client certificates it accepts (ca.crt): the sidecar
+   * serves gRPC with mTLS only.
+   * @default "thanos-sidecar-tls"
+   */
+  readonly tlsSecret?: string;
+  /**
+   * Listen on 127.0.0.1 only, out of reach of anything outside the pod (a Querier included).
+   * @default false
+   */
+  readonly listenLocal?: boolean;
+  /**
+   * Key of a Secret with a Thanos object storage configuration: the sidecar uploads every block there.
+   * @default no upload
+   */
+  readonly objectStorage?: SecretKeyRef;
+}
+
+/** spec.thanos of a Prometheus: the sidecar, serving the StoreAPI with mTLS. */
+export function sidecarSpec(props: ThanosSidecarProps, imageRegistry?: string): PrometheusSpecThanos {
+  const version = props.version ?? DEFAULT_VERSIONS.thanos;
+  const secret = props.tlsSecret ?? SIDECAR_TLS_SECRET;
   return {
-    image: image('quay.io/thanos/thanos', versions.thanos, imageRegistry),
-    version: versions.thanos,
+    image: image('quay.io/thanos/thanos', version, imageRegistry),
+    version,
     // Reachable from outside the pod: the observer dials it through the Service.
-    listenLocal: sidecar.listenLocal || undefined,
+    listenLocal: props.listenLocal || undefined,
     grpcServerTlsConfig: {
       certFile: `${SIDECAR_TLS_MOUNT}/tls.crt`,
       keyFile: `${SIDECAR_TLS_MOUNT}/tls.key`,
@@ -36,98 +60,7 @@ export function sidecarSpec(cluster: ClusterModel): PrometheusSpecThanos {
       caFile: `${SIDECAR_TLS_MOUNT}/ca.crt`,
       minVersion: PrometheusSpecThanosGrpcServerTlsConfigMinVersion.TLS13,
     },
-    volumeMounts: [{ name: `secret-${SIDECAR_TLS_SECRET}`, mountPath: SIDECAR_TLS_MOUNT, readOnly: true }],
-    ...(sidecar.objectStorage ? { objectStorageConfig: { name: sidecar.objectStorage.name, key: sidecar.objectStorage.key } } : {}),
+    volumeMounts: [{ name: `secret-${secret}`, mountPath: SIDECAR_TLS_MOUNT, readOnly: true }],
+    ...(props.objectStorage ? { objectStorageConfig: { name: props.objectStorage.name, key: props.objectStorage.key } } : {}),
   };
-}
-
-/** Annotations that make each cloud's controller build an internal or an internet-facing L4 load balancer. */
-export function loadBalancerAnnotations(lb: { scope?: 'internal' | 'external'; provider?: 'aws' | 'gcp' | 'azure' | 'none' }): Record<string, string> {
-  const internal = (lb.scope ?? 'internal') === 'internal';
-  switch (lb.provider) {
-    case 'aws':
-      // NLB (TCP passthrough keeps mTLS end to end); `scheme` for the AWS Load Balancer Controller,
-      // `internal` for the in-tree controller.
-      return {
-        'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
-        'service.beta.kubernetes.io/aws-load-balancer-scheme': internal ? 'internal' : 'internet-facing',
-        ...(internal ? { 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' } : {}),
-      };
-    case 'gcp':
-      return internal ? { 'networking.gke.io/load-balancer-type': 'Internal' } : {};
-    case 'azure':
-      return { 'service.beta.kubernetes.io/azure-load-balancer-internal': internal ? 'true' : 'false' };
-    default:
-      return {};
-  }
-}
-
-/** Annotations of the exposing Service: cloud load balancer, external-dns host name, then the user's own. */
-export function sidecarServiceAnnotations(sidecar: SidecarModel): Record<string, string> {
-  const { service, endpoint } = sidecar;
-  return {
-    ...(service.type === 'LoadBalancer' ? loadBalancerAnnotations(service.loadBalancer ?? {}) : {}),
-    // external-dns publishes the endpoint name for the load balancer (or the nodes of a NodePort).
-    ...(service.type !== 'ClusterIP' ? { 'external-dns.alpha.kubernetes.io/hostname': endpoint.host } : {}),
-    ...(service.annotations ?? {}),
-  };
-}
-
-/**
- * ingress-nginx must pass TLS through untouched: the sidecar terminates mTLS itself, so the
- * observer's client certificate reaches it. The controller needs --enable-ssl-passthrough.
- */
-export const NGINX_PASSTHROUGH = { 'nginx.ingress.kubernetes.io/ssl-passthrough': 'true' };
-
-export interface ThanosSidecarProps {
-  readonly cluster: ClusterModel;
-  /** Labels the operator puts on the Prometheus pods (the sidecar runs in them). */
-  readonly podSelector: Record<string, string>;
-}
-
-/** Exposure of the sidecar gRPC port to the observer (Service, optional Ingress). */
-export class ThanosSidecar extends Construct {
-  constructor(scope: Construct, id: string, props: ThanosSidecarProps) {
-    super(scope, id);
-    const sidecar = props.cluster.sidecar!;
-    const namespace = props.cluster.stack.namespace;
-    const { type } = sidecar.service;
-
-    new k8s.KubeService(this, 'service', {
-      metadata: meta(SIDECAR_SERVICE, 'thanos-sidecar', { namespace, annotations: sidecarServiceAnnotations(sidecar) }),
-      spec: {
-        type,
-        selector: props.podSelector,
-        ports: [{ name: SIDECAR_GRPC_PORT_NAME, port: sidecar.endpoint.port, targetPort: k8s.IntOrString.fromString(SIDECAR_GRPC_PORT_NAME), protocol: 'TCP' }],
-        ...(type === 'LoadBalancer' && sidecar.service.sourceRanges?.length ? { loadBalancerSourceRanges: sidecar.service.sourceRanges } : {}),
-      },
-    });
-
-    const ingress = sidecar.ingress;
-    if (ingress) {
-      new k8s.KubeIngress(this, 'ingress', {
-        metadata: meta(SIDECAR_SERVICE, 'thanos-sidecar', {
-          namespace,
-          annotations: { ...(ingress.className === 'nginx' ? NGINX_PASSTHROUGH : {}), ...(ingress.annotations ?? {}) },
-        }),
-        spec: {
-          ...(ingress.className ? { ingressClassName: ingress.className } : {}),
-          rules: [
-            {
-              host: ingress.host,
-              http: {
-                paths: [
-                  {
-                    path: '/',
-                    pathType: 'Prefix',
-                    backend: { service: { name: SIDECAR_SERVICE, port: { name: SIDECAR_GRPC_PORT_NAME } } },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      });
-    }
-  }
 }

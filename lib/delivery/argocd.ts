@@ -17,6 +17,7 @@ import {
 import { FileChart, SECRETS_DIR } from '../file-chart';
 import type { ClusterModel, FleetModel } from '../fleet/model';
 import { meta } from '../meta';
+import { applicationNames } from '../names';
 import { needsOperatorCrds, OPERATOR_CRDS } from './crds';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
 
@@ -54,11 +55,6 @@ export function application(scope: Construct, id: string, props: ApplicationProp
 
 // ---------- what promfleet renders ----------
 
-/** Application names: `<name>` (app-of-apps), `<name>-<cluster>` and `<name>-<cluster>-crds`. */
-export function applicationNames(gitops: Pick<GitOps, 'name'>, cluster: string): { stack: string; crds: string } {
-  return { stack: `${gitops.name}-${cluster}`, crds: `${gitops.name}-${cluster}-crds` };
-}
-
 /** Path inside the Git repository of a folder of dist/. */
 export function repoPath(gitops: GitOps, folder: string): string {
   const prefix = gitops.pathPrefix.replace(/^\.?\/*|\/+$/g, '');
@@ -72,7 +68,7 @@ export function destinationOf(cluster: ClusterModel): ApplicationSpecDestination
 }
 
 // Retries let the stack Application converge when its CRD Application is still syncing (Argo CD does
-// not wait for a child Application's health unless told to, see README).
+// not wait for a child Application's health unless told to, see docs/operations.md).
 const RETRY: ApplicationSpecSyncPolicyRetry = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
 
 function syncPolicy(gitops: GitOps, options: { prune?: boolean; syncOptions?: string[] } = {}): ApplicationSpecSyncPolicy {

@@ -1,6 +1,6 @@
 // The Prometheus Operator CRDs: which clusters need them, and where both delivery paths get them
 // (the same release tag; kubectl uses the release asset, Argo CD the repository folder).
-import type { ClusterModel } from '../fleet/model';
+import { isWorkload, type ClusterModel } from '../fleet/model';
 
 /** The upstream repository folder with one file per CRD (and a kustomization.yaml listing them). */
 export const OPERATOR_CRDS = {
@@ -19,5 +19,5 @@ export function operatorCrdsUrl(version: string): string {
  * (installing ours there would silently up- or downgrade them).
  */
 export function needsOperatorCrds(cluster: ClusterModel): boolean {
-  return cluster.isWorkload && cluster.stack.operator.enabled;
+  return isWorkload(cluster) && cluster.stack.operator.enabled;
 }

@@ -76,7 +76,7 @@ export function readControllerCertificate(file: string, now = new Date(), cluste
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new Error(`${file} is a folder; name the certificate file in it, e.g. certs/${cluster ?? '<cluster>'}.pem`);
-    throw new Error(`cannot read ${file} (${code ?? e}); save the controller's certificate there with "${fetch} > ${file}"`);
+    throw new Error(`cannot read ${file} (${code ?? String(e)}); save the controller's certificate there with "${fetch} > ${file}"`);
   }
   let cert: crypto.X509Certificate;
   try {
@@ -193,7 +193,7 @@ function readState(file: string): Record<string, SealEntry> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return {};
-    throw new Error(`${file}: cannot read the seal state (${code ?? e}); make it a readable file of the PKI store`);
+    throw new Error(`${file}: cannot read the seal state (${code ?? String(e)}); make it a readable file of the PKI store`);
   }
   try {
     const doc = JSON.parse(text) as SealStateFile;
@@ -292,7 +292,7 @@ export class ClusterSealer {
       if (o.apiVersion !== 'v1' || o.kind !== 'Secret') {
         throw new Error(`${file}: ${o.kind} ${o.metadata?.name} cannot be sealed; only Secrets belong in secrets/`);
       }
-      return this.seal(chart, String(i), o).toJson();
+      return this.seal(chart, String(i), o).toJson() as unknown;
     });
     return { file: `${SEALED_DIR}/${file.slice(file.indexOf('/') + 1)}`, objects: sealed };
   }

@@ -1,9 +1,18 @@
 // What the synth summary says about delivery: sealing, the kubectl commands per cluster, Argo CD.
 import * as path from 'path';
 import type { ClusterModel, FleetModel } from '../fleet/model';
-import type { RenderResult } from '../render';
 import { ARGOCD_DIR, ROOT_FILE } from './argocd';
 import { needsOperatorCrds, operatorCrdsUrl } from './crds';
+import type { SealStats } from './sealed-secrets';
+
+/** What the summary reads of a render (the renderer's result has these fields, and more). */
+export interface RenderedFleet {
+  readonly outDir: string;
+  /** Each cluster's folder, with what sealing did there. */
+  readonly clusters: readonly { readonly cluster: string; readonly sealed?: SealStats }[];
+  /** dist/_argocd/, when the fleet has a `gitops` section. */
+  readonly argocd?: { readonly objects: number };
+}
 
 /**
  * The commands that deploy one cluster's folder, in order: the operator CRDs (server-side), a wait until
@@ -21,7 +30,7 @@ export function kubectlCommands(cluster: ClusterModel, folder: string): string[]
 }
 
 /** Summary lines (stderr) for the delivery of a render into `outDir`; paths relative to `cwd`. */
-export function deliverySummary(fleet: FleetModel, result: RenderResult, cwd = process.cwd()): string[] {
+export function deliverySummary(fleet: FleetModel, result: RenderedFleet, cwd = process.cwd()): string[] {
   const rel = (p: string) => path.relative(cwd, p) || '.';
   const lines: string[] = [];
   for (const c of result.clusters) {
@@ -29,7 +38,7 @@ export function deliverySummary(fleet: FleetModel, result: RenderResult, cwd = p
     const s = c.sealed;
     lines.push(`promfleet: ${c.cluster}: ${s.secrets} SealedSecret${s.secrets === 1 ? "" : "s"} (${s.sealedValues} values sealed, ${s.reusedValues} unchanged)`);
   }
-  lines.push('promfleet: deploy with kubectl, one line per cluster (README, "Deploying with kubectl"):');
+  lines.push('promfleet: deploy with kubectl, one line per cluster (docs/operations.md, "Deploying with kubectl"):');
   for (const cluster of fleet.clusters) {
     lines.push(`  ${kubectlCommands(cluster, rel(path.join(result.outDir, cluster.name))).join(' && ')}`);
   }

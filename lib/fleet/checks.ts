@@ -2,8 +2,8 @@
 import type { Fleet } from './schema';
 import { DEFAULT_SIDECAR_PORT, DEFAULT_STACK } from './defaults';
 import { FleetProblem } from './errors';
+import { deliveryProblems } from './delivery-checks';
 import { stackProblems } from './stack-checks';
-import { deliveryProblems } from '../delivery/checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];

@@ -31,8 +31,10 @@ export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
 }
 
 // Characters that print as nothing or as a plain space: a value holding one looks right but is not.
-const INVISIBLE = /[\u0000-\u001f\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]/;
-const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
+// Controls, format characters (zero-width, bidi marks, BOM, soft hyphen), separators other than the plain space,
+// and the fillers that render blank.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u115f\u1160\u3164\uffa0]/u;
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'gu');
 
 /** Longest value shown whole in a message; a longer one is cut, with its length said. */
 export const SHOWN_VALUE_LENGTH = 80;

@@ -127,12 +127,12 @@ const TYPE_NAMES: Record<string, string> = {
  * so a message written in the schema still wins; undefined keeps zod's own.
  */
 function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  const plural = (n: unknown, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const plural = (n: number | bigint, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return undefined;
       // `roles: workload` for `roles: [workload]`: show the list form of what was written.
-      if (issue.expected === 'array' && ['string', 'number', 'boolean'].includes(typeof issue.input)) return `must be a list, e.g. [${String(issue.input)}]`;
+      if (issue.expected === 'array' && isScalar(issue.input)) return `must be a list, e.g. [${String(issue.input)}]`;
       return TYPE_NAMES[issue.expected] && `must be ${TYPE_NAMES[issue.expected]}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -149,6 +149,10 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
     default:
       return undefined;
   }
+}
+
+function isScalar(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
 function describeIssue(issue: z.core.$ZodIssue): FleetProblem[] {

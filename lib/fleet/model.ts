@@ -1,16 +1,42 @@
 // The validated, fully-resolved fleet: every default applied, every cluster's settings merged.
-// Components read only this model, never the raw fleet file.
+// The fleet app maps it onto the props of the stacks; the shapes of the fleet file's settings
+// (receivers, monitors, exposure) are named here, so that components take them as they are.
 import * as path from 'path';
-import { DEFAULT_GITOPS, DEFAULT_PKI, DEFAULT_QUERIER, DEFAULT_SIDECAR_PORT, DEFAULT_STACK, DEFAULT_STORE_GATEWAY, Resources } from './defaults';
+import { DEFAULT_GITOPS, DEFAULT_PKI, DEFAULT_QUERIER, DEFAULT_SEALED_SECRETS, DEFAULT_SIDECAR, DEFAULT_STACK, DEFAULT_STORE_GATEWAY, Resources } from './defaults';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
-type Receiver = NonNullable<NonNullable<StackSettingsInput['alertmanager']>['receivers']>[number];
-type InhibitRule = NonNullable<NonNullable<StackSettingsInput['alertmanager']>['inhibitRules']>[number];
+export type { Resources } from './defaults';
+export type { AlertmanagerRouteInput as AlertmanagerRoute } from './schema';
+
+type AlertmanagerInput = NonNullable<StackSettingsInput['alertmanager']>;
+/** A receiver of Alertmanager notifications; credentials are Secret keys, never values. */
+export type AlertmanagerReceiver = NonNullable<AlertmanagerInput['receivers']>[number];
+export type AlertmanagerInhibitRule = NonNullable<AlertmanagerInput['inhibitRules']>[number];
+/** A ServiceMonitor or PodMonitor of an application, in the application's namespace. */
+export type AppMonitor = NonNullable<ClusterInput['serviceMonitors']>[number];
+/** A key of a Secret the user manages. */
+export interface SecretKeyRef {
+  readonly name: string;
+  readonly key: string;
+}
+type ThanosInput = NonNullable<ClusterInput['thanos']>;
+/** The Service that exposes a sidecar to the observer. */
+export type SidecarService = NonNullable<ThanosInput['service']>;
+/** An Ingress in front of a sidecar (TLS passed through to it). */
+export type SidecarIngress = NonNullable<ThanosInput['ingress']>;
+type QuerierInput = NonNullable<ClusterInput['querier']>;
+/** An Ingress for the Querier's UI and HTTP API. */
+export type QuerierIngress = NonNullable<QuerierInput['ingress']>;
+/** A StoreAPI outside the fleet that the Querier also reaches. */
+export type ExtraStore = NonNullable<QuerierInput['extraStores']>[number];
+
+/** The upstream release of each image of the stack. */
+export type StackVersions = typeof DEFAULT_STACK.versions;
 
 export interface StackSettings {
   namespace: string;
   imageRegistry?: string;
-  versions: typeof DEFAULT_STACK.versions;
+  versions: StackVersions;
   monitorSelector: Record<string, string>;
   operator: { enabled: boolean; resources: Resources };
   prometheus: {
@@ -28,8 +54,8 @@ export interface StackSettings {
     replicas: number;
     resources: Resources;
     route?: AlertmanagerRouteInput;
-    receivers: Receiver[];
-    inhibitRules: InhibitRule[];
+    receivers: AlertmanagerReceiver[];
+    inhibitRules: AlertmanagerInhibitRule[];
   };
   nodeExporter: { enabled: boolean; resources: Resources };
   kubeStateMetrics: { enabled: boolean; resources: Resources };
@@ -37,22 +63,18 @@ export interface StackSettings {
   rules: { enabled: boolean };
 }
 
-type SidecarService = NonNullable<NonNullable<ClusterInput['thanos']>['service']>;
-
 export interface SidecarModel {
   endpoint: { host: string; port: number };
   /** The Service that exposes the sidecar; its type is always set (LoadBalancer by default). */
   service: SidecarService & { type: NonNullable<SidecarService['type']> };
-  ingress?: NonNullable<ClusterInput['thanos']>['ingress'];
+  ingress?: SidecarIngress;
   extraSANs: { dnsNames: string[]; ipAddresses: string[] };
-  objectStorage?: { name: string; key: string };
+  objectStorage?: SecretKeyRef;
   listenLocal: boolean;
 }
 
-type QuerierInput = NonNullable<ClusterInput['querier']>;
-
 export interface StoreGatewayModel {
-  objectStorage: { name: string; key: string };
+  objectStorage: SecretKeyRef;
   replicas: number;
   resources: Resources;
   storage?: { size: string; storageClassName?: string };
@@ -63,29 +85,56 @@ export interface StoreGatewayModel {
 export interface QuerierModel {
   replicas: number;
   resources: Resources;
-  ingress?: QuerierInput['ingress'];
+  ingress?: QuerierIngress;
   storeGateway?: StoreGatewayModel;
-  extraStores: NonNullable<QuerierInput['extraStores']>;
+  extraStores: ExtraStore[];
+}
+
+/** What the workload role adds: a Prometheus (with its Thanos sidecar) that scrapes the cluster. */
+export interface WorkloadRole {
+  /** Prometheus external labels, `cluster` first. */
+  readonly externalLabels: Record<string, string>;
+  /** Every workload cluster has one: the observer reaches its Prometheus only through it. */
+  readonly sidecar: SidecarModel;
+  readonly serviceMonitors: AppMonitor[];
+  readonly podMonitors: AppMonitor[];
+}
+
+/** What the observer role adds: the Thanos Querier over the fleet (and its Store Gateway). */
+export interface ObserverRole {
+  readonly querier: QuerierModel;
+  /**
+   * The external label that tells Prometheus replicas apart; the Querier deduplicates on it.
+   * Every workload cluster must use the same one (checked before rendering).
+   */
+  readonly replicaLabel: string;
 }
 
 export interface ClusterModel {
   name: string;
   index: number;
-  isObserver: boolean;
-  isWorkload: boolean;
-  /** Prometheus external labels, `cluster` first. */
-  externalLabels: Record<string, string>;
   stack: StackSettings;
-  /** Present on workload clusters. */
-  sidecar?: SidecarModel;
-  /** Present on observer clusters. */
-  querier?: QuerierModel;
-  serviceMonitors: NonNullable<ClusterInput['serviceMonitors']>;
-  podMonitors: NonNullable<ClusterInput['podMonitors']>;
+  /** Present when the cluster has the workload role. */
+  workload?: WorkloadRole;
+  /** Present when the cluster has the observer role. */
+  observer?: ObserverRole;
   /** Argo CD destination of the cluster's Applications (used when the fleet has `gitops`). */
   argocd: { server?: string; name?: string };
   /** Absolute path of the sealed-secrets controller certificate, when sealing is on. */
   sealedSecrets?: { certificate: string; scope: 'strict' | 'namespace-wide' | 'cluster-wide' };
+}
+
+/** A cluster with the workload role (it may also be an observer). */
+export type WorkloadCluster = ClusterModel & { readonly workload: WorkloadRole };
+/** A cluster with the observer role (it may also be a workload cluster). */
+export type ObserverCluster = ClusterModel & { readonly observer: ObserverRole };
+
+export function isWorkload(cluster: ClusterModel): cluster is WorkloadCluster {
+  return cluster.workload !== undefined;
+}
+
+export function isObserver(cluster: ClusterModel): cluster is ObserverCluster {
+  return cluster.observer !== undefined;
 }
 
 export interface FleetModel {
@@ -123,43 +172,28 @@ export function deepMerge<T>(base: T, ...layers: unknown[]): T {
 
 export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   const baseDir = source === '<inline>' ? process.cwd() : path.dirname(source);
+  const stacks = fleet.clusters.map((c) => deepMerge(DEFAULT_STACK, fleet.defaults, c.overrides) as StackSettings);
+  // The fleet checks make every workload cluster use the same label; the default covers a fleet without one.
+  const workloadAt = fleet.clusters.findIndex((c) => c.roles.includes('workload'));
+  const replicaLabel = workloadAt < 0 ? DEFAULT_STACK.prometheus.replicaLabel : stacks[workloadAt].prometheus.replicaLabel;
   const clusters = fleet.clusters.map((c, index): ClusterModel => {
-    const stack = deepMerge(DEFAULT_STACK, fleet.defaults, c.overrides) as StackSettings;
-    const isWorkload = c.roles.includes('workload');
-    const isObserver = c.roles.includes('observer');
-    const model: ClusterModel = {
-      name: c.name,
-      index,
-      isObserver,
-      isWorkload,
-      externalLabels: { cluster: c.name, ...(c.externalLabels ?? {}) },
-      stack,
-      serviceMonitors: c.serviceMonitors ?? [],
-      podMonitors: c.podMonitors ?? [],
-      argocd: c.argocd ?? {},
-    };
-    if (isWorkload && c.thanos) {
-      model.sidecar = {
-        endpoint: { host: c.thanos.endpoint.host, port: c.thanos.endpoint.port ?? DEFAULT_SIDECAR_PORT },
-        service: deepMerge({ type: 'LoadBalancer', loadBalancer: { scope: 'internal', provider: 'none' } }, c.thanos.service),
-        ingress: c.thanos.ingress,
-        extraSANs: { dnsNames: c.thanos.extraSANs?.dnsNames ?? [], ipAddresses: c.thanos.extraSANs?.ipAddresses ?? [] },
-        objectStorage: c.thanos.objectStorage,
-        listenLocal: c.thanos.listenLocal ?? false,
-      };
-    }
-    if (isObserver) {
+    const model: ClusterModel = { name: c.name, index, stack: stacks[index], argocd: c.argocd ?? {} };
+    if (c.roles.includes('workload')) model.workload = workloadRole(c);
+    if (c.roles.includes('observer')) {
       const { storeGateway, ...querier } = c.querier ?? {};
-      model.querier = {
-        ...deepMerge({ ...DEFAULT_QUERIER }, querier),
-        storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
-        extraStores: querier.extraStores ?? [],
+      model.observer = {
+        querier: {
+          ...deepMerge({ ...DEFAULT_QUERIER }, querier),
+          storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
+          extraStores: querier.extraStores ?? [],
+        },
+        replicaLabel,
       };
     }
     if (c.sealedSecrets) {
       model.sealedSecrets = {
         certificate: path.resolve(baseDir, c.sealedSecrets.certificate),
-        scope: c.sealedSecrets.scope ?? 'strict',
+        scope: c.sealedSecrets.scope ?? DEFAULT_SEALED_SECRETS.scope,
       };
     }
     return model;
@@ -171,5 +205,24 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
     clusters,
     pki: { ...pki, dir: path.resolve(baseDir, pki.dir) },
     gitops: fleet.gitops ? (deepMerge({ ...DEFAULT_GITOPS }, fleet.gitops) as FleetModel['gitops']) : undefined,
+  };
+}
+
+function workloadRole(c: ClusterInput): WorkloadRole {
+  const { thanos } = c;
+  // The fleet checks reject a workload cluster without `thanos` before the model is built.
+  if (!thanos) throw new Error(`cluster "${c.name}" has the workload role but no thanos section`);
+  return {
+    externalLabels: { cluster: c.name, ...(c.externalLabels ?? {}) },
+    sidecar: {
+      endpoint: { host: thanos.endpoint.host, port: thanos.endpoint.port ?? DEFAULT_SIDECAR.port },
+      service: deepMerge(DEFAULT_SIDECAR.service, thanos.service),
+      ingress: thanos.ingress,
+      extraSANs: { dnsNames: thanos.extraSANs?.dnsNames ?? [], ipAddresses: thanos.extraSANs?.ipAddresses ?? [] },
+      objectStorage: thanos.objectStorage,
+      listenLocal: thanos.listenLocal ?? DEFAULT_SIDECAR.listenLocal,
+    },
+    serviceMonitors: c.serviceMonitors ?? [],
+    podMonitors: c.podMonitors ?? [],
   };
 }

@@ -29,12 +29,11 @@ export function stackProblems(fleet: Fleet): FleetProblem[] {
     ];
     // Lists replace when merged: the last layer that sets `receivers` wins.
     const owner = [...layers].reverse().find((l) => l.am?.receivers !== undefined);
-    const receivers = owner?.am?.receivers ?? [];
     const names = new Set([NULL_RECEIVER]);
     const declared = new Map<string, number>();
-    receivers.forEach((r, j) => {
+    owner?.am?.receivers?.forEach((r, j) => {
       const prev = declared.get(r.name);
-      if (prev !== undefined) add({ path: `${owner!.path}.receivers[${j}].name`, message: `"${r.name}" is already the name of receivers[${prev}]; receiver names must be unique` });
+      if (prev !== undefined) add({ path: `${owner.path}.receivers[${j}].name`, message: `"${r.name}" is already the name of receivers[${prev}]; receiver names must be unique` });
       else declared.set(r.name, j);
       names.add(r.name);
     });

@@ -6,7 +6,7 @@
 import * as crypto from 'crypto';
 import * as path from 'path';
 import forge from 'node-forge';
-import type { FleetModel } from '../fleet/model';
+import { isObserver, isWorkload, type FleetModel } from '../fleet/model';
 import { PkiError } from './errors';
 import { describe, isoDay as day, signedBy, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
@@ -103,13 +103,13 @@ export function leafFiles(kind: LeafKind, cluster: string): { cert: string; key:
 export function leafSpecs(fleet: FleetModel): LeafSpec[] {
   const specs: LeafSpec[] = [];
   for (const c of fleet.clusters) {
-    if (c.isWorkload && c.sidecar) {
-      specs.push({ kind: 'sidecar', cluster: c.name, usage: 'server', commonName: c.sidecar.endpoint.host, sans: sidecarSans(c) });
+    if (isWorkload(c)) {
+      specs.push({ kind: 'sidecar', cluster: c.name, usage: 'server', commonName: c.workload.sidecar.endpoint.host, sans: sidecarSans(c) });
     }
-    if (c.isObserver) {
+    if (isObserver(c)) {
       // Go ignores the CN; it names the observer in the sidecars' TLS logs.
       specs.push({ kind: 'querier', cluster: c.name, usage: 'client', commonName: c.name, sans: { dnsNames: [], ipAddresses: [] } });
-      if (c.querier?.storeGateway?.tls) {
+      if (c.observer.querier.storeGateway?.tls) {
         const sans = storeGatewaySans(c);
         // CN: the <service>.<namespace>.svc form, for logs (the SANs are what clients check).
         specs.push({ kind: 'store-gateway', cluster: c.name, usage: 'server', commonName: sans.dnsNames[2], sans });
@@ -151,7 +151,7 @@ export function openStore(fleet: FleetModel, now: Date, rotating = false): Store
     if (next || previous || store.hasLeaves()) {
       throw new PkiError(
         store.file(CA_DIR, ROOT_FILES.cert),
-        'is missing, but the store holds certificates a CA signed; restore the ca/ folder from a backup. promfleet never replaces a CA silently: to change it, see "CA rotation" in the README',
+        'is missing, but the store holds certificates a CA signed; restore the ca/ folder from a backup. promfleet never replaces a CA silently: to change it, see "CA rotation" in docs/operations.md',
       );
     }
     return { store };
@@ -162,7 +162,7 @@ export function openStore(fleet: FleetModel, now: Date, rotating = false): Store
     if (pair && new Date(pair.x509.validTo) <= now) {
       throw new PkiError(
         pair.certFile,
-        `expired on ${day(new Date(pair.x509.validTo))}, so nothing it signs is trusted. Replace it: npm run pki -- rotate-ca start, then rotate-ca switch (README, "CA rotation")`,
+        `expired on ${day(new Date(pair.x509.validTo))}, so nothing it signs is trusted. Replace it: npm run pki -- rotate-ca start, then rotate-ca switch (docs/operations.md, "CA rotation")`,
       );
     }
   }
@@ -171,7 +171,7 @@ export function openStore(fleet: FleetModel, now: Date, rotating = false): Store
   if (!!current.intermediate !== wanted && !(other?.role === 'next' && !!other.set.intermediate === wanted)) {
     throw new PkiError(
       current.dir,
-      `holds a CA ${current.intermediate ? 'with' : 'without'} an intermediate, but pki.intermediate is ${wanted}; changing it replaces the CA: run npm run pki -- rotate-ca start (README, "CA rotation"), or set pki.intermediate back to ${!wanted}`,
+      `holds a CA ${current.intermediate ? 'with' : 'without'} an intermediate, but pki.intermediate is ${wanted}; changing it replaces the CA: run npm run pki -- rotate-ca start (docs/operations.md, "CA rotation"), or set pki.intermediate back to ${!wanted}`,
     );
   }
   return { store, current, other };
@@ -181,6 +181,7 @@ export function openStore(fleet: FleetModel, now: Date, rotating = false): Store
 export function createCa(fleet: FleetModel, folder: string, now: Date, keys: KeyPair[]): { writes: PendingWrite[]; set: CaSet } {
   const { organization, caValidityDays, intermediate } = fleet.pki;
   const id = crypto.randomBytes(4).toString('hex');
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the caller generated caKeyCount(fleet) keys
   const rootKey = keys.pop()!;
   const rootPem = issueCa({ commonName: `promfleet root CA ${id}`, organization, key: rootKey, notBefore: now, validityDays: caValidityDays, pathLen: intermediate ? 1 : 0 });
   const pair = (files: { cert: string; key: string }, pem: string, key: KeyPair): StoredPair => ({
@@ -198,6 +199,7 @@ export function createCa(fleet: FleetModel, folder: string, now: Date, keys: Key
   ];
   let inter: StoredPair | undefined;
   if (intermediate) {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- one key was generated for each certificate to issue
     const key = keys.pop()!;
     const pem = issueCa({ commonName: `promfleet intermediate CA ${id}`, organization, key, notBefore: now, validityDays: caValidityDays, pathLen: 0 }, { cert: forgeCert(rootPem), key: rootKey.privateKey });
     inter = pair(INTERMEDIATE_FILES, pem, key);
@@ -211,6 +213,7 @@ export function createCa(fleet: FleetModel, folder: string, now: Date, keys: Key
     dir: path.join(fleet.pki.dir, folder),
     root,
     intermediate: inter,
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a CA made here always has its key
     signer: { cert: forgeCert(signerPair.certPem), key: signerPair.key!, pair: signerPair },
   };
   return { writes, set };
@@ -267,6 +270,7 @@ export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
     const files = leafFiles(spec.kind, spec.cluster);
     const existing = store.readPair(files.cert, files.key);
     if (!existing) return { spec, reissue: { action: 'issued', reason: 'new' } };
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a stored leaf implies a CA: openStore refuses leaves without one
     const reason = renewalReason(spec, existing, state.current!.signer.pair, fleet, now);
     return { spec, existing, reissue: reason ? { action: 'renewed', reason } : undefined };
   });
@@ -299,6 +303,7 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
     const files = leafFiles(spec.kind, spec.cluster);
     let leaf: { certPem: string; keyPem: string; x509: crypto.X509Certificate };
     if (d.reissue) {
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- one key was generated for each certificate to issue
       const key = keys.pop()!;
       const certPem = issueLeaf(
         { commonName: spec.commonName, organization: fleet.pki.organization, key, notBefore: now, validityDays: fleet.pki.leafValidityDays, usage: spec.usage, sans: spec.sans },
@@ -307,7 +312,9 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       writes.push({ rel: files.key, content: key.privateKeyPem, secret: true }, { rel: files.cert, content: certPem, secret: false });
       leaf = { certPem, keyPem: key.privateKeyPem, x509: new crypto.X509Certificate(certPem) };
     } else {
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a leaf is kept only when it exists
       const e = d.existing!;
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- readPair returns a leaf only together with its key
       leaf = { certPem: normalizePem(e.certPem), keyPem: normalizePem(e.keyPem!), x509: e.x509 };
     }
     leaves.set(name, leaf);
@@ -325,7 +332,7 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
   const warnings = [...store.warnings];
   const signerEnd = new Date(ca.signer.pair.x509.validTo);
   if (signerEnd.getTime() < now.getTime() + fleet.pki.leafValidityDays * DAY_MS) {
-    warnings.push(`the CA (${ca.signer.pair.certFile}) expires on ${day(signerEnd)}, so new certificates end then too; rotate it: npm run pki -- rotate-ca start (README, "CA rotation")`);
+    warnings.push(`the CA (${ca.signer.pair.certFile}) expires on ${day(signerEnd)}, so new certificates end then too; rotate it: npm run pki -- rotate-ca start (docs/operations.md, "CA rotation")`);
   }
   // Oldest CA first: the bundle then reads the same before and after `rotate-ca switch`, which
   // changes only the leaves (and Thanos reloads those without a restart; a CA file it does not).

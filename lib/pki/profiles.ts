@@ -3,7 +3,7 @@
 // subjectKeyIdentifier, and authorityKeyIdentifier = the issuer's own SKI.
 import * as crypto from 'crypto';
 import forge from 'node-forge';
-import type { ClusterModel } from '../fleet/model';
+import type { ClusterModel, WorkloadCluster } from '../fleet/model';
 import { PROMETHEUS_OPERATED_SERVICE, SIDECAR_SERVICE, STORE_GATEWAY_NAME } from '../names';
 import { nativeSigner, type KeyPair } from './keys';
 
@@ -29,9 +29,8 @@ function unique(names: (string | undefined)[]): string[] {
 }
 
 /** Names the sidecar's server certificate must cover, derived from the cluster's model. */
-export function sidecarSans(cluster: ClusterModel): SubjectAltNames {
-  const sidecar = cluster.sidecar;
-  if (!sidecar) throw new Error(`cluster ${cluster.name} has no Thanos sidecar`);
+export function sidecarSans(cluster: WorkloadCluster): SubjectAltNames {
+  const { sidecar } = cluster.workload;
   const ns = cluster.stack.namespace;
   return {
     dnsNames: unique([
@@ -88,7 +87,7 @@ function randomSerial(): string {
 }
 
 function subjectKeyId(cert: forge.pki.Certificate): string {
-  const ext = cert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | undefined;
+  const ext: { subjectKeyIdentifier?: string } | undefined = cert.getExtension('subjectKeyIdentifier');
   // Hex in the certificate; forge computes the same SHA-1 of the public key when it is absent.
   return ext?.subjectKeyIdentifier ? forge.util.hexToBytes(ext.subjectKeyIdentifier) : cert.generateSubjectKeyIdentifier().getBytes();
 }

@@ -32,7 +32,7 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
     const hint = inProgress ? `the last step done was "${inProgress}"; run rotate-ca ${inProgress === 'start' ? 'switch' : 'finish'}` : 'no rotation is under way; begin with rotate-ca start';
     throw new PkiError(store.file(other ? (other.role === 'next' ? NEXT_CA_DIR : PREVIOUS_CA_DIR) : CA_DIR), `cannot run rotate-ca ${step}: ${hint}`);
   }
-  // Thanos reads a CA file only at start: a changed ca.crt takes effect after a restart (README, "CA rotation").
+  // Thanos reads a CA file only at start: a changed ca.crt takes effect after a restart (docs/operations.md, "CA rotation").
   const restart = 'Then restart the sidecars (statefulset/prometheus-k8s) and the Querier (deployment/thanos-querier, and statefulset/thanos-store-gateway if any): Thanos reads ca.crt only at start.';
 
   if (step === 'start') {
@@ -46,13 +46,15 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
       'Then: npm run pki -- rotate-ca switch',
     ];
   }
+  // Past "start" the check above found the rotation under way, so the other CA is there.
+  if (!other) throw new Error(`rotate-ca ${step}: no other CA in ${store.dir}`);
   if (step === 'switch') {
     store.moveCaDirs([
       { from: CA_DIR, to: PREVIOUS_CA_DIR },
       { from: NEXT_CA_DIR, to: CA_DIR },
     ]);
     return [
-      `The new CA ${caName(other!.set)}, now signs; the next synth re-issues every certificate from it.`,
+      `The new CA ${caName(other.set)}, now signs; the next synth re-issues every certificate from it.`,
       `The old CA ${caName(current)}, is still trusted (${rel(PREVIOUS_CA_DIR)}/).`,
       'Now run npm run synth and apply every cluster (all of them, before going on). No restart is needed: only certificates and keys change.',
       'Then: npm run pki -- rotate-ca finish',
@@ -70,10 +72,10 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
       `${stale.length} certificate(s) do not come from the new CA yet (${stale.map((s) => `${s.kind}/${s.cluster}`).join(', ')}); run npm run synth and apply every cluster before rotate-ca finish`,
     );
   }
-  const retired = path.join(RETIRED_CA_DIR, `${day(now)}-${other!.set.root.x509.fingerprint256.replace(/:/g, '').slice(0, 8).toLowerCase()}`);
+  const retired = path.join(RETIRED_CA_DIR, `${day(now)}-${other.set.root.x509.fingerprint256.replace(/:/g, '').slice(0, 8).toLowerCase()}`);
   store.moveCaDirs([{ from: PREVIOUS_CA_DIR, to: retired }]);
   return [
-    `The old CA ${caName(other!.set)}, is no longer trusted; it was moved to ${rel(retired)}/.`,
+    `The old CA ${caName(other.set)}, is no longer trusted; it was moved to ${rel(retired)}/.`,
     'Now run npm run synth and apply every cluster: each ca.crt then holds the new CA only.',
     restart,
   ];

@@ -1,4 +1,4 @@
-// The PKI store on disk. Layout (see README, "PKI"):
+// The PKI store on disk. Layout (docs/operations.md, "The store"):
 //   <dir>/ca/ca.crt, ca.key                      the CA that signs (root, self-signed)
 //   <dir>/ca/intermediate.crt, intermediate.key  with pki.intermediate: the CA that signs leaves
 //   <dir>/ca-next/      during a CA rotation, step 1: the coming CA (already trusted)
@@ -154,6 +154,7 @@ export class PkiStore {
     } catch (e) {
       throw new PkiError(pair.certFile, `cannot be used to sign (${(e as Error).message}); promfleet CAs are RSA`);
     }
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- only a root under an intermediate may lack its key, and then the intermediate signs
     return { dir, root, intermediate, signer: { cert, key: pair.key!, pair } };
   }
 

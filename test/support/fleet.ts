@@ -6,10 +6,11 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { FleetError } from '../../lib/fleet/errors';
 import { parseFleet } from '../../lib/fleet/load';
-import type { FleetModel } from '../../lib/fleet/model';
+import { isObserver, isWorkload, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../../lib/fleet/model';
 import { preparePkiSync, type FleetPki } from '../../lib/pki';
 import { renderFleet, RenderResult } from '../../lib/render';
 import { main } from '../../main';
+import { isKind, type Kind, type Manifest, type ManifestOf } from './manifests';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -37,6 +38,20 @@ export function fleetFrom(text: string, dir = tmpDir()): FleetModel {
   return parseFleet(text, file);
 }
 
+/** The cluster `name` of `fleet`, which must have the workload role. */
+export function workloadCluster(fleet: FleetModel, name: string): WorkloadCluster {
+  const c = fleet.clusters.find((x) => x.name === name);
+  if (!c || !isWorkload(c)) throw new Error(`the test fleet has no workload cluster "${name}"`);
+  return c;
+}
+
+/** The cluster `name` of `fleet`, which must have the observer role. */
+export function observerCluster(fleet: FleetModel, name: string): ObserverCluster {
+  const c = fleet.clusters.find((x) => x.name === name);
+  if (!c || !isObserver(c)) throw new Error(`the test fleet has no observer cluster "${name}"`);
+  return c;
+}
+
 /** The problems (`path: message`) a fleet file is rejected with; [] when it is valid. */
 export function fleetProblems(text: string): string[] {
   try {
@@ -57,11 +72,15 @@ export interface Rendered {
   objects: RenderedObject[];
 }
 
-export interface RenderedObject {
+export interface RenderedObject<M extends Manifest = Manifest> {
   cluster: string;
   file: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  obj: any;
+  obj: M;
+}
+
+/** The rendered objects of `kind`, typed as that kind. */
+export function ofKind<K extends Kind>(objects: RenderedObject[], ...kinds: K[]): RenderedObject<ManifestOf<K>>[] {
+  return objects.filter((o): o is RenderedObject<ManifestOf<K>> => isKind(o.obj, ...kinds));
 }
 
 let sharedPkiDir: string | undefined;
@@ -97,7 +116,7 @@ export function readTree(outDir: string): { files: Map<string, string>; objects:
         files.set(rel, text);
         if (rel.endsWith('.yaml')) {
           for (const doc of parseAllDocuments(text)) {
-            const obj = doc.toJS();
+            const obj = doc.toJS() as Manifest | null;
             if (obj) objects.push({ cluster: rel.split(path.sep)[0], file: rel, obj });
           }
         }

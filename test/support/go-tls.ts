@@ -95,16 +95,16 @@ function startPrometheus(dir: string, config: object, webConfig: object | undefi
     const timer = setTimeout(() => fail('did not start listening in time'), Math.max(0, deadline - Date.now()));
     proc.on('error', (e) => fail(`could not start: ${e.message}`));
     proc.on('exit', (code) => fail(`exited early (code ${code})`));
-    proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (chunk: string) => {
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (chunk: string) => {
       log += chunk;
       // exporter-toolkit logs the bound address: msg="Listening on" address=127.0.0.1:41234
       const m = /msg="Listening on" address=127\.0\.0\.1:(\d+)/.exec(log);
       if (m) {
         clearTimeout(timer);
         proc.removeAllListeners('exit');
-        proc.stderr!.removeAllListeners('data');
-        proc.stderr!.resume(); // keep draining so the process never blocks on a full pipe
+        proc.stderr.removeAllListeners('data');
+        proc.stderr.resume(); // keep draining so the process never blocks on a full pipe
         resolve({ port: Number(m[1]), proc });
       }
     });

@@ -3,7 +3,8 @@
 import * as path from 'path';
 import { parse } from 'yaml';
 import type { TlsBundle } from '../../lib/pki';
-import type { Rendered, RenderedObject } from './fleet';
+import { ofKind, type Rendered, type RenderedObject } from './fleet';
+import type { Kind, ManifestOf } from './manifests';
 import { tlsBundleFromSecret } from './go-tls';
 
 /**
@@ -61,8 +62,8 @@ export interface SdConfig {
   endpoints: SdEndpoint[];
 }
 
-export function find(r: Rendered, cluster: string, kind: string, name: string): RenderedObject {
-  const o = r.objects.find((x) => x.cluster === cluster && x.obj.kind === kind && x.obj.metadata.name === name);
+export function find<K extends Kind>(r: Rendered, cluster: string, kind: K, name: string): RenderedObject<ManifestOf<K>> {
+  const o = ofKind(r.objects, kind).find((x) => x.cluster === cluster && x.obj.metadata.name === name);
   if (!o) throw new Error(`${cluster}: no ${kind}/${name} rendered`);
   return o;
 }

@@ -4,6 +4,9 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import forge from 'node-forge';
+import type { ManifestOf } from './manifests';
+
+type SealedSecret = ManifestOf<'SealedSecret'>;
 
 export interface TestController {
   readonly privateKey: crypto.KeyObject;
@@ -53,8 +56,7 @@ export function unsealValue(privateKey: crypto.KeyObject, sealed: Buffer, label:
 }
 
 /** What the controller makes of a SealedSecret: the label comes from the SealedSecret's own annotations. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function unseal(privateKey: crypto.KeyObject, sealedSecret: any): { metadata: any; type?: string; data: Record<string, Buffer> } {
+export function unseal(privateKey: crypto.KeyObject, sealedSecret: SealedSecret): { metadata: SealedSecret['metadata']; type?: string; data: Record<string, Buffer> } {
   const { name, namespace, annotations = {} } = sealedSecret.metadata;
   const label =
     annotations['sealedsecrets.bitnami.com/cluster-wide'] === 'true'
@@ -63,7 +65,7 @@ export function unseal(privateKey: crypto.KeyObject, sealedSecret: any): { metad
         ? namespace
         : `${namespace}/${name}`;
   const data: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries<string>(sealedSecret.spec.encryptedData)) {
+  for (const [k, v] of Object.entries(sealedSecret.spec.encryptedData)) {
     data[k] = unsealValue(privateKey, Buffer.from(v, 'base64'), Buffer.from(label));
   }
   const { template } = sealedSecret.spec;

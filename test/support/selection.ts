@@ -1,10 +1,15 @@
 // What selects what, computed from rendered objects the way Kubernetes and the operator do:
 // label selectors (matchLabels + matchExpressions) and namespace selectors.
-import type { RenderedObject } from './fleet';
+import { ofKind, type RenderedObject } from './fleet';
+import type { ManifestOf } from './manifests';
+
+type Prometheus = ManifestOf<'Prometheus'>;
+type Monitor = ManifestOf<'ServiceMonitor' | 'PodMonitor'>;
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+  /** Operators: In, NotIn, Exists, DoesNotExist (any other matches nothing, as the API server would refuse it). */
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
 /** Kubernetes label-selector semantics; an empty selector matches everything. */
@@ -21,6 +26,8 @@ export function matches(selector: LabelSelector, labels: Record<string, string> 
         return has;
       case 'DoesNotExist':
         return !has;
+      default:
+        return false;
     }
   });
   return byLabels && byExpr;
@@ -39,12 +46,11 @@ function namespaceLabels(objects: RenderedObject[], name: string): Record<string
  */
 export function prometheusSelects(
   objects: RenderedObject[],
-  prometheus: RenderedObject,
-  selectorField: string,
-  namespaceSelectorField: string,
+  prometheus: RenderedObject<Prometheus>,
+  [selectorField, namespaceSelectorField]: Selection,
   target: RenderedObject,
 ): boolean {
-  const spec = prometheus.obj.spec;
+  const spec: Partial<Prometheus['spec']> = prometheus.obj.spec;
   const selector: LabelSelector | undefined = spec[selectorField];
   if (!selector) return false;
   if (!matches(selector, target.obj.metadata.labels)) return false;
@@ -54,25 +60,35 @@ export function prometheusSelects(
   return matches(nsSelector, namespaceLabels(objects, ns));
 }
 
-export const SELECTION: Record<string, [string, string]> = {
+/** The fields of a Prometheus that select one kind: the object selector and the namespace selector. */
+export type Selection = readonly [
+  'serviceMonitorSelector' | 'podMonitorSelector' | 'ruleSelector' | 'probeSelector',
+  'serviceMonitorNamespaceSelector' | 'podMonitorNamespaceSelector' | 'ruleNamespaceSelector' | 'probeNamespaceSelector',
+];
+
+export const SELECTION = {
   ServiceMonitor: ['serviceMonitorSelector', 'serviceMonitorNamespaceSelector'],
   PodMonitor: ['podMonitorSelector', 'podMonitorNamespaceSelector'],
   PrometheusRule: ['ruleSelector', 'ruleNamespaceSelector'],
   Probe: ['probeSelector', 'probeNamespaceSelector'],
-};
+} as const satisfies Record<string, Selection>;
+
+function selectionOf(kind: string): Selection | undefined {
+  return kind in SELECTION ? SELECTION[kind as keyof typeof SELECTION] : undefined;
+}
 
 /** Monitors and rules of one cluster that none of its Prometheus objects selects. */
 export function unselected(objects: RenderedObject[]): RenderedObject[] {
-  const proms = objects.filter((o) => o.obj.kind === 'Prometheus');
+  const proms = ofKind(objects, 'Prometheus');
   return objects.filter((o) => {
-    const fields = SELECTION[o.obj.kind];
-    return fields && !proms.some((p) => prometheusSelects(objects, p, fields[0], fields[1], o));
+    const fields = selectionOf(o.obj.kind);
+    return fields && !proms.some((p) => prometheusSelects(objects, p, fields, o));
   });
 }
 
 /** Does a namespace selector of a ServiceMonitor/PodMonitor include `ns` (relative to the monitor's own namespace)? */
-export function monitorNamespaceIncludes(monitor: RenderedObject, ns: string): boolean {
-  const sel = monitor.obj.spec.namespaceSelector;
+export function monitorNamespaceIncludes(monitor: RenderedObject<Monitor>, ns: string): boolean {
+  const sel: Partial<Monitor['spec']['namespaceSelector']> | undefined = monitor.obj.spec.namespaceSelector;
   if (!sel) return ns === monitor.obj.metadata.namespace;
   if (sel.any) return true;
   return (sel.matchNames ?? [monitor.obj.metadata.namespace]).includes(ns);

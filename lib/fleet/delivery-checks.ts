@@ -1,8 +1,8 @@
 // Fleet rules of the delivery settings (gitops, clusters[].argocd) that look across fields.
-import { DEFAULT_GITOPS } from '../fleet/defaults';
-import type { FleetProblem } from '../fleet/errors';
-import type { Fleet } from '../fleet/schema';
-import { applicationNames } from './argocd';
+import { applicationNames } from '../names';
+import { DEFAULT_GITOPS } from './defaults';
+import type { FleetProblem } from './errors';
+import type { Fleet } from './schema';
 
 /** Application names end up in label values (app.kubernetes.io/name, Argo CD's instance label). */
 const MAX_NAME = 63;

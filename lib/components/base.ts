@@ -1,0 +1,40 @@
+// What the props of every component share, and their defaults: the namespace the component lives
+// in, the registry its images come from, and the labels that make the stack's Prometheus scrape it.
+import { DEFAULT_STACK } from '../fleet/defaults';
+
+export interface NamespacedProps {
+  /**
+   * Namespace of the component's namespaced objects.
+   * @default "monitoring"
+   */
+  readonly namespace?: string;
+}
+
+export interface StackComponentProps extends NamespacedProps {
+  /**
+   * Registry (host and optional path) that replaces the upstream registry host of every image, such
+   * as a mirror or pull-through cache: `mirror.example.com/cache` turns `quay.io/prometheus/prometheus`
+   * into `mirror.example.com/cache/prometheus/prometheus`.
+   * @default the upstream registries (quay.io, registry.k8s.io)
+   */
+  readonly imageRegistry?: string;
+}
+
+export interface MonitoredComponentProps extends StackComponentProps {
+  /**
+   * The labels the stack's Prometheus selects ServiceMonitors, PodMonitors and rules by; the
+   * component's own ServiceMonitor carries them.
+   * @default {"prometheus.io/monitor": "true"}
+   */
+  readonly monitorSelector?: Record<string, string>;
+}
+
+/** The namespace of a component. */
+export function namespaceOf(props: NamespacedProps): string {
+  return props.namespace ?? DEFAULT_STACK.namespace;
+}
+
+/** The monitor selector of a component's stack. */
+export function monitorSelectorOf(props: MonitoredComponentProps): Record<string, string> {
+  return props.monitorSelector ?? DEFAULT_STACK.monitorSelector;
+}

@@ -1,0 +1,65 @@
+// promfleet as a construct library, for cdk8s apps of your own. Add a whole stack to any chart:
+//
+//   const monitoring = new WorkloadMonitoring(chart, 'monitoring', { prometheus: { retention: '30d' } });
+//   new ObserverMonitoring(chart, 'observer', { sidecars: [storeEndpoint('sidecar.eu.example.com')] });
+//
+// or compose the components yourself. A fleet file, its PKI and the props of each cluster's stacks
+// are here too, for apps that render a promfleet fleet into charts of their own.
+
+// ---------- the stacks ----------
+export {
+  WorkloadMonitoring,
+  type WorkloadMonitoringProps,
+  type WorkloadPartId,
+  type WorkloadPrometheusOptions,
+  type WorkloadSidecarOptions,
+} from './stacks/workload-monitoring';
+export {
+  ObserverMonitoring,
+  type ObserverMonitoringProps,
+  type ObserverPartId,
+  type ObserverQuerierOptions,
+  type ObserverStoreGatewayOptions,
+  type WithCertificates,
+} from './stacks/observer-monitoring';
+export type { StackPart, Toggle } from './stacks/part';
+
+// ---------- the components ----------
+export type { MonitoredComponentProps, NamespacedProps, StackComponentProps } from './components/base';
+export { StackNamespace, type StackNamespaceProps } from './components/namespace';
+export { PrometheusOperator, type PrometheusOperatorProps } from './components/operator';
+export { Prometheus, prometheusPodSelector, type PrometheusProps, type PrometheusStorage } from './components/prometheus';
+export type { ThanosSidecarProps } from './components/thanos-sidecar';
+export { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from './components/sidecar-endpoint';
+export { Alertmanager, alertmanagerConfig, type AlertmanagerProps, type AlertmanagerRouting } from './components/alertmanager';
+export { NodeExporter, type NodeExporterProps } from './components/node-exporter';
+export { KubeStateMetrics, type KubeStateMetricsProps } from './components/kube-state-metrics';
+export { AppMonitors, StackMonitors, type AppMonitorsProps, type StackMonitorsProps } from './components/monitors';
+export { checkRuleGroups, StackRules, stackRuleGroups, type AlertRule, type RuleGroup, type StackRuleScope, type StackRulesProps } from './components/rules';
+export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
+export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
+export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
+export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
+
+// ---------- the shapes and defaults of settings ----------
+export { DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
+export type {
+  AlertmanagerInhibitRule,
+  AlertmanagerReceiver,
+  AlertmanagerRoute,
+  AppMonitor,
+  QuerierIngress,
+  Resources,
+  SecretKeyRef,
+  SidecarIngress,
+  SidecarService,
+  StackVersions,
+} from './fleet/model';
+
+// ---------- a fleet file, its PKI, and the stacks of its clusters ----------
+export { loadFleetFile, parseFleet } from './fleet/load';
+export { FleetError, type FleetProblem } from './fleet/errors';
+export { isObserver, isWorkload, type ClusterModel, type FleetModel, type ObserverCluster, type WorkloadCluster } from './fleet/model';
+export { PkiError, preparePki, preparePkiSync, type FleetPki, type PkiOptions, type TlsBundle } from './pki';
+export { workloadMonitoringProps } from './clusters/workload';
+export { observerMonitoringProps } from './clusters/observer';

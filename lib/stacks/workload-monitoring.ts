@@ -1,0 +1,261 @@
+// The monitoring stack of a workload cluster: Prometheus Operator, Prometheus (with a Thanos
+// sidecar when an observer queries it), Alertmanager, node-exporter, kube-state-metrics, the
+// stack's own monitors and alerts, and the applications' monitors.
+import { Construct } from 'constructs';
+import { ALERTMANAGER_SERVICE, Alertmanager, type AlertmanagerProps } from '../components/alertmanager';
+import { KubeStateMetrics, type KubeStateMetricsProps } from '../components/kube-state-metrics';
+import { AppMonitors, StackMonitors } from '../components/monitors';
+import { StackNamespace } from '../components/namespace';
+import { NodeExporter, type NodeExporterProps } from '../components/node-exporter';
+import { PrometheusOperator, type PrometheusOperatorProps } from '../components/operator';
+import { Prometheus, type PrometheusProps } from '../components/prometheus';
+import { StackRules } from '../components/rules';
+import { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from '../components/sidecar-endpoint';
+import { SIDECAR_TLS_SECRET, type ThanosSidecarProps } from '../components/thanos-sidecar';
+import { TlsSecret } from '../components/tls-secret';
+import { DEFAULT_STACK, DEFAULT_VERSIONS } from '../fleet/defaults';
+import type { AppMonitor, StackVersions } from '../fleet/model';
+import type { TlsBundle } from '../pki';
+import { enabled, part, type StackPart, type Toggle } from './part';
+
+/** The settings of the stack's Prometheus. */
+export type WorkloadPrometheusOptions = Pick<
+  PrometheusProps,
+  'replicas' | 'retention' | 'retentionSize' | 'scrapeInterval' | 'evaluationInterval' | 'externalLabels' | 'replicaLabel' | 'storage' | 'resources'
+>;
+
+/** The Thanos sidecar in each Prometheus pod, and how an observer reaches it. */
+export interface WorkloadSidecarOptions
+  extends Omit<ThanosSidecarProps, 'version'>,
+    Pick<ThanosSidecarEndpointProps, 'endpoint' | 'service' | 'ingress'> {
+  /**
+   * The sidecar's certificate chain, key and the CAs of the clients it accepts (from preparePki,
+   * say), rendered as the `tlsSecret`: it holds a private key, so keep it out of Git.
+   * @default not rendered: the Secret must exist
+   */
+  readonly certificates?: TlsBundle;
+}
+
+export interface WorkloadMonitoringProps {
+  /** @default "monitoring" */
+  readonly namespace?: string;
+  /**
+   * Render the Namespace; switch this off where something else creates it.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * Registry that replaces the upstream registry host of every image (see StackComponentProps).
+   * @default the upstream registries
+   */
+  readonly imageRegistry?: string;
+  /**
+   * The upstream release of each image.
+   * @default DEFAULT_VERSIONS
+   */
+  readonly versions?: Partial<StackVersions>;
+  /**
+   * The labels Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by, in every
+   * namespace; see `monitorSelector` of the construct.
+   * @default {"prometheus.io/monitor": "true"}
+   */
+  readonly monitorSelector?: Record<string, string>;
+  /** @default the defaults of PrometheusProps */
+  readonly prometheus?: WorkloadPrometheusOptions;
+  /**
+   * A Thanos sidecar in each Prometheus pod, exposed at an endpoint that an observer dials with mTLS.
+   * @default no sidecar
+   */
+  readonly thanosSidecar?: WorkloadSidecarOptions;
+  /**
+   * Switch it off where another Prometheus Operator already runs.
+   * @default enabled, with the defaults of PrometheusOperatorProps
+   */
+  readonly operator?: Toggle & Pick<PrometheusOperatorProps, 'resources'>;
+  /**
+   * Where alerts go; without it Prometheus sends none.
+   * @default enabled, with the defaults of AlertmanagerProps
+   */
+  readonly alertmanager?: Toggle & Pick<AlertmanagerProps, 'replicas' | 'resources' | 'route' | 'receivers' | 'inhibitRules'>;
+  /** @default enabled, with the defaults of NodeExporterProps */
+  readonly nodeExporter?: Toggle & Pick<NodeExporterProps, 'resources'>;
+  /** @default enabled, with the defaults of KubeStateMetricsProps */
+  readonly kubeStateMetrics?: Toggle & Pick<KubeStateMetricsProps, 'resources'>;
+  /**
+   * Scrape the kubelets and cAdvisor through the kubelet Service the operator keeps up to date.
+   * @default enabled
+   */
+  readonly kubelet?: Toggle;
+  /**
+   * The stack's own alerts (StackRules), for the components it runs.
+   * @default enabled
+   */
+  readonly rules?: Toggle;
+  /**
+   * ServiceMonitors of applications, each in the application's namespace.
+   * @default none
+   */
+  readonly serviceMonitors?: AppMonitor[];
+  /**
+   * PodMonitors of applications, each in the application's namespace.
+   * @default none
+   */
+  readonly podMonitors?: AppMonitor[];
+}
+
+/** The parts of a workload stack, in apply order. */
+export type WorkloadPartId =
+  | 'namespace'
+  | 'operator'
+  | 'prometheus'
+  | 'sidecar-endpoint'
+  | 'alertmanager'
+  | 'node-exporter'
+  | 'kube-state-metrics'
+  | 'monitors'
+  | 'rules'
+  | 'app-monitors'
+  | 'sidecar-tls';
+
+/**
+ * The monitoring stack of a workload cluster, in any chart:
+ *
+ *   const monitoring = new WorkloadMonitoring(chart, 'monitoring', { prometheus: { retention: '30d' } });
+ *
+ * Monitors and rules of your own need the labels of `monitorSelector`; the monitoring.coreos.com
+ * CRDs of the operator's release must be installed first.
+ */
+export class WorkloadMonitoring extends Construct {
+  /**
+   * The stack's components with these props, wired to each other, each to be built into a scope of
+   * your choice: `for (const p of WorkloadMonitoring.parts(props)) p.build(chartFor(p.id))`.
+   */
+  static parts(props: WorkloadMonitoringProps = {}): StackPart<WorkloadPartId>[] {
+    const namespace = props.namespace ?? DEFAULT_STACK.namespace;
+    const versions: StackVersions = { ...DEFAULT_VERSIONS, ...props.versions };
+    const common = { namespace, imageRegistry: props.imageRegistry, monitorSelector: props.monitorSelector };
+    const sidecar = props.thanosSidecar;
+    const withAlertmanager = enabled(props.alertmanager);
+    const withNodeExporter = enabled(props.nodeExporter);
+    const withKubeStateMetrics = enabled(props.kubeStateMetrics);
+    const p = props.prometheus ?? {};
+    const parts: StackPart<WorkloadPartId>[] = [];
+
+    if (props.createNamespace ?? true) parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace })));
+    if (enabled(props.operator)) {
+      parts.push(
+        part('operator', (scope, id) =>
+          new PrometheusOperator(scope, id, {
+            ...common,
+            version: versions.prometheusOperator,
+            resources: props.operator?.resources,
+            kubeletService: enabled(props.kubelet),
+          }),
+        ),
+      );
+    }
+    parts.push(
+      part('prometheus', (scope, id) =>
+        new Prometheus(scope, id, {
+          ...common,
+          version: versions.prometheus,
+          replicas: p.replicas,
+          retention: p.retention,
+          retentionSize: p.retentionSize,
+          scrapeInterval: p.scrapeInterval,
+          evaluationInterval: p.evaluationInterval,
+          externalLabels: p.externalLabels,
+          replicaLabel: p.replicaLabel,
+          storage: p.storage,
+          resources: p.resources,
+          alertmanagerService: withAlertmanager ? ALERTMANAGER_SERVICE : undefined,
+          thanosSidecar: sidecar && {
+            version: versions.thanos,
+            tlsSecret: sidecar.tlsSecret,
+            listenLocal: sidecar.listenLocal,
+            objectStorage: sidecar.objectStorage,
+          },
+        }),
+      ),
+    );
+    if (sidecar) {
+      parts.push(
+        part('sidecar-endpoint', (scope, id) =>
+          new ThanosSidecarEndpoint(scope, id, { namespace, endpoint: sidecar.endpoint, service: sidecar.service, ingress: sidecar.ingress }),
+        ),
+      );
+    }
+    if (withAlertmanager) {
+      const am = props.alertmanager;
+      parts.push(
+        part('alertmanager', (scope, id) =>
+          new Alertmanager(scope, id, {
+            ...common,
+            version: versions.alertmanager,
+            replicas: am?.replicas,
+            resources: am?.resources,
+            route: am?.route,
+            receivers: am?.receivers,
+            inhibitRules: am?.inhibitRules,
+          }),
+        ),
+      );
+    }
+    if (withNodeExporter) {
+      parts.push(
+        part('node-exporter', (scope, id) =>
+          new NodeExporter(scope, id, { ...common, version: versions.nodeExporter, resources: props.nodeExporter?.resources }),
+        ),
+      );
+    }
+    if (withKubeStateMetrics) {
+      parts.push(
+        part('kube-state-metrics', (scope, id) =>
+          new KubeStateMetrics(scope, id, { ...common, version: versions.kubeStateMetrics, resources: props.kubeStateMetrics?.resources }),
+        ),
+      );
+    }
+    parts.push(part('monitors', (scope, id) => new StackMonitors(scope, id, { ...common, thanosSidecar: !!sidecar, kubelet: enabled(props.kubelet) })));
+    if (enabled(props.rules)) {
+      const scope = {
+        alertmanager: withAlertmanager,
+        thanosSidecar: !!sidecar,
+        objectStorage: !!sidecar?.objectStorage,
+        nodeExporter: withNodeExporter,
+        kubeStateMetrics: withKubeStateMetrics,
+      };
+      parts.push(part('rules', (s, id) => new StackRules(s, id, { ...common, scope })));
+    }
+    if (props.serviceMonitors?.length || props.podMonitors?.length) {
+      parts.push(
+        part('app-monitors', (scope, id) =>
+          new AppMonitors(scope, id, { monitorSelector: props.monitorSelector, serviceMonitors: props.serviceMonitors, podMonitors: props.podMonitors }),
+        ),
+      );
+    }
+    const certificates = sidecar?.certificates;
+    if (certificates) {
+      parts.push(
+        part('sidecar-tls', (scope, id) =>
+          new TlsSecret(scope, id, { name: sidecar.tlsSecret ?? SIDECAR_TLS_SECRET, namespace, app: 'thanos-sidecar', bundle: certificates }),
+        ),
+      );
+    }
+    return parts;
+  }
+
+  /** The namespace of the stack. */
+  readonly namespace: string;
+  /**
+   * The labels a ServiceMonitor, PodMonitor or PrometheusRule must carry for the stack's Prometheus
+   * to load it (from any namespace).
+   */
+  readonly monitorSelector: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: WorkloadMonitoringProps = {}) {
+    super(scope, id);
+    this.namespace = props.namespace ?? DEFAULT_STACK.namespace;
+    this.monitorSelector = { ...(props.monitorSelector ?? DEFAULT_STACK.monitorSelector) };
+    for (const p of WorkloadMonitoring.parts(props)) p.build(this);
+  }
+}
