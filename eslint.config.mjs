@@ -35,7 +35,9 @@ export const LAYERS = [
 const layerZones = LAYERS.slice(0, -1).map((layer, i) => ({
   target: layer.paths,
   from: LAYERS.slice(i + 1).flatMap((l) => l.paths),
-  message: `${layer.name} must not import from a layer above it (${LAYERS.slice(i + 1).map((l) => l.name).join(', ')}); see LAYERS in eslint.config.mjs.`,
+  message: `${layer.name} must not import from a layer above it (${LAYERS.slice(i + 1)
+    .map((l) => l.name)
+    .join(', ')}); see LAYERS in eslint.config.mjs.`,
 }));
 
 export default tseslint.config(
@@ -81,4 +83,3 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
-

@@ -79,7 +79,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     else if (isErrno(e)) say(`${e.path ?? 'a file'}: ${e.syscall ?? 'file system'} failed: ${errnoText(e)}`);
     else say(`internal error, please report it with the fleet file that caused it:\n${(e as Error)?.stack ?? String(e)}`);
     say(outcome(progress, target ? shown(target) : outArg || '(empty)', storeDir ? shown(storeDir) : undefined));
-    if (linkRemoved && target && fs.existsSync(target)) say(`(cdk8s synth removed its link ${env.CDK8S_OUTDIR} before promfleet ran; it points to ${shown(target)}/ again)`);
+    if (linkRemoved && target && fs.existsSync(target))
+      say(`(cdk8s synth removed its link ${env.CDK8S_OUTDIR} before promfleet ran; it points to ${shown(target)}/ again)`);
     return 1;
   } finally {
     for (const lock of locks.reverse()) lock.release();

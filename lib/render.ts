@@ -213,5 +213,10 @@ function writeOrLink(file: string, data: Buffer, secret: boolean, previous: stri
   } catch {
     // No previous file, or it cannot be linked (another filesystem): write it anew.
   }
-  io(file, 'write the rendered file', () => fs.writeFileSync(file, data, secret ? { mode: 0o600 } : undefined), 'free some space or make the output folder writable');
+  io(
+    file,
+    'write the rendered file',
+    () => fs.writeFileSync(file, data, secret ? { mode: 0o600 } : undefined),
+    'free some space or make the output folder writable',
+  );
 }

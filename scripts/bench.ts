@@ -129,7 +129,9 @@ function measureFleet(clusters: number, fleetFile: string, outDir: string, pkiDi
     return runApp(env);
   });
   const row = { clusters, wallMs: median(samples.map((s) => s.wallMs)), maxRssMb: median(samples.map((s) => s.maxRssMb)), ...countOutput(outDir) };
-  log(`${clusters} workload cluster(s)${fresh ? ', empty output folder' : ''}: ${row.wallMs.toFixed(0)} ms, ${row.maxRssMb.toFixed(0)} MB peak RSS, ${row.objects} objects`);
+  log(
+    `${clusters} workload cluster(s)${fresh ? ', empty output folder' : ''}: ${row.wallMs.toFixed(0)} ms, ${row.maxRssMb.toFixed(0)} MB peak RSS, ${row.objects} objects`,
+  );
   return row;
 }
 
@@ -194,7 +196,11 @@ export function main(args: string[]): number {
 
     // `cdk8s synth` of the default fleet, end to end, into scratch folders (dist/ and .pki/ untouched).
     const cdk8s = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
-    const synthEnv = { FLEET: path.join(defaultDir, 'fleet.yaml'), PROMFLEET_OUT: path.join(work, 'synth-dist'), PROMFLEET_PKI_DIR: path.join(defaultDir, 'pki') };
+    const synthEnv = {
+      FLEET: path.join(defaultDir, 'fleet.yaml'),
+      PROMFLEET_OUT: path.join(work, 'synth-dist'),
+      PROMFLEET_PKI_DIR: path.join(defaultDir, 'pki'),
+    };
     const synthArgs = ['synth', '--no-check-upgrade', '--output', path.join(work, 'synth-out')];
     timeCommand(cdk8s, synthArgs, synthEnv);
     const cdk8sSynthDefaultMs = median(Array.from({ length: runs }, () => timeCommand(cdk8s, synthArgs, synthEnv)));
@@ -237,12 +243,37 @@ export function table(r: BenchResult): string {
   const checks: [string, string, string, boolean | undefined][] = [
     ['default fleet (app)', `<= ${seconds(TARGETS.defaultFleetMs)}`, seconds(r.defaultFleet.wallMs), r.defaultFleet.wallMs <= TARGETS.defaultFleetMs],
     ['cost per added cluster (highest step)', `<= ${TARGETS.perClusterMs} ms`, `${worstPerCluster.toFixed(1)} ms`, worstPerCluster <= TARGETS.perClusterMs],
-    ['1000 clusters', `<= ${seconds(TARGETS.clusters1000Ms)}`, row1000 ? seconds(row1000.wallMs) : 'not run', row1000 && row1000.wallMs <= TARGETS.clusters1000Ms],
-    ['1000 clusters, peak RSS', `<= ${TARGETS.clusters1000RssMb} MB`, row1000 ? `${row1000.maxRssMb.toFixed(0)} MB` : 'not run', row1000 && row1000.maxRssMb <= TARGETS.clusters1000RssMb],
-    ['linearity: per cluster 100->1000 / 10->100', `<= ${TARGETS.linearity}x`, r.linearity ? `${r.linearity.ratio.toFixed(2)}x` : 'not run', r.linearity && r.linearity.ratio <= TARGETS.linearity],
+    [
+      '1000 clusters',
+      `<= ${seconds(TARGETS.clusters1000Ms)}`,
+      row1000 ? seconds(row1000.wallMs) : 'not run',
+      row1000 && row1000.wallMs <= TARGETS.clusters1000Ms,
+    ],
+    [
+      '1000 clusters, peak RSS',
+      `<= ${TARGETS.clusters1000RssMb} MB`,
+      row1000 ? `${row1000.maxRssMb.toFixed(0)} MB` : 'not run',
+      row1000 && row1000.maxRssMb <= TARGETS.clusters1000RssMb,
+    ],
+    [
+      'linearity: per cluster 100->1000 / 10->100',
+      `<= ${TARGETS.linearity}x`,
+      r.linearity ? `${r.linearity.ratio.toFixed(2)}x` : 'not run',
+      r.linearity && r.linearity.ratio <= TARGETS.linearity,
+    ],
     ['cold PKI, 100 clusters', `<= ${seconds(TARGETS.coldPki100Ms)}`, seconds(r.coldPki100Ms), r.coldPki100Ms <= TARGETS.coldPki100Ms],
-    ['`cdk8s synth`, default fleet, end to end', `<= ${seconds(TARGETS.cdk8sSynthMs)}`, seconds(r.cdk8sSynthDefaultMs), r.cdk8sSynthDefaultMs <= TARGETS.cdk8sSynthMs],
-    ['`npm test`', `<= ${seconds(TARGETS.testSuiteMs)}`, r.testSuiteMs === undefined ? 'not run' : seconds(r.testSuiteMs), r.testSuiteMs === undefined ? undefined : r.testSuiteMs <= TARGETS.testSuiteMs],
+    [
+      '`cdk8s synth`, default fleet, end to end',
+      `<= ${seconds(TARGETS.cdk8sSynthMs)}`,
+      seconds(r.cdk8sSynthDefaultMs),
+      r.cdk8sSynthDefaultMs <= TARGETS.cdk8sSynthMs,
+    ],
+    [
+      '`npm test`',
+      `<= ${seconds(TARGETS.testSuiteMs)}`,
+      r.testSuiteMs === undefined ? 'not run' : seconds(r.testSuiteMs),
+      r.testSuiteMs === undefined ? undefined : r.testSuiteMs <= TARGETS.testSuiteMs,
+    ],
   ];
   const fleetLine = (label: string, f: Row) =>
     `| ${label} | ${seconds(f.wallMs)} | ${f.perClusterMs === undefined ? '-' : `${f.perClusterMs.toFixed(1)} ms`} | ${f.maxRssMb.toFixed(0)} MB | ${f.files} | ${f.objects} | ${(f.bytes / 2 ** 20).toFixed(1)} MiB |`;

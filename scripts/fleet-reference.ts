@@ -67,7 +67,8 @@ export function flowYaml(v: unknown): string {
 }
 
 /** Strings a YAML reader (1.1 or 1.2) would take for something else: booleans, null, numbers, dates, times. */
-const NOT_A_STRING = /^(true|false|null|yes|no|on|off|y|n|~|[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?|0x[\da-f]+|0o?[0-7]+|\d{4}-\d\d-\d\d.*|\d+(:\d+)+|[-+]?\.inf|\.nan)$/i;
+const NOT_A_STRING =
+  /^(true|false|null|yes|no|on|off|y|n|~|[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?|0x[\da-f]+|0o?[0-7]+|\d{4}-\d\d-\d\d.*|\d+(:\d+)+|[-+]?\.inf|\.nan)$/i;
 
 function scalar(s: string): string {
   const plain = s !== '' && !NOT_A_STRING.test(s) && !/[:#,[\]{}"'&*!|>%@`]|^[-?\s]|\s$/.test(s);
@@ -127,7 +128,13 @@ export class Reference {
     if (n.minLength === 1) parts.push('not empty');
     if (n.minItems) parts.push(`at least ${n.minItems} ${n.minItems === 1 ? 'item' : 'items'}`);
     if (n.pattern && !n.title && !n.format) parts.push(`matches ${code(n.pattern)}`);
-    if (n.anyOf) parts.push(...n.anyOf.filter((b) => b.type !== 'null').map((b) => this.allowedOf(b)).filter(Boolean));
+    if (n.anyOf)
+      parts.push(
+        ...n.anyOf
+          .filter((b) => b.type !== 'null')
+          .map((b) => this.allowedOf(b))
+          .filter(Boolean),
+      );
     return parts.join('; ');
   }
 
@@ -253,10 +260,18 @@ The checks that need the certificates run later, on each observer, before anythi
 
 const SECTIONS: [string, string, (path: string) => boolean][] = [
   ['Top level', '', (p) => !p.includes('.') && !p.includes('[')],
-  ['Stack settings (`defaults`, `clusters[].overrides`)', 'Each key can be set fleet-wide under `defaults` and per cluster under `clusters[].overrides`.', (p) => p.startsWith('defaults.')],
+  [
+    'Stack settings (`defaults`, `clusters[].overrides`)',
+    'Each key can be set fleet-wide under `defaults` and per cluster under `clusters[].overrides`.',
+    (p) => p.startsWith('defaults.'),
+  ],
   ['Clusters (`clusters[]`)', '', (p) => p.startsWith('clusters[].')],
   ['PKI (`pki`)', 'See [PKI](operations.md#pki) for what is issued and how the store is kept.', (p) => p.startsWith('pki.')],
-  ['GitOps (`gitops`)', 'With this section, the synth writes the Argo CD Applications into `dist/_argocd/`: see [Deploying with Argo CD](operations.md#deploying-with-argo-cd).', (p) => p.startsWith('gitops.')],
+  [
+    'GitOps (`gitops`)',
+    'With this section, the synth writes the Argo CD Applications into `dist/_argocd/`: see [Deploying with Argo CD](operations.md#deploying-with-argo-cd).',
+    (p) => p.startsWith('gitops.'),
+  ],
 ];
 
 /** The whole of docs/fleet-reference.md. */
@@ -268,10 +283,6 @@ export function fleetReference(): string {
     if (lead) parts.push(lead);
     parts.push(table(fields.filter((f) => matches(f.path))));
   }
-  parts.push(
-    '## Value types',
-    'The named types of the tables above. Each is a string written as shown, except `port`, which is a number.',
-    valueTypes(),
-  );
+  parts.push('## Value types', 'The named types of the tables above. Each is a string written as shown, except `port`, which is a number.', valueTypes());
   return parts.join('\n\n') + '\n';
 }

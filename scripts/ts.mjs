@@ -63,7 +63,12 @@ function bundle(entry, outfile) {
   const stampFile = outfile.replace(/\.cjs$/, '.inputs.json');
   try {
     const stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
-    if (JSON.stringify(stamp.options) === JSON.stringify(BUILD_OPTIONS) && fs.existsSync(outfile) && fingerprint(stamp.files).lines.join('\n') === stamp.fingerprint.join('\n')) return;
+    if (
+      JSON.stringify(stamp.options) === JSON.stringify(BUILD_OPTIONS) &&
+      fs.existsSync(outfile) &&
+      fingerprint(stamp.files).lines.join('\n') === stamp.fingerprint.join('\n')
+    )
+      return;
   } catch {
     // No stamp yet, or unreadable: build.
   }

@@ -9,7 +9,19 @@ import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
 import { isWorkload } from '../lib/fleet/model';
 import type { FleetInput } from '../lib/fleet/schema';
-import { defaultFleetText, fleetFrom, fleetProblems, ofKind, render, Rendered, RenderedObject, ROOT, runMain, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import {
+  defaultFleetText,
+  fleetFrom,
+  fleetProblems,
+  ofKind,
+  render,
+  Rendered,
+  RenderedObject,
+  ROOT,
+  runMain,
+  tmpDir,
+  validateWithKubernetesModels,
+} from './support/fleet';
 
 type EditableFleet = FleetInput & { gitops: NonNullable<FleetInput['gitops']> };
 
@@ -84,7 +96,9 @@ describe('Argo CD Applications (default fleet)', () => {
       expect(crds.obj.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
       expect(crds.obj.spec.syncPolicy.automated.prune).toBe(false);
       expect(wave(crds)).toBeLessThan(wave(stack));
-      expect(crds.obj.spec.destination).toEqual(stack.obj.spec.destination.server ? { server: stack.obj.spec.destination.server } : { name: stack.obj.spec.destination.name });
+      expect(crds.obj.spec.destination).toEqual(
+        stack.obj.spec.destination.server ? { server: stack.obj.spec.destination.server } : { name: stack.obj.spec.destination.name },
+      );
     }
     expect(app(rendered, 'promfleet-workload-eu-crds').obj.spec.source.targetRevision).toBe('v0.93.0');
   });
@@ -120,7 +134,7 @@ describe('Argo CD Applications (default fleet)', () => {
     ]);
   });
 
-  it('builds Applications from the CRD\'s types: a field the CRD lacks does not compile, nor render', () => {
+  it("builds Applications from the CRD's types: a field the CRD lacks does not compile, nor render", () => {
     const made = application(new Chart(new App(), 'typed'), 'app', {
       name: 'typed',
       namespace: 'argocd',
@@ -155,7 +169,18 @@ describe('sync waves inside a cluster', () => {
     expect(customResources.length).toBeGreaterThan(10);
     const operators = clusterObjects.filter((o) => o.obj.kind === 'Deployment' && o.obj.metadata.labels['app.kubernetes.io/name'] === 'prometheus-operator');
     expect(operators.map((o) => o.cluster).sort()).toEqual(['workload-eu', 'workload-us']);
-    const before = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Secret', 'Deployment', 'DaemonSet', 'StatefulSet'];
+    const before = [
+      'Namespace',
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'Secret',
+      'Deployment',
+      'DaemonSet',
+      'StatefulSet',
+    ];
     for (const cr of customResources) {
       expect(cr.obj.metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe('SkipDryRunOnMissingResource=true');
       for (const dep of clusterObjects.filter((o) => o.cluster === cr.cluster && before.includes(o.obj.kind))) {
@@ -182,7 +207,14 @@ describe('sync waves inside a cluster', () => {
   });
 
   it('leaves dist/<cluster>/ the same with or without gitops: only dist/_argocd/ is added', () => {
-    const without = render(fleetFrom(fleetText((f) => { delete (f as FleetInput).gitops; for (const c of f.clusters) delete c.argocd; })));
+    const without = render(
+      fleetFrom(
+        fleetText((f) => {
+          delete (f as FleetInput).gitops;
+          for (const c of f.clusters) delete c.argocd;
+        }),
+      ),
+    );
     expect(fs.existsSync(path.join(without.outDir, '_argocd'))).toBe(false);
     const strip = (r: Rendered) => [...r.files.entries()].filter(([f]) => !f.startsWith('_argocd/') && !f.includes('/secrets/') && f !== '.promfleet');
     expect(strip(without)).toEqual(strip(rendered));
@@ -205,7 +237,10 @@ describe('gitops settings', () => {
 
   it('renders no CRD Application (and no CRD command) for a cluster that brings its own operator', () => {
     const dir = tmpDir();
-    const fleet = fleetFrom(fleetText((f) => (f.clusters[2].overrides = { operator: { enabled: false } })), dir);
+    const fleet = fleetFrom(
+      fleetText((f) => (f.clusters[2].overrides = { operator: { enabled: false } })),
+      dir,
+    );
     const r = render(fleet);
     expect(applications(r).map((o) => o.obj.metadata.name)).not.toContain('promfleet-workload-us-crds');
     expect(applications(r).map((o) => o.obj.metadata.name)).toContain('promfleet-workload-us');
@@ -216,11 +251,27 @@ describe('gitops settings', () => {
   it.each<[string, (f: EditableFleet) => void, RegExp]>([
     ['a repoURL that is not a Git URL', (f) => (f.gitops.repoURL = 'github.com/acme/x'), /^gitops\.repoURL: must be the Git URL Argo CD pulls from/],
     ['a pathPrefix leaving the repository', (f) => (f.gitops.pathPrefix = '../dist'), /^gitops\.pathPrefix: must be relative to the repository root/],
-    ['a destination with server and name', (f) => (f.clusters[1].argocd = { server: 'https://eu.example.com', name: 'eu' }), /^clusters\[1\]\.argocd\.name: set either server or name, not both/],
-    ['a destination server that is not https', (f) => (f.clusters[1].argocd = { server: 'http://eu.example.com' }), /^clusters\[1\]\.argocd\.server: must be the https URL/],
+    [
+      'a destination with server and name',
+      (f) => (f.clusters[1].argocd = { server: 'https://eu.example.com', name: 'eu' }),
+      /^clusters\[1\]\.argocd\.name: set either server or name, not both/,
+    ],
+    [
+      'a destination server that is not https',
+      (f) => (f.clusters[1].argocd = { server: 'http://eu.example.com' }),
+      /^clusters\[1\]\.argocd\.server: must be the https URL/,
+    ],
     ['argocd without gitops', (f) => delete (f as FleetInput).gitops, /^clusters\[0\]\.argocd: has no effect without a top-level gitops section/],
-    ['an Application name over 63 characters', (f) => (f.clusters[1].name = 'w'.repeat(50)), /^clusters\[1\]\.name: makes the Argo CD Application name "promfleet-w+-crds" longer than 63 characters/],
-    ['two clusters with the same Application name', (f) => (f.clusters[2].name = 'workload-eu-crds'), /^clusters\[2\]\.name: makes the Argo CD Application name "promfleet-workload-eu-crds", already used by clusters\[1\]\.name/],
+    [
+      'an Application name over 63 characters',
+      (f) => (f.clusters[1].name = 'w'.repeat(50)),
+      /^clusters\[1\]\.name: makes the Argo CD Application name "promfleet-w+-crds" longer than 63 characters/,
+    ],
+    [
+      'two clusters with the same Application name',
+      (f) => (f.clusters[2].name = 'workload-eu-crds'),
+      /^clusters\[2\]\.name: makes the Argo CD Application name "promfleet-workload-eu-crds", already used by clusters\[1\]\.name/,
+    ],
   ])('rejects %s, naming the field', (_what, edit, message) => {
     expect(fleetProblems(fleetText(edit))).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
   });

@@ -18,7 +18,7 @@ import { fleetWithStore } from './support/pki';
 const EXEMPT: Record<string, string> = {
   kubectl: 'applies to, waits for or restarts objects in a live cluster',
   argocd: 'registers clusters with, or deletes Applications from, a running Argo CD',
-  kubeseal: "fetches the certificate of a sealed-secrets controller running in a cluster",
+  kubeseal: 'fetches the certificate of a sealed-secrets controller running in a cluster',
 };
 
 /** Tools that the examples use around promfleet's commands; they are not promfleet's to test. */
@@ -55,7 +55,11 @@ function commandsOf(file: string, block: string, lang = 'sh'): DocCommand[] {
 }
 
 function docCommands(): DocCommand[] {
-  return docFiles().flatMap((f) => codeBlocks(f).filter((b) => SHELL_LANGS.includes(b.lang)).flatMap((b) => commandsOf(f, b.text, b.lang)));
+  return docFiles().flatMap((f) =>
+    codeBlocks(f)
+      .filter((b) => SHELL_LANGS.includes(b.lang))
+      .flatMap((b) => commandsOf(f, b.text, b.lang)),
+  );
 }
 
 const isProjectCommand = (program: string) => ['npm', 'npx', 'node', 'promfleet'].includes(program) || /^(\.\/)?(scripts|\.ci)\//.test(program);
@@ -94,9 +98,15 @@ describe('commands in the documentation', () => {
 
   it('are found in every shell block', () => {
     const shown = commands.map((c) => `${c.file}: ${c.command}`);
-    expect(shown).toEqual(expect.arrayContaining(['README.md: npm ci', 'README.md: npm run synth', 'README.md: npm test', 'docs/operations.md: npm run pki -- status']));
+    expect(shown).toEqual(
+      expect.arrayContaining(['README.md: npm ci', 'README.md: npm run synth', 'README.md: npm test', 'docs/operations.md: npm run pki -- status']),
+    );
     expect(commandsOf('x.md', 'A=1 B=2 npm run synth >/dev/null 2>&1 # comment\nfor c in a b; do\n  npm run x -- \\\n  --y | tee out\ndone\n')).toEqual(
-      ['npm run synth', 'for c in a b', 'do', 'npm run x -- --y', 'tee out', 'done'].map((command) => ({ file: 'x.md', command, program: command.split(' ')[0] })),
+      ['npm run synth', 'for c in a b', 'do', 'npm run x -- --y', 'tee out', 'done'].map((command) => ({
+        file: 'x.md',
+        command,
+        program: command.split(' ')[0],
+      })),
     );
   });
 

@@ -49,7 +49,9 @@ describe('every document', () => {
   it('links only to files and headings that exist', () => {
     const broken: string[] = [];
     for (const file of files) {
-      for (const [, target] of prose(readDoc(file)).replace(/`[^`\n]*`/g, '').matchAll(/\]\(([^)\s]+)\)/g)) {
+      for (const [, target] of prose(readDoc(file))
+        .replace(/`[^`\n]*`/g, '')
+        .matchAll(/\]\(([^)\s]+)\)/g)) {
         if (/^[a-z]+:/.test(target)) continue; // https:, mailto:
         const [rel, anchor] = target.split('#');
         const dest = rel ? path.normalize(path.join(path.dirname(file), rel)) : file;

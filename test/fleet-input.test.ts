@@ -58,14 +58,24 @@ describe('YAML anchors, aliases and merge keys', () => {
     expect(fleetProblems(shared(Math.floor(MAX_FLEET_ALIASES / 2)))).toEqual([]);
     // A billion-laughs file: each level repeats the one before ten times.
     const bomb = ['x-a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 8; i++) bomb.push(`x-${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
-    expect(fleetProblems(`${bomb.join('\n')}\n${defaultFleetText()}`)).toEqual([expect.stringMatching(new RegExp(`^: YAML aliases: the file expands more than ${MAX_FLEET_ALIASES} aliases`))]);
+    for (let i = 1; i < 8; i++)
+      bomb.push(
+        `x-${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
+    expect(fleetProblems(`${bomb.join('\n')}\n${defaultFleetText()}`)).toEqual([
+      expect.stringMatching(new RegExp(`^: YAML aliases: the file expands more than ${MAX_FLEET_ALIASES} aliases`)),
+    ]);
   });
 
   it('merge keys take the anchored map and let the cluster override it', () => {
     const text = defaultFleetText()
       .replace('clusters:\n', 'x-workload: &workload\n  roles: [workload]\n  externalLabels: { region: shared }\n\nclusters:\n')
-      .replace('  - name: workload-us\n    roles: [workload]\n    externalLabels:\n      region: us-east-1\n', '  - name: workload-us\n    <<: *workload\n    externalLabels:\n      region: us-east-1\n');
+      .replace(
+        '  - name: workload-us\n    roles: [workload]\n    externalLabels:\n      region: us-east-1\n',
+        '  - name: workload-us\n    <<: *workload\n    externalLabels:\n      region: us-east-1\n',
+      );
     const fleet = parseFleet(text, path.join(tmpDir(), 'fleet.yaml'));
     const us = fleet.clusters.find((c) => c.name === 'workload-us');
     expect(us?.workload?.externalLabels).toEqual({ cluster: 'workload-us', region: 'us-east-1' });

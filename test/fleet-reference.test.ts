@@ -166,13 +166,15 @@ clusters:
     expect(wrong.map(([field, value]) => ({ field, schema: value, model: effective(fleet, field) }))).toEqual([]);
   });
 
-  it('parsing fills in no default: a cluster\'s overrides hold only what the file sets', () => {
+  it("parsing fills in no default: a cluster's overrides hold only what the file sets", () => {
     const data: unknown = parse(MINIMAL + '    overrides: { prometheus: { retention: 30d } }\n');
     expect(fleetSchema.parse(data)).toStrictEqual(data);
   });
 
   it('the root Alertmanager route takes the defaults the schema describes', () => {
-    const config = alertmanagerConfig({ ...DEFAULT_STACK.alertmanager, route: undefined, receivers: [], inhibitRules: [] }) as { route: Record<string, unknown> };
+    const config = alertmanagerConfig({ ...DEFAULT_STACK.alertmanager, route: undefined, receivers: [], inhibitRules: [] }) as {
+      route: Record<string, unknown>;
+    };
     expect(config.route).toMatchObject({
       receiver: NULL_RECEIVER,
       group_by: DEFAULT_ROOT_ROUTE.groupBy,
@@ -190,6 +192,11 @@ function isDeepStrictEqualIgnoringUndefined(a: unknown, b: unknown): boolean {
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }

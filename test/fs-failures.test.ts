@@ -107,7 +107,10 @@ describe('file-system failures', () => {
     const p = await projectIn(tmpDir('promfleet-fs-'));
     const dist = path.join(p.dir, 'dist');
     // A new cluster, so that the store gains a certificate before dist/ is swapped.
-    fs.appendFileSync(path.join(p.dir, 'fleet.yaml'), '  - name: workload-ap\n    roles: [workload]\n    thanos:\n      endpoint: { host: sidecar.workload-ap.example.com }\n');
+    fs.appendFileSync(
+      path.join(p.dir, 'fleet.yaml'),
+      '  - name: workload-ap\n    roles: [workload]\n    thanos:\n      endpoint: { host: sidecar.workload-ap.example.com }\n',
+    );
     const distBefore = fingerprintTree(dist);
     if (spawnSync('chattr', ['+i', dist]).status !== 0) return expectConverted('EPERM', 'operation not permitted (an immutable or protected file?)');
     let r: { code: number; stderr: string };
@@ -142,7 +145,10 @@ describe('file-system failures', () => {
       // Root may write anywhere: the synth runs as an unprivileged user.
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
     });
-    expectCleanFailure({ code: r.status ?? -1, stderr: r.stderr }, /\.dist\.lock: cannot take the lock of the output folder: EACCES \(permission denied\); make .* writable/);
+    expectCleanFailure(
+      { code: r.status ?? -1, stderr: r.stderr },
+      /\.dist\.lock: cannot take the lock of the output folder: EACCES \(permission denied\); make .* writable/,
+    );
     expect(r.stderr).toContain('Nothing was written');
     expect(fingerprintTree(p.dir)).toEqual(before);
   });

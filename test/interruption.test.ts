@@ -52,7 +52,9 @@ describe('concurrent synths', () => {
     const r = spawnSync(process.execPath, [APP], { cwd: p.dir, env: { ...env(p), PROMFLEET_LOCK_TIMEOUT: '0.3' }, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`promfleet: waiting for process ${process.pid} on`);
-    expect(r.stderr).toMatch(/\.dist\.lock: cannot take the lock of the output folder: ELOCKED \(locked\); process \d+ on .* is writing it .* delete .*\.dist\.lock/);
+    expect(r.stderr).toMatch(
+      /\.dist\.lock: cannot take the lock of the output folder: ELOCKED \(locked\); process \d+ on .* is writing it .* delete .*\.dist\.lock/,
+    );
     expect(r.stderr).toContain('Nothing was written');
     expect(fs.readdirSync(p.dir).sort()).toEqual(['.dist.lock', 'fleet.yaml']);
   });

@@ -19,7 +19,8 @@ const UPWARD: [string, string, string, string][] = [
   ['lib/clusters', "export { main } from '../../main';", '../../main', 'clusters'],
 ];
 
-const DOWNWARD = "export { isWorkload } from '../fleet/model';\nexport { preparePki } from '../pki';\nexport { meta } from '../meta';\nexport { SIDECAR_SERVICE } from '../names';\n";
+const DOWNWARD =
+  "export { isWorkload } from '../fleet/model';\nexport { preparePki } from '../pki';\nexport { meta } from '../meta';\nexport { SIDECAR_SERVICE } from '../names';\n";
 
 /** What the layer rule reports per probe file (absolute path). */
 let findings: Map<string, string[]>;

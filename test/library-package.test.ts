@@ -23,7 +23,8 @@ beforeAll(() => {
   app = path.join(tmpDir('promfleet-library-'), 'app');
   fs.mkdirSync(app);
   for (const f of ['main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml']) fs.copyFileSync(path.join(EXAMPLE, f), path.join(app, f));
-  const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const run = (cmd: string, args: string[], cwd: string) =>
+    execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   [packed] = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', app], ROOT)) as (typeof packed)[];
   run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
   run(process.execPath, [path.join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app);
@@ -52,7 +53,15 @@ describe('examples/library, with promfleet installed from its packed tarball', (
     expect(files).toEqual(['shop.k8s.yaml']);
     const names = objects.map((o) => `${o.obj.kind} ${o.obj.metadata.name}`);
     expect(names).toEqual(expect.arrayContaining(['Deployment shop', 'Service shop-metrics', 'ServiceMonitor shop']));
-    expect(names).toEqual(expect.arrayContaining(['Namespace monitoring', 'Deployment prometheus-operator', 'Prometheus k8s', 'Alertmanager main', 'PrometheusRule promfleet-stack']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Namespace monitoring',
+        'Deployment prometheus-operator',
+        'Prometheus k8s',
+        'Alertmanager main',
+        'PrometheusRule promfleet-stack',
+      ]),
+    );
   });
 
   it("has the app's ServiceMonitor selected by the stack's Prometheus, and reaching the app's pods", () => {

@@ -3,15 +3,7 @@
 import { expect } from '@jest/globals';
 import { App, Chart } from 'cdk8s';
 import { parse } from 'yaml';
-import {
-  isObserver,
-  isWorkload,
-  ObserverMonitoring,
-  observerMonitoringProps,
-  storeEndpoint,
-  WorkloadMonitoring,
-  workloadMonitoringProps,
-} from '../lib';
+import { isObserver, isWorkload, ObserverMonitoring, observerMonitoringProps, storeEndpoint, WorkloadMonitoring, workloadMonitoringProps } from '../lib';
 import { defaultFleetText, fleetFrom, render, testPki, type RenderedObject } from './support/fleet';
 import type { Manifest } from './support/manifests';
 import { HUB_FLEET } from './support/observer-fleet';
@@ -42,14 +34,15 @@ describe('WorkloadMonitoring in a chart of its own', () => {
 
   it('renders the whole stack with its defaults: Namespace, operator, Prometheus, Alertmanager, exporters, monitors, rules', () => {
     const kinds = new Set(objects.map((o) => o.obj.kind));
-    for (const kind of ['Namespace', 'Deployment', 'Prometheus', 'Alertmanager', 'DaemonSet', 'ServiceMonitor', 'PrometheusRule']) expect(kinds).toContain(kind);
+    for (const kind of ['Namespace', 'Deployment', 'Prometheus', 'Alertmanager', 'DaemonSet', 'ServiceMonitor', 'PrometheusRule'])
+      expect(kinds).toContain(kind);
     expect(objects.filter((o) => o.obj.kind === 'Namespace').map((o) => o.obj.metadata.name)).toEqual(['monitoring']);
     // No sidecar unless asked for, so no certificate is needed.
     expect(objects.some((o) => o.obj.kind === 'Prometheus' && 'thanos' in o.obj.spec)).toBe(false);
     expect(objects.some((o) => o.obj.kind === 'Secret' && o.obj.type === 'kubernetes.io/tls')).toBe(false);
   });
 
-  it("selects every monitor and rule of the stack, and tells its user the labels for their own", () => {
+  it('selects every monitor and rule of the stack, and tells its user the labels for their own', () => {
     expect(unselected(objects).map(key)).toEqual([]);
     const prometheus = objects.find((o) => o.obj.kind === 'Prometheus');
     expect(prometheus?.obj.kind === 'Prometheus' && matches(prometheus.obj.spec.serviceMonitorSelector, monitoring.monitorSelector)).toBe(true);
@@ -89,7 +82,9 @@ describe('ObserverMonitoring in a chart of its own', () => {
 
   it('lists the sidecars, then its Store Gateway, then the other stores, with mTLS where asked', () => {
     const cm = objects.find((o) => o.obj.kind === 'ConfigMap');
-    const config = parse(cm?.obj.kind === 'ConfigMap' ? cm.obj.data['endpoints.yaml'] : '') as { endpoints: { address: string; client_config: { server_name?: string } }[] };
+    const config = parse(cm?.obj.kind === 'ConfigMap' ? cm.obj.data['endpoints.yaml'] : '') as {
+      endpoints: { address: string; client_config: { server_name?: string } }[];
+    };
     expect(config.endpoints.map((e) => [e.address, e.client_config.server_name])).toEqual([
       ['sidecar.eu.example.com:10901', 'sidecar.eu.example.com'],
       ['sidecar.us.example.com:443', 'sidecar.us.example.com'],
@@ -102,10 +97,11 @@ describe('ObserverMonitoring in a chart of its own', () => {
     const kinds = objects.map((o) => o.obj.kind);
     expect(kinds).not.toContain('ServiceMonitor');
     expect(kinds).not.toContain('Secret');
-    expect(objects.filter((o) => o.obj.kind === 'Deployment' || o.obj.kind === 'StatefulSet').map(key).sort()).toEqual([
-      'Deployment monitoring/thanos-querier',
-      'StatefulSet monitoring/thanos-store-gateway',
-    ]);
+    expect(
+      objects
+        .filter((o) => o.obj.kind === 'Deployment' || o.obj.kind === 'StatefulSet')
+        .map(key)
+        .sort(),
+    ).toEqual(['Deployment monitoring/thanos-querier', 'StatefulSet monitoring/thanos-store-gateway']);
   });
 });
-

@@ -22,7 +22,11 @@ function clusterFiles(r: Rendered): Map<string, string> {
 }
 
 function certificates(r: Rendered): Set<string> {
-  return new Set(ofKind(r.objects, 'Secret').filter((o) => o.obj.type === 'kubernetes.io/tls').map((o) => o.obj.data['tls.crt']));
+  return new Set(
+    ofKind(r.objects, 'Secret')
+      .filter((o) => o.obj.type === 'kubernetes.io/tls')
+      .map((o) => o.obj.data['tls.crt']),
+  );
 }
 
 describe('adding a third workload cluster', () => {

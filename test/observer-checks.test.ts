@@ -57,13 +57,19 @@ describe('observer cross-cluster checks', () => {
     const clientCaWrong = tamperedPki(pki, { sidecar: (c) => (c === 'workload-us' ? { ...pki.sidecar(c), ca: other.caBundle } : pki.sidecar(c)) });
     const [p] = renderError(fleet, clientCaWrong).problems;
     expect(p.path).toBe('clusters[2].thanos.endpoint.host');
-    expect(p.message).toMatch(/^the sidecar of "workload-us" trusts client certificates from "promfleet root CA \w+", but the Querier certificate of observer "observer" was issued by "promfleet root CA \w+"/);
+    expect(p.message).toMatch(
+      /^the sidecar of "workload-us" trusts client certificates from "promfleet root CA \w+", but the Querier certificate of observer "observer" was issued by "promfleet root CA \w+"/,
+    );
 
     const serverCaWrong = tamperedPki(pki, { querier: (c) => ({ ...pki.querier(c), ca: other.caBundle }) });
     const messages = renderError(fleet, serverCaWrong).problems.map((x) => `${x.path}: ${x.message}`);
     expect(messages).toEqual([
-      expect.stringMatching(/^clusters\[1\]\.thanos\.endpoint\.host: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "workload-eu" was issued by/),
-      expect.stringMatching(/^clusters\[2\]\.thanos\.endpoint\.host: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "workload-us" was issued by/),
+      expect.stringMatching(
+        /^clusters\[1\]\.thanos\.endpoint\.host: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "workload-eu" was issued by/,
+      ),
+      expect.stringMatching(
+        /^clusters\[2\]\.thanos\.endpoint\.host: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "workload-us" was issued by/,
+      ),
     ]);
   });
 
@@ -75,7 +81,9 @@ describe('observer cross-cluster checks', () => {
     expect(problemsOf(hub, bad, 'hub')).toEqual([
       {
         path: 'clusters[0].querier.storeGateway',
-        message: expect.stringMatching(/^"thanos-store-gateway\.monitoring\.svc", the server name the Querier on observer "hub" verifies, is not in the certificate of the Store Gateway of "hub"/),
+        message: expect.stringMatching(
+          /^"thanos-store-gateway\.monitoring\.svc", the server name the Querier on observer "hub" verifies, is not in the certificate of the Store Gateway of "hub"/,
+        ),
       },
     ]);
   });
@@ -110,7 +118,9 @@ describe('observer cross-cluster checks', () => {
   it('external-label sets that collide (checked with the fleet file, naming both clusters)', () => {
     const text = defaultFleetText().replace('      region: us-east-1\n', '      region: eu-west-1\n      cluster: workload-eu\n');
     expect(fleetProblems(text)).toEqual([
-      expect.stringMatching(/^clusters\[2\]\.externalLabels: .* of "workload-us" equals the external labels of clusters\[1\] \("workload-eu"\); Thanos would drop one of the two stores/),
+      expect.stringMatching(
+        /^clusters\[2\]\.externalLabels: .* of "workload-us" equals the external labels of clusters\[1\] \("workload-eu"\); Thanos would drop one of the two stores/,
+      ),
     ]);
   });
 
@@ -127,7 +137,9 @@ describe('observer cross-cluster checks', () => {
     const before = readTree(out).files;
     const bad = await run(defaultFleetText().replace('        port: 10901\n', '        port: 10901\n      listenLocal: true\n'));
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('clusters[1].thanos.listenLocal: the sidecar of "workload-eu" listens on 127.0.0.1 only, so the Querier on observer "observer" cannot reach it');
+    expect(bad.stderr).toContain(
+      'clusters[1].thanos.listenLocal: the sidecar of "workload-eu" listens on 127.0.0.1 only, so the Querier on observer "observer" cannot reach it',
+    );
     expect(readTree(out).files).toEqual(before);
   });
 });
@@ -136,15 +148,38 @@ describe('querier fields in the fleet file', () => {
   const withQuerier = (querier: string) => defaultFleetText().replace('    querier:\n      replicas: 2\n', `    querier:\n      replicas: 2\n${querier}`);
 
   it.each([
-    ['a dns+ store address', '      extraStores: [{ address: "dns+thanos-ruler.monitoring.svc:10901", tls: false }]\n', /^clusters\[0\]\.querier\.extraStores\[0\]\.address: must be host:port of a StoreAPI.*no dns\+\/dnssrv\+ prefix/],
-    ['a port out of range', '      extraStores: [{ address: "ruler:70000", tls: false }]\n', /^clusters\[0\]\.querier\.extraStores\[0\]\.address: must end in a port number from 1 to 65535/],
-    ['an undeclared transport', '      extraStores: [{ address: "ruler:10901" }]\n', /^clusters\[0\]\.querier\.extraStores\[0\]\.tls: is required \(boolean\): Whether the store serves mTLS/],
-    ['a server name on a plaintext store', '      extraStores: [{ address: "ruler:10901", tls: false, serverName: ruler.example.com }]\n', /^clusters\[0\]\.querier\.extraStores\[0\]\.serverName: serverName needs tls: true/],
-    ['a typo in the Ingress', '      ingress: { host: thanos.example.com, tlsSecret: x }\n', /^clusters\[0\]\.querier\.ingress\.tlsSecret: unknown key; allowed keys: host, className, annotations, tlsSecretName$/],
+    [
+      'a dns+ store address',
+      '      extraStores: [{ address: "dns+thanos-ruler.monitoring.svc:10901", tls: false }]\n',
+      /^clusters\[0\]\.querier\.extraStores\[0\]\.address: must be host:port of a StoreAPI.*no dns\+\/dnssrv\+ prefix/,
+    ],
+    [
+      'a port out of range',
+      '      extraStores: [{ address: "ruler:70000", tls: false }]\n',
+      /^clusters\[0\]\.querier\.extraStores\[0\]\.address: must end in a port number from 1 to 65535/,
+    ],
+    [
+      'an undeclared transport',
+      '      extraStores: [{ address: "ruler:10901" }]\n',
+      /^clusters\[0\]\.querier\.extraStores\[0\]\.tls: is required \(boolean\): Whether the store serves mTLS/,
+    ],
+    [
+      'a server name on a plaintext store',
+      '      extraStores: [{ address: "ruler:10901", tls: false, serverName: ruler.example.com }]\n',
+      /^clusters\[0\]\.querier\.extraStores\[0\]\.serverName: serverName needs tls: true/,
+    ],
+    [
+      'a typo in the Ingress',
+      '      ingress: { host: thanos.example.com, tlsSecret: x }\n',
+      /^clusters\[0\]\.querier\.ingress\.tlsSecret: unknown key; allowed keys: host, className, annotations, tlsSecretName$/,
+    ],
     ['a Store Gateway without bucket', '      storeGateway: { replicas: 2 }\n', /^clusters\[0\]\.querier\.storeGateway\.objectStorage: is required/],
     ['the removed localSidecarTls', '      localSidecarTls: false\n', /^clusters\[0\]\.querier\.localSidecarTls: unknown key/],
   ])('rejects %s', (_what, querier, message) => {
-    const text = withQuerier(querier).replace('      ingress:\n        host: thanos.example.com\n        className: nginx\n', querier.includes('ingress') ? '' : '      ingress:\n        host: thanos.example.com\n        className: nginx\n');
+    const text = withQuerier(querier).replace(
+      '      ingress:\n        host: thanos.example.com\n        className: nginx\n',
+      querier.includes('ingress') ? '' : '      ingress:\n        host: thanos.example.com\n        className: nginx\n',
+    );
     expect(fleetProblems(text)).toEqual([expect.stringMatching(message)]);
   });
 

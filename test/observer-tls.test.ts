@@ -22,7 +22,10 @@ function serverAt(r: Rendered, observer: string, address: string): { key: string
   }
   // Across clusters: the workload cluster whose sidecar Service publishes that DNS name (external-dns).
   const svc = r.objects.find(
-    (o) => o.obj.kind === 'Service' && o.obj.metadata.name === 'thanos-sidecar' && o.obj.metadata.annotations?.['external-dns.alpha.kubernetes.io/hostname'] === host,
+    (o) =>
+      o.obj.kind === 'Service' &&
+      o.obj.metadata.name === 'thanos-sidecar' &&
+      o.obj.metadata.annotations?.['external-dns.alpha.kubernetes.io/hostname'] === host,
   );
   if (!svc) throw new Error(`no rendered sidecar Service publishes ${host}`);
   return pick(svc.cluster, 'thanos-sidecar-tls');

@@ -75,7 +75,9 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
     expect(labels).toEqual(['prometheus_replica', 'prometheus_replica']);
     expect(flagValue(args, 'query.replica-label')).toBe(labels[0]);
     expect(args[0]).toBe('query');
-    expect(args.filter((a) => /^--(store|endpoint|grpc-client-tls|grpc-client-server-name|store\.sd-files)[=.-]?/.test(a) && !a.startsWith('--endpoint.sd-config'))).toEqual([]);
+    expect(
+      args.filter((a) => /^--(store|endpoint|grpc-client-tls|grpc-client-server-name|store\.sd-files)[=.-]?/.test(a) && !a.startsWith('--endpoint.sd-config')),
+    ).toEqual([]);
     expect(flagValue(args, 'grpc-address')).toBe('0.0.0.0:10901');
     expect(flagValue(args, 'http-address')).toBe('0.0.0.0:10902');
   });
@@ -94,7 +96,10 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
     expect(term.topologyKey).toBe('kubernetes.io/hostname');
     expect(matches(term.labelSelector, d.spec.template.metadata.labels)).toBe(true);
     const ports = c.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]);
-    expect(ports).toEqual([['grpc', 10901], ['http', 10902]]);
+    expect(ports).toEqual([
+      ['grpc', 10901],
+      ['http', 10902],
+    ]);
     expect([c.livenessProbe.httpGet, c.readinessProbe.httpGet]).toEqual([
       { path: '/-/healthy', port: 'http' },
       { path: '/-/ready', port: 'http' },
@@ -116,7 +121,10 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
     const ing = find(r, 'observer', 'Ingress', 'thanos-querier').obj;
     expect(ing.spec.ingressClassName).toBe('nginx');
     expect(ing.spec.rules).toEqual([
-      { host: 'thanos.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'thanos-querier', port: { name: 'http' } } } }] } },
+      {
+        host: 'thanos.example.com',
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'thanos-querier', port: { name: 'http' } } } }] },
+      },
     ]);
     expect(ing.spec.tls).toBeUndefined();
   });
@@ -199,7 +207,11 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     expect(r.objects.some((o) => o.obj.kind === 'Secret' && o.obj.metadata.name === 'thanos-objstore')).toBe(false);
 
     expect(sts.spec.replicas).toBe(2);
-    expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '20Gi' } } });
+    expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'fast',
+      resources: { requests: { storage: '20Gi' } },
+    });
     expect(c.volumeMounts.find((m) => m.name === 'data')?.mountPath).toBe(flagValue(c.args, 'data-dir'));
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
   });

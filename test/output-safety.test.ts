@@ -43,7 +43,7 @@ function snapshot(p: Project): Record<string, string> {
   return fingerprintTree(p.dir);
 }
 
-describe('the output folder is promfleet\'s alone', () => {
+describe("the output folder is promfleet's alone", () => {
   let p: Project;
   beforeAll(async () => {
     p = await project();
@@ -73,7 +73,7 @@ describe('the output folder is promfleet\'s alone', () => {
     expect(snapshot(p)).toEqual(before);
   });
 
-  it('refuses the repository root and the fleet file\'s folder when run from elsewhere', async () => {
+  it("refuses the repository root and the fleet file's folder when run from elsewhere", async () => {
     const before = snapshot(p);
     const elsewhere = tmpDir();
     const repo = await synth(p, { PROMFLEET_OUT: p.dir }, elsewhere);
@@ -125,7 +125,9 @@ describe('the output folder is promfleet\'s alone', () => {
     const before = snapshot(p);
     const r = await synth(p);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('holds 3 files promfleet did not render, which the synth would delete:\n    notes.txt\n    observer/empty/\n    workload-eu/my-app.yaml\n');
+    expect(r.stderr).toContain(
+      'holds 3 files promfleet did not render, which the synth would delete:\n    notes.txt\n    observer/empty/\n    workload-eu/my-app.yaml\n',
+    );
     expect(snapshot(p)).toEqual(before);
     for (const f of extra) fs.rmSync(f);
     fs.rmdirSync(path.join(p.dist, 'observer', 'empty'));

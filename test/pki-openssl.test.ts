@@ -7,10 +7,7 @@ import { defaultFleetText, workloadCluster } from './support/fleet';
 
 // The default fleet plus a Store Gateway (served with TLS) and extra SANs on one sidecar.
 const FLEET = defaultFleetText()
-  .replace(
-    /( {4}querier:\n)/,
-    '$1      storeGateway:\n        objectStorage: { name: thanos-objstore, key: objstore.yml }\n',
-  )
+  .replace(/( {4}querier:\n)/, '$1      storeGateway:\n        objectStorage: { name: thanos-objstore, key: objstore.yml }\n')
   .replace(
     /( {8}host: sidecar\.workload-eu\.example\.com\n {8}port: 10901\n)/,
     '$1      extraSANs:\n        dnsNames: [thanos.eu.internal]\n        ipAddresses: [10.1.2.3, "fd00::7"]\n',
@@ -83,7 +80,7 @@ describe.each([
     expect(opensslText(q.cert)).toMatch(/Subject: CN ?= ?observer, O ?= ?promfleet/);
   });
 
-  it('leaf profile: RSA-2048, SHA-256, CA:FALSE, digitalSignature+keyEncipherment, one extKeyUsage, AKI = the issuing CA\'s SKI', () => {
+  it("leaf profile: RSA-2048, SHA-256, CA:FALSE, digitalSignature+keyEncipherment, one extKeyUsage, AKI = the issuing CA's SKI", () => {
     const signer = intermediate ? pki.sidecar('workload-eu').cert.split(/(?<=-----END CERTIFICATE-----\n)/)[1] : pki.caBundle;
     const ski = /Subject Key Identifier:\s*\n\s*([0-9A-F:]+)/.exec(opensslText(signer))![1];
     for (const [pem, usage] of [

@@ -88,7 +88,11 @@ describe('PKI in the rendered clusters', () => {
 
   it('writes key material only under <cluster>/secrets/, mode 0600, and dist/.gitignore excludes that folder', () => {
     const withKeys = [...rendered.files.entries()].filter(([, text]) => privateKeysIn(text).length).map(([f]) => f);
-    expect(withKeys.sort()).toEqual(['observer/secrets/thanos-querier-tls.yaml', 'workload-eu/secrets/thanos-sidecar-tls.yaml', 'workload-us/secrets/thanos-sidecar-tls.yaml']);
+    expect(withKeys.sort()).toEqual([
+      'observer/secrets/thanos-querier-tls.yaml',
+      'workload-eu/secrets/thanos-sidecar-tls.yaml',
+      'workload-us/secrets/thanos-sidecar-tls.yaml',
+    ]);
     for (const f of withKeys) expect(fs.statSync(path.join(rendered.outDir, f)).mode & 0o777).toBe(0o600);
     expect(fs.readFileSync(path.join(rendered.outDir, '.gitignore'), 'utf8')).toMatch(new RegExp(`^\\*/${SECRETS_DIR}/$`, 'm'));
   });
@@ -98,7 +102,10 @@ describe('PKI in the rendered clusters', () => {
     const repo = tmpDir('promfleet-git-');
     fs.cpSync(rendered.outDir, path.join(repo, 'dist'), { recursive: true });
     const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'core.excludesFile=/dev/null', '-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo } });
+      execFileSync('git', ['-c', 'core.excludesFile=/dev/null', '-C', repo, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo },
+      });
     git('init', '-q');
     git('add', 'dist/');
     const staged = git('diff', '--cached', '--name-only', '-z').split('\0').filter(Boolean);

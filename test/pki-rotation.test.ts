@@ -13,7 +13,10 @@ const certCount = (pem: string) => (pem.match(/-----BEGIN CERTIFICATE-----/g) ??
 const actions = (pki: FleetPki) => pki.report.entries.map((e) => (e.reason ? `${e.action}: ${e.reason}` : e.action));
 
 async function refused(run: () => Promise<unknown>, message: RegExp): Promise<void> {
-  const err = await run().then(() => undefined, (e: unknown) => e);
+  const err = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(PkiError);
   expect((err as Error).message).toMatch(message);
 }
@@ -48,7 +51,10 @@ describe('rotate-ca start, switch, finish', () => {
   it('switch: the new CA signs, every certificate is re-issued, the old CA is still trusted', async () => {
     await rotateCa(fleet, 'switch');
     // Not before every certificate comes from the new CA (that takes a synth).
-    await refused(() => rotateCa(fleet, 'finish'), /3 certificate\(s\) do not come from the new CA yet \(querier\/observer, sidecar\/workload-eu, sidecar\/workload-us\)/);
+    await refused(
+      () => rotateCa(fleet, 'finish'),
+      /3 certificate\(s\) do not come from the new CA yet \(querier\/observer, sidecar\/workload-eu, sidecar\/workload-us\)/,
+    );
     const pki = await preparePki(fleet);
     phases.push(pki);
     expect(actions(pki)).toEqual(['kept', ...Array<string>(3).fill('renewed: not signed by the current CA')]);
@@ -108,7 +114,12 @@ describe('rotation to or from an intermediate CA', () => {
 
 describe('npm run pki', () => {
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60000, env: { ...process.env, ...env } });
+    spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60000,
+      env: { ...process.env, ...env },
+    });
 
   it('status lists the CA and each certificate with its expiry; rotate-ca runs a step; bad usage exits 2', async () => {
     const fleet = fleetWithStore();
@@ -117,7 +128,8 @@ describe('npm run pki', () => {
     const status = cli(['status'], env);
     expect(status.status).toBe(0);
     expect(status.stdout).toMatch(/^ {2}CA "promfleet root CA [0-9a-f]{8}", expires \d{4}-\d\d-\d\d$/m);
-    for (const leaf of ['querier/observer', 'sidecar/workload-eu', 'sidecar/workload-us']) expect(status.stdout).toMatch(new RegExp(`^  ${leaf}: expires \\d{4}-\\d\\d-\\d\\d$`, 'm'));
+    for (const leaf of ['querier/observer', 'sidecar/workload-eu', 'sidecar/workload-us'])
+      expect(status.stdout).toMatch(new RegExp(`^  ${leaf}: expires \\d{4}-\\d\\d-\\d\\d$`, 'm'));
     const start = cli(['rotate-ca', 'start'], env);
     expect([start.status, start.stdout]).toEqual([0, expect.stringContaining('Created the next CA')]);
     expect(fs.existsSync(path.join(fleet.pki.dir, 'ca-next', 'ca.key'))).toBe(true);

@@ -61,7 +61,13 @@ describe('store layout', () => {
     fs.rmSync(path.join(fleet.pki.dir, 'ca', 'ca.key'));
     fs.rmSync(path.join(fleet.pki.dir, 'sidecar', 'workload-eu.crt'));
     const again = await preparePki(fleet);
-    expect(actions(again)).toEqual({ ca: 'kept', intermediate: 'kept', 'querier/observer': 'kept', 'sidecar/workload-eu': 'issued', 'sidecar/workload-us': 'kept' });
+    expect(actions(again)).toEqual({
+      ca: 'kept',
+      intermediate: 'kept',
+      'querier/observer': 'kept',
+      'sidecar/workload-eu': 'issued',
+      'sidecar/workload-us': 'kept',
+    });
   });
 
   it('keeps certificates whose names still cover the fleet, re-issues one that lacks a new name', async () => {
@@ -70,7 +76,12 @@ describe('store layout', () => {
     const sidecar = eu.workload.sidecar;
     eu.workload = { ...eu.workload, sidecar: { ...sidecar, ingress: { host: 'grpc.workload-eu.example.com' } } };
     const pki = await preparePki(fleet);
-    expect(actions(pki)).toEqual({ ca: 'kept', 'querier/observer': 'kept', 'sidecar/workload-eu': 'renewed: lacks grpc.workload-eu.example.com', 'sidecar/workload-us': 'kept' });
+    expect(actions(pki)).toEqual({
+      ca: 'kept',
+      'querier/observer': 'kept',
+      'sidecar/workload-eu': 'renewed: lacks grpc.workload-eu.example.com',
+      'sidecar/workload-us': 'kept',
+    });
     expect(pki.certificate('sidecar', 'workload-eu').dnsNames).toContain('grpc.workload-eu.example.com');
     // Dropping the name again keeps the certificate: a name too many is harmless (docs/operations.md, "Keeping and renewing certificates").
     eu.workload = { ...eu.workload, sidecar };
@@ -81,7 +92,8 @@ describe('store layout', () => {
     const fleet = withCopiedStore(base);
     const other = fleetWithStore();
     await preparePki(other);
-    for (const ext of ['crt', 'key']) fs.copyFileSync(path.join(other.pki.dir, 'querier', `observer.${ext}`), path.join(fleet.pki.dir, 'querier', `observer.${ext}`));
+    for (const ext of ['crt', 'key'])
+      fs.copyFileSync(path.join(other.pki.dir, 'querier', `observer.${ext}`), path.join(fleet.pki.dir, 'querier', `observer.${ext}`));
     expect(actions(await preparePki(fleet))['querier/observer']).toBe('renewed: not signed by the current CA');
   });
 });
@@ -93,7 +105,6 @@ describe('renewal window', () => {
     );
     expect(fleetFrom(`${defaultFleetText()}\npki:\n  leafValidityDays: 30\n  renewBeforeDays: 10\n`).pki.renewBeforeDays).toBe(10);
   });
-
 
   let aged: FleetModel;
   beforeAll(async () => {
@@ -188,7 +199,9 @@ describe('bad stores: a clear error naming the file, nothing overwritten', () =>
     const fleet = fleetWithStore(path.join(dir, 'file', 'pki'));
     const err = await preparePki(fleet).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PkiError);
-    expect((err as PkiError).message).toBe(`${path.join(dir, 'file')}: is not a folder, so the PKI store ${fleet.pki.dir} cannot be created; set pki.dir in the fleet file or PROMFLEET_PKI_DIR to a writable folder`);
+    expect((err as PkiError).message).toBe(
+      `${path.join(dir, 'file')}: is not a folder, so the PKI store ${fleet.pki.dir} cannot be created; set pki.dir in the fleet file or PROMFLEET_PKI_DIR to a writable folder`,
+    );
   });
 
   it('a store whose folder cannot be written: error names the folder, nothing changed', () => {
@@ -231,7 +244,10 @@ describe('bad stores: a clear error naming the file, nothing overwritten', () =>
       expect(fingerprintTree(fleet.pki.dir)).toEqual(before);
       for (const d of dirs) fs.chmodSync(d, 0o555);
       const all = runPki();
-      expect([all.status, all.stderr]).toEqual([3, expect.stringMatching(new RegExp(`^PkiError: ${fleet.pki.dir}: cannot be written: EACCES.*Nothing in the store was changed$`))]);
+      expect([all.status, all.stderr]).toEqual([
+        3,
+        expect.stringMatching(new RegExp(`^PkiError: ${fleet.pki.dir}: cannot be written: EACCES.*Nothing in the store was changed$`)),
+      ]);
     } finally {
       for (const d of dirs) fs.chmodSync(d, 0o700);
     }
@@ -255,7 +271,9 @@ describe('synth summary (stderr)', () => {
     const date = String.raw`\d{4}-\d\d-\d\d`;
     const first = await runMain(env);
     expect(first.code).toBe(0);
-    expect(first.stderr).toMatch(new RegExp(`promfleet: PKI .*\\.pki/: CA "promfleet root CA [0-9a-f]{8}" created, expires ${date}; certificates: 3 issued, 0 renewed, 0 kept\\n`));
+    expect(first.stderr).toMatch(
+      new RegExp(`promfleet: PKI .*\\.pki/: CA "promfleet root CA [0-9a-f]{8}" created, expires ${date}; certificates: 3 issued, 0 renewed, 0 kept\\n`),
+    );
     expect(first.stderr).toMatch(new RegExp(`promfleet: workload-eu: .*; sidecar certificate issued, expires ${date}\\n`));
     expect(first.stderr).toMatch(new RegExp(`promfleet: observer: .*; querier certificate issued, expires ${date}\\n`));
 
@@ -264,7 +282,9 @@ describe('synth summary (stderr)', () => {
 
     fs.writeFileSync(fleetFile, defaultFleetText().replace('host: sidecar.workload-eu.example.com', 'host: thanos.workload-eu.example.com'));
     const third = await runMain(env);
-    expect(third.stderr).toMatch(new RegExp(`workload-eu: .*; sidecar certificate renewed \\(lacks thanos\\.workload-eu\\.example\\.com\\), expires ${date}\\n`));
+    expect(third.stderr).toMatch(
+      new RegExp(`workload-eu: .*; sidecar certificate renewed \\(lacks thanos\\.workload-eu\\.example\\.com\\), expires ${date}\\n`),
+    );
     expect(third.stderr).toMatch(/certificates: 0 issued, 1 renewed, 2 kept/);
   });
 

@@ -75,7 +75,12 @@ describe('YAML output', () => {
 
   it('reuses the YAML of an object seen before, and only of an equal object', () => {
     const a = { kind: 'A', spec: { x: 1, y: ['p', 'q'] } };
-    const objects = [a, { kind: 'A', spec: { x: 1, y: ['p', 'q'] } }, { kind: 'A', spec: { x: 2, y: ['p', 'q'] } }, { kind: 'A', spec: { y: ['p', 'q'], x: 1 } }];
+    const objects = [
+      a,
+      { kind: 'A', spec: { x: 1, y: ['p', 'q'] } },
+      { kind: 'A', spec: { x: 2, y: ['p', 'q'] } },
+      { kind: 'A', spec: { y: ['p', 'q'], x: 1 } },
+    ];
     for (const memo of [new YamlMemo(), new YamlMemo(1)]) {
       expect(objectsYaml([...objects, ...objects], memo)).toBe(objectsYaml([...objects, ...objects]));
     }
@@ -140,7 +145,10 @@ describe('the cached app bundle (scripts/ts.mjs)', () => {
   });
 
   it('survives a corrupt code cache, and replaces it', () => {
-    const cache = path.join(build, fs.readdirSync(build).find((f) => f.endsWith('.v8cache'))!);
+    const cache = path.join(
+      build,
+      fs.readdirSync(build).find((f) => f.endsWith('.v8cache'))!,
+    );
     fs.writeFileSync(cache, 'not a code cache');
     expect(run()).toBe('3');
     expect(fs.readFileSync(cache).length).toBeGreaterThan(100);

@@ -106,7 +106,9 @@ describe('safe output', () => {
     const out = path.join(dir, 'file', 'dist');
     const r = await runMain({ FLEET: path.join(ROOT, 'fleet.yaml'), PROMFLEET_OUT: out, PROMFLEET_PKI_DIR: path.join(dir, 'pki') });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`promfleet: ${out}: cannot be created: ${path.dirname(out)} is a file, not a folder; set PROMFLEET_OUT to a folder you can write\n`);
+    expect(r.stderr).toContain(
+      `promfleet: ${out}: cannot be created: ${path.dirname(out)} is a file, not a folder; set PROMFLEET_OUT to a folder you can write\n`,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     // Refused before anything is written: no PKI store is created either.
     expect(fs.readdirSync(dir).sort()).toEqual(['file']);

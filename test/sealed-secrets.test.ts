@@ -12,7 +12,19 @@ import { ClusterSealer, sealingLabel, sealValue, SEAL_STATE_DIR, type SealingSco
 import { FleetError } from '../lib/fleet/errors';
 import type { FleetModel } from '../lib/fleet/model';
 import type { FleetInput } from '../lib/fleet/schema';
-import { defaultFleetText, fleetFrom, ofKind, render, Rendered, ROOT, runMain, testPki, testPkiDir, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import {
+  defaultFleetText,
+  fleetFrom,
+  ofKind,
+  render,
+  Rendered,
+  ROOT,
+  runMain,
+  testPki,
+  testPkiDir,
+  tmpDir,
+  validateWithKubernetesModels,
+} from './support/fleet';
 import { KEY_LABEL } from './support/pki';
 import { makeController, TestController, unseal, unsealValue } from './support/sealed';
 
@@ -43,8 +55,14 @@ function setup(scope?: SealingScope) {
 
 const files = (r: Rendered, re: RegExp) => [...r.files.keys()].filter((f) => re.test(f)).sort();
 const objectsIn = (r: Rendered, file: string) => r.objects.filter((o) => o.file === file).map((o) => o.obj);
-const secretsIn = (r: Rendered, file: string) => ofKind(r.objects, 'Secret').filter((o) => o.file === file).map((o) => o.obj);
-const sealedIn = (r: Rendered, file: string) => ofKind(r.objects, 'SealedSecret').filter((o) => o.file === file).map((o) => o.obj);
+const secretsIn = (r: Rendered, file: string) =>
+  ofKind(r.objects, 'Secret')
+    .filter((o) => o.file === file)
+    .map((o) => o.obj);
+const sealedIn = (r: Rendered, file: string) =>
+  ofKind(r.objects, 'SealedSecret')
+    .filter((o) => o.file === file)
+    .map((o) => o.obj);
 
 describe('the controller format', () => {
   const controller = makeController();
@@ -112,7 +130,7 @@ describe('sealed secrets mode', () => {
     expect(values).toBeGreaterThanOrEqual(3 * plainSecretFiles.length); // tls.crt, tls.key, ca.crt each
   });
 
-  it('carries the Secret\'s metadata and sync wave on the SealedSecret, and no scope annotation in strict scope', () => {
+  it("carries the Secret's metadata and sync wave on the SealedSecret, and no scope annotation in strict scope", () => {
     for (const f of sealedFiles) {
       for (const obj of sealedIn(sealed, f)) {
         expect(obj.metadata.labels['app.kubernetes.io/part-of']).toBe('promfleet');
@@ -185,7 +203,9 @@ describe('sealed secrets mode', () => {
   });
 
   it('the schema check reports a field the SealedSecret CRD does not define', () => {
-    const [obj] = parseAllDocuments(fs.readFileSync(path.join(sealed.outDir, sealedFiles[0]), 'utf8')).map((d) => d.toJS() as { spec: { template: Record<string, unknown>; encryptedDataHash?: string } });
+    const [obj] = parseAllDocuments(fs.readFileSync(path.join(sealed.outDir, sealedFiles[0]), 'utf8')).map(
+      (d) => d.toJS() as { spec: { template: Record<string, unknown>; encryptedDataHash?: string } },
+    );
     obj.spec.template.stringData = { note: 'x' };
     obj.spec.encryptedDataHash = 'x';
     const tampered = path.join(tmpDir(), 'tampered.yaml');
@@ -196,7 +216,7 @@ describe('sealed secrets mode', () => {
     ]);
   });
 
-  it('builds SealedSecrets from the CRD\'s types: a field the CRD lacks does not compile, nor render', () => {
+  it("builds SealedSecrets from the CRD's types: a field the CRD lacks does not compile, nor render", () => {
     const made = new SealedSecret(new Chart(new App(), 'typed'), 'secret', {
       metadata: { name: 'x', namespace: 'monitoring' },
       spec: {
@@ -246,7 +266,6 @@ describe('sealing scopes', () => {
     const renamed = { ...obj, metadata: { ...obj.metadata, name: 'renamed' } };
     expect(unseal(s.controller.privateKey, renamed).data['tls.crt'].toString()).toMatch(/^-----BEGIN CERTIFICATE-----/);
   });
-
 });
 
 describe('bad sealing input', () => {
@@ -282,14 +301,40 @@ describe('bad sealing input', () => {
   it('refuses a file that is not a certificate, an expired certificate and a non-RSA key', () => {
     const s = setup();
     fs.writeFileSync(path.join(s.dir, 'certs', 'junk.pem'), 'not a certificate\n');
-    expect(renderError(s, fleetFrom(sealingFleetText('certs/junk.pem'), s.dir)).message).toMatch(/sealedSecrets\.certificate: .*junk\.pem is not a PEM certificate/);
+    expect(renderError(s, fleetFrom(sealingFleetText('certs/junk.pem'), s.dir)).message).toMatch(
+      /sealedSecrets\.certificate: .*junk\.pem is not a PEM certificate/,
+    );
 
     makeController({ notBefore: new Date('2020-01-01'), notAfter: new Date('2021-01-01') }).writeCert(path.join(s.dir, 'certs', 'old.pem'));
-    expect(renderError(s, fleetFrom(sealingFleetText('certs/old.pem'), s.dir)).message).toMatch(/old\.pem expired on 2021-01-01; fetch the controller's current certificate/);
+    expect(renderError(s, fleetFrom(sealingFleetText('certs/old.pem'), s.dir)).message).toMatch(
+      /old\.pem expired on 2021-01-01; fetch the controller's current certificate/,
+    );
 
     const ec = path.join(s.dir, 'certs', 'ec.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=ec', '-days', '1', '-keyout', `${ec}.key`, '-out', ec], { stdio: 'ignore' });
-    expect(renderError(s, fleetFrom(sealingFleetText('certs/ec.pem'), s.dir)).message).toMatch(/ec\.pem holds a ec key; the sealed-secrets controller seals with RSA/);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=ec',
+        '-days',
+        '1',
+        '-keyout',
+        `${ec}.key`,
+        '-out',
+        ec,
+      ],
+      { stdio: 'ignore' },
+    );
+    expect(renderError(s, fleetFrom(sealingFleetText('certs/ec.pem'), s.dir)).message).toMatch(
+      /ec\.pem holds a ec key; the sealed-secrets controller seals with RSA/,
+    );
   });
 
   it('reports a corrupt seal state by file, with the way out', () => {

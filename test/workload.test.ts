@@ -5,7 +5,14 @@ import * as path from 'path';
 import { expect } from '@jest/globals';
 import { App } from 'cdk8s';
 import { parseAllDocuments, stringify } from 'yaml';
-import { ALERTMANAGER_CONFIG_KEY, ALERTMANAGER_CONFIG_SECRET, ALERTMANAGER_SECRETS_DIR, alertmanagerConfig, alertmanagerPodLabels, receiverSecrets } from '../lib/components/alertmanager';
+import {
+  ALERTMANAGER_CONFIG_KEY,
+  ALERTMANAGER_CONFIG_SECRET,
+  ALERTMANAGER_SECRETS_DIR,
+  alertmanagerConfig,
+  alertmanagerPodLabels,
+  receiverSecrets,
+} from '../lib/components/alertmanager';
 import { KUBELET_SERVICE } from '../lib/components/monitors';
 import { OPERATOR_NAME } from '../lib/components/operator';
 import { prometheusPodLabels } from '../lib/components/prometheus';
@@ -150,8 +157,14 @@ describe('default fleet: workload clusters', () => {
         const pod = obj.spec.template.spec;
         expect([obj.metadata.name, pod.securityContext.runAsNonRoot]).toEqual([obj.metadata.name, true]);
         for (const c of pod.containers) {
-          expect([obj.metadata.name, c.securityContext]).toEqual([obj.metadata.name, expect.objectContaining({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false })]);
-          expect([obj.metadata.name, c.resources.requests]).toEqual([obj.metadata.name, expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) })]);
+          expect([obj.metadata.name, c.securityContext]).toEqual([
+            obj.metadata.name,
+            expect.objectContaining({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false }),
+          ]);
+          expect([obj.metadata.name, c.resources.requests]).toEqual([
+            obj.metadata.name,
+            expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }),
+          ]);
           expect([obj.metadata.name, !!c.livenessProbe, !!c.readinessProbe]).toEqual([obj.metadata.name, true, true]);
         }
       }
@@ -168,12 +181,16 @@ describe('default fleet: workload clusters', () => {
   it('gives the operator the config-reloader flag, its RBAC and a Service on 8080', () => {
     const objs = byCluster(rendered.objects, 'workload-eu');
     const dep = one(objs, 'Deployment', OPERATOR_NAME).obj.spec.template.spec;
-    expect(dep.containers[0].args).toContain(`--prometheus-config-reloader=quay.io/prometheus-operator/prometheus-config-reloader:${DEFAULT_VERSIONS.prometheusOperator}`);
+    expect(dep.containers[0].args).toContain(
+      `--prometheus-config-reloader=quay.io/prometheus-operator/prometheus-config-reloader:${DEFAULT_VERSIONS.prometheusOperator}`,
+    );
     expect(dep.containers[0].args).toContain('--kubelet-service=kube-system/kubelet');
     expect(one(objs, 'Service', OPERATOR_NAME).obj.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http' }]);
     const role = ofKind(objs, 'ClusterRole').find((o) => o.obj.metadata.name.endsWith(`:${OPERATOR_NAME}`))!.obj;
     const crds = role.rules.find((r) => r.apiGroups.includes('monitoring.coreos.com'));
-    expect(crds?.resources).toEqual(expect.arrayContaining(['prometheuses', 'alertmanagers', 'servicemonitors', 'podmonitors', 'prometheusrules', 'probes', 'thanosrulers', 'scrapeconfigs']));
+    expect(crds?.resources).toEqual(
+      expect.arrayContaining(['prometheuses', 'alertmanagers', 'servicemonitors', 'podmonitors', 'prometheusrules', 'probes', 'thanosrulers', 'scrapeconfigs']),
+    );
     const binding = one(objs, 'ClusterRoleBinding', role.metadata.name).obj;
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: OPERATOR_NAME, namespace: 'monitoring' }]);
     expect(dep.serviceAccountName).toBe(OPERATOR_NAME);
@@ -260,7 +277,9 @@ describe('selection: every monitor, rule and Service reaches something real', ()
         expect(sm.obj.spec.selector.matchLabels).toEqual(KUBELET_SERVICE.labels);
         continue;
       }
-      const targets = ofKind(objs, 'Service').filter((o) => monitorNamespaceIncludes(sm, o.obj.metadata.namespace) && matches(sm.obj.spec.selector, o.obj.metadata.labels));
+      const targets = ofKind(objs, 'Service').filter(
+        (o) => monitorNamespaceIncludes(sm, o.obj.metadata.namespace) && matches(sm.obj.spec.selector, o.obj.metadata.labels),
+      );
       expect([sm.obj.metadata.name, targets.length]).toEqual([sm.obj.metadata.name, 1]);
       const ports = targets[0].obj.spec.ports.map((p) => p.name);
       for (const e of sm.obj.spec.endpoints) expect([sm.obj.metadata.name, ports]).toEqual([sm.obj.metadata.name, expect.arrayContaining([e.port])]);
@@ -289,7 +308,11 @@ describe('selection: every monitor, rule and Service reaches something real', ()
     expect(prom.storage).toBeUndefined();
     const eu = byCluster(rendered.objects, 'eu');
     expect(ofKind(eu, 'PodDisruptionBudget').map((o) => o.obj.spec.maxUnavailable)).toEqual([1, 1]);
-    expect(one(eu, 'ServiceMonitor', 'kubelet').obj.spec.endpoints.map((e) => e.path ?? '/metrics')).toEqual(['/metrics', '/metrics/cadvisor', '/metrics/probes']);
+    expect(one(eu, 'ServiceMonitor', 'kubelet').obj.spec.endpoints.map((e) => e.path ?? '/metrics')).toEqual([
+      '/metrics',
+      '/metrics/cadvisor',
+      '/metrics/probes',
+    ]);
   });
 
   it('renders the sidecar exposure the cluster asks for', () => {
@@ -336,7 +359,10 @@ describe('selection: every monitor, rule and Service reaches something real', ()
       route: { receiver: 'deadmans-switch', routes: [{ receiver: 'deadmans-switch', matchers: ['alertname = Watchdog'], repeatInterval: '1m' }] },
     };
     const config = alertmanagerConfig(am) as { route: { routes: unknown[] }; receivers: unknown[] };
-    expect(config.receivers).toEqual([{ name: 'null' }, { name: 'deadmans-switch', webhook_configs: [{ url_file: `${ALERTMANAGER_SECRETS_DIR}/dms/url`, send_resolved: true }] }]);
+    expect(config.receivers).toEqual([
+      { name: 'null' },
+      { name: 'deadmans-switch', webhook_configs: [{ url_file: `${ALERTMANAGER_SECRETS_DIR}/dms/url`, send_resolved: true }] },
+    ]);
     expect(config.route.routes).toEqual([{ receiver: 'deadmans-switch', matchers: ['alertname = Watchdog'], repeat_interval: '1m' }]);
     expect(receiverSecrets(am)).toEqual(['dms']);
   });
@@ -376,7 +402,18 @@ describe('alert rules', () => {
   it('parses every expression with the PromQL grammar', () => {
     const groups = stackRuleGroups(all);
     const names = groups.flatMap((g) => g.rules.map((r) => r.alert));
-    expect(names).toEqual(expect.arrayContaining(['Watchdog', 'TargetDown', 'PrometheusRuleFailures', 'AlertmanagerFailedReload', 'ThanosSidecarNoConnectionToPrometheus', 'ThanosSidecarBucketOperationsFailed', 'NodeFilesystemAlmostOutOfSpace', 'KubeNodeNotReady']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Watchdog',
+        'TargetDown',
+        'PrometheusRuleFailures',
+        'AlertmanagerFailedReload',
+        'ThanosSidecarNoConnectionToPrometheus',
+        'ThanosSidecarBucketOperationsFailed',
+        'NodeFilesystemAlmostOutOfSpace',
+        'KubeNodeNotReady',
+      ]),
+    );
     for (const g of groups) for (const r of g.rules) expect([r.alert, promqlSyntaxError(r.expr)]).toEqual([r.alert, undefined]);
     expect(promqlSyntaxError('sum by (cluster (up)')).toEqual({ offset: expect.any(Number), near: expect.any(String) });
   });
@@ -393,7 +430,8 @@ describe('alert rules', () => {
 
   it('leaves out rules of components a cluster does not run', () => {
     const rendered = render(fleetFrom(RICH_FLEET));
-    const alerts = (cluster: string) => one(byCluster(rendered.objects, cluster), 'PrometheusRule', 'promfleet-stack').obj.spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
+    const alerts = (cluster: string) =>
+      one(byCluster(rendered.objects, cluster), 'PrometheusRule', 'promfleet-stack').obj.spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
     expect(alerts('eu')).toEqual(expect.arrayContaining(['ThanosSidecarBucketOperationsFailed', 'NodeFilesystemAlmostOutOfSpace', 'AlertmanagerFailedReload']));
     const names = alerts('us');
     expect(names).not.toContain('NodeFilesystemAlmostOutOfSpace');
@@ -402,7 +440,9 @@ describe('alert rules', () => {
   });
 
   it('fails the synth on a bad expression, naming the rule', () => {
-    const bad = [{ name: 'custom', rules: [{ alert: 'BrokenRule', expr: 'sum(rate(up[5m]) > 1', severity: 'warning' as const, summary: 's', description: 'd' }] }];
+    const bad = [
+      { name: 'custom', rules: [{ alert: 'BrokenRule', expr: 'sum(rate(up[5m]) > 1', severity: 'warning' as const, summary: 's', description: 'd' }] },
+    ];
     expect(() => checkRuleGroups(bad)).toThrow(/alert rule "BrokenRule" \(group "custom"\): invalid PromQL/);
     const app = new App({ outdir: tmpDir() });
     expect(() => new StackRules(new FileChart(app, '55-rules'), 'rules', { groups: bad })).toThrow(/BrokenRule/);
@@ -412,7 +452,9 @@ describe('alert rules', () => {
 describe('fleet validation of workload settings', () => {
   it('rejects a route to a receiver that does not exist', () => {
     expect(fleetProblems(RICH_FLEET.replace('- receiver: pager\n', '- receiver: pagr\n'))).toEqual([
-      expect.stringMatching(/^defaults\.alertmanager\.route\.routes\[0\]\.receiver: "pagr" is not a receiver of clusters "eu", "us"; use one of "null", "team-slack", "pager", "mail"/),
+      expect.stringMatching(
+        /^defaults\.alertmanager\.route\.routes\[0\]\.receiver: "pagr" is not a receiver of clusters "eu", "us"; use one of "null", "team-slack", "pager", "mail"/,
+      ),
     ]);
   });
 
@@ -430,12 +472,16 @@ describe('fleet validation of workload settings', () => {
 
   it('rejects load-balancer options on a Service that is not a LoadBalancer', () => {
     const text = RICH_FLEET.replace('service: { type: ClusterIP }', 'service: { type: ClusterIP, sourceRanges: [10.0.0.0/8] }');
-    expect(fleetProblems(text)).toEqual([expect.stringMatching(/^clusters\[2\]\.thanos\.service\.sourceRanges: only applies to a LoadBalancer Service, not ClusterIP/)]);
+    expect(fleetProblems(text)).toEqual([
+      expect.stringMatching(/^clusters\[2\]\.thanos\.service\.sourceRanges: only applies to a LoadBalancer Service, not ClusterIP/),
+    ]);
   });
 
   it('rejects a load-balancer scope without a provider, which would render no annotation', () => {
     const text = RICH_FLEET.replace('service: { type: ClusterIP }', 'service: { loadBalancer: { scope: internal } }');
-    expect(fleetProblems(text)).toEqual([expect.stringMatching(/^clusters\[2\]\.thanos\.service\.loadBalancer\.scope: has no effect without loadBalancer\.provider/)]);
+    expect(fleetProblems(text)).toEqual([
+      expect.stringMatching(/^clusters\[2\]\.thanos\.service\.loadBalancer\.scope: has no effect without loadBalancer\.provider/),
+    ]);
   });
 
   it('rejects unknown keys in component settings', () => {

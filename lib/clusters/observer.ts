@@ -23,7 +23,11 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
  * The stack of an observer cluster as its fleet file declares it, with the certificates of `pki`.
  * The Namespace is left out: the app renders it once per cluster, whatever its roles.
  */
-export function observerMonitoringProps(fleet: FleetModel, cluster: ObserverCluster, pki?: Pick<FleetPki, 'querier' | 'storeGateway'>): ObserverMonitoringProps {
+export function observerMonitoringProps(
+  fleet: FleetModel,
+  cluster: ObserverCluster,
+  pki?: Pick<FleetPki, 'querier' | 'storeGateway'>,
+): ObserverMonitoringProps {
   const { stack } = cluster;
   const { querier, replicaLabel } = cluster.observer;
   const endpoints = querierEndpoints(fleet, cluster);

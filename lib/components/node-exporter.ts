@@ -107,7 +107,9 @@ export class NodeExporter extends Construct {
         {
           port: 'metrics',
           // The node name is a better `instance` than host IP:port.
-          relabelings: [{ action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE, sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance' }],
+          relabelings: [
+            { action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE, sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance' },
+          ],
         },
       ],
     });

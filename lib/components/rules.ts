@@ -100,7 +100,7 @@ export function stackRuleGroups(scope: StackRuleScope = {}): RuleGroup[] {
           expr: 'vector(1)',
           severity: 'none',
           summary: 'Always firing: proves the alerting pipeline works end to end.',
-          description: 'This alert always fires. Route it to a dead man\'s switch; if it stops arriving, alerting is broken.',
+          description: "This alert always fires. Route it to a dead man's switch; if it stops arriving, alerting is broken.",
         },
         {
           alert: 'TargetDown',
@@ -188,7 +188,8 @@ export function stackRuleGroups(scope: StackRuleScope = {}): RuleGroup[] {
           for: '5m',
           severity: 'warning',
           summary: 'An Alertmanager instance failed to send notifications.',
-          description: 'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} failed to send {{ $value | humanizePercentage }} of notifications to {{ $labels.integration }}.',
+          description:
+            'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} failed to send {{ $value | humanizePercentage }} of notifications to {{ $labels.integration }}.',
         },
         {
           alert: 'AlertmanagerClusterDown',

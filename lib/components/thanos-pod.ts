@@ -105,7 +105,14 @@ export class ThanosServerExtras extends Construct {
         ],
       },
     });
-    disruptionBudget(this, { name: server.app, namespace: server.namespace, component: server.component, app: server.app, podLabels: server.selector, replicas });
+    disruptionBudget(this, {
+      name: server.app,
+      namespace: server.namespace,
+      component: server.component,
+      app: server.app,
+      podLabels: server.selector,
+      replicas,
+    });
     if (monitorSelector) {
       stackServiceMonitor(this, 'monitor', {
         namespace: server.namespace,

@@ -44,10 +44,7 @@ const ZERO_NONCE = Buffer.alloc(12);
 /** Encrypts one value for the controller whose public key is given. */
 export function sealValue(publicKey: crypto.KeyObject, value: Buffer, label: Buffer): Buffer {
   const sessionKey = crypto.randomBytes(SESSION_KEY_BYTES);
-  const wrapped = crypto.publicEncrypt(
-    { key: publicKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: label },
-    sessionKey,
-  );
+  const wrapped = crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: label }, sessionKey);
   const cipher = crypto.createCipheriv('aes-256-gcm', sessionKey, ZERO_NONCE);
   const body = Buffer.concat([cipher.update(value), cipher.final(), cipher.getAuthTag()]);
   const length = Buffer.alloc(2);

@@ -22,9 +22,7 @@ export function kubectlCommands(cluster: ClusterModel, folder: string): string[]
   const kubectl = `kubectl --context ${cluster.name}`;
   const crds = operatorCrdsUrl(cluster.stack.versions.prometheusOperator);
   return [
-    ...(needsOperatorCrds(cluster)
-      ? [`${kubectl} apply --server-side -f ${crds}`, `${kubectl} wait --for=condition=Established -f ${crds}`]
-      : []),
+    ...(needsOperatorCrds(cluster) ? [`${kubectl} apply --server-side -f ${crds}`, `${kubectl} wait --for=condition=Established -f ${crds}`] : []),
     `${kubectl} apply --server-side -R -f ${folder}/`,
   ];
 }
@@ -36,7 +34,9 @@ export function deliverySummary(fleet: FleetModel, result: RenderedFleet, cwd = 
   for (const c of result.clusters) {
     if (!c.sealed) continue;
     const s = c.sealed;
-    lines.push(`promfleet: ${c.cluster}: ${s.secrets} SealedSecret${s.secrets === 1 ? "" : "s"} (${s.sealedValues} values sealed, ${s.reusedValues} unchanged)`);
+    lines.push(
+      `promfleet: ${c.cluster}: ${s.secrets} SealedSecret${s.secrets === 1 ? '' : 's'} (${s.sealedValues} values sealed, ${s.reusedValues} unchanged)`,
+    );
   }
   lines.push('promfleet: deploy with kubectl, one line per cluster (docs/operations.md, "Deploying with kubectl"):');
   for (const cluster of fleet.clusters) {
@@ -44,7 +44,9 @@ export function deliverySummary(fleet: FleetModel, result: RenderedFleet, cwd = 
   }
   if (result.argocd) {
     const root = rel(path.join(result.outDir, ARGOCD_DIR, `${ROOT_FILE}.yaml`));
-    lines.push(`promfleet: Argo CD: ${result.argocd.objects} Applications in ${rel(path.join(result.outDir, ARGOCD_DIR))}/; once, after committing dist/: kubectl --context <argocd> apply -f ${root}`);
+    lines.push(
+      `promfleet: Argo CD: ${result.argocd.objects} Applications in ${rel(path.join(result.outDir, ARGOCD_DIR))}/; once, after committing dist/: kubectl --context <argocd> apply -f ${root}`,
+    );
   }
   return lines;
 }

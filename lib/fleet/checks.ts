@@ -30,7 +30,10 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
 
     const replicaLabel = c.overrides?.prometheus?.replicaLabel ?? fleet.defaults?.prometheus?.replicaLabel ?? DEFAULT_STACK.prometheus.replicaLabel;
     if (c.externalLabels && replicaLabel in c.externalLabels) {
-      problems.push({ path: `${at}.externalLabels.${replicaLabel}`, message: `is the replica label Prometheus sets per replica; remove it or choose another prometheus.replicaLabel` });
+      problems.push({
+        path: `${at}.externalLabels.${replicaLabel}`,
+        message: `is the replica label Prometheus sets per replica; remove it or choose another prometheus.replicaLabel`,
+      });
     }
 
     if (isWorkload) {
@@ -40,7 +43,10 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
         const key = `${c.thanos.endpoint.host}:${c.thanos.endpoint.port ?? DEFAULT_SIDECAR_PORT}`;
         const other = endpoints.get(key);
         if (other !== undefined) {
-          problems.push({ path: `${at}.thanos.endpoint`, message: `${key} is already the sidecar endpoint of clusters[${other}]; each sidecar needs its own endpoint` });
+          problems.push({
+            path: `${at}.thanos.endpoint`,
+            message: `${key} is already the sidecar endpoint of clusters[${other}]; each sidecar needs its own endpoint`,
+          });
         } else endpoints.set(key, i);
       }
       // Thanos drops one of two stores whose external labels are identical. (A repeated cluster name is
@@ -61,7 +67,10 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
       }
       // The Querier has no external labels: on an observer-only cluster they would be silently dropped.
       if (c.externalLabels && Object.keys(c.externalLabels).length) {
-        problems.push({ path: `${at}.externalLabels`, message: 'label a Prometheus, and an observer-only cluster has none; add "workload" to roles or remove them' });
+        problems.push({
+          path: `${at}.externalLabels`,
+          message: 'label a Prometheus, and an observer-only cluster has none; add "workload" to roles or remove them',
+        });
       }
     }
     if (!isObserver && c.querier) {
@@ -77,7 +86,8 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
     }
   });
 
-  if (observers === 0) problems.push({ path: 'clusters', message: 'no cluster has the "observer" role; give one cluster roles: [observer] to run the Thanos Querier' });
+  if (observers === 0)
+    problems.push({ path: 'clusters', message: 'no cluster has the "observer" role; give one cluster roles: [observer] to run the Thanos Querier' });
   if (workloads === 0) problems.push({ path: 'clusters', message: 'no cluster has the "workload" role; give at least one cluster roles: [workload]' });
   problems.push(...deliveryProblems(fleet));
   problems.push(...stackProblems(fleet));

@@ -11,7 +11,8 @@ export function deliveryProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
   if (!fleet.gitops) {
     fleet.clusters.forEach((c, i) => {
-      if (c.argocd) problems.push({ path: `clusters[${i}].argocd`, message: 'has no effect without a top-level gitops section: add gitops.repoURL or remove it' });
+      if (c.argocd)
+        problems.push({ path: `clusters[${i}].argocd`, message: 'has no effect without a top-level gitops section: add gitops.repoURL or remove it' });
     });
     return problems;
   }

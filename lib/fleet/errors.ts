@@ -45,7 +45,7 @@ export const SHOWN_VALUE_LENGTH = 80;
  * the stray character that made it wrong.
  */
 export function showValue(value: unknown): string {
-  let text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  let text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   const long = text.length > SHOWN_VALUE_LENGTH ? text.length : 0;
   if (long) text = text.slice(0, SHOWN_VALUE_LENGTH - 20);
   const quoted = (typeof value === 'string' ? JSON.stringify(text) : text).replace(INVISIBLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -53,7 +53,7 @@ function readFleetText(abs: string): string {
     // Read at most one byte past the limit, whatever the size said (files that grow, or lie).
     const buf = Buffer.alloc(MAX_FLEET_FILE_BYTES + 1);
     let n = 0;
-    for (let r; n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    for (let r; n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, null)) > 0;) n += r;
     if (n > MAX_FLEET_FILE_BYTES) throw fail(`is longer than ${MAX_FLEET_FILE_BYTES} bytes: ${limit}`);
     return buf.subarray(0, n).toString('utf8');
   } catch (e) {
@@ -106,7 +106,10 @@ function yamlErrorMessage(message: string, text: string, line: number | undefine
 export function validateFleet(data: unknown, source = '<inline>'): FleetModel {
   const parsed = fleetSchema.safeParse(data ?? {}, { reportInput: true, error: plainMessage });
   if (!parsed.success) {
-    throw new FleetError(source, parsed.error.issues.flatMap((i) => describeIssue(i)));
+    throw new FleetError(
+      source,
+      parsed.error.issues.flatMap((i) => describeIssue(i)),
+    );
   }
   const problems = crossFieldProblems(parsed.data);
   if (problems.length) throw new FleetError(source, problems);

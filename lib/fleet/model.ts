@@ -2,7 +2,16 @@
 // The fleet app maps it onto the props of the stacks; the shapes of the fleet file's settings
 // (receivers, monitors, exposure) are named here, so that components take them as they are.
 import * as path from 'path';
-import { DEFAULT_GITOPS, DEFAULT_PKI, DEFAULT_QUERIER, DEFAULT_SEALED_SECRETS, DEFAULT_SIDECAR, DEFAULT_STACK, DEFAULT_STORE_GATEWAY, Resources } from './defaults';
+import {
+  DEFAULT_GITOPS,
+  DEFAULT_PKI,
+  DEFAULT_QUERIER,
+  DEFAULT_SEALED_SECRETS,
+  DEFAULT_SIDECAR,
+  DEFAULT_STACK,
+  DEFAULT_STORE_GATEWAY,
+  Resources,
+} from './defaults';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
 export type { Resources } from './defaults';

@@ -75,7 +75,8 @@ export const labelKey = z
   })
   .meta({
     title: 'label key',
-    description: 'A Kubernetes label key: an optional DNS prefix and "/", then 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit.',
+    description:
+      'A Kubernetes label key: an optional DNS prefix and "/", then 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit.',
   });
 
 export const labelValue = z
@@ -85,7 +86,8 @@ export const labelValue = z
   })
   .meta({
     title: 'label value',
-    description: 'A Kubernetes label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit. Quote "true" and numbers in YAML.',
+    description:
+      'A Kubernetes label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit. Quote "true" and numbers in YAML.',
   });
 
 /** Prometheus external label names follow the Prometheus label-name syntax. */
@@ -155,7 +157,8 @@ export const secretKeyRef = z
   })
   .meta({
     title: 'Secret key reference',
-    description: '{name, key}: a key of a Secret you create and manage yourself in the stack namespace. promfleet renders a reference to it, never its content.',
+    description:
+      '{name, key}: a key of a Secret you create and manage yourself in the stack namespace. promfleet renders a reference to it, never its content.',
   });
 
 /** The shape of a container's resources; `d` holds that container's defaults. */
@@ -170,12 +173,16 @@ function resourcesShape(d: Resources = {}, container = 'the') {
       .meta(about(`Resource ${kind} of the ${container} container`, d[kind]));
   return z.strictObject({ requests: pair('requests'), limits: pair('limits') }).meta({
     title: 'resources',
-    description: '{requests: {cpu, memory}, limits: {cpu, memory}}, all four optional quantities. They merge key by key with the layers beneath, so setting one keeps the others.',
+    description:
+      '{requests: {cpu, memory}, limits: {cpu, memory}}, all four optional quantities. They merge key by key with the layers beneath, so setting one keeps the others.',
   });
 }
 
 /** A container's resources field, annotated with that container's defaults `d`. */
-const resources = (d: Resources, container: string) => resourcesShape(d, container).optional().meta(about(`Resources of the ${container} container`, d));
+const resources = (d: Resources, container: string) =>
+  resourcesShape(d, container)
+    .optional()
+    .meta(about(`Resources of the ${container} container`, d));
 
 /** The field types with a title, in the order docs/fleet-reference.md lists them. */
 export const VALUE_TYPES: z.ZodType[] = [
@@ -206,7 +213,11 @@ const image = (what: string, repository: string, key: keyof typeof DEFAULT_VERSI
   version.optional().meta(about(`Image tag of ${what} (${repository})`, DEFAULT_VERSIONS[key]));
 
 const versions = z.strictObject({
-  prometheusOperator: image('the Prometheus Operator and its config-reloader', 'quay.io/prometheus-operator/prometheus-operator and prometheus-config-reloader', 'prometheusOperator'),
+  prometheusOperator: image(
+    'the Prometheus Operator and its config-reloader',
+    'quay.io/prometheus-operator/prometheus-operator and prometheus-config-reloader',
+    'prometheusOperator',
+  ),
   prometheus: image('Prometheus', 'quay.io/prometheus/prometheus', 'prometheus'),
   alertmanager: image('Alertmanager', 'quay.io/prometheus/alertmanager', 'alertmanager'),
   thanos: image('Thanos: the sidecar, the Querier and the Store Gateway', 'quay.io/thanos/thanos', 'thanos'),
@@ -280,7 +291,10 @@ const alertmanagerReceiver = z.strictObject({
 
 const alertmanagerRoute: z.ZodType<AlertmanagerRouteInput> = z.lazy(() =>
   z.strictObject({
-    receiver: z.string().optional().describe('Receiver of the alerts this route matches; it must be declared in receivers. A nested route inherits its parent\'s'),
+    receiver: z
+      .string()
+      .optional()
+      .describe("Receiver of the alerts this route matches; it must be declared in receivers. A nested route inherits its parent's"),
     groupBy: z.array(z.string()).optional().describe('Labels that group alerts into one notification'),
     matchers: z.array(matcher).optional().describe('Matchers an alert must satisfy to take this route (the root route takes every alert)'),
     continue: z.boolean().optional().describe('Keep matching the following sibling routes after this one matched'),
@@ -331,7 +345,12 @@ const alertmanagerSettings = z.strictObject({
       }),
     )
     .optional()
-    .meta(about('Inhibition rules. A list you give replaces the default one: a critical alert silences the warnings of the same alert in the same place', A.inhibitRules)),
+    .meta(
+      about(
+        'Inhibition rules. A list you give replaces the default one: a critical alert silences the warnings of the same alert in the same place',
+        A.inhibitRules,
+      ),
+    ),
 });
 
 const component = (d: { enabled: boolean; resources: Resources }, enabled: string, container: string) =>
@@ -347,7 +366,9 @@ export const stackSettings = z.strictObject({
     .string()
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must be a registry host with an optional path, e.g. "mirror.example.com/quay"' })
     .optional()
-    .describe('Registry mirror, host[:port][/path], that replaces quay.io and registry.k8s.io in every image, e.g. "mirror.example.com/quay". Default: the upstream registries.'),
+    .describe(
+      'Registry mirror, host[:port][/path], that replaces quay.io and registry.k8s.io in every image, e.g. "mirror.example.com/quay". Default: the upstream registries.',
+    ),
   versions: versions.optional().describe('Image tags, pinned to upstream releases that are known to work together'),
   monitorSelector: labels
     .optional()
@@ -367,9 +388,7 @@ export const stackSettings = z.strictObject({
   prometheus: prometheusSettings.optional().describe('The Prometheus of each workload cluster'),
   alertmanager: alertmanagerSettings.optional().describe('Alertmanager of each workload cluster'),
   nodeExporter: component(S.nodeExporter, 'Render the node-exporter DaemonSet, on every node', 'node-exporter').optional().describe('node-exporter'),
-  kubeStateMetrics: component(S.kubeStateMetrics, 'Render the kube-state-metrics Deployment', 'kube-state-metrics')
-    .optional()
-    .describe('kube-state-metrics'),
+  kubeStateMetrics: component(S.kubeStateMetrics, 'Render the kube-state-metrics Deployment', 'kube-state-metrics').optional().describe('kube-state-metrics'),
   kubelet: z
     .strictObject({
       enabled: z
@@ -404,7 +423,12 @@ const serviceExposure = z.strictObject({
       scope: z
         .enum(['internal', 'external'])
         .optional()
-        .meta(about("Whether the load balancer is private or public. It takes effect through the provider's annotations, so it needs a provider", SVC.loadBalancer.scope)),
+        .meta(
+          about(
+            "Whether the load balancer is private or public. It takes effect through the provider's annotations, so it needs a provider",
+            SVC.loadBalancer.scope,
+          ),
+        ),
       provider: z
         .enum(['aws', 'gcp', 'azure', 'none'])
         .optional()
@@ -420,7 +444,9 @@ const serviceExposure = z.strictObject({
   sourceRanges: z
     .array(cidr)
     .optional()
-    .describe("loadBalancerSourceRanges: the CIDRs allowed to reach the sidecar, e.g. the observers' egress addresses (type LoadBalancer only). Default: no restriction."),
+    .describe(
+      "loadBalancerSourceRanges: the CIDRs allowed to reach the sidecar, e.g. the observers' egress addresses (type LoadBalancer only). Default: no restriction.",
+    ),
   annotations: z.record(z.string(), z.string()).optional().describe('More Service annotations; they win over the rendered ones'),
 });
 
@@ -432,7 +458,7 @@ const ingressFields = (classNote: string) => ({
 
 const thanosSidecar = z.strictObject({
   endpoint: endpoint.describe('Where the observer dials the sidecar'),
-  service: serviceExposure.optional().describe('The thanos-sidecar Service that exposes the sidecar\'s gRPC port'),
+  service: serviceExposure.optional().describe("The thanos-sidecar Service that exposes the sidecar's gRPC port"),
   ingress: z
     .strictObject(
       ingressFields(
@@ -456,19 +482,28 @@ const thanosSidecar = z.strictObject({
   listenLocal: z
     .boolean()
     .optional()
-    .meta(about("Bind the sidecar's gRPC to 127.0.0.1 (the operator's listenLocal). No observer can reach such a sidecar, so the synth rejects it", DEFAULT_SIDECAR.listenLocal)),
+    .meta(
+      about(
+        "Bind the sidecar's gRPC to 127.0.0.1 (the operator's listenLocal). No observer can reach such a sidecar, so the synth rejects it",
+        DEFAULT_SIDECAR.listenLocal,
+      ),
+    ),
 });
 
 const appMonitor = (selects: string, port: string) =>
   z.strictObject({
     name: dnsLabel.describe('Name of the monitor, unique in its namespace'),
-    namespace: dnsLabel.describe("Namespace of your application; promfleet does not create it, so it must exist before the apply"),
+    namespace: dnsLabel.describe('Namespace of your application; promfleet does not create it, so it must exist before the apply'),
     selector: labels.describe(`matchLabels of the ${selects} to scrape`),
     endpoints: z
       .array(
         z.strictObject({
           port: portName.describe(`Name of the ${port}`),
-          path: z.string().startsWith('/', { message: 'must be an HTTP path starting with "/"' }).optional().describe('HTTP path of the metrics. Default: /metrics.'),
+          path: z
+            .string()
+            .startsWith('/', { message: 'must be an HTTP path starting with "/"' })
+            .optional()
+            .describe('HTTP path of the metrics. Default: /metrics.'),
           interval: duration.optional().describe('Scrape interval. Default: prometheus.scrapeInterval.'),
           scheme: z.enum(['http', 'https']).optional().describe('Scrape scheme. Default: http.'),
         }),
@@ -487,7 +522,9 @@ const querier = z.strictObject({
       tlsSecretName: dnsName.optional().describe('kubernetes.io/tls Secret for the Ingress host, e.g. one cert-manager fills; adds a tls section for host'),
     })
     .optional()
-    .describe('Ingress for the Querier UI and HTTP API (port 10902). The Querier has no authentication of its own: put it behind your SSO proxy or an allow-list'),
+    .describe(
+      'Ingress for the Querier UI and HTTP API (port 10902). The Querier has no authentication of its own: put it behind your SSO proxy or an allow-list',
+    ),
   storeGateway: z
     .strictObject({
       objectStorage: secretKeyRef.describe('Secret key that holds the Thanos objstore configuration of the bucket the sidecars upload to'),
@@ -514,8 +551,10 @@ const querier = z.strictObject({
           address: storeAddress.describe('host:port the Querier dials, without a dns+ or dnssrv+ prefix'),
           tls: z
             .boolean({ message: 'must be true or false: say whether this store serves mTLS with a certificate from the fleet CA' })
-            .describe("Whether the store serves mTLS with a certificate from the fleet CA: true dials it with the Querier's client certificate, false dials plaintext"),
-          serverName: dnsName.optional().describe('Name to verify in the store\'s certificate (tls: true only). Default: the host of address.'),
+            .describe(
+              "Whether the store serves mTLS with a certificate from the fleet CA: true dials it with the Querier's client certificate, false dials plaintext",
+            ),
+          serverName: dnsName.optional().describe("Name to verify in the store's certificate (tls: true only). Default: the host of address."),
         })
         .refine((s) => s.tls || s.serverName === undefined, { message: 'serverName needs tls: true', path: ['serverName'] }),
     )
@@ -548,7 +587,10 @@ const cluster = z.strictObject({
   argocd: z
     .strictObject({
       server: z
-        .url({ protocol: /^https$/, message: 'must be the https URL of the cluster API server as registered in Argo CD, e.g. "https://kubernetes.default.svc"' })
+        .url({
+          protocol: /^https$/,
+          message: 'must be the https URL of the cluster API server as registered in Argo CD, e.g. "https://kubernetes.default.svc"',
+        })
         .optional()
         .describe('API server URL of the cluster as registered in Argo CD; https://kubernetes.default.svc for the cluster Argo CD runs on'),
       name: z
@@ -559,9 +601,7 @@ const cluster = z.strictObject({
     })
     .refine((d) => !(d.server && d.name), { message: 'set either server or name, not both (Argo CD rejects a destination with both)', path: ['name'] })
     .optional()
-    .describe(
-      "Argo CD destination of this cluster's Applications (only with gitops). Default: the cluster registered in Argo CD under this cluster's name.",
-    ),
+    .describe("Argo CD destination of this cluster's Applications (only with gitops). Default: the cluster registered in Argo CD under this cluster's name."),
   sealedSecrets: z
     .strictObject({
       certificate: z
@@ -571,7 +611,12 @@ const cluster = z.strictObject({
       scope: z
         .enum(['strict', 'namespace-wide', 'cluster-wide'])
         .optional()
-        .meta(about('Where a SealedSecret may be unsealed: only under its own namespace and name, anywhere in its namespace, or anywhere', DEFAULT_SEALED_SECRETS.scope)),
+        .meta(
+          about(
+            'Where a SealedSecret may be unsealed: only under its own namespace and name, anywhere in its namespace, or anywhere',
+            DEFAULT_SEALED_SECRETS.scope,
+          ),
+        ),
     })
     .optional()
     .describe('Render key material as committed SealedSecrets instead of git-ignored Secrets; see docs/operations.md, "Sealed secrets"'),
@@ -579,7 +624,10 @@ const cluster = z.strictObject({
 });
 
 const days = (min: number) =>
-  z.number({ message: 'must be a whole number of days' }).int({ message: 'must be a whole number of days' }).min(min, { message: `must be at least ${min} days` });
+  z
+    .number({ message: 'must be a whole number of days' })
+    .int({ message: 'must be a whole number of days' })
+    .min(min, { message: `must be at least ${min} days` });
 
 const pki = z
   .strictObject({
@@ -598,7 +646,12 @@ const pki = z
     intermediate: z
       .boolean()
       .optional()
-      .meta(about('Sign the certificates with an intermediate CA that the root signs. Changing it on an existing store takes a CA rotation', DEFAULT_PKI.intermediate)),
+      .meta(
+        about(
+          'Sign the certificates with an intermediate CA that the root signs. Changing it on an existing store takes a CA rotation',
+          DEFAULT_PKI.intermediate,
+        ),
+      ),
     organization: z.string().min(1).optional().meta(about("The O of every certificate's subject", DEFAULT_PKI.organization)),
   })
   // A window as long as the validity would re-issue every certificate at every synth.
@@ -630,15 +683,10 @@ const gitops = z.strictObject({
     .meta(about('The folder of dist/ inside that repository; "" when the content of dist/ is the repository root', G.pathPrefix)),
   argocdNamespace: dnsLabel.optional().meta(about('The namespace Argo CD runs in, where the Applications go', G.argocdNamespace)),
   project: dnsName.optional().meta(about('The Argo CD project of every Application', G.project)),
-  name: dnsLabel
-    .optional()
-    .meta(about('Name of the app-of-apps, and prefix of the other Applications: <name>-<cluster> and <name>-<cluster>-crds', G.name)),
+  name: dnsLabel.optional().meta(about('Name of the app-of-apps, and prefix of the other Applications: <name>-<cluster> and <name>-<cluster>-crds', G.name)),
   automated: z
     .strictObject({
-      prune: z
-        .boolean()
-        .optional()
-        .meta(about('Delete objects that disappear from dist/. Never applied to the CRD Applications', G.automated?.prune)),
+      prune: z.boolean().optional().meta(about('Delete objects that disappear from dist/. Never applied to the CRD Applications', G.automated?.prune)),
       selfHeal: z.boolean().optional().meta(about('Revert changes made in the cluster by hand', G.automated?.selfHeal)),
     })
     .nullable()
@@ -649,10 +697,15 @@ const gitops = z.strictObject({
 export const fleetSchema = z.strictObject({
   defaults: stackSettings
     .optional()
-    .describe("Fleet-wide settings over the built-in defaults; each cluster's overrides go over them. Objects merge key by key, lists and scalar values replace"),
+    .describe(
+      "Fleet-wide settings over the built-in defaults; each cluster's overrides go over them. Objects merge key by key, lists and scalar values replace",
+    ),
   pki: pki.optional().describe('Where the CA and certificates are kept, and how long they are valid'),
   gitops: gitops.optional().describe('Argo CD Applications for the fleet, rendered into dist/_argocd/; see docs/operations.md, "Deploying with Argo CD"'),
-  clusters: z.array(cluster).min(1, { message: 'must list at least one cluster' }).describe('The clusters of the fleet, at least one observer and one workload'),
+  clusters: z
+    .array(cluster)
+    .min(1, { message: 'must list at least one cluster' })
+    .describe('The clusters of the fleet, at least one observer and one workload'),
 });
 
 export type FleetInput = z.input<typeof fleetSchema>;

@@ -33,7 +33,8 @@ export function stackProblems(fleet: Fleet): FleetProblem[] {
     const declared = new Map<string, number>();
     owner?.am?.receivers?.forEach((r, j) => {
       const prev = declared.get(r.name);
-      if (prev !== undefined) add({ path: `${owner.path}.receivers[${j}].name`, message: `"${r.name}" is already the name of receivers[${prev}]; receiver names must be unique` });
+      if (prev !== undefined)
+        add({ path: `${owner.path}.receivers[${j}].name`, message: `"${r.name}" is already the name of receivers[${prev}]; receiver names must be unique` });
       else declared.set(r.name, j);
       names.add(r.name);
     });
@@ -50,10 +51,16 @@ export function stackProblems(fleet: Fleet): FleetProblem[] {
 
     const service = c.thanos?.service;
     if (service?.sourceRanges?.length && (service.type ?? 'LoadBalancer') !== 'LoadBalancer') {
-      add({ path: `${at}.thanos.service.sourceRanges`, message: `only applies to a LoadBalancer Service, not ${service.type}; remove it or set thanos.service.type: LoadBalancer` });
+      add({
+        path: `${at}.thanos.service.sourceRanges`,
+        message: `only applies to a LoadBalancer Service, not ${service.type}; remove it or set thanos.service.type: LoadBalancer`,
+      });
     }
     if (service?.loadBalancer && (service.type ?? 'LoadBalancer') !== 'LoadBalancer') {
-      add({ path: `${at}.thanos.service.loadBalancer`, message: `only applies to a LoadBalancer Service, not ${service.type}; remove it or set thanos.service.type: LoadBalancer` });
+      add({
+        path: `${at}.thanos.service.loadBalancer`,
+        message: `only applies to a LoadBalancer Service, not ${service.type}; remove it or set thanos.service.type: LoadBalancer`,
+      });
     }
     // Without a provider no annotation is rendered: "internal" would silently give the cloud's default,
     // usually an internet-facing load balancer.
@@ -61,7 +68,8 @@ export function stackProblems(fleet: Fleet): FleetProblem[] {
     if (lb?.scope && (lb.provider ?? 'none') === 'none') {
       add({
         path: `${at}.thanos.service.loadBalancer.scope`,
-        message: 'has no effect without loadBalancer.provider (aws, gcp or azure); set the provider, or remove scope and put your load balancer\'s own annotation under thanos.service.annotations',
+        message:
+          "has no effect without loadBalancer.provider (aws, gcp or azure); set the provider, or remove scope and put your load balancer's own annotation under thanos.service.annotations",
       });
     }
   });

@@ -99,7 +99,8 @@ export function resolveOutputDir(outDir: string, ctx: OutputContext): string {
   if (tst && !tst.isDirectory()) refuse('it is a file, not a folder');
   let above = path.dirname(target);
   while (!lstat(above)) above = path.dirname(above);
-  if (!lstat(above)?.isDirectory()) throw new OutputError(given, `cannot be created: ${above} is a file, not a folder; set PROMFLEET_OUT to a folder you can write`);
+  if (!lstat(above)?.isDirectory())
+    throw new OutputError(given, `cannot be created: ${above} is a file, not a folder; set PROMFLEET_OUT to a folder you can write`);
   return target;
 }
 
@@ -122,7 +123,9 @@ function ownedFiles(dir: string): { has(rel: string): boolean } | undefined {
   const gitignore = path.join(dir, '.gitignore');
   if (fs.existsSync(gitignore) && fs.readFileSync(gitignore, 'utf8').startsWith(LEGACY_GITIGNORE_HEADER)) {
     // Rendered by a promfleet release from before the marker: its files had these names.
-    return { has: (rel) => rel === '.gitignore' || /^[^/]+\/(\d\d-[^/]+|secrets\/[^/]+|sealed-secrets\/[^/]+)\.yaml$/.test(rel) || /^_argocd\/.+\.yaml$/.test(rel) };
+    return {
+      has: (rel) => rel === '.gitignore' || /^[^/]+\/(\d\d-[^/]+|secrets\/[^/]+|sealed-secrets\/[^/]+)\.yaml$/.test(rel) || /^_argocd\/.+\.yaml$/.test(rel),
+    };
   }
   return undefined;
 }
@@ -160,7 +163,11 @@ export function assertOwnedOutput(dir: string): void {
   }
   const foreign = files.filter((f) => !owned.has(f));
   if (foreign.length) {
-    const shown = foreign.slice(0, 20).map((f) => `\n    ${f}`).join('') + (foreign.length > 20 ? `\n    ... and ${foreign.length - 20} more` : '');
+    const shown =
+      foreign
+        .slice(0, 20)
+        .map((f) => `\n    ${f}`)
+        .join('') + (foreign.length > 20 ? `\n    ... and ${foreign.length - 20} more` : '');
     throw new OutputError(
       dir,
       `holds ${foreign.length} file${foreign.length === 1 ? '' : 's'} promfleet did not render, which the synth would delete:${shown}\n  Move ${foreign.length === 1 ? 'it' : 'them'} out of the output folder: it is replaced whole on every synth. Extra manifests belong in your own folder next to it (docs/operations.md, "What promfleet owns")`,

@@ -11,18 +11,7 @@ import { PkiError } from './errors';
 import { describe, isoDay as day, signedBy, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
 import { DAY_MS, issueCa, issueLeaf, sidecarSans, storeGatewaySans, type LeafUsage, type SubjectAltNames } from './profiles';
-import {
-  CA_DIR,
-  CaSet,
-  INTERMEDIATE_FILES,
-  LeafKind,
-  NEXT_CA_DIR,
-  PendingWrite,
-  PkiStore,
-  PREVIOUS_CA_DIR,
-  ROOT_FILES,
-  StoredPair,
-} from './store';
+import { CA_DIR, CaSet, INTERMEDIATE_FILES, LeafKind, NEXT_CA_DIR, PendingWrite, PkiStore, PREVIOUS_CA_DIR, ROOT_FILES, StoredPair } from './store';
 
 /** What one TLS endpoint mounts: its certificate chain, its key, and the CAs it trusts. */
 export interface TlsBundle {
@@ -142,10 +131,16 @@ export function openStore(fleet: FleetModel, now: Date, rotating = false): Store
   const next = store.readCaSet(NEXT_CA_DIR);
   const previous = store.readCaSet(PREVIOUS_CA_DIR);
   if (!current && next && previous) {
-    throw new PkiError(store.file(NEXT_CA_DIR), `is left over from an interrupted "rotate-ca switch": rename it to ${store.file(CA_DIR)} to complete that step`);
+    throw new PkiError(
+      store.file(NEXT_CA_DIR),
+      `is left over from an interrupted "rotate-ca switch": rename it to ${store.file(CA_DIR)} to complete that step`,
+    );
   }
   if (next && previous) {
-    throw new PkiError(store.file(NEXT_CA_DIR), `and ${store.file(PREVIOUS_CA_DIR)} both exist, which no rotation step leaves behind; restore the store from a backup`);
+    throw new PkiError(
+      store.file(NEXT_CA_DIR),
+      `and ${store.file(PREVIOUS_CA_DIR)} both exist, which no rotation step leaves behind; restore the store from a backup`,
+    );
   }
   if (!current) {
     if (next || previous || store.hasLeaves()) {
@@ -183,7 +178,14 @@ export function createCa(fleet: FleetModel, folder: string, now: Date, keys: Key
   const id = crypto.randomBytes(4).toString('hex');
   // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the caller generated caKeyCount(fleet) keys
   const rootKey = keys.pop()!;
-  const rootPem = issueCa({ commonName: `promfleet root CA ${id}`, organization, key: rootKey, notBefore: now, validityDays: caValidityDays, pathLen: intermediate ? 1 : 0 });
+  const rootPem = issueCa({
+    commonName: `promfleet root CA ${id}`,
+    organization,
+    key: rootKey,
+    notBefore: now,
+    validityDays: caValidityDays,
+    pathLen: intermediate ? 1 : 0,
+  });
   const pair = (files: { cert: string; key: string }, pem: string, key: KeyPair): StoredPair => ({
     certFile: path.join(fleet.pki.dir, folder, files.cert),
     certPem: pem,
@@ -201,7 +203,10 @@ export function createCa(fleet: FleetModel, folder: string, now: Date, keys: Key
   if (intermediate) {
     // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- one key was generated for each certificate to issue
     const key = keys.pop()!;
-    const pem = issueCa({ commonName: `promfleet intermediate CA ${id}`, organization, key, notBefore: now, validityDays: caValidityDays, pathLen: 0 }, { cert: forgeCert(rootPem), key: rootKey.privateKey });
+    const pem = issueCa(
+      { commonName: `promfleet intermediate CA ${id}`, organization, key, notBefore: now, validityDays: caValidityDays, pathLen: 0 },
+      { cert: forgeCert(rootPem), key: rootKey.privateKey },
+    );
     inter = pair(INTERMEDIATE_FILES, pem, key);
     writes.push(
       { rel: path.join(folder, INTERMEDIATE_FILES.key), content: key.privateKeyPem, secret: true },
@@ -240,10 +245,7 @@ export function renewalReason(spec: LeafSpec, pair: StoredPair, signer: StoredPa
   const x = pair.x509;
   if (!signedBy(x, signer.x509)) return 'not signed by the current CA';
   const info = describe(x);
-  const missing = [
-    ...spec.sans.dnsNames.filter((n) => !info.dnsNames.includes(n)),
-    ...spec.sans.ipAddresses.filter((ip) => x.checkIP(ip) === undefined),
-  ];
+  const missing = [...spec.sans.dnsNames.filter((n) => !info.dnsNames.includes(n)), ...spec.sans.ipAddresses.filter((ip) => x.checkIP(ip) === undefined)];
   if (missing.length) return `lacks ${missing.join(', ')}`;
   const usage = spec.usage === 'server' ? 'serverAuth' : 'clientAuth';
   if (!info.extKeyUsage.includes(usage)) return `is not a ${spec.usage} certificate (no ${usage})`;
@@ -293,8 +295,19 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
     writes.push(...made.writes);
     ca = made.set;
   }
-  for (const [kind, pair] of [['ca', ca.root], ['intermediate', ca.intermediate]] as const) {
-    if (pair) entries.push({ name: kind, kind, action: caAction, commonName: describe(pair.x509).commonName, notAfter: new Date(pair.x509.validTo), file: pair.certFile });
+  for (const [kind, pair] of [
+    ['ca', ca.root],
+    ['intermediate', ca.intermediate],
+  ] as const) {
+    if (pair)
+      entries.push({
+        name: kind,
+        kind,
+        action: caAction,
+        commonName: describe(pair.x509).commonName,
+        notAfter: new Date(pair.x509.validTo),
+        file: pair.certFile,
+      });
   }
   const leaves = new Map<string, { certPem: string; keyPem: string; x509: crypto.X509Certificate }>();
   for (const d of decisions) {
@@ -306,7 +319,15 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- one key was generated for each certificate to issue
       const key = keys.pop()!;
       const certPem = issueLeaf(
-        { commonName: spec.commonName, organization: fleet.pki.organization, key, notBefore: now, validityDays: fleet.pki.leafValidityDays, usage: spec.usage, sans: spec.sans },
+        {
+          commonName: spec.commonName,
+          organization: fleet.pki.organization,
+          key,
+          notBefore: now,
+          validityDays: fleet.pki.leafValidityDays,
+          usage: spec.usage,
+          sans: spec.sans,
+        },
         ca.signer,
       );
       writes.push({ rel: files.key, content: key.privateKeyPem, secret: true }, { rel: files.cert, content: certPem, secret: false });
@@ -332,7 +353,9 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
   const warnings = [...store.warnings];
   const signerEnd = new Date(ca.signer.pair.x509.validTo);
   if (signerEnd.getTime() < now.getTime() + fleet.pki.leafValidityDays * DAY_MS) {
-    warnings.push(`the CA (${ca.signer.pair.certFile}) expires on ${day(signerEnd)}, so new certificates end then too; rotate it: npm run pki -- rotate-ca start (docs/operations.md, "CA rotation")`);
+    warnings.push(
+      `the CA (${ca.signer.pair.certFile}) expires on ${day(signerEnd)}, so new certificates end then too; rotate it: npm run pki -- rotate-ca start (docs/operations.md, "CA rotation")`,
+    );
   }
   // Oldest CA first: the bundle then reads the same before and after `rotate-ca switch`, which
   // changes only the leaves (and Thanos reloads those without a restart; a CA file it does not).

@@ -43,7 +43,12 @@ export function parseCertificates(pem: string): readonly crypto.X509Certificate[
 }
 
 function field(dn: string, key: string): string {
-  return dn.split('\n').find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1) ?? '';
+  return (
+    dn
+      .split('\n')
+      .find((l) => l.startsWith(`${key}=`))
+      ?.slice(key.length + 1) ?? ''
+  );
 }
 
 export function describe(x509: crypto.X509Certificate): CertInfo {

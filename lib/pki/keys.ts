@@ -25,9 +25,7 @@ function toPair(privateKey: crypto.KeyObject): KeyPair {
 /** `n` RSA-2048 key pairs, generated concurrently. */
 export async function generateKeyPairs(n: number): Promise<KeyPair[]> {
   const one = () =>
-    new Promise<KeyPair>((resolve, reject) =>
-      crypto.generateKeyPair('rsa', RSA, (err, _pub, priv) => (err ? reject(err) : resolve(toPair(priv)))),
-    );
+    new Promise<KeyPair>((resolve, reject) => crypto.generateKeyPair('rsa', RSA, (err, _pub, priv) => (err ? reject(err) : resolve(toPair(priv)))));
   return Promise.all(Array.from({ length: n }, one));
 }
 

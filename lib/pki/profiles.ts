@@ -128,10 +128,7 @@ export function issueCa(req: CaRequest, issuer?: Issuer): string {
 
 /** A server (sidecar, Store Gateway) or client (Querier) certificate. */
 export function issueLeaf(req: LeafRequest, issuer: Issuer): string {
-  const altNames = [
-    ...req.sans.dnsNames.map((value) => ({ type: 2, value })),
-    ...req.sans.ipAddresses.map((ip) => ({ type: 7, ip })),
-  ];
+  const altNames = [...req.sans.dnsNames.map((value) => ({ type: 2, value })), ...req.sans.ipAddresses.map((ip) => ({ type: 7, ip }))];
   return build(req, issuer, [
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },

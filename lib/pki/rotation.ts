@@ -29,11 +29,14 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
   const inProgress = other?.role === 'next' ? 'start' : other?.role === 'previous' ? 'switch' : undefined;
   const expected: Record<RotationStep, RotationStep | undefined> = { start: undefined, switch: 'start', finish: 'switch' };
   if (inProgress !== expected[step]) {
-    const hint = inProgress ? `the last step done was "${inProgress}"; run rotate-ca ${inProgress === 'start' ? 'switch' : 'finish'}` : 'no rotation is under way; begin with rotate-ca start';
+    const hint = inProgress
+      ? `the last step done was "${inProgress}"; run rotate-ca ${inProgress === 'start' ? 'switch' : 'finish'}`
+      : 'no rotation is under way; begin with rotate-ca start';
     throw new PkiError(store.file(other ? (other.role === 'next' ? NEXT_CA_DIR : PREVIOUS_CA_DIR) : CA_DIR), `cannot run rotate-ca ${step}: ${hint}`);
   }
   // Thanos reads a CA file only at start: a changed ca.crt takes effect after a restart (docs/operations.md, "CA rotation").
-  const restart = 'Then restart the sidecars (statefulset/prometheus-k8s) and the Querier (deployment/thanos-querier, and statefulset/thanos-store-gateway if any): Thanos reads ca.crt only at start.';
+  const restart =
+    'Then restart the sidecars (statefulset/prometheus-k8s) and the Querier (deployment/thanos-querier, and statefulset/thanos-store-gateway if any): Thanos reads ca.crt only at start.';
 
   if (step === 'start') {
     const made = createCa(fleet, NEXT_CA_DIR, now, await generateKeyPairs(caKeyCount(fleet)));

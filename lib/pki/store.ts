@@ -93,7 +93,10 @@ export class PkiStore {
       if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no "BEGIN CERTIFICATE" block');
       return { pem, x509: new crypto.X509Certificate(pem) };
     } catch (e) {
-      throw new PkiError(file, `is not a readable PEM certificate (${(e as Error).message}); restore it from a backup, or delete it and its key to issue a new one`);
+      throw new PkiError(
+        file,
+        `is not a readable PEM certificate (${(e as Error).message}); restore it from a backup, or delete it and its key to issue a new one`,
+      );
     }
   }
 
@@ -104,7 +107,10 @@ export class PkiStore {
     try {
       return { pem, key: crypto.createPrivateKey(pem) };
     } catch (e) {
-      throw new PkiError(file, `is not a readable PEM private key (${(e as Error).message}); restore it from a backup, or delete it and its certificate to issue a new one`);
+      throw new PkiError(
+        file,
+        `is not a readable PEM private key (${(e as Error).message}); restore it from a backup, or delete it and its certificate to issue a new one`,
+      );
     }
   }
 
@@ -119,11 +125,17 @@ export class PkiStore {
     const { pem: certPem, x509 } = this.readCert(certFile);
     if (!fs.existsSync(keyFile)) {
       if (opts.keyOptional) return { certFile, certPem, x509, keyFile };
-      throw new PkiError(keyFile, `is missing but its certificate ${certFile} exists; restore the key from a backup, or delete the certificate to issue a new pair`);
+      throw new PkiError(
+        keyFile,
+        `is missing but its certificate ${certFile} exists; restore the key from a backup, or delete the certificate to issue a new pair`,
+      );
     }
     const { pem: keyPem, key } = this.readKey(keyFile);
     if (!x509.checkPrivateKey(key)) {
-      throw new PkiError(keyFile, `does not belong to the certificate ${certFile} (their public keys differ); restore the matching pair from a backup, or delete both files to issue a new pair`);
+      throw new PkiError(
+        keyFile,
+        `does not belong to the certificate ${certFile} (their public keys differ); restore the matching pair from a backup, or delete both files to issue a new pair`,
+      );
     }
     return { certFile, certPem, x509, keyFile, key, keyPem };
   }
@@ -168,12 +180,18 @@ export class PkiStore {
     let existing = this.dir;
     while (!fs.existsSync(existing)) existing = path.dirname(existing);
     if (!fs.statSync(existing).isDirectory()) {
-      throw new PkiError(existing, `is not a folder, so the PKI store ${this.dir} cannot be created; set pki.dir in the fleet file or PROMFLEET_PKI_DIR to a writable folder`);
+      throw new PkiError(
+        existing,
+        `is not a folder, so the PKI store ${this.dir} cannot be created; set pki.dir in the fleet file or PROMFLEET_PKI_DIR to a writable folder`,
+      );
     }
     try {
       fs.accessSync(existing, fs.constants.W_OK);
     } catch (e) {
-      throw new PkiError(existing, `cannot be written: ${errnoText(e)}; make the PKI store writable (or point pki.dir / PROMFLEET_PKI_DIR elsewhere). Nothing in the store was changed`);
+      throw new PkiError(
+        existing,
+        `cannot be written: ${errnoText(e)}; make the PKI store writable (or point pki.dir / PROMFLEET_PKI_DIR elsewhere). Nothing in the store was changed`,
+      );
     }
   }
 

@@ -15,9 +15,13 @@ export function pkiSummary(report: PkiReport, cwd = process.cwd()): string[] {
   const cas = report.entries.filter((e) => !e.cluster).map((e) => `${e.kind === 'ca' ? 'CA' : 'intermediate CA'} "${e.commonName}" ${describeEntry(e)}`);
   const lines = [`PKI ${where}/: ${cas.join('; ')}; certificates: ${count('issued')} issued, ${count('renewed')} renewed, ${count('kept')} kept`];
   if (report.rotation === 'started') {
-    lines.push('PKI: CA rotation step 1 of 3: the next CA is trusted next to the current one. Apply every cluster, restart the sidecars and Querier (docs/operations.md, "CA rotation"), then run: npm run pki -- rotate-ca switch');
+    lines.push(
+      'PKI: CA rotation step 1 of 3: the next CA is trusted next to the current one. Apply every cluster, restart the sidecars and Querier (docs/operations.md, "CA rotation"), then run: npm run pki -- rotate-ca switch',
+    );
   } else if (report.rotation === 'switched') {
-    lines.push('PKI: CA rotation step 2 of 3: certificates come from the new CA, the old one is still trusted. Apply every cluster, then run: npm run pki -- rotate-ca finish');
+    lines.push(
+      'PKI: CA rotation step 2 of 3: certificates come from the new CA, the old one is still trusted. Apply every cluster, then run: npm run pki -- rotate-ca finish',
+    );
   }
   for (const w of report.warnings) lines.push(`PKI warning: ${w}`);
   return lines;

@@ -20,7 +20,8 @@ export interface WithCertificates {
   readonly certificates?: TlsBundle;
 }
 
-export interface ObserverQuerierOptions extends WithCertificates, Pick<ThanosQuerierProps, 'replicas' | 'resources' | 'ingress' | 'replicaLabel' | 'tlsSecret'> {
+export interface ObserverQuerierOptions
+  extends WithCertificates, Pick<ThanosQuerierProps, 'replicas' | 'resources' | 'ingress' | 'replicaLabel' | 'tlsSecret'> {
   /**
    * More StoreAPIs (a Thanos Ruler, another Querier), listed after the sidecars and the Store Gateway.
    * @default none
@@ -85,7 +86,12 @@ export class ObserverMonitoring extends Construct {
    */
   static parts(props: ObserverMonitoringProps): StackPart<ObserverPartId>[] {
     const namespace = props.namespace ?? DEFAULT_STACK.namespace;
-    const common = { namespace, imageRegistry: props.imageRegistry, version: props.versions?.thanos ?? DEFAULT_VERSIONS.thanos, monitorSelector: props.monitorSelector };
+    const common = {
+      namespace,
+      imageRegistry: props.imageRegistry,
+      version: props.versions?.thanos ?? DEFAULT_VERSIONS.thanos,
+      monitorSelector: props.monitorSelector,
+    };
     const q = props.querier ?? {};
     const gateway = props.storeGateway;
     const gatewayTls = gateway?.tls ?? DEFAULT_STORE_GATEWAY.tls;
@@ -95,48 +101,60 @@ export class ObserverMonitoring extends Construct {
 
     if (props.createNamespace ?? true) parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace })));
     parts.push(
-      part('querier', (scope, id) =>
-        new ThanosQuerier(scope, id, {
-          ...common,
-          endpoints,
-          replicas: q.replicas,
-          resources: q.resources,
-          ingress: q.ingress,
-          replicaLabel: q.replicaLabel,
-          tlsSecret: q.tlsSecret,
-          // Long ranges over the Store Gateway's blocks read their downsampled versions.
-          autoDownsampling: !!gateway,
-        }),
+      part(
+        'querier',
+        (scope, id) =>
+          new ThanosQuerier(scope, id, {
+            ...common,
+            endpoints,
+            replicas: q.replicas,
+            resources: q.resources,
+            ingress: q.ingress,
+            replicaLabel: q.replicaLabel,
+            tlsSecret: q.tlsSecret,
+            // Long ranges over the Store Gateway's blocks read their downsampled versions.
+            autoDownsampling: !!gateway,
+          }),
       ),
     );
     if (gateway) {
       parts.push(
-        part('store-gateway', (scope, id) =>
-          new ThanosStoreGateway(scope, id, {
-            ...common,
-            objectStorage: gateway.objectStorage,
-            replicas: gateway.replicas,
-            resources: gateway.resources,
-            storage: gateway.storage,
-            tls: gatewayTls,
-            tlsSecret: gateway.tlsSecret,
-          }),
+        part(
+          'store-gateway',
+          (scope, id) =>
+            new ThanosStoreGateway(scope, id, {
+              ...common,
+              objectStorage: gateway.objectStorage,
+              replicas: gateway.replicas,
+              resources: gateway.resources,
+              storage: gateway.storage,
+              tls: gatewayTls,
+              tlsSecret: gateway.tlsSecret,
+            }),
         ),
       );
     }
     const querierCertificates = q.certificates;
     if (querierCertificates) {
       parts.push(
-        part('querier-tls', (scope, id) =>
-          new TlsSecret(scope, id, { name: q.tlsSecret ?? QUERIER_TLS_SECRET, namespace, app: 'thanos-querier', bundle: querierCertificates }),
+        part(
+          'querier-tls',
+          (scope, id) => new TlsSecret(scope, id, { name: q.tlsSecret ?? QUERIER_TLS_SECRET, namespace, app: 'thanos-querier', bundle: querierCertificates }),
         ),
       );
     }
     const gatewayCertificates = gatewayTls ? gateway?.certificates : undefined;
     if (gateway && gatewayCertificates) {
       parts.push(
-        part('store-gateway-tls', (scope, id) =>
-          new TlsSecret(scope, id, { name: gateway.tlsSecret ?? STORE_GATEWAY_TLS_SECRET, namespace, app: 'thanos-store-gateway', bundle: gatewayCertificates }),
+        part(
+          'store-gateway-tls',
+          (scope, id) =>
+            new TlsSecret(scope, id, {
+              name: gateway.tlsSecret ?? STORE_GATEWAY_TLS_SECRET,
+              namespace,
+              app: 'thanos-store-gateway',
+              bundle: gatewayCertificates,
+            }),
         ),
       );
     }

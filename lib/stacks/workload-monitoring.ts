@@ -25,9 +25,7 @@ export type WorkloadPrometheusOptions = Pick<
 >;
 
 /** The Thanos sidecar in each Prometheus pod, and how an observer reaches it. */
-export interface WorkloadSidecarOptions
-  extends Omit<ThanosSidecarProps, 'version'>,
-    Pick<ThanosSidecarEndpointProps, 'endpoint' | 'service' | 'ingress'> {
+export interface WorkloadSidecarOptions extends Omit<ThanosSidecarProps, 'version'>, Pick<ThanosSidecarEndpointProps, 'endpoint' | 'service' | 'ingress'> {
   /**
    * The sidecar's certificate chain, key and the CAs of the clients it accepts (from preparePki,
    * say), rendered as the `tlsSecret`: it holds a private key, so keep it out of Git.
@@ -144,74 +142,83 @@ export class WorkloadMonitoring extends Construct {
     if (props.createNamespace ?? true) parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace })));
     if (enabled(props.operator)) {
       parts.push(
-        part('operator', (scope, id) =>
-          new PrometheusOperator(scope, id, {
-            ...common,
-            version: versions.prometheusOperator,
-            resources: props.operator?.resources,
-            kubeletService: enabled(props.kubelet),
-          }),
+        part(
+          'operator',
+          (scope, id) =>
+            new PrometheusOperator(scope, id, {
+              ...common,
+              version: versions.prometheusOperator,
+              resources: props.operator?.resources,
+              kubeletService: enabled(props.kubelet),
+            }),
         ),
       );
     }
     parts.push(
-      part('prometheus', (scope, id) =>
-        new Prometheus(scope, id, {
-          ...common,
-          version: versions.prometheus,
-          replicas: p.replicas,
-          retention: p.retention,
-          retentionSize: p.retentionSize,
-          scrapeInterval: p.scrapeInterval,
-          evaluationInterval: p.evaluationInterval,
-          externalLabels: p.externalLabels,
-          replicaLabel: p.replicaLabel,
-          storage: p.storage,
-          resources: p.resources,
-          alertmanagerService: withAlertmanager ? ALERTMANAGER_SERVICE : undefined,
-          thanosSidecar: sidecar && {
-            version: versions.thanos,
-            tlsSecret: sidecar.tlsSecret,
-            listenLocal: sidecar.listenLocal,
-            objectStorage: sidecar.objectStorage,
-          },
-        }),
+      part(
+        'prometheus',
+        (scope, id) =>
+          new Prometheus(scope, id, {
+            ...common,
+            version: versions.prometheus,
+            replicas: p.replicas,
+            retention: p.retention,
+            retentionSize: p.retentionSize,
+            scrapeInterval: p.scrapeInterval,
+            evaluationInterval: p.evaluationInterval,
+            externalLabels: p.externalLabels,
+            replicaLabel: p.replicaLabel,
+            storage: p.storage,
+            resources: p.resources,
+            alertmanagerService: withAlertmanager ? ALERTMANAGER_SERVICE : undefined,
+            thanosSidecar: sidecar && {
+              version: versions.thanos,
+              tlsSecret: sidecar.tlsSecret,
+              listenLocal: sidecar.listenLocal,
+              objectStorage: sidecar.objectStorage,
+            },
+          }),
       ),
     );
     if (sidecar) {
       parts.push(
-        part('sidecar-endpoint', (scope, id) =>
-          new ThanosSidecarEndpoint(scope, id, { namespace, endpoint: sidecar.endpoint, service: sidecar.service, ingress: sidecar.ingress }),
+        part(
+          'sidecar-endpoint',
+          (scope, id) => new ThanosSidecarEndpoint(scope, id, { namespace, endpoint: sidecar.endpoint, service: sidecar.service, ingress: sidecar.ingress }),
         ),
       );
     }
     if (withAlertmanager) {
       const am = props.alertmanager;
       parts.push(
-        part('alertmanager', (scope, id) =>
-          new Alertmanager(scope, id, {
-            ...common,
-            version: versions.alertmanager,
-            replicas: am?.replicas,
-            resources: am?.resources,
-            route: am?.route,
-            receivers: am?.receivers,
-            inhibitRules: am?.inhibitRules,
-          }),
+        part(
+          'alertmanager',
+          (scope, id) =>
+            new Alertmanager(scope, id, {
+              ...common,
+              version: versions.alertmanager,
+              replicas: am?.replicas,
+              resources: am?.resources,
+              route: am?.route,
+              receivers: am?.receivers,
+              inhibitRules: am?.inhibitRules,
+            }),
         ),
       );
     }
     if (withNodeExporter) {
       parts.push(
-        part('node-exporter', (scope, id) =>
-          new NodeExporter(scope, id, { ...common, version: versions.nodeExporter, resources: props.nodeExporter?.resources }),
+        part(
+          'node-exporter',
+          (scope, id) => new NodeExporter(scope, id, { ...common, version: versions.nodeExporter, resources: props.nodeExporter?.resources }),
         ),
       );
     }
     if (withKubeStateMetrics) {
       parts.push(
-        part('kube-state-metrics', (scope, id) =>
-          new KubeStateMetrics(scope, id, { ...common, version: versions.kubeStateMetrics, resources: props.kubeStateMetrics?.resources }),
+        part(
+          'kube-state-metrics',
+          (scope, id) => new KubeStateMetrics(scope, id, { ...common, version: versions.kubeStateMetrics, resources: props.kubeStateMetrics?.resources }),
         ),
       );
     }
@@ -228,16 +235,19 @@ export class WorkloadMonitoring extends Construct {
     }
     if (props.serviceMonitors?.length || props.podMonitors?.length) {
       parts.push(
-        part('app-monitors', (scope, id) =>
-          new AppMonitors(scope, id, { monitorSelector: props.monitorSelector, serviceMonitors: props.serviceMonitors, podMonitors: props.podMonitors }),
+        part(
+          'app-monitors',
+          (scope, id) =>
+            new AppMonitors(scope, id, { monitorSelector: props.monitorSelector, serviceMonitors: props.serviceMonitors, podMonitors: props.podMonitors }),
         ),
       );
     }
     const certificates = sidecar?.certificates;
     if (certificates) {
       parts.push(
-        part('sidecar-tls', (scope, id) =>
-          new TlsSecret(scope, id, { name: sidecar.tlsSecret ?? SIDECAR_TLS_SECRET, namespace, app: 'thanos-sidecar', bundle: certificates }),
+        part(
+          'sidecar-tls',
+          (scope, id) => new TlsSecret(scope, id, { name: sidecar.tlsSecret ?? SIDECAR_TLS_SECRET, namespace, app: 'thanos-sidecar', bundle: certificates }),
         ),
       );
     }

@@ -73,12 +73,7 @@ function startPrometheus(dir: string, config: object, webConfig: object | undefi
   fs.mkdirSync(dir, { recursive: true });
   const configFile = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(configFile, stringify(config));
-  const args = [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${path.join(dir, 'data')}`,
-    '--web.listen-address=127.0.0.1:0',
-    '--log.level=info',
-  ];
+  const args = [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--log.level=info'];
   if (webConfig) {
     const webFile = path.join(dir, 'web.yml');
     fs.writeFileSync(webFile, stringify(webConfig));

@@ -44,7 +44,10 @@ export function synthKilled(p: Project, ms: number, failpoint?: string): Promise
 
 /** Workload clusters `w-<i>`, each with its sidecar. */
 export function moreClusters(n: number): string {
-  return Array.from({ length: n }, (_, i) => `  - name: w-${i}\n    roles: [workload]\n    thanos:\n      endpoint: { host: sidecar.w-${i}.example.com }\n`).join('');
+  return Array.from(
+    { length: n },
+    (_, i) => `  - name: w-${i}\n    roles: [workload]\n    thanos:\n      endpoint: { host: sidecar.w-${i}.example.com }\n`,
+  ).join('');
 }
 
 /** One more cluster with a sidecar: the changed fleet needs a new certificate, so the store changes too. */
@@ -122,8 +125,12 @@ export async function interruptEverywhere(base: string, changed: string, randomR
     const store = storeFiles(p.store);
     const storeIsOld = JSON.stringify(store) === JSON.stringify(old.store);
     // New: every old file as it was, the new cluster's certificate and key added, nothing else.
-    const added = Object.keys(store).filter((f) => !(f in old.store)).sort();
-    const storeIsNew = Object.entries(old.store).every(([f, h]) => store[f] === h) && JSON.stringify(added) === JSON.stringify(['sidecar/workload-new.crt', 'sidecar/workload-new.key']);
+    const added = Object.keys(store)
+      .filter((f) => !(f in old.store))
+      .sort();
+    const storeIsNew =
+      Object.entries(old.store).every(([f, h]) => store[f] === h) &&
+      JSON.stringify(added) === JSON.stringify(['sidecar/workload-new.crt', 'sidecar/workload-new.key']);
     return {
       store: !fs.existsSync(p.store) ? 'missing' : storeIsOld ? 'old' : storeIsNew ? 'new' : 'mixed',
       dist: dist === 'missing' ? 'missing' : dist === old.dist ? 'old' : dist,
@@ -150,7 +157,11 @@ export async function interruptEverywhere(base: string, changed: string, randomR
     // The folders as the kill left them: each old, new, or mid-swap; dist/ never newer than the store.
     const state = { store: killed.store, dist: killed.dist === newDist ? 'new' : killed.dist === 'old' || killed.dist === 'missing' ? killed.dist : 'mixed' };
     if (expected) expect({ label, signal, ...state }).toEqual({ label, signal: 'SIGKILL', ...expected });
-    expect({ label, mixed: state.store === 'mixed' || state.dist === 'mixed', distNewerThanStore: state.dist === 'new' && state.store !== 'new' }).toEqual({ label, mixed: false, distNewerThanStore: false });
+    expect({ label, mixed: state.store === 'mixed' || state.dist === 'mixed', distNewerThanStore: state.dist === 'new' && state.store !== 'new' }).toEqual({
+      label,
+      mixed: false,
+      distNewerThanStore: false,
+    });
     seen.add(`${state.dist} dist, ${state.store} store`);
     fs.rmSync(p.dir, { recursive: true, force: true });
   };
@@ -164,4 +175,3 @@ export async function interruptEverywhere(base: string, changed: string, randomR
   }
   return seen;
 }
-

@@ -93,7 +93,12 @@ export function resolveMountedFile(r: Rendered, cluster: string, pod: PodTemplat
   const key = path.basename(file);
   if (volume.secret) {
     const secret = find(r, cluster, 'Secret', volume.secret.secretName);
-    return { kind: 'Secret', object: secret, key, value: secret.obj.data?.[key] === undefined ? undefined : Buffer.from(secret.obj.data[key], 'base64').toString('utf8') };
+    return {
+      kind: 'Secret',
+      object: secret,
+      key,
+      value: secret.obj.data?.[key] === undefined ? undefined : Buffer.from(secret.obj.data[key], 'base64').toString('utf8'),
+    };
   }
   if (!volume.configMap) throw new Error(`volume ${volume.name} is neither a Secret nor a ConfigMap`);
   const cm = find(r, cluster, 'ConfigMap', volume.configMap.name);

@@ -10,7 +10,11 @@ import { defaultFleetText, fleetFrom, tmpDir } from './fleet';
 /** PEM label of a PKCS#8 key, spelled in two parts so the repository's key scan does not flag the tests. */
 export const KEY_LABEL = ['PRIVATE', 'KEY'].join(' ');
 
-export function fleetWithStore(dir = path.join(tmpDir('promfleet-pki-'), 'store'), pki: Partial<Omit<FleetModel['pki'], 'dir'>> = {}, text = defaultFleetText()): FleetModel {
+export function fleetWithStore(
+  dir = path.join(tmpDir('promfleet-pki-'), 'store'),
+  pki: Partial<Omit<FleetModel['pki'], 'dir'>> = {},
+  text = defaultFleetText(),
+): FleetModel {
   const fleet = fleetFrom(text);
   return { ...fleet, pki: { ...fleet.pki, ...pki, dir } };
 }

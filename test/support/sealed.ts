@@ -25,7 +25,10 @@ export function makeController(opts: { notBefore?: Date; notAfter?: Date } = {})
   cert.serialNumber = '01';
   cert.validity.notBefore = opts.notBefore ?? new Date(Date.now() - 60_000);
   cert.validity.notAfter = opts.notAfter ?? new Date(Date.now() + 10 * 365 * 86400_000);
-  const subject = [{ name: 'organizationName', value: 'sealed-secret' }, { name: 'commonName', value: 'sealed-secret' }];
+  const subject = [
+    { name: 'organizationName', value: 'sealed-secret' },
+    { name: 'commonName', value: 'sealed-secret' },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.sign(forgeKey, forge.md.sha256.create());
@@ -56,7 +59,10 @@ export function unsealValue(privateKey: crypto.KeyObject, sealed: Buffer, label:
 }
 
 /** What the controller makes of a SealedSecret: the label comes from the SealedSecret's own annotations. */
-export function unseal(privateKey: crypto.KeyObject, sealedSecret: SealedSecret): { metadata: SealedSecret['metadata']; type?: string; data: Record<string, Buffer> } {
+export function unseal(
+  privateKey: crypto.KeyObject,
+  sealedSecret: SealedSecret,
+): { metadata: SealedSecret['metadata']; type?: string; data: Record<string, Buffer> } {
   const { name, namespace, annotations = {} } = sealedSecret.metadata;
   const label =
     annotations['sealedsecrets.bitnami.com/cluster-wide'] === 'true'

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 
 const GROUPS = {
-  'v1': 'kubernetes-models/v1',
+  v1: 'kubernetes-models/v1',
   'apps/v1': 'kubernetes-models/apps/v1',
   'rbac.authorization.k8s.io/v1': 'kubernetes-models/rbac.authorization.k8s.io/v1',
   'policy/v1': 'kubernetes-models/policy/v1',
@@ -26,14 +26,18 @@ const GROUPS = {
  * ignores them), so errors on exactly those two fields of a `volumeClaimTemplate` are not ours.
  */
 function isModelDefect(err) {
-  const onTemplate = /\/volumeClaimTemplate$/.test(err.instancePath) && err.keyword === 'required' && ['apiVersion', 'kind'].includes(err.params?.missingProperty);
+  const onTemplate =
+    /\/volumeClaimTemplate$/.test(err.instancePath) && err.keyword === 'required' && ['apiVersion', 'kind'].includes(err.params?.missingProperty);
   const onField = /\/volumeClaimTemplate\/(apiVersion|kind)$/.test(err.instancePath) && err.keyword === 'enum';
   return onTemplate || onField;
 }
 
 function* yamlFiles(p) {
   const st = fs.statSync(p);
-  if (st.isFile()) { if (p.endsWith('.yaml') || p.endsWith('.yml')) yield p; return; }
+  if (st.isFile()) {
+    if (p.endsWith('.yaml') || p.endsWith('.yml')) yield p;
+    return;
+  }
   for (const e of fs.readdirSync(p).sort()) yield* yamlFiles(path.join(p, e));
 }
 
@@ -111,7 +115,10 @@ for (const arg of process.argv.slice(2)) {
       result.kinds[key] = (result.kinds[key] ?? 0) + 1;
       const Model = await modelFor(obj.apiVersion, obj.kind);
       const where = { file: path.relative(process.cwd(), file), kind: key, name: obj.metadata?.name };
-      if (!Model) { result.errors.push({ ...where, error: 'no independent schema for this kind' }); continue; }
+      if (!Model) {
+        result.errors.push({ ...where, error: 'no independent schema for this kind' });
+        continue;
+      }
       const { error, undefinedFields } = validateAndFindUndefinedFields(Model, obj);
       if (error) result.errors.push({ ...where, error });
       for (const field of undefinedFields) {
