@@ -7,6 +7,8 @@ module.exports = {
   // Snapshots live in the top-level __snapshots__/ folder.
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 120000,
+  // RSA keys for the stores tests set up come from a pool made once (see the file).
+  setupFiles: ['<rootDir>/test/support/key-pool.ts'],
   // Both cores: the slowest files (interrupted synths, the packed library) mostly wait on child processes.
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],

@@ -8,7 +8,6 @@ import { deliverySummary } from './lib/delivery/summary';
 import { FleetError } from './lib/fleet/errors';
 import { loadFleetFromEnv } from './lib/fleet/load';
 import { errnoText, IoError, isErrno } from './lib/io/errors';
-import { failpoint } from './lib/io/failpoint';
 import { acquireLock, type Lock } from './lib/io/lock';
 import { realPathOf } from './lib/io/paths';
 import { OutputError, resolveOutputDir } from './lib/output/ownership';
@@ -53,7 +52,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     // Everything is checked and rendered against certificates held in memory; the store is then
     // updated first and dist/ second, each in one step.
     const pki = await stagePki(fleet);
-    failpoint('pki-staged');
     const staged = stageFleet(fleet, target, pki);
     try {
       pki.commit(staged.storeWrites);

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { expect } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
-import { ofKind, ROOT, tmpDir, type RenderedObject } from './support/fleet';
+import { ofKind, ROOT, type RenderedObject } from './support/fleet';
 import type { Manifest } from './support/manifests';
 import { matches, prometheusSelects, SELECTION, unselected } from './support/selection';
 
@@ -20,13 +20,17 @@ let objects: RenderedObject[];
 let files: string[];
 
 beforeAll(() => {
-  app = path.join(tmpDir('promfleet-library-'), 'app');
-  fs.mkdirSync(app);
+  // The example's copy lives in the git-ignored .build/ and keeps its node_modules between runs, as a
+  // user's app would: each run installs only the new promfleet tarball, the rest is in place already.
+  app = path.join(ROOT, '.build', 'library-example');
+  fs.mkdirSync(app, { recursive: true });
+  for (const old of ['dist', 'out', path.join('node_modules', 'promfleet')]) fs.rmSync(path.join(app, old), { recursive: true, force: true });
   for (const f of ['main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml']) fs.copyFileSync(path.join(EXAMPLE, f), path.join(app, f));
   const run = (cmd: string, args: string[], cwd: string) =>
     execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   [packed] = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', app], ROOT)) as (typeof packed)[];
-  run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
+  // Named on the command line, the tarball is read anew: the lock file alone would bring back the one it recorded.
+  run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', `./${packed.filename}`], app);
   run(process.execPath, [path.join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app);
   run(process.execPath, [path.join(app, 'out', 'main.js')], app);
   files = fs.readdirSync(path.join(app, 'dist'));
