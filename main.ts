@@ -13,7 +13,7 @@ import { realPathOf } from './lib/io/paths';
 import { OutputError, resolveOutputDir } from './lib/output/ownership';
 import { recoverOutput } from './lib/output/staging';
 import { clusterCertSummary, pkiSummary, PkiError, PkiStore, stagePki } from './lib/pki';
-import { stageFleet } from './lib/render';
+import { publishRender, stageFleet } from './lib/render';
 
 /** What a synth has changed so far: the closing message must say it truthfully. */
 interface Progress {
@@ -53,15 +53,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     // updated first and dist/ second, each in one step.
     const pki = await stagePki(fleet);
     const staged = stageFleet(fleet, target, pki);
-    try {
-      pki.commit(staged.storeWrites);
-    } catch (e) {
-      staged.discard();
-      throw e;
-    }
-    progress.storeWritten = true;
-    staged.publish();
-    progress.distReplaced = true;
+    publishRender(staged, pki, (step) => (step === 'store' ? (progress.storeWritten = true) : (progress.distReplaced = true)));
 
     for (const line of pkiSummary(pki.report)) say(line);
     const result = staged.result;
@@ -89,6 +81,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
 /** The truth about what a failed synth changed. */
 function outcome(p: Progress, out: string, store: string | undefined): string {
   const storeWords = store ? `the PKI store ${store}/` : 'the PKI store';
+  if (p.distReplaced) return `${out}/ and ${storeWords} were both updated before this error.`;
   if (p.storeWritten) {
     return `${storeWords} was updated (its new certificates are kept); ${out}/ is as it was. Fix the cause and synth again to render them.`;
   }

@@ -151,14 +151,25 @@ export function renderFleet(fleet: FleetModel, outDir: string, pki: FleetPki): R
   const target = resolveOutputDir(outDir, { fleetFile: fleet.source === '<inline>' ? undefined : fleet.source, storeDir: pki.dir });
   recoverOutput(target);
   const staged = stageFleet(fleet, target, pki);
+  publishRender(staged, pki);
+  return staged.result;
+}
+
+/**
+ * Puts a staged render in place: the PKI store's update first (what this render issued, and its seal
+ * states), then the new output folder, so that dist/ never refers to keys the store lacks. `done`
+ * hears each step as it completes; a failure before the store step leaves both as they were.
+ */
+export function publishRender(staged: StagedRender, pki: FleetPki, done: (step: 'store' | 'dist') => void = () => {}): void {
   try {
     pki.commit(staged.storeWrites);
   } catch (e) {
     staged.discard();
     throw e;
   }
+  done('store');
   staged.publish();
-  return staged.result;
+  done('dist');
 }
 
 /** Writes the charts of one App, each through `put` (a path relative to the tree's top). */
