@@ -7,7 +7,8 @@ module.exports = {
   // Snapshots live in the top-level __snapshots__/ folder.
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 120000,
-  // RSA keys for the stores tests set up come from a pool made once (see the file).
+  // RSA keys for the stores tests set up come from a pool made once, before the test files run (see the files).
+  globalSetup: '<rootDir>/test/support/key-pool-file.ts',
   setupFiles: ['<rootDir>/test/support/key-pool.ts'],
   // Both cores: the slowest files (interrupted synths, the packed library) mostly wait on child processes.
   maxWorkers: 2,
