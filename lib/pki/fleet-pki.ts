@@ -66,8 +66,6 @@ export interface FleetPki {
    * render has succeeded.
    */
   commit(more?: PendingWrite[]): void;
-  /** Whether commit() has anything to write (a CA or certificate was issued, or the store needs repair). */
-  readonly issued: boolean;
 }
 
 export interface PkiOptions {
@@ -385,7 +383,6 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
     querier: (cluster) => bundle('querier', cluster),
     storeGateway: (cluster) => bundle('store-gateway', cluster),
     certificate: (kind, cluster) => describe(get(kind, cluster).x509),
-    issued: writes.length > 0,
     commit: (more = []) => {
       store.commit([...writes, ...more]);
       writes.length = 0;
