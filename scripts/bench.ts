@@ -64,7 +64,7 @@ export function syntheticFleet(n: number): string {
       roles: ['workload'],
       externalLabels: { region: `region-${i % 7}` },
       thanos: {
-        endpoint: { host: `sidecar.${name}.bench.example.com` },
+        endpoint: { host: `sidecar-{replica}.${name}.bench.example.com` },
         service: { type: 'LoadBalancer', loadBalancer: { scope: 'internal', provider: ['aws', 'gcp', 'azure'][i % 3] } },
         ingress: { host: `grpc.${name}.bench.example.com`, className: 'nginx' },
       },

@@ -121,7 +121,7 @@ clusters:
     querier: { storeGateway: { objectStorage: { name: objstore, key: objstore.yaml } } }
   - name: eu
     roles: [workload]
-    thanos: { endpoint: { host: sidecar.eu.example.com } }
+    thanos: { endpoint: { host: "sidecar-{replica}.eu.example.com" } }
     sealedSecrets: { certificate: certs/eu.pem }
 `;
 

@@ -10,7 +10,7 @@ const workload = (name: string, host: string, extra = '') => `
   - name: ${name}
     roles: [workload]
     thanos:
-      endpoint: { host: ${host} }${extra}`;
+      endpoint: { host: "${host.replace('.', '-{replica}.')}" }${extra}`;
 
 const base = (clusters: string, top = '') => `${top}
 clusters:
@@ -226,7 +226,15 @@ describe('fleet validation', () => {
     expect(fleet.clusters.map((c) => c.name)).toEqual(['observer', 'workload-eu', 'workload-us']);
     expect(fleet.clusters[0].workload).toBeUndefined();
     expect(fleet.clusters[1].workload?.externalLabels).toEqual({ cluster: 'workload-eu', region: 'eu-west-1' });
-    expect(fleet.clusters[1].workload?.sidecar.endpoint).toEqual({ host: 'sidecar.workload-eu.example.com', port: 10901 });
+    expect(fleet.clusters[1].workload?.sidecar.endpoints).toEqual([
+      { host: 'sidecar-0.workload-eu.example.com', port: 10901 },
+      { host: 'sidecar-1.workload-eu.example.com', port: 10901 },
+    ]);
+    // Behind the Ingress, the observer dials each replica's name on the controller's port 443.
+    expect(fleet.clusters[2].workload?.sidecar.endpoints).toEqual([
+      { host: 'sidecar-0.workload-us.example.com', port: 443 },
+      { host: 'sidecar-1.workload-us.example.com', port: 443 },
+    ]);
   });
 
   it('merges defaults, then per-cluster overrides', () => {

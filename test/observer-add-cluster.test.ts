@@ -12,7 +12,7 @@ const THIRD = `
       region: ap-southeast-1
     thanos:
       endpoint:
-        host: sidecar.workload-ap.example.com
+        host: "sidecar-{replica}.workload-ap.example.com"
 `;
 
 /** Files of the cluster folders only (dist/_argocd and other fleet-wide files are not a cluster's). */

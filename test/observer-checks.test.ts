@@ -100,8 +100,8 @@ describe('observer cross-cluster checks', () => {
 
   it('replica labels that disagree between workload clusters', () => {
     const text = HUB_FLEET.replace(
-      '      endpoint: { host: sidecar.us.example.com }\n',
-      '      endpoint: { host: sidecar.us.example.com }\n    overrides:\n      prometheus: { replicaLabel: replica }\n',
+      '      endpoint: { host: "sidecar-{replica}.us.example.com" }\n',
+      '      endpoint: { host: "sidecar-{replica}.us.example.com" }\n    overrides:\n      prometheus: { replicaLabel: replica }\n',
     );
     const mixed = fleetFrom(text);
     const err = renderError(mixed, testPki(mixed));

@@ -39,6 +39,8 @@ export function observerProblems(fleet: FleetModel, observer: ObserverCluster, p
         message: `the sidecar of "${w.name}" listens on 127.0.0.1 only, so the Querier on observer ${O} cannot reach it: remove listenLocal`,
       });
     }
+    // Its own sidecar is dialled pod by pod inside the cluster; another cluster's needs an address per replica.
+    if (w.name !== observer.name) problems.push(...reachabilityProblems(w, O));
   }
 
   const client = pki.querier(observer.name);
@@ -47,6 +49,32 @@ export function observerProblems(fleet: FleetModel, observer: ObserverCluster, p
     if (!serverName || source.kind === 'extra') continue; // extra stores bring their own certificates
     const server = source.kind === 'sidecar' ? pki.sidecar(source.cluster.name) : pki.storeGateway(source.cluster.name);
     problems.push(...endpointProblems(observer, serverName, source, client, server));
+  }
+  return problems;
+}
+
+/** Whether the Querier on another cluster reaches every Prometheus replica of `w` at an address of its own. */
+function reachabilityProblems(w: WorkloadCluster, O: string): FleetProblem[] {
+  const { sidecar } = w.workload;
+  const replicas = w.stack.prometheus.replicas;
+  const problems: FleetProblem[] = [];
+  const field = sidecar.ingress ? 'ingress' : 'endpoint';
+  const hosts = new Set(sidecar.endpoints.map((e) => e.host));
+  if (sidecar.endpoints.length !== replicas || hosts.size !== replicas) {
+    problems.push({
+      path: `clusters[${w.index}].thanos.${field}`,
+      message:
+        `names ${hosts.size} distinct address${hosts.size === 1 ? '' : 'es'} for the ${replicas} Prometheus replicas of "${w.name}", so the Querier on observer ${O} ` +
+        `cannot reach every replica on its own: give each replica its own name ("{replica}" in host, or one entry per replica in hosts)`,
+    });
+  }
+  if (!sidecar.ingress && sidecar.service.type === 'ClusterIP') {
+    problems.push({
+      path: `clusters[${w.index}].thanos.service.type`,
+      message:
+        `is ClusterIP, so no replica of "${w.name}" is reachable from observer ${O}, which runs in another cluster: ` +
+        'use LoadBalancer (the default) or NodePort, or reach the sidecars through thanos.ingress',
+    });
   }
   return problems;
 }
@@ -67,7 +95,7 @@ function endpointProblems(observer: ClusterModel, serverName: string, source: Fl
       ? `clusters[${other.index}].querier.storeGateway`
       : other.name === observer.name
         ? `clusters[${other.index}].thanos`
-        : `clusters[${other.index}].thanos.endpoint.host`;
+        : `clusters[${other.index}].thanos.${isWorkload(other) && other.workload.sidecar.ingress ? 'ingress' : 'endpoint'}`;
   const problems: FleetProblem[] = [];
   if (!certificateCoversHost(server.cert, serverName)) {
     const names = describeCertificate(server.cert).dnsNames;

@@ -39,7 +39,9 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
     monitorSelector: stack.monitorSelector,
     prometheus: { ...stack.prometheus, externalLabels: workload.externalLabels },
     thanosSidecar: {
-      endpoint: sidecar.endpoint,
+      hosts: sidecar.endpoints.map((e) => e.host),
+      // Behind an Ingress the observer dials the controller's port; the Services keep the default.
+      port: sidecar.ingress ? undefined : sidecar.endpoints[0]?.port,
       service: sidecar.service,
       ingress: sidecar.ingress,
       listenLocal: sidecar.listenLocal,

@@ -66,6 +66,9 @@ export interface Resources {
 
 export const DEFAULT_SIDECAR_PORT = 10901;
 
+/** The port an Ingress controller serves TLS on: the observer dials the sidecars behind a `thanos.ingress` there. */
+export const SIDECAR_INGRESS_PORT = 443;
+
 /** How a workload cluster's sidecar is exposed when `clusters[].thanos` leaves it out. */
 export const DEFAULT_SIDECAR = {
   port: DEFAULT_SIDECAR_PORT,

@@ -11,7 +11,9 @@ import {
   DEFAULT_STACK,
   DEFAULT_STORE_GATEWAY,
   Resources,
+  SIDECAR_INGRESS_PORT,
 } from './defaults';
+import { replicaHosts } from './sidecar-hosts';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
 export type { Resources } from './defaults';
@@ -31,8 +33,13 @@ export interface SecretKeyRef {
 type ThanosInput = NonNullable<ClusterInput['thanos']>;
 /** The Service that exposes a sidecar to the observer. */
 export type SidecarService = NonNullable<ThanosInput['service']>;
-/** An Ingress in front of a sidecar (TLS passed through to it). */
-export type SidecarIngress = NonNullable<ThanosInput['ingress']>;
+/** An Ingress in front of the sidecars (TLS passed through to them); its hosts are those of the replicas' endpoints. */
+export type SidecarIngress = Omit<NonNullable<ThanosInput['ingress']>, 'host' | 'hosts'>;
+/** Where the observer dials one Prometheus replica's sidecar. */
+export interface SidecarReplicaEndpoint {
+  host: string;
+  port: number;
+}
 type QuerierInput = NonNullable<ClusterInput['querier']>;
 /** An Ingress for the Querier's UI and HTTP API. */
 export type QuerierIngress = NonNullable<QuerierInput['ingress']>;
@@ -73,9 +80,14 @@ export interface StackSettings {
 }
 
 export interface SidecarModel {
-  endpoint: { host: string; port: number };
-  /** The Service that exposes the sidecar; its type is always set (LoadBalancer by default). */
+  /**
+   * Where the observer dials each replica's sidecar, one per Prometheus replica in replica order: the
+   * `thanos.endpoint` names at its port, or the `thanos.ingress` names at port 443.
+   */
+  endpoints: SidecarReplicaEndpoint[];
+  /** The per-replica Services; their type is always set (LoadBalancer by default, ClusterIP behind an Ingress). */
   service: SidecarService & { type: NonNullable<SidecarService['type']> };
+  /** Set when the observer goes through an Ingress in TLS-passthrough mode. */
   ingress?: SidecarIngress;
   extraSANs: { dnsNames: string[]; ipAddresses: string[] };
   objectStorage?: SecretKeyRef;
@@ -187,7 +199,7 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   const replicaLabel = workloadAt < 0 ? DEFAULT_STACK.prometheus.replicaLabel : stacks[workloadAt].prometheus.replicaLabel;
   const clusters = fleet.clusters.map((c, index): ClusterModel => {
     const model: ClusterModel = { name: c.name, index, stack: stacks[index], argocd: c.argocd ?? {} };
-    if (c.roles.includes('workload')) model.workload = workloadRole(c);
+    if (c.roles.includes('workload')) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
     if (c.roles.includes('observer')) {
       const { storeGateway, ...querier } = c.querier ?? {};
       model.observer = {
@@ -217,16 +229,18 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   };
 }
 
-function workloadRole(c: ClusterInput): WorkloadRole {
+function workloadRole(c: ClusterInput, replicas: number): WorkloadRole {
   const { thanos } = c;
   // The fleet checks reject a workload cluster without `thanos` before the model is built.
   if (!thanos) throw new Error(`cluster "${c.name}" has the workload role but no thanos section`);
+  const { ingress } = thanos;
   return {
     externalLabels: { cluster: c.name, ...(c.externalLabels ?? {}) },
     sidecar: {
-      endpoint: { host: thanos.endpoint.host, port: thanos.endpoint.port ?? DEFAULT_SIDECAR.port },
-      service: deepMerge(DEFAULT_SIDECAR.service, thanos.service),
-      ingress: thanos.ingress,
+      endpoints: sidecarEndpoints(thanos, replicas),
+      // Behind an Ingress the Services only back it: a load balancer would expose the sidecars a second time.
+      service: ingress ? { ...thanos.service, type: 'ClusterIP' } : deepMerge(DEFAULT_SIDECAR.service, thanos.service),
+      ingress: ingress && { className: ingress.className, annotations: ingress.annotations },
       extraSANs: { dnsNames: thanos.extraSANs?.dnsNames ?? [], ipAddresses: thanos.extraSANs?.ipAddresses ?? [] },
       objectStorage: thanos.objectStorage,
       listenLocal: thanos.listenLocal ?? DEFAULT_SIDECAR.listenLocal,
@@ -234,4 +248,11 @@ function workloadRole(c: ClusterInput): WorkloadRole {
     serviceMonitors: c.serviceMonitors ?? [],
     podMonitors: c.podMonitors ?? [],
   };
+}
+
+/** The sidecar endpoint of each replica: through the Ingress (port 443) when there is one, else the endpoint's load balancers. */
+function sidecarEndpoints(thanos: ThanosInput, replicas: number): SidecarReplicaEndpoint[] {
+  if (thanos.ingress) return replicaHosts(thanos.ingress, replicas).map((host) => ({ host, port: SIDECAR_INGRESS_PORT }));
+  const port = thanos.endpoint?.port ?? DEFAULT_SIDECAR.port;
+  return replicaHosts(thanos.endpoint ?? {}, replicas).map((host) => ({ host, port }));
 }

@@ -408,16 +408,53 @@ export const stackSettings = z.strictObject({
 
 // ---------- per-cluster sections ----------
 
+/** Placeholder of a sidecar host pattern that stands for the replica number (0, 1, ...). */
+export const REPLICA_PLACEHOLDER = '{replica}';
+
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** A DNS name in which `{replica}` may stand for the replica number. */
+export const hostPattern = z
+  .string()
+  .refine((v) => v.length <= 253 && DNS_NAME.test(v.split(REPLICA_PLACEHOLDER).join('0')), {
+    message: 'must be a DNS name in which "{replica}" may stand for the replica number (e.g. "sidecar-{replica}.eu-west-1.example.com")',
+  })
+  .meta({
+    title: 'DNS name pattern',
+    description: 'A DNS name in which "{replica}" stands for the replica number 0, 1, ..., e.g. "sidecar-{replica}.eu-west-1.example.com".',
+  });
+
+// Each Prometheus replica is dialled on its own name: the Querier must reach every replica to deduplicate them.
+const replicaHosts = (what: string) => ({
+  host: hostPattern
+    .optional()
+    .describe(
+      `DNS name ${what} for each Prometheus replica, with "{replica}" standing for the replica number (0, 1, ...), e.g. "sidecar-{replica}.eu-west-1.example.com". A name without "{replica}" fits one replica only. Set host or hosts`,
+    ),
+  hosts: z
+    .array(dnsName)
+    .optional()
+    .describe(`One DNS name ${what} per Prometheus replica, in replica order (as many as prometheus.replicas); instead of host`),
+});
+
 const endpoint = z.strictObject({
-  host: dnsName.describe(
-    'DNS name you own that resolves to the sidecar Service (the load balancer). The observer dials it, and it goes into the sidecar certificate',
+  ...replicaHosts(
+    'you own that resolves to the load balancer of that replica\'s thanos-sidecar-<replica> Service. The observer dials it, and it goes into the sidecar certificate,',
   ),
   port: port.optional().meta(about('The gRPC port the observer dials', DEFAULT_SIDECAR.port)),
 });
 
 const SVC = DEFAULT_SIDECAR.service;
 const serviceExposure = z.strictObject({
-  type: z.enum(['LoadBalancer', 'NodePort', 'ClusterIP']).optional().meta(about('Type of the thanos-sidecar Service that exposes gRPC', SVC.type)),
+  type: z
+    .enum(['LoadBalancer', 'NodePort', 'ClusterIP'])
+    .optional()
+    .meta(
+      about(
+        'Type of the thanos-sidecar-<replica> Services that expose gRPC, one per Prometheus replica. With thanos.ingress the default is ClusterIP, and only ClusterIP is accepted',
+        SVC.type,
+      ),
+    ),
   loadBalancer: z
     .strictObject({
       scope: z
@@ -457,17 +494,23 @@ const ingressFields = (classNote: string) => ({
 });
 
 const thanosSidecar = z.strictObject({
-  endpoint: endpoint.describe('Where the observer dials the sidecar'),
-  service: serviceExposure.optional().describe("The thanos-sidecar Service that exposes the sidecar's gRPC port"),
+  endpoint: endpoint
+    .optional()
+    .describe("Where the observer dials each replica's sidecar, through its own load balancer; required unless thanos.ingress is set"),
+  service: serviceExposure.optional().describe("The thanos-sidecar-<replica> Services that expose each replica's sidecar gRPC port"),
   ingress: z
-    .strictObject(
-      ingressFields(
-        '. With nginx, promfleet adds nginx.ingress.kubernetes.io/ssl-passthrough: "true", and the ingress-nginx controller must run with --enable-ssl-passthrough',
-      ),
-    )
+    .strictObject({
+      ...replicaHosts("of the Ingress rule that passes TLS through to that replica's sidecar. The observer dials it on port 443"),
+      className: dnsName
+        .optional()
+        .describe(
+          'IngressClass of the Ingress. With nginx, promfleet adds nginx.ingress.kubernetes.io/ssl-passthrough: "true", and the ingress-nginx controller must run with --enable-ssl-passthrough; with another class, or none, put that controller\'s passthrough annotation under annotations. Default: the cluster\'s default IngressClass.',
+        ),
+      annotations: z.record(z.string(), z.string()).optional().describe('More Ingress annotations; they win over the rendered ones'),
+    })
     .optional()
     .describe(
-      'Ingress for the sidecar gRPC port. It needs a controller in TLS passthrough mode, and its host must be the endpoint host or be listed in extraSANs; see docs/operations.md, "Exposing the sidecar"',
+      'Reach the sidecars through an Ingress controller in TLS-passthrough mode instead of a load balancer per replica: the observer dials each Ingress host on port 443, and the Services become ClusterIP. Instead of thanos.endpoint; see docs/operations.md, "Exposing the sidecar"',
     ),
   extraSANs: z
     .strictObject({

@@ -91,7 +91,7 @@ export function leafSpecs(fleet: FleetModel): LeafSpec[] {
   const specs: LeafSpec[] = [];
   for (const c of fleet.clusters) {
     if (isWorkload(c)) {
-      specs.push({ kind: 'sidecar', cluster: c.name, usage: 'server', commonName: c.workload.sidecar.endpoint.host, sans: sidecarSans(c) });
+      specs.push({ kind: 'sidecar', cluster: c.name, usage: 'server', commonName: c.workload.sidecar.endpoints[0]?.host ?? c.name, sans: sidecarSans(c) });
     }
     if (isObserver(c)) {
       // Go ignores the CN; it names the observer in the sidecars' TLS logs.

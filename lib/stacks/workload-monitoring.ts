@@ -25,7 +25,7 @@ export type WorkloadPrometheusOptions = Pick<
 >;
 
 /** The Thanos sidecar in each Prometheus pod, and how an observer reaches it. */
-export interface WorkloadSidecarOptions extends Omit<ThanosSidecarProps, 'version'>, Pick<ThanosSidecarEndpointProps, 'endpoint' | 'service' | 'ingress'> {
+export interface WorkloadSidecarOptions extends Omit<ThanosSidecarProps, 'version'>, Pick<ThanosSidecarEndpointProps, 'hosts' | 'port' | 'service' | 'ingress'> {
   /**
    * The sidecar's certificate chain, key and the CAs of the clients it accepts (from preparePki,
    * say), rendered as the `tlsSecret`: it holds a private key, so keep it out of Git.
@@ -184,7 +184,8 @@ export class WorkloadMonitoring extends Construct {
       parts.push(
         part(
           'sidecar-endpoint',
-          (scope, id) => new ThanosSidecarEndpoint(scope, id, { namespace, endpoint: sidecar.endpoint, service: sidecar.service, ingress: sidecar.ingress }),
+          (scope, id) =>
+            new ThanosSidecarEndpoint(scope, id, { namespace, hosts: sidecar.hosts, port: sidecar.port, service: sidecar.service, ingress: sidecar.ingress }),
         ),
       );
     }

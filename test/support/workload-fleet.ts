@@ -25,7 +25,7 @@ clusters:
     roles: [workload]
     externalLabels: { region: eu-west-1 }
     thanos:
-      endpoint: { host: sidecar.eu.example.com, port: 443 }
+      endpoint: { host: "sidecar-{replica}.eu.example.com", port: 443 }
       service:
         type: LoadBalancer
         loadBalancer: { scope: external, provider: azure }
@@ -44,7 +44,7 @@ clusters:
   - name: us
     roles: [workload]
     thanos:
-      endpoint: { host: sidecar.us.example.com }
+      endpoint: { host: "sidecar-{replica}.us.example.com" }
       service: { type: ClusterIP }
     overrides:
       operator: { enabled: false }
