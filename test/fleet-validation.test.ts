@@ -34,12 +34,12 @@ const cases: [string, string, RegExp][] = [
   ['endpoint host not a DNS name', base(workload('eu', 'thanos_eu')), /^clusters\[1\]\.thanos\.endpoint\.host: must be a DNS name.*got "thanos_eu"/],
   [
     'port out of range',
-    base(workload('eu', 's.example.com').replace('}', ', port: 70000 }')),
+    base(workload('eu', 's.example.com').replace(' }', ', port: 70000 }')),
     /^clusters\[1\]\.thanos\.endpoint\.port: must be a port number from 1 to 65535/,
   ],
   [
     'port not an integer',
-    base(workload('eu', 's.example.com').replace('}', ', port: 109.5 }')),
+    base(workload('eu', 's.example.com').replace(' }', ', port: 109.5 }')),
     /^clusters\[1\]\.thanos\.endpoint\.port: must be a whole port number/,
   ],
   [
@@ -63,7 +63,7 @@ const cases: [string, string, RegExp][] = [
   [
     'duplicate sidecar endpoint',
     base(workload('eu', 'a.example.com') + workload('us', 'a.example.com')),
-    /^clusters\[2\]\.thanos\.endpoint: a\.example\.com:10901 is already the sidecar endpoint of clusters\[1\]/,
+    /^clusters\[2\]\.thanos\.endpoint\.host: "a-0\.example\.com" is already the name of clusters\[1\]\.thanos\.endpoint\.host \(replica 0\); each Prometheus replica needs a DNS name of its own/,
   ],
   ['workload without thanos', base('  - name: eu\n    roles: [workload]'), /^clusters\[1\]\.thanos: is required on a workload cluster/],
   ['bad role', base('  - name: eu\n    roles: [worker]'), /^clusters\[1\]\.roles\[0\]: must be "observer" or "workload"/],
@@ -164,7 +164,7 @@ const cases: [string, string, RegExp][] = [
   [
     'missing field, with what belongs there',
     base('  - name: eu\n    roles: [workload]\n    thanos: { endpoint: { port: 10901 } }'),
-    /^clusters\[1\]\.thanos\.endpoint\.host: is required \(string\): DNS name you own that resolves to the sidecar Service/,
+    /^clusters\[1\]\.thanos\.endpoint\.host: is required: the DNS name of each Prometheus replica, e\.g\. "sidecar-\{replica\}\.example\.com" \(or list them under hosts\)/,
   ],
   [
     'a scalar where a list belongs',

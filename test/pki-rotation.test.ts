@@ -83,7 +83,7 @@ describe('rotate-ca start, switch, finish', () => {
   it('never breaks mTLS: peers one step apart verify each other (openssl), peers further apart do not', () => {
     expect(phases).toHaveLength(4);
     const check = (server: FleetPki, client: FleetPki) => [
-      opensslVerify(client.querier('observer').ca, server.sidecar('workload-eu').cert, 'sslserver', 'sidecar.workload-eu.example.com').code,
+      opensslVerify(client.querier('observer').ca, server.sidecar('workload-eu').cert, 'sslserver', 'sidecar-0.workload-eu.example.com').code,
       opensslVerify(server.sidecar('workload-eu').ca, client.querier('observer').cert, 'sslclient').code,
     ];
     for (let i = 0; i < 4; i++) {

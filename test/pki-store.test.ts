@@ -74,7 +74,7 @@ describe('store layout', () => {
     const fleet = withCopiedStore(base);
     const eu = workloadCluster(fleet, 'workload-eu');
     const sidecar = eu.workload.sidecar;
-    eu.workload = { ...eu.workload, sidecar: { ...sidecar, endpoints: [...sidecar.endpoints, { host: 'grpc.workload-eu.example.com', port: 443 }] } };
+    eu.workload = { ...eu.workload, sidecar: { ...sidecar, extraSANs: { ...sidecar.extraSANs, dnsNames: ['grpc.workload-eu.example.com'] } } };
     const pki = await preparePki(fleet);
     expect(actions(pki)).toEqual({
       ca: 'kept',

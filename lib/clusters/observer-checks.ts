@@ -50,7 +50,12 @@ export function observerProblems(fleet: FleetModel, observer: ObserverCluster, p
     const server = source.kind === 'sidecar' ? pki.sidecar(source.cluster.name) : pki.storeGateway(source.cluster.name);
     problems.push(...endpointProblems(observer, serverName, source, client, server));
   }
-  return problems;
+  // The replicas of a cluster share one certificate: a CA mismatch would otherwise be reported once per replica.
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\n${p.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
 }
 
 /** Whether the Querier on another cluster reaches every Prometheus replica of `w` at an address of its own. */

@@ -31,7 +31,6 @@ clusters:
         loadBalancer: { scope: external, provider: azure }
         sourceRanges: [203.0.113.0/24]
         annotations: { example.com/owner: platform }
-      ingress: { host: grpc.eu.example.com, className: nginx }
       objectStorage: { name: thanos-objstore, key: objstore.yml }
     serviceMonitors:
       - { name: apache-exporter, namespace: web, selector: { app.kubernetes.io/name: apache }, endpoints: [{ port: metrics, interval: 30s, path: /metrics, scheme: https }] }
@@ -44,7 +43,7 @@ clusters:
   - name: us
     roles: [workload]
     thanos:
-      endpoint: { host: "sidecar-{replica}.us.example.com" }
+      ingress: { host: grpc.us.example.com, className: nginx }
       service: { type: ClusterIP }
     overrides:
       operator: { enabled: false }
