@@ -76,7 +76,7 @@ describe('examples/reference/fleet.yaml', () => {
 
   it('renders, and every object passes independent schema validation', () => {
     const r = render(fleetFrom(text));
-    expect(r.result.clusters.map((c) => c.cluster)).toEqual(['hub', 'prod-eu']);
+    expect(r.result.clusters.map((c) => c.cluster)).toEqual(['hub', 'prod-eu', 'prod-us']);
     const report = validateWithKubernetesModels(r.outDir);
     expect(report.errors).toEqual([]);
     expect(report.objects).toBe(r.objects.length);
@@ -134,6 +134,8 @@ clusters:
     const sections: [string, unknown][] = [
       ['defaults.', workload.stack],
       ['clusters[].overrides.', workload.stack],
+      // The endpoint's port is that of every replica's endpoint.
+      ['clusters[].thanos.endpoint.', { port: workload.workload.sidecar.endpoints[0]?.port }],
       ['clusters[].thanos.', workload.workload.sidecar],
       ['clusters[].querier.', observer.observer.querier],
       ['clusters[].sealedSecrets.', workload.sealedSecrets],

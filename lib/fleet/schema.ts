@@ -52,6 +52,22 @@ export const sanDnsName = z
   })
   .meta({ title: 'DNS name or wildcard', description: 'A DNS name that may start with one "*." label, e.g. "*.sidecar.example.com".' });
 
+/** Placeholder of a sidecar host pattern that stands for the replica number (0, 1, ...). */
+export const REPLICA_PLACEHOLDER = '{replica}';
+
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** A DNS name in which `{replica}` may stand for the replica number. */
+export const hostPattern = z
+  .string()
+  .refine((v) => v.length <= 253 && DNS_NAME.test(v.split(REPLICA_PLACEHOLDER).join('0')), {
+    message: 'must be a DNS name in which "{replica}" may stand for the replica number (e.g. "sidecar-{replica}.eu-west-1.example.com")',
+  })
+  .meta({
+    title: 'DNS name pattern',
+    description: 'A DNS name in which "{replica}" stands for the replica number 0, 1, ..., e.g. "sidecar-{replica}.eu-west-1.example.com".',
+  });
+
 export const ipAddress = z
   .union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address, e.g. "10.0.0.12"' })
   .meta({ title: 'IP address', description: 'An IPv4 or IPv6 address, e.g. "10.0.0.12".' });
@@ -188,6 +204,7 @@ const resources = (d: Resources, container: string) =>
 export const VALUE_TYPES: z.ZodType[] = [
   dnsLabel,
   dnsName,
+  hostPattern,
   sanDnsName,
   ipAddress,
   cidr,
@@ -407,22 +424,6 @@ export const stackSettings = z.strictObject({
 });
 
 // ---------- per-cluster sections ----------
-
-/** Placeholder of a sidecar host pattern that stands for the replica number (0, 1, ...). */
-export const REPLICA_PLACEHOLDER = '{replica}';
-
-const DNS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
-
-/** A DNS name in which `{replica}` may stand for the replica number. */
-export const hostPattern = z
-  .string()
-  .refine((v) => v.length <= 253 && DNS_NAME.test(v.split(REPLICA_PLACEHOLDER).join('0')), {
-    message: 'must be a DNS name in which "{replica}" may stand for the replica number (e.g. "sidecar-{replica}.eu-west-1.example.com")',
-  })
-  .meta({
-    title: 'DNS name pattern',
-    description: 'A DNS name in which "{replica}" stands for the replica number 0, 1, ..., e.g. "sidecar-{replica}.eu-west-1.example.com".',
-  });
 
 // Each Prometheus replica is dialled on its own name: the Querier must reach every replica to deduplicate them.
 const replicaHosts = (what: string) => ({
