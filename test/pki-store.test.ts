@@ -280,10 +280,15 @@ describe('synth summary (stderr)', () => {
     const second = await runMain(env);
     expect(second.stderr).toMatch(/CA "promfleet root CA [0-9a-f]{8}" kept, .*certificates: 0 issued, 0 renewed, 3 kept/);
 
-    fs.writeFileSync(fleetFile, defaultFleetText().replace('host: sidecar-{replica}.workload-eu.example.com', 'host: thanos-{replica}.workload-eu.example.com'));
+    fs.writeFileSync(
+      fleetFile,
+      defaultFleetText().replace('host: sidecar-{replica}.workload-eu.example.com', 'host: thanos-{replica}.workload-eu.example.com'),
+    );
     const third = await runMain(env);
     expect(third.stderr).toMatch(
-      new RegExp(`workload-eu: .*; sidecar certificate renewed \\(lacks thanos-0\\.workload-eu\\.example\\.com, thanos-1\\.workload-eu\\.example\\.com\\), expires ${date}\\n`),
+      new RegExp(
+        `workload-eu: .*; sidecar certificate renewed \\(lacks thanos-0\\.workload-eu\\.example\\.com, thanos-1\\.workload-eu\\.example\\.com\\), expires ${date}\\n`,
+      ),
     );
     expect(third.stderr).toMatch(/certificates: 0 issued, 1 renewed, 2 kept/);
   });

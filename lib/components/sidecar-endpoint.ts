@@ -95,7 +95,11 @@ export class ThanosSidecarEndpoint extends Construct {
 
     props.hosts.forEach((host, replica) => {
       new k8s.KubeService(this, `service-${replica}`, {
-        metadata: meta(sidecarReplicaService(replica), 'thanos-sidecar', { namespace, app: SIDECAR_SERVICE, annotations: sidecarServiceAnnotations(service, host) }),
+        metadata: meta(sidecarReplicaService(replica), 'thanos-sidecar', {
+          namespace,
+          app: SIDECAR_SERVICE,
+          annotations: sidecarServiceAnnotations(service, host),
+        }),
         spec: {
           type,
           selector: { ...prometheusPodSelector(name), [POD_NAME_LABEL]: prometheusPodName(replica, name) },

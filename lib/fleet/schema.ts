@@ -440,7 +440,7 @@ const replicaHosts = (what: string) => ({
 
 const endpoint = z.strictObject({
   ...replicaHosts(
-    'you own that resolves to the load balancer of that replica\'s thanos-sidecar-<replica> Service. The observer dials it, and it goes into the sidecar certificate,',
+    "you own that resolves to the load balancer of that replica's thanos-sidecar-<replica> Service. The observer dials it, and it goes into the sidecar certificate,",
   ),
   port: port.optional().meta(about('The gRPC port the observer dials', DEFAULT_SIDECAR.port)),
 });

@@ -85,7 +85,9 @@ function hostProblems(at: string, spec: ReplicaHostsInput, replicas: number): Fl
         ];
   }
   if (spec.host === undefined) {
-    return [{ path: `${at}.host`, message: 'is required: the DNS name of each Prometheus replica, e.g. "sidecar-{replica}.example.com" (or list them under hosts)' }];
+    return [
+      { path: `${at}.host`, message: 'is required: the DNS name of each Prometheus replica, e.g. "sidecar-{replica}.example.com" (or list them under hosts)' },
+    ];
   }
   if (replicas > 1 && !spec.host.includes(REPLICA_PLACEHOLDER)) {
     const dot = spec.host.indexOf('.');

@@ -25,7 +25,8 @@ export type WorkloadPrometheusOptions = Pick<
 >;
 
 /** The Thanos sidecar in each Prometheus pod, and how an observer reaches it. */
-export interface WorkloadSidecarOptions extends Omit<ThanosSidecarProps, 'version'>, Pick<ThanosSidecarEndpointProps, 'hosts' | 'port' | 'service' | 'ingress'> {
+export interface WorkloadSidecarOptions
+  extends Omit<ThanosSidecarProps, 'version'>, Pick<ThanosSidecarEndpointProps, 'hosts' | 'port' | 'service' | 'ingress'> {
   /**
    * The sidecar's certificate chain, key and the CAs of the clients it accepts (from preparePki,
    * say), rendered as the `tlsSecret`: it holds a private key, so keep it out of Git.

@@ -51,7 +51,8 @@ export function moreClusters(n: number): string {
 }
 
 /** One more cluster with a sidecar: the changed fleet needs a new certificate, so the store changes too. */
-export const NEW_CLUSTER = '  - name: workload-new\n    roles: [workload]\n    thanos:\n      endpoint: { host: "sidecar-{replica}.workload-new.example.com" }\n';
+export const NEW_CLUSTER =
+  '  - name: workload-new\n    roles: [workload]\n    thanos:\n      endpoint: { host: "sidecar-{replica}.workload-new.example.com" }\n';
 
 /** Committed files of dist/ (no secrets): the part of the tree that must be old or new as a whole. */
 export function distState(p: Project): string {

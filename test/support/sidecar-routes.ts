@@ -30,7 +30,7 @@ export function sidecarRoutes(r: Rendered, address: string): SidecarRoute[] {
     if (s.obj.metadata?.annotations?.[EXTERNAL_DNS] !== host) continue;
     if (spec.type !== 'LoadBalancer' && spec.type !== 'NodePort') continue;
     if (!(spec.ports ?? []).some((p) => p.port === port)) continue;
-    routes.push({ cluster: s.cluster, via: 'service', service: s.obj.metadata!.name!, pod: spec.selector?.[POD_NAME_LABEL] });
+    routes.push({ cluster: s.cluster, via: 'service', service: s.obj.metadata.name, pod: spec.selector?.[POD_NAME_LABEL] });
   }
   if (port === 443) {
     for (const ing of ofKind(r.objects, 'Ingress')) {
@@ -38,7 +38,9 @@ export function sidecarRoutes(r: Rendered, address: string): SidecarRoute[] {
       for (const rule of ing.obj.spec?.rules ?? []) {
         if (rule.host !== host) continue;
         const name = rule.http?.paths.find((p) => p.path === '/')?.backend.service?.name;
-        const svc = services.find((s) => s.cluster === ing.cluster && s.obj.metadata?.namespace === ing.obj.metadata?.namespace && s.obj.metadata?.name === name);
+        const svc = services.find(
+          (s) => s.cluster === ing.cluster && s.obj.metadata?.namespace === ing.obj.metadata?.namespace && s.obj.metadata?.name === name,
+        );
         if (svc) routes.push({ cluster: ing.cluster, via: 'ingress', service: name!, pod: svc.obj.spec?.selector?.[POD_NAME_LABEL] });
       }
     }
