@@ -430,17 +430,14 @@ const replicaHosts = (what: string) => ({
   host: hostPattern
     .optional()
     .describe(
-      `DNS name ${what} for each Prometheus replica, with "{replica}" standing for the replica number (0, 1, ...), e.g. "sidecar-{replica}.eu-west-1.example.com". A name without "{replica}" fits one replica only. Set host or hosts`,
+      `The DNS name of each Prometheus replica, with "{replica}" standing for the replica number (0, 1, ...), e.g. "sidecar-{replica}.eu-west-1.example.com". ${what} A name without "{replica}" fits one replica only. Set host or hosts`,
     ),
-  hosts: z
-    .array(dnsName)
-    .optional()
-    .describe(`One DNS name ${what} per Prometheus replica, in replica order (as many as prometheus.replicas); instead of host`),
+  hosts: z.array(dnsName).optional().describe('One DNS name per Prometheus replica, in replica order (as many as prometheus.replicas); instead of host'),
 });
 
 const endpoint = z.strictObject({
   ...replicaHosts(
-    "you own that resolves to the load balancer of that replica's thanos-sidecar-<replica> Service. The observer dials it, and it goes into the sidecar certificate,",
+    "Each resolves to the load balancer of that replica's thanos-sidecar-<replica> Service; the observer dials it, and the sidecar certificate carries it.",
   ),
   port: port.optional().meta(about('The gRPC port the observer dials', DEFAULT_SIDECAR.port)),
 });
@@ -501,7 +498,9 @@ const thanosSidecar = z.strictObject({
   service: serviceExposure.optional().describe("The thanos-sidecar-<replica> Services that expose each replica's sidecar gRPC port"),
   ingress: z
     .strictObject({
-      ...replicaHosts("of the Ingress rule that passes TLS through to that replica's sidecar. The observer dials it on port 443"),
+      ...replicaHosts(
+        "Each is an Ingress rule that passes TLS through to that replica's sidecar; the observer dials it on port 443, and the sidecar certificate carries it.",
+      ),
       className: dnsName
         .optional()
         .describe(
