@@ -235,7 +235,7 @@ const prometheusSettings = z.strictObject({
     .regex(/^\d+(B|KB|MB|GB|TB|PB|EB)$/, { message: 'must be a size such as "40GB"' })
     .optional()
     .describe(
-      `Size cap of the local TSDB, e.g. "40GB" (1GB is 1024MB); the oldest blocks go first once it is reached. Default: ${RETENTION_SIZE_SHARE * 100}% of storage.size, so the volume never fills up; no cap when storage is null.`,
+      `Size cap of the local TSDB, e.g. "40GB" (1GB is 1024MB); the oldest blocks go first once it is reached. Default: ${RETENTION_SIZE_SHARE * 100}% of storage.size, leaving room for the WAL and compactions; no cap when storage is null.`,
     ),
   scrapeInterval: duration.optional().meta(about('How often targets are scraped', P.scrapeInterval)),
   evaluationInterval: duration.optional().meta(about('How often rules are evaluated', P.evaluationInterval)),
