@@ -3,6 +3,7 @@ import type { Fleet } from './schema';
 import { DEFAULT_STACK } from './defaults';
 import { FleetProblem } from './errors';
 import { deliveryProblems } from './delivery-checks';
+import { operatorScopeProblems } from './operator-checks';
 import { sidecarProblems } from './sidecar-checks';
 import { stackProblems } from './stack-checks';
 
@@ -83,5 +84,6 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   problems.push(...deliveryProblems(fleet));
   problems.push(...stackProblems(fleet));
   problems.push(...sidecarProblems(fleet));
+  problems.push(...operatorScopeProblems(fleet));
   return problems;
 }
