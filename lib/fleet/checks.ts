@@ -4,6 +4,7 @@ import { DEFAULT_SIDECAR_PORT, DEFAULT_STACK } from './defaults';
 import { FleetProblem } from './errors';
 import { deliveryProblems } from './delivery-checks';
 import { stackProblems } from './stack-checks';
+import { querierIngressProblems } from './ingress-checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
@@ -91,5 +92,6 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   if (workloads === 0) problems.push({ path: 'clusters', message: 'no cluster has the "workload" role; give at least one cluster roles: [workload]' });
   problems.push(...deliveryProblems(fleet));
   problems.push(...stackProblems(fleet));
+  problems.push(...querierIngressProblems(fleet));
   return problems;
 }
