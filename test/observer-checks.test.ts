@@ -171,7 +171,7 @@ describe('querier fields in the fleet file', () => {
     [
       'a typo in the Ingress',
       '      ingress: { host: thanos.example.com, tlsSecret: x }\n',
-      /^clusters\[0\]\.querier\.ingress\.tlsSecret: unknown key; allowed keys: host, className, annotations, tlsSecretName$/,
+      /^clusters\[0\]\.querier\.ingress\.tlsSecret: unknown key; allowed keys: host, className, annotations, tls, auth$/,
     ],
     ['a Store Gateway without bucket', '      storeGateway: { replicas: 2 }\n', /^clusters\[0\]\.querier\.storeGateway\.objectStorage: is required/],
     ['the removed localSidecarTls', '      localSidecarTls: false\n', /^clusters\[0\]\.querier\.localSidecarTls: unknown key/],
