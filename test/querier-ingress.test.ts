@@ -48,7 +48,9 @@ describe('default fleet: the Querier UI is served over HTTPS behind a sign-in', 
   const pki = preparePkiSync(fleet);
   const r = render(fleet, path.join(tmpDir(), 'dist'), pki);
   const ingress = find(r, 'observer', 'Ingress', 'thanos-querier').obj;
-  const password = fs.readFileSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.password'), 'utf8').trim();
+  // Read when a test needs it: before this feature there is no such file, and each test should fail on its own.
+  let stored: string | undefined;
+  const storedPassword = () => (stored ??= fs.readFileSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.password'), 'utf8').trim());
 
   it('has a tls section for the host, naming a kubernetes.io/tls Secret rendered under secrets/', () => {
     expect(ingress.spec.tls).toEqual([{ hosts: [HOST], secretName: 'thanos-querier-ingress-tls' }]);
@@ -82,20 +84,21 @@ describe('default fleet: the Querier UI is served over HTTPS behind a sign-in', 
     expect(lines).toHaveLength(1);
     const [user, hash] = lines[0].split(':');
     expect(user).toBe('admin');
-    expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
-    expect(bcrypt.compareSync(password, hash)).toBe(true);
-    expect(bcrypt.compareSync(`${password}x`, hash)).toBe(false);
+    expect(storedPassword()).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(bcrypt.compareSync(storedPassword(), hash)).toBe(true);
+    expect(bcrypt.compareSync(`${storedPassword()}x`, hash)).toBe(false);
     expect(fs.statSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.password')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.htpasswd')).mode & 0o777).toBe(0o600);
   });
 
   it('reuses the password on the next synth: the same store gives a byte-identical dist/, and nothing new to generate', () => {
+    const before = storedPassword();
     expect(planPki(fleet)).toMatchObject({ keysNeeded: 0, credentialsNeeded: 0 });
     const again = preparePkiSync(fleet);
     expect(again.report.credentials).toEqual([expect.objectContaining({ name: 'querier-basic-auth/observer', action: 'kept' })]);
     const second = render(fleet, path.join(tmpDir(), 'dist'), again);
     expect(second.files).toEqual(r.files);
-    expect(fs.readFileSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.password'), 'utf8').trim()).toBe(password);
+    expect(fs.readFileSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.password'), 'utf8').trim()).toBe(before);
   });
 
   it('git add -A of dist/ stages neither the password nor its hash nor the certificate key', () => {
@@ -113,7 +116,7 @@ describe('default fleet: the Querier UI is served over HTTPS behind a sign-in', 
     const htpasswd = secretData(r, 'thanos-querier-basic-auth', 'auth');
     const hash = htpasswd.trim().split(':')[1];
     const key = renderedTlsSecret(r, 'observer', 'thanos-querier-ingress-tls').key;
-    const needles = [password, hash, htpasswd, key].flatMap((s) => [s, Buffer.from(s).toString('base64')]);
+    const needles = [storedPassword(), hash, htpasswd, key].flatMap((s) => [s, Buffer.from(s).toString('base64')]);
     const leaks = staged.filter((f) => {
       const text = fs.readFileSync(path.join(repo, f), 'utf8');
       return needles.some((n) => text.includes(n));
