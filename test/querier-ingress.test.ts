@@ -8,6 +8,7 @@ import * as path from 'path';
 import bcrypt from 'bcryptjs';
 import { parseDocument, stringify } from 'yaml';
 import { planPki } from '../lib/pki/fleet-pki';
+import { pkiStatus } from '../lib/pki/rotation';
 import type { FleetInput } from '../lib/fleet/schema';
 import {
   defaultFleetText,
@@ -99,6 +100,14 @@ describe('default fleet: the Querier UI is served over HTTPS behind a sign-in', 
     const second = render(fleet, path.join(tmpDir(), 'dist'), again);
     expect(second.files).toEqual(r.files);
     expect(fs.readFileSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.password'), 'utf8').trim()).toBe(before);
+  });
+
+  it('npm run pki -- status names the password file and the Ingress certificate, not the password', () => {
+    const lines = pkiStatus(fleet);
+    const file = path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.password');
+    expect(lines).toContain(`  querier-basic-auth/observer: user admin, password in ${file}`);
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}querier-ingress\/observer: expires \d{4}-\d\d-\d\d$/));
+    expect(lines.join('\n')).not.toContain(storedPassword());
   });
 
   it('git add -A of dist/ stages neither the password nor its hash nor the certificate key', () => {

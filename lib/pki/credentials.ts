@@ -2,7 +2,6 @@
 // Querier's basic sign-in. The password is generated once. Its bcrypt hash is kept as well, because
 // bcrypt salts are random: hashing again on every synth would change the rendered Secret each time.
 import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import bcrypt from 'bcryptjs';
 import { isObserver, type FleetModel } from '../fleet/model';
@@ -64,24 +63,15 @@ export interface CredentialDecision {
   readonly htpasswd?: string;
 }
 
-function readText(file: string): string | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new PkiError(file, `cannot be read (${(e as Error).message}); make it readable, or delete it to generate a new password`);
-  }
-}
-
 /** Whether the stored credential can be kept; a password edited in the store is hashed again, never replaced. */
 export function decideCredential(store: PkiStore, spec: CredentialSpec): CredentialDecision {
   const files = credentialFiles(spec.kind, spec.cluster);
-  const storedPassword = readText(store.file(files.password))?.replace(/\r?\n$/, '');
+  const storedPassword = store.readSecret(files.password)?.replace(/\r?\n$/, '');
   if (storedPassword === undefined || storedPassword === '') return { spec, generate: { action: 'created', reason: 'new' } };
   if (/[\r\n]/.test(storedPassword)) {
     throw new PkiError(store.file(files.password), 'holds more than one line; write the password alone on one line, or delete the file to generate a new one');
   }
-  const line = readText(store.file(files.htpasswd))?.replace(/\r?\n$/, '');
+  const line = store.readSecret(files.htpasswd)?.replace(/\r?\n$/, '');
   const prefix = `${spec.username}:`;
   if (!line) return { spec, password: storedPassword, generate: { action: 'renewed', reason: 'no stored hash' } };
   if (!line.startsWith(prefix)) return { spec, password: storedPassword, generate: { action: 'renewed', reason: `user name is now ${spec.username}` } };

@@ -119,6 +119,19 @@ export class PkiStore {
   }
 
   /**
+   * A secret text file of the store (a generated password or its hash), or undefined when it is absent.
+   * Like a key, one readable by other users is reported.
+   */
+  readSecret(rel: string): string | undefined {
+    const file = this.file(rel);
+    if (!fs.existsSync(file)) return undefined;
+    const text = this.read(file);
+    const mode = fs.statSync(file).mode & 0o777;
+    if (mode & 0o077) this.warnings.push(`${file} is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`);
+    return text;
+  }
+
+  /**
    * Reads a certificate and its key and checks they belong together. Returns undefined when the
    * certificate is absent; a certificate without its key is an error unless `keyOptional`.
    */
