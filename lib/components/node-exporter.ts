@@ -12,6 +12,8 @@ import { stackServiceMonitor } from './service-monitor';
 export const NODE_EXPORTER_NAME = 'node-exporter';
 const COMPONENT = 'exporter';
 const PORT = 9100;
+/** Its pods' priority class: node metrics must outlive the workloads under node pressure. */
+export const NODE_EXPORTER_PRIORITY_CLASS = 'system-node-critical';
 
 export interface NodeExporterProps extends MonitoredComponentProps {
   /** @default DEFAULT_VERSIONS.nodeExporter */
@@ -50,7 +52,7 @@ export class NodeExporter extends Construct {
             // Host network and PID namespace: the node's own interfaces and processes, not the pod's.
             hostNetwork: true,
             hostPid: true,
-            priorityClassName: 'system-node-critical',
+            priorityClassName: NODE_EXPORTER_PRIORITY_CLASS,
             nodeSelector: { 'kubernetes.io/os': 'linux' },
             // Every node, tainted or not (control plane included).
             tolerations: [{ operator: 'Exists' }],
