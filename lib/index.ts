@@ -42,15 +42,18 @@ export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
 export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
 export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
+export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
 
 // ---------- the shapes and defaults of settings ----------
-export { DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
+export { DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
 export type {
   AlertmanagerInhibitRule,
   AlertmanagerReceiver,
   AlertmanagerRoute,
   AppMonitor,
   QuerierIngress,
+  QuerierIngressAuth,
+  QuerierIngressTls,
   Resources,
   SecretKeyRef,
   SidecarIngress,
@@ -62,6 +65,6 @@ export type {
 export { loadFleetFile, parseFleet } from './fleet/load';
 export { FleetError, type FleetProblem } from './fleet/errors';
 export { isObserver, isWorkload, type ClusterModel, type FleetModel, type ObserverCluster, type WorkloadCluster } from './fleet/model';
-export { PkiError, preparePki, preparePkiSync, type FleetPki, type PkiOptions, type TlsBundle } from './pki';
+export { PkiError, preparePki, preparePkiSync, type BasicAuthCredential, type FleetPki, type PkiOptions, type TlsBundle } from './pki';
 export { workloadMonitoringProps } from './clusters/workload';
 export { observerMonitoringProps } from './clusters/observer';

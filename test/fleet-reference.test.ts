@@ -118,7 +118,9 @@ gitops: { repoURL: https://git.example.com/platform/monitoring.git }
 clusters:
   - name: hub
     roles: [observer]
-    querier: { storeGateway: { objectStorage: { name: objstore, key: objstore.yaml } } }
+    querier:
+      storeGateway: { objectStorage: { name: objstore, key: objstore.yaml } }
+      ingress: { host: thanos.example.com, className: nginx }
   - name: eu
     roles: [workload]
     thanos: { endpoint: { host: "sidecar-{replica}.eu.example.com" } }

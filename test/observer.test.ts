@@ -128,7 +128,8 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
         http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'thanos-querier', port: { name: 'http' } } } }] },
       },
     ]);
-    expect(ing.spec.tls).toBeUndefined();
+    // HTTPS by default, with the certificate promfleet issues (test/querier-ingress.test.ts).
+    expect(ing.spec.tls).toEqual([{ hosts: ['thanos.example.com'], secretName: 'thanos-querier-ingress-tls' }]);
   });
 
   it('renders no ServiceMonitor on an observer without its own Prometheus, and nothing workload-only', () => {

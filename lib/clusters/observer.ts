@@ -3,6 +3,7 @@
 import { App } from 'cdk8s';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET } from '../components/tls-secret';
 import { FileChart, SECRETS_DIR } from '../file-chart';
+import { DEFAULT_QUERIER_INGRESS } from '../fleet/defaults';
 import { isWorkload, type FleetModel, type ObserverCluster } from '../fleet/model';
 import type { FleetPki } from '../pki';
 import { ObserverMonitoring, type ObserverMonitoringProps, type ObserverPartId } from '../stacks/observer-monitoring';
@@ -17,6 +18,9 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   'store-gateway': '71-store-gateway',
   'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
   'store-gateway-tls': `${SECRETS_DIR}/${STORE_GATEWAY_TLS_SECRET}`,
+  // File names stay fixed whatever the Secret is called, so a renamed Secret replaces its file.
+  'querier-ingress-tls': `${SECRETS_DIR}/${DEFAULT_QUERIER_INGRESS.tls.secretName}`,
+  'querier-basic-auth': `${SECRETS_DIR}/${DEFAULT_QUERIER_INGRESS.auth.secretName}`,
 };
 
 /**
@@ -26,7 +30,7 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
 export function observerMonitoringProps(
   fleet: FleetModel,
   cluster: ObserverCluster,
-  pki?: Pick<FleetPki, 'querier' | 'storeGateway'>,
+  pki?: Pick<FleetPki, 'querier' | 'storeGateway' | 'querierIngress' | 'querierBasicAuth'>,
 ): ObserverMonitoringProps {
   const { stack } = cluster;
   const { querier, replicaLabel } = cluster.observer;
@@ -47,6 +51,8 @@ export function observerMonitoringProps(
       replicaLabel,
       certificates: pki?.querier(cluster.name),
       extraStores: endpoints.filter((e) => e.source.kind === 'extra').map(storeEndpointOf),
+      ingressCertificates: querier.ingress?.tls.source === 'pki' ? pki?.querierIngress(cluster.name) : undefined,
+      ingressBasicAuth: querier.ingress?.auth.type === 'basic' ? pki?.querierBasicAuth(cluster.name) : undefined,
     },
     storeGateway: gateway && {
       objectStorage: gateway.objectStorage,

@@ -6,6 +6,7 @@ import { deliveryProblems } from './delivery-checks';
 import { operatorScopeProblems } from './operator-checks';
 import { sidecarProblems } from './sidecar-checks';
 import { stackProblems } from './stack-checks';
+import { querierIngressProblems } from './ingress-checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
@@ -85,5 +86,6 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   problems.push(...stackProblems(fleet));
   problems.push(...sidecarProblems(fleet));
   problems.push(...operatorScopeProblems(fleet));
+  problems.push(...querierIngressProblems(fleet));
   return problems;
 }

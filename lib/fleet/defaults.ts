@@ -116,6 +116,15 @@ export const DEFAULT_QUERIER = {
   resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } } as Resources,
 };
 
+/**
+ * The Querier's Ingress: HTTPS with a certificate from the fleet PKI and a sign-in with a password that
+ * promfleet generates, unless the fleet file says otherwise. The Querier has no authentication of its own.
+ */
+export const DEFAULT_QUERIER_INGRESS = {
+  tls: { source: 'pki' as const, secretName: 'thanos-querier-ingress-tls' },
+  auth: { type: 'basic' as const, username: 'admin', secretName: 'thanos-querier-basic-auth', realm: 'Thanos Querier' },
+};
+
 export const DEFAULT_STORE_GATEWAY = {
   replicas: 1,
   resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '4Gi' } } as Resources,

@@ -6,6 +6,7 @@ import {
   DEFAULT_GITOPS,
   DEFAULT_PKI,
   DEFAULT_QUERIER,
+  DEFAULT_QUERIER_INGRESS,
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SIDECAR,
   DEFAULT_STACK,
@@ -41,8 +42,25 @@ export interface SidecarReplicaEndpoint {
   port: number;
 }
 type QuerierInput = NonNullable<ClusterInput['querier']>;
-/** An Ingress for the Querier's UI and HTTP API. */
-export type QuerierIngress = NonNullable<QuerierInput['ingress']>;
+type QuerierIngressInput = NonNullable<QuerierInput['ingress']>;
+/** Where the certificate of the Querier's Ingress comes from: `secretName` is the Secret the Ingress serves. */
+export type QuerierIngressTls =
+  | { readonly source: 'pki' | 'secret'; readonly secretName: string }
+  | { readonly source: 'cert-manager'; readonly secretName: string; readonly issuer: { readonly kind: 'Issuer' | 'ClusterIssuer'; readonly name: string } }
+  | { readonly source: 'none' };
+/** The sign-in in front of the Querier (ingress-nginx annotations). */
+export type QuerierIngressAuth =
+  | { readonly type: 'basic'; readonly username: string; readonly secretName: string; readonly realm: string }
+  | { readonly type: 'oauth2-proxy'; readonly url: string; readonly signinUrl: string }
+  | { readonly type: 'none' };
+/** An Ingress for the Querier's UI and HTTP API, with its TLS and sign-in resolved. */
+export interface QuerierIngress {
+  readonly host: string;
+  readonly className?: string;
+  readonly annotations?: Record<string, string>;
+  readonly tls: QuerierIngressTls;
+  readonly auth: QuerierIngressAuth;
+}
 /** A StoreAPI outside the fleet that the Querier also reaches. */
 export type ExtraStore = NonNullable<QuerierInput['extraStores']>[number];
 
@@ -202,10 +220,11 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
     const model: ClusterModel = { name: c.name, index, stack: stacks[index], argocd: c.argocd ?? {} };
     if (c.roles.includes('workload')) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
     if (c.roles.includes('observer')) {
-      const { storeGateway, ...querier } = c.querier ?? {};
+      const { storeGateway, ingress, ...querier } = c.querier ?? {};
       model.observer = {
         querier: {
           ...deepMerge({ ...DEFAULT_QUERIER }, querier),
+          ingress: ingress && querierIngress(ingress),
           storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
           extraStores: querier.extraStores ?? [],
         },
@@ -256,4 +275,31 @@ function sidecarEndpoints(thanos: ThanosInput, replicas: number): SidecarReplica
   if (thanos.ingress) return replicaHosts(thanos.ingress, replicas).map((host) => ({ host, port: SIDECAR_INGRESS_PORT }));
   const port = thanos.endpoint?.port ?? DEFAULT_SIDECAR.port;
   return replicaHosts(thanos.endpoint ?? {}, replicas).map((host) => ({ host, port }));
+}
+
+/** The Querier's Ingress with the defaults of TLS and sign-in (the fleet checks rejected what does not fit). */
+function querierIngress(input: QuerierIngressInput): QuerierIngress {
+  const { tls = {}, auth = {}, ...rest } = input;
+  const D = DEFAULT_QUERIER_INGRESS;
+  const source = tls.source ?? D.tls.source;
+  const secretName = tls.secretName ?? D.tls.secretName;
+  const issuer = tls.issuer
+    ? { kind: 'Issuer' as const, name: tls.issuer }
+    : tls.clusterIssuer
+      ? { kind: 'ClusterIssuer' as const, name: tls.clusterIssuer }
+      : undefined;
+  let resolvedTls: QuerierIngressTls;
+  if (source === 'none') resolvedTls = { source };
+  else if (source === 'cert-manager') {
+    if (!issuer) throw new Error(`querier.ingress.tls: source cert-manager without an issuer`);
+    resolvedTls = { source, secretName, issuer };
+  } else resolvedTls = { source, secretName };
+  const type = auth.type ?? D.auth.type;
+  let resolvedAuth: QuerierIngressAuth;
+  if (type === 'none') resolvedAuth = { type };
+  else if (type === 'oauth2-proxy') {
+    if (!auth.url || !auth.signinUrl) throw new Error('querier.ingress.auth: oauth2-proxy without url and signinUrl');
+    resolvedAuth = { type, url: auth.url, signinUrl: auth.signinUrl };
+  } else resolvedAuth = { type, username: auth.username ?? D.auth.username, secretName: D.auth.secretName, realm: D.auth.realm };
+  return { ...rest, tls: resolvedTls, auth: resolvedAuth };
 }

@@ -12,6 +12,7 @@ import {
   DEFAULT_GITOPS,
   DEFAULT_PKI,
   DEFAULT_QUERIER,
+  DEFAULT_QUERIER_INGRESS,
   DEFAULT_ROOT_ROUTE,
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SIDECAR,
@@ -587,6 +588,53 @@ const appMonitor = (selects: string, port: string) =>
       .describe('Endpoints to scrape, at least one'),
   });
 
+const QI = DEFAULT_QUERIER_INGRESS;
+const querierIngressTls = z.strictObject({
+  source: z
+    .enum(['pki', 'secret', 'cert-manager', 'none'])
+    .optional()
+    .meta(
+      about(
+        'Where the certificate of host comes from: pki issues it from the fleet CA (browsers trust it once you distribute the CA), secret is a kubernetes.io/tls Secret you manage, cert-manager has your issuer fill secretName, none serves plain HTTP',
+        QI.tls.source,
+      ),
+    ),
+  secretName: dnsName
+    .optional()
+    .describe(
+      `The kubernetes.io/tls Secret the Ingress serves: the one promfleet renders (pki), yours (secret; required), or the one cert-manager fills (cert-manager). Default: ${QI.tls.secretName}.`,
+    ),
+  issuer: dnsName.optional().describe("cert-manager Issuer in the Querier's namespace (source: cert-manager; set this or clusterIssuer)"),
+  clusterIssuer: dnsName.optional().describe('cert-manager ClusterIssuer (source: cert-manager; set this or issuer)'),
+});
+const querierIngressAuth = z.strictObject({
+  type: z
+    .enum(['basic', 'oauth2-proxy', 'none'])
+    .optional()
+    .meta(
+      about(
+        'basic: a user name and a password promfleet generates into the PKI store; oauth2-proxy: your oauth2-proxy signs users in; none: anyone who reaches host can query. basic and oauth2-proxy are ingress-nginx annotations, so they need className: nginx',
+        QI.auth.type,
+      ),
+    ),
+  username: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1 to 64 letters, digits, ".", "_" or "-"' })
+    .optional()
+    .meta(about('User name of the basic sign-in', QI.auth.username)),
+  url: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. "https://oauth2.example.com/oauth2/auth"' })
+    .optional()
+    .describe("oauth2-proxy: the URL nginx asks whether a request is signed in (nginx.ingress.kubernetes.io/auth-url), e.g. oauth2-proxy's /oauth2/auth"),
+  signinUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL, e.g. "https://oauth2.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri"' })
+    .optional()
+    .describe(
+      "oauth2-proxy: where a visitor who is not signed in is sent (nginx.ingress.kubernetes.io/auth-signin), e.g. oauth2-proxy's /oauth2/start?rd=$scheme://$host$escaped_request_uri",
+    ),
+});
+
 const SG = DEFAULT_STORE_GATEWAY;
 const querier = z.strictObject({
   replicas: z.number().int().min(1).max(10).optional().meta(about('Thanos Querier replicas', DEFAULT_QUERIER.replicas)),
@@ -594,11 +642,14 @@ const querier = z.strictObject({
   ingress: z
     .strictObject({
       ...ingressFields(''),
-      tlsSecretName: dnsName.optional().describe('kubernetes.io/tls Secret for the Ingress host, e.g. one cert-manager fills; adds a tls section for host'),
+      tls: querierIngressTls.optional().describe('HTTPS for the Ingress host. Default: a certificate for host from the fleet PKI.'),
+      auth: querierIngressAuth
+        .optional()
+        .describe('Sign-in in front of the Querier, which has none of its own. Default: basic, with a password promfleet generates.'),
     })
     .optional()
     .describe(
-      'Ingress for the Querier UI and HTTP API (port 10902). The Querier has no authentication of its own: put it behind your SSO proxy or an allow-list',
+      'Ingress for the Querier UI and HTTP API (port 10902), served over HTTPS behind a sign-in unless tls and auth say otherwise; see docs/operations.md, "The Querier UI"',
     ),
   storeGateway: z
     .strictObject({

@@ -8,6 +8,15 @@ import * as path from 'path';
 import forge from 'node-forge';
 import { isObserver, isWorkload, type FleetModel } from '../fleet/model';
 import { PkiError } from './errors';
+import {
+  completeCredential,
+  credentialFiles,
+  credentialSpecs,
+  decideCredential,
+  type BasicAuthCredential,
+  type CredentialDecision,
+  type CredentialReportEntry,
+} from './credentials';
 import { describe, isoDay as day, signedBy, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
 import { DAY_MS, issueCa, issueLeaf, sidecarSans, storeGatewaySans, type LeafUsage, type SubjectAltNames } from './profiles';
@@ -42,6 +51,8 @@ export interface PkiReport {
   readonly dir: string;
   readonly entries: PkiReportEntry[];
   readonly warnings: string[];
+  /** Generated credentials (passwords): where each is kept, never its value. */
+  readonly credentials: CredentialReportEntry[];
   /** Set while a CA rotation is under way (see `npm run pki -- rotate-ca`). */
   readonly rotation?: 'started' | 'switched';
 }
@@ -58,6 +69,10 @@ export interface FleetPki {
   querier(cluster: string): TlsBundle;
   /** Server certificate of an observer's Store Gateway (when querier.storeGateway is set). */
   storeGateway(cluster: string): TlsBundle;
+  /** Server certificate of an observer's Querier Ingress host (querier.ingress.tls.source: pki). */
+  querierIngress(cluster: string): TlsBundle;
+  /** The htpasswd line of an observer's Querier sign-in (querier.ingress.auth.type: basic). */
+  querierBasicAuth(cluster: string): BasicAuthCredential;
   /** Names, issuer and expiry of a leaf certificate. */
   certificate(kind: LeafKind, cluster: string): CertInfo;
   /**
@@ -100,6 +115,16 @@ export function leafSpecs(fleet: FleetModel): LeafSpec[] {
         const sans = storeGatewaySans(c);
         // CN: the <service>.<namespace>.svc form, for logs (the SANs are what clients check).
         specs.push({ kind: 'store-gateway', cluster: c.name, usage: 'server', commonName: sans.dnsNames[2], sans });
+      }
+      const ingress = c.observer.querier.ingress;
+      if (ingress?.tls.source === 'pki') {
+        specs.push({
+          kind: 'querier-ingress',
+          cluster: c.name,
+          usage: 'server',
+          commonName: ingress.host,
+          sans: { dnsNames: [ingress.host], ipAddresses: [] },
+        });
       }
     }
   }
@@ -259,6 +284,8 @@ export function renewalReason(spec: LeafSpec, pair: StoredPair, signer: StoredPa
 /** A decided plan: how many keys it needs, and how to finish once they exist. */
 export interface PkiPlan {
   readonly keysNeeded: number;
+  /** Credentials (passwords) complete() generates or hashes again: like keys, something new in the store. */
+  readonly credentialsNeeded: number;
   complete(keys: KeyPair[]): FleetPki;
 }
 
@@ -274,15 +301,25 @@ export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
     const reason = renewalReason(spec, existing, state.current!.signer.pair, fleet, now);
     return { spec, existing, reissue: reason ? { action: 'renewed', reason } : undefined };
   });
+  const credentials = credentialSpecs(fleet).map((spec) => decideCredential(store, spec));
   const keysNeeded = decisions.filter((d) => d.reissue).length + (state.current ? 0 : caKeyCount(fleet));
-  if (keysNeeded) store.checkWritable();
+  const credentialsNeeded = credentials.filter((d) => d.generate).length;
+  if (keysNeeded || credentialsNeeded) store.checkWritable();
   return {
     keysNeeded,
-    complete: (keys) => complete(fleet, state, decisions, [...keys], now),
+    credentialsNeeded,
+    complete: (keys) => complete(fleet, state, decisions, [...keys], now, credentials),
   };
 }
 
-function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], keys: KeyPair[], now: Date): FleetPki {
+function complete(
+  fleet: FleetModel,
+  state: StoreState,
+  decisions: Decision[],
+  keys: KeyPair[],
+  now: Date,
+  credentialDecisions: CredentialDecision[],
+): FleetPki {
   const { store } = state;
   const writes: PendingWrite[] = [];
   const entries: PkiReportEntry[] = [];
@@ -348,6 +385,23 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       file: store.file(files.cert),
     });
   }
+  const credentials = new Map<string, BasicAuthCredential>();
+  const credentialEntries: CredentialReportEntry[] = [];
+  for (const d of credentialDecisions) {
+    const { spec } = d;
+    const name = `${spec.kind}/${spec.cluster}`;
+    const made = completeCredential(d);
+    writes.push(...made.writes);
+    credentials.set(name, made.credential);
+    credentialEntries.push({
+      name,
+      kind: spec.kind,
+      cluster: spec.cluster,
+      action: d.generate?.action ?? 'kept',
+      ...(d.generate?.action === 'renewed' ? { reason: d.generate.reason } : {}),
+      file: store.file(credentialFiles(spec.kind, spec.cluster).password),
+    });
+  }
   const warnings = [...store.warnings];
   const signerEnd = new Date(ca.signer.pair.x509.validTo);
   if (signerEnd.getTime() < now.getTime() + fleet.pki.leafValidityDays * DAY_MS) {
@@ -376,12 +430,19 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       dir: store.dir,
       entries,
       warnings,
+      credentials: credentialEntries,
       ...(other ? { rotation: other.role === 'next' ? ('started' as const) : ('switched' as const) } : {}),
     },
     caBundle,
     sidecar: (cluster) => bundle('sidecar', cluster),
     querier: (cluster) => bundle('querier', cluster),
     storeGateway: (cluster) => bundle('store-gateway', cluster),
+    querierIngress: (cluster) => bundle('querier-ingress', cluster),
+    querierBasicAuth: (cluster) => {
+      const credential = credentials.get(`querier-basic-auth/${cluster}`);
+      if (!credential) throw new Error(`the fleet's PKI has no basic-auth password for cluster "${cluster}"`);
+      return credential;
+    },
     certificate: (kind, cluster) => describe(get(kind, cluster).x509),
     commit: (more = []) => {
       store.commit([...writes, ...more]);

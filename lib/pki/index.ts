@@ -11,6 +11,7 @@ export {
   type PkiReportEntry,
   type TlsBundle,
 } from './fleet-pki';
+export { type BasicAuthCredential, type CredentialReportEntry } from './credentials';
 export { certificateCoversHost, describeCertificate, verifiesChain, type CertInfo } from './inspect';
 export { sidecarSans, storeGatewaySans } from './profiles';
 export { PkiStore, type LeafKind, type PendingWrite } from './store';

@@ -7,6 +7,7 @@
 import * as path from 'path';
 import type { FleetModel } from '../fleet/model';
 import { PkiError } from './errors';
+import { credentialFiles, credentialSpecs, decideCredential } from './credentials';
 import { caKeyCount, createCa, leafFiles, leafSpecs, openStore, renewalReason, type PkiOptions } from './fleet-pki';
 import { describe, isoDay as day } from './inspect';
 import { generateKeyPairs } from './keys';
@@ -101,6 +102,17 @@ export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}): string[] {
     }
     const reason = renewalReason(spec, pair, current.signer.pair, fleet, now);
     lines.push(`  ${name}: expires ${day(describe(pair.x509).notAfter)}${reason ? `; the next synth re-issues it (${reason})` : ''}`);
+  }
+  // Where each generated password is, never the password: this output may end up in a log too.
+  for (const spec of credentialSpecs(fleet)) {
+    const d = decideCredential(store, spec);
+    const file = store.file(credentialFiles(spec.kind, spec.cluster).password);
+    const state = !d.generate
+      ? 'in'
+      : d.generate.action === 'created'
+        ? 'missing; the next synth generates it into'
+        : `the next synth hashes it again (${d.generate.reason}):`;
+    lines.push(`  ${spec.kind}/${spec.cluster}: user ${spec.username}, password ${state} ${file}`);
   }
   return lines;
 }

@@ -4,7 +4,8 @@
 //   <dir>/ca-next/      during a CA rotation, step 1: the coming CA (already trusted)
 //   <dir>/ca-previous/  during a CA rotation, step 2: the old CA (still trusted)
 //   <dir>/ca-retired/<date>-<fingerprint>/  CAs whose rotation finished (no longer used)
-//   <dir>/<kind>/<cluster>.crt, .key             leaf certificates: sidecar, querier, store-gateway
+//   <dir>/<kind>/<cluster>.crt, .key             leaf certificates: sidecar, querier, store-gateway, querier-ingress
+//   <dir>/<kind>/<cluster>.password, .htpasswd   generated credentials: querier-basic-auth (the password and its hash)
 //   <dir>/sealed/<cluster>.json                  sealed-secrets mode: what each SealedSecret was sealed from
 // Keys are written 0600 and folders 0700; a .gitignore of "*" keeps the store out of any repository.
 import * as crypto from 'crypto';
@@ -23,8 +24,11 @@ export const PREVIOUS_CA_DIR = 'ca-previous';
 export const RETIRED_CA_DIR = 'ca-retired';
 export const ROOT_FILES = { cert: 'ca.crt', key: 'ca.key' } as const;
 export const INTERMEDIATE_FILES = { cert: 'intermediate.crt', key: 'intermediate.key' } as const;
-export const LEAF_KINDS = ['sidecar', 'querier', 'store-gateway'] as const;
+export const LEAF_KINDS = ['sidecar', 'querier', 'store-gateway', 'querier-ingress'] as const;
 export type LeafKind = (typeof LEAF_KINDS)[number];
+/** Secrets promfleet generates that are not certificates, each kept in `<dir>/<kind>/<cluster>.*`. */
+export const CREDENTIAL_KINDS = ['querier-basic-auth'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 const STORE_GITIGNORE = '# promfleet PKI store: private keys. Never commit any of it.\n*\n';
 
@@ -112,6 +116,19 @@ export class PkiStore {
         `is not a readable PEM private key (${(e as Error).message}); restore it from a backup, or delete it and its certificate to issue a new one`,
       );
     }
+  }
+
+  /**
+   * A secret text file of the store (a generated password or its hash), or undefined when it is absent.
+   * Like a key, one readable by other users is reported.
+   */
+  readSecret(rel: string): string | undefined {
+    const file = this.file(rel);
+    if (!fs.existsSync(file)) return undefined;
+    const text = this.read(file);
+    const mode = fs.statSync(file).mode & 0o777;
+    if (mode & 0o077) this.warnings.push(`${file} is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`);
+    return text;
   }
 
   /**
@@ -303,12 +320,12 @@ function linkTree(from: string, to: string): void {
   }
 }
 
-/** Folders 0700, private keys and seal states 0600: the store's content is for its owner only. */
+/** Folders 0700; private keys, passwords and seal states 0600: the store's content is for its owner only. */
 function makePrivate(dir: string): void {
   fs.chmodSync(dir, 0o700);
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) makePrivate(p);
-    else if (e.isFile() && /\.(key|json)$/.test(e.name) && fs.statSync(p).mode & 0o077) fs.chmodSync(p, 0o600);
+    else if (e.isFile() && /\.(key|json|password|htpasswd)$/.test(e.name) && fs.statSync(p).mode & 0o077) fs.chmodSync(p, 0o600);
   }
 }

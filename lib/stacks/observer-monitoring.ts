@@ -2,12 +2,13 @@
 // with an optional Store Gateway over the blocks they uploaded.
 import { Construct } from 'constructs';
 import type { StoreEndpoint } from '../components/endpoints';
+import { BasicAuthSecret } from '../components/basic-auth-secret';
 import { StackNamespace } from '../components/namespace';
 import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
 import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
-import type { TlsBundle } from '../pki';
+import type { BasicAuthCredential, TlsBundle } from '../pki';
 import { part, type StackPart } from './part';
 
 /** Certificates to render as a component's kubernetes.io/tls Secret. */
@@ -27,6 +28,18 @@ export interface ObserverQuerierOptions
    * @default none
    */
   readonly extraStores?: StoreEndpoint[];
+  /**
+   * The certificate of the Ingress host (from preparePki, say), rendered as the Secret `ingress.tls.secretName`
+   * when `ingress.tls.source` is pki: it holds a private key, so keep it out of Git.
+   * @default not rendered: the Secret must exist
+   */
+  readonly ingressCertificates?: TlsBundle;
+  /**
+   * The htpasswd line of the Ingress's sign-in (from preparePki, say), rendered as the Secret
+   * `ingress.auth.secretName` when `ingress.auth.type` is basic.
+   * @default not rendered: the Secret must exist
+   */
+  readonly ingressBasicAuth?: BasicAuthCredential;
 }
 
 export type ObserverStoreGatewayOptions = WithCertificates &
@@ -72,7 +85,7 @@ export interface ObserverMonitoringProps {
 }
 
 /** The parts of an observer stack, in apply order. */
-export type ObserverPartId = 'namespace' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls';
+export type ObserverPartId = 'namespace' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls' | 'querier-ingress-tls' | 'querier-basic-auth';
 
 /**
  * The observer of a fleet, in any chart: one PromQL API over every workload cluster.
@@ -140,6 +153,26 @@ export class ObserverMonitoring extends Construct {
         part(
           'querier-tls',
           (scope, id) => new TlsSecret(scope, id, { name: q.tlsSecret ?? QUERIER_TLS_SECRET, namespace, app: 'thanos-querier', bundle: querierCertificates }),
+        ),
+      );
+    }
+    const ingressTls = q.ingress?.tls;
+    const ingressCertificates = q.ingressCertificates;
+    if (ingressTls?.source === 'pki' && ingressCertificates) {
+      parts.push(
+        part(
+          'querier-ingress-tls',
+          (scope, id) => new TlsSecret(scope, id, { name: ingressTls.secretName, namespace, app: 'thanos-querier', bundle: ingressCertificates }),
+        ),
+      );
+    }
+    const ingressAuth = q.ingress?.auth;
+    const basicAuth = q.ingressBasicAuth;
+    if (ingressAuth?.type === 'basic' && basicAuth) {
+      parts.push(
+        part(
+          'querier-basic-auth',
+          (scope, id) => new BasicAuthSecret(scope, id, { name: ingressAuth.secretName, namespace, app: 'thanos-querier', htpasswd: basicAuth.htpasswd }),
         ),
       );
     }

@@ -22,7 +22,7 @@ clusters:
       endpoint: { host: "sidecar-{replica}.hub.example.com" }
     querier:
       replicas: 3
-      ingress: { host: thanos.example.com, className: nginx, tlsSecretName: thanos-ui-tls }
+      ingress: { host: thanos.example.com, className: nginx, tls: { source: secret, secretName: thanos-ui-tls } }
       storeGateway:
         objectStorage: { name: thanos-objstore, key: objstore.yml }
         replicas: 2
