@@ -13,6 +13,7 @@ import { assertObserverWiring } from './observer-checks';
 /** The output file of each part. */
 export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   namespace: '00-namespace',
+  'network-policies': '69-network-policies',
   querier: '70-querier',
   'store-gateway': '71-store-gateway',
   'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
@@ -48,6 +49,7 @@ export function observerMonitoringProps(
       certificates: pki?.querier(cluster.name),
       extraStores: endpoints.filter((e) => e.source.kind === 'extra').map(storeEndpointOf),
     },
+    networkPolicies: { enabled: stack.networkPolicies.enabled },
     storeGateway: gateway && {
       objectStorage: gateway.objectStorage,
       replicas: gateway.replicas,

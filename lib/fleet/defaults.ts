@@ -15,6 +15,8 @@ export const DEFAULT_VERSIONS = {
   thanos: 'v0.42.4',
   nodeExporter: 'v1.12.1',
   kubeStateMetrics: 'v2.20.0',
+  // The release kube-prometheus pairs with operator v0.93 (jsonnet/kube-prometheus/versions.json).
+  kubeRbacProxy: 'v0.22.1',
 };
 
 export const DEFAULT_STACK = {
@@ -57,7 +59,16 @@ export const DEFAULT_STACK = {
   },
   kubelet: { enabled: true },
   rules: { enabled: true },
+  networkPolicies: {
+    enabled: true,
+    // Where the API server's address is unknown, its port is all a NetworkPolicy can name: 443 on most
+    // managed clusters, 6443 on kubeadm, k3s and kind.
+    apiServerPorts: [443, 6443],
+  },
 };
+
+/** Resources of each kube-rbac-proxy container in front of an exporter's metrics (as kube-prometheus sizes it). */
+export const KUBE_RBAC_PROXY_RESOURCES: Resources = { requests: { cpu: '10m', memory: '20Mi' }, limits: { memory: '40Mi' } };
 
 export interface Resources {
   requests?: { cpu?: string; memory?: string };

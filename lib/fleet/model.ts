@@ -70,6 +70,7 @@ export interface StackSettings {
   kubeStateMetrics: { enabled: boolean; resources: Resources };
   kubelet: { enabled: boolean };
   rules: { enabled: boolean };
+  networkPolicies: { enabled: boolean; apiServerPorts: number[] };
 }
 
 export interface SidecarModel {

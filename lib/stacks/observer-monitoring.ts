@@ -3,12 +3,14 @@
 import { Construct } from 'constructs';
 import type { StoreEndpoint } from '../components/endpoints';
 import { StackNamespace } from '../components/namespace';
+import { ObserverNetworkPolicies } from '../components/network-policies';
+import { prometheusPodSelector } from '../components/prometheus';
 import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
 import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
 import type { TlsBundle } from '../pki';
-import { part, type StackPart } from './part';
+import { enabled, part, type StackPart, type Toggle } from './part';
 
 /** Certificates to render as a component's kubernetes.io/tls Secret. */
 export interface WithCertificates {
@@ -69,10 +71,15 @@ export interface ObserverMonitoringProps {
    * @default no Store Gateway
    */
   readonly storeGateway?: ObserverStoreGatewayOptions;
+  /**
+   * A NetworkPolicy per component (see ObserverNetworkPolicies).
+   * @default enabled
+   */
+  readonly networkPolicies?: Toggle;
 }
 
 /** The parts of an observer stack, in apply order. */
-export type ObserverPartId = 'namespace' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls';
+export type ObserverPartId = 'namespace' | 'network-policies' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls';
 
 /**
  * The observer of a fleet, in any chart: one PromQL API over every workload cluster.
@@ -99,7 +106,23 @@ export class ObserverMonitoring extends Construct {
     const endpoints = [...props.sidecars, ...(gateway ? [storeGatewayEndpoint(namespace, gatewayTls)] : []), ...(q.extraStores ?? [])];
     const parts: StackPart<ObserverPartId>[] = [];
 
-    if (props.createNamespace ?? true) parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace })));
+    // Every pod of the observer meets the restricted profile.
+    if (props.createNamespace ?? true)
+      parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace, podSecurity: 'restricted' })));
+    if (enabled(props.networkPolicies)) {
+      parts.push(
+        part(
+          'network-policies',
+          (scope, id) =>
+            new ObserverNetworkPolicies(scope, id, {
+              namespace,
+              storeGateway: !!gateway,
+              // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
+              scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
+            }),
+        ),
+      );
+    }
     parts.push(
       part(
         'querier',
