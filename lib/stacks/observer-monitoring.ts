@@ -2,7 +2,7 @@
 // with an optional Store Gateway over the blocks they uploaded.
 import { Construct } from 'constructs';
 import type { StoreEndpoint } from '../components/endpoints';
-import { StackNamespace } from '../components/namespace';
+import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
 import { ObserverNetworkPolicies } from '../components/network-policies';
 import { prometheusPodSelector } from '../components/prometheus';
 import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
@@ -48,6 +48,12 @@ export interface ObserverMonitoringProps {
    * @default true
    */
   readonly createNamespace?: boolean;
+  /**
+   * The Pod Security profile the Namespace enforces; a namespace shared with a WorkloadMonitoring that
+   * runs node-exporter needs `privileged`.
+   * @default "restricted": every pod of the observer meets it
+   */
+  readonly podSecurity?: PodSecurityLevel;
   /**
    * Registry that replaces the upstream registry host of every image (see StackComponentProps).
    * @default the upstream registries
@@ -106,9 +112,10 @@ export class ObserverMonitoring extends Construct {
     const endpoints = [...props.sidecars, ...(gateway ? [storeGatewayEndpoint(namespace, gatewayTls)] : []), ...(q.extraStores ?? [])];
     const parts: StackPart<ObserverPartId>[] = [];
 
-    // Every pod of the observer meets the restricted profile.
-    if (props.createNamespace ?? true)
-      parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace, podSecurity: 'restricted' })));
+    if (props.createNamespace ?? true) {
+      const podSecurity = props.podSecurity ?? 'restricted';
+      parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace, podSecurity })));
+    }
     if (enabled(props.networkPolicies)) {
       parts.push(
         part(
