@@ -147,7 +147,7 @@ function serviceTargets(objs: RenderedObject[], namespace: string, service: Mani
     });
 }
 
-/** Every (pod, port) the stack's Prometheus scrapes in `namespace`, through the ServiceMonitors it selects. */
+/** Every (pod, port) the stack's Prometheus scrapes in `namespace`, through the ServiceMonitors and PodMonitors it selects. */
 function scrapedPorts(objs: RenderedObject[], namespace: string): { monitor: string; pod: Pod; port: Port }[] {
   const selected = new Set(unselected(objs));
   const out: { monitor: string; pod: Pod; port: Port }[] = [];
@@ -157,6 +157,15 @@ function scrapedPorts(objs: RenderedObject[], namespace: string): { monitor: str
     for (const s of services) {
       for (const e of sm.obj.spec.endpoints) {
         for (const t of serviceTargets(objs, namespace, s.obj, e.port)) out.push({ monitor: sm.obj.metadata.name, ...t });
+      }
+    }
+  }
+  for (const pm of ofKind(objs, 'PodMonitor')) {
+    if (selected.has(pm) || !pm.obj.spec.namespaceSelector.matchNames.includes(namespace)) continue;
+    for (const pod of podsOf(objs, namespace).filter((p) => matches(pm.obj.spec.selector, p.labels))) {
+      for (const e of pm.obj.spec.podMetricsEndpoints) {
+        const port = pod.containers.flatMap((c) => c.ports).find((p) => p.name === e.port);
+        if (port) out.push({ monitor: pm.obj.metadata.name, pod, port });
       }
     }
   }
