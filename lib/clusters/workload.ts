@@ -12,7 +12,8 @@ import type { ClusterContext } from './context';
 /** The output file of each part. */
 export const WORKLOAD_FILES: Record<WorkloadPartId, string> = {
   namespace: '00-namespace',
-  'network-policies': '05-network-policies',
+  'priority-quota': '05-priority-quota',
+  'network-policies': '06-network-policies',
   operator: '10-operator',
   prometheus: '20-prometheus',
   'sidecar-endpoint': '21-thanos-sidecar',
@@ -46,6 +47,7 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
       listenLocal: sidecar.listenLocal,
       objectStorage: sidecar.objectStorage,
       certificates: pki?.sidecar(cluster.name),
+      resources: stack.thanosSidecar.resources,
     },
     operator: stack.operator,
     alertmanager: stack.alertmanager,

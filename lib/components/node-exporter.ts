@@ -17,6 +17,8 @@ export const NODE_EXPORTER_PORT = 9100;
 /** node-exporter itself, on the node's loopback only. */
 const LOCAL_PORT = 9101;
 const PORT_NAME = 'https';
+/** Its pods' priority class: node metrics must outlive the workloads under node pressure. */
+export const NODE_EXPORTER_PRIORITY_CLASS = 'system-node-critical';
 
 export interface NodeExporterProps extends MonitoredComponentProps {
   /** @default DEFAULT_VERSIONS.nodeExporter */
@@ -58,7 +60,7 @@ export class NodeExporter extends Construct {
             // Host network and PID namespace: the node's own interfaces and processes, not the pod's.
             hostNetwork: true,
             hostPid: true,
-            priorityClassName: 'system-node-critical',
+            priorityClassName: NODE_EXPORTER_PRIORITY_CLASS,
             nodeSelector: { 'kubernetes.io/os': 'linux' },
             // Every node, tainted or not (control plane included).
             tolerations: [{ operator: 'Exists' }],

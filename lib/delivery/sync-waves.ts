@@ -36,6 +36,8 @@ const BY_KIND: Record<string, number> = {
   ConfigMap: WAVES.config,
   // In place before the pods they protect start.
   NetworkPolicy: WAVES.config,
+  // It must admit the critical pods before their controllers create them.
+  ResourceQuota: WAVES.config,
   Service: WAVES.exposure,
   Ingress: WAVES.exposure,
   PodDisruptionBudget: WAVES.exposure,

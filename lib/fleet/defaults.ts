@@ -27,6 +27,9 @@ export const DEFAULT_STACK = {
   operator: {
     enabled: true,
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
+    // Scoping for a cluster that runs another Prometheus Operator: none by default.
+    controllerId: undefined as string | undefined,
+    namespaces: undefined as string[] | undefined,
   },
   prometheus: {
     replicas: 2,
@@ -57,8 +60,12 @@ export const DEFAULT_STACK = {
     enabled: true,
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
   },
-  kubelet: { enabled: true },
+  kubelet: { enabled: true, manageService: true },
   rules: { enabled: true },
+  thanosSidecar: {
+    // The sidecar streams series to the Querier: its memory grows with the queries it serves.
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } } as Resources,
+  },
   networkPolicies: {
     enabled: true,
     // Where the API server's address is unknown, its port is all a NetworkPolicy can name: 443 on most
@@ -69,6 +76,19 @@ export const DEFAULT_STACK = {
 
 /** Resources of each kube-rbac-proxy container in front of an exporter's metrics (as kube-prometheus sizes it). */
 export const KUBE_RBAC_PROXY_RESOURCES: Resources = { requests: { cpu: '10m', memory: '20Mi' }, limits: { memory: '40Mi' } };
+
+/**
+ * Share of the Prometheus volume that `retentionSize` defaults to: the rest leaves room for the WAL
+ * beyond the cap, for a compaction writing its new block before it deletes the old ones, and for
+ * the filesystem's own overhead, so the volume never fills up before retention deletes data.
+ */
+export const RETENTION_SIZE_SHARE = 0.8;
+
+/**
+ * Priority classes that managed clouds (GKE) admit outside kube-system only in a namespace with a
+ * ResourceQuota whose scope selects them.
+ */
+export const QUOTA_LIMITED_PRIORITY_CLASSES: readonly string[] = ['system-node-critical', 'system-cluster-critical'];
 
 export interface Resources {
   requests?: { cpu?: string; memory?: string };

@@ -47,7 +47,7 @@ export interface StackSettings {
   imageRegistry?: string;
   versions: StackVersions;
   monitorSelector: Record<string, string>;
-  operator: { enabled: boolean; resources: Resources };
+  operator: { enabled: boolean; resources: Resources; controllerId?: string; namespaces?: string[] };
   prometheus: {
     replicas: number;
     retention: string;
@@ -68,8 +68,9 @@ export interface StackSettings {
   };
   nodeExporter: { enabled: boolean; resources: Resources };
   kubeStateMetrics: { enabled: boolean; resources: Resources };
-  kubelet: { enabled: boolean };
+  kubelet: { enabled: boolean; manageService: boolean };
   rules: { enabled: boolean };
+  thanosSidecar: { resources: Resources };
   networkPolicies: { enabled: boolean; apiServerPorts: number[] };
 }
 

@@ -7,14 +7,15 @@ import { KubeStateMetrics, type KubeStateMetricsProps } from '../components/kube
 import { AppMonitors, StackMonitors } from '../components/monitors';
 import { podSecurityLevel, StackNamespace } from '../components/namespace';
 import { WorkloadNetworkPolicies, type WorkloadNetworkPoliciesProps } from '../components/network-policies';
-import { NodeExporter, type NodeExporterProps } from '../components/node-exporter';
+import { NODE_EXPORTER_PRIORITY_CLASS, NodeExporter, type NodeExporterProps } from '../components/node-exporter';
 import { PrometheusOperator, type PrometheusOperatorProps } from '../components/operator';
+import { PriorityClassQuota } from '../components/priority-quota';
 import { Prometheus, type PrometheusProps } from '../components/prometheus';
 import { StackRules } from '../components/rules';
 import { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from '../components/sidecar-endpoint';
 import { SIDECAR_TLS_SECRET, type ThanosSidecarProps } from '../components/thanos-sidecar';
 import { TlsSecret } from '../components/tls-secret';
-import { DEFAULT_STACK, DEFAULT_VERSIONS } from '../fleet/defaults';
+import { DEFAULT_STACK, DEFAULT_VERSIONS, QUOTA_LIMITED_PRIORITY_CLASSES } from '../fleet/defaults';
 import type { AppMonitor, StackVersions } from '../fleet/model';
 import type { TlsBundle } from '../pki';
 import { enabled, part, type StackPart, type Toggle } from './part';
@@ -67,10 +68,13 @@ export interface WorkloadMonitoringProps {
    */
   readonly thanosSidecar?: WorkloadSidecarOptions;
   /**
-   * Switch it off where another Prometheus Operator already runs.
+   * Switch it off where another Prometheus Operator already runs, or scope it with `controllerId`
+   * and `namespaces`. `controllerId` also goes on the stack's Prometheus and Alertmanager as the
+   * `operator.prometheus.io/controller-id` annotation, even when the operator is switched off (the
+   * id of the operator that runs instead).
    * @default enabled, with the defaults of PrometheusOperatorProps
    */
-  readonly operator?: Toggle & Pick<PrometheusOperatorProps, 'resources'>;
+  readonly operator?: Toggle & Pick<PrometheusOperatorProps, 'resources' | 'controllerId' | 'namespaces'>;
   /**
    * Where alerts go; without it Prometheus sends none.
    * @default enabled, with the defaults of AlertmanagerProps
@@ -81,10 +85,11 @@ export interface WorkloadMonitoringProps {
   /** @default enabled, with the defaults of KubeStateMetricsProps */
   readonly kubeStateMetrics?: Toggle & Pick<KubeStateMetricsProps, 'resources'>;
   /**
-   * Scrape the kubelets and cAdvisor through the kubelet Service the operator keeps up to date.
-   * @default enabled
+   * Scrape the kubelets and cAdvisor through the kubelet Service the operator keeps up to date;
+   * `manageService: false` leaves that Service to another operator that already maintains it.
+   * @default enabled, with the Service maintained by the stack's operator
    */
-  readonly kubelet?: Toggle;
+  readonly kubelet?: Toggle & { readonly manageService?: boolean };
   /**
    * The stack's own alerts (StackRules), for the components it runs.
    * @default enabled
@@ -110,6 +115,7 @@ export interface WorkloadMonitoringProps {
 /** The parts of a workload stack, in apply order. */
 export type WorkloadPartId =
   | 'namespace'
+  | 'priority-quota'
   | 'network-policies'
   | 'operator'
   | 'prometheus'
@@ -144,12 +150,16 @@ export class WorkloadMonitoring extends Construct {
     const withNodeExporter = enabled(props.nodeExporter);
     const withKubeStateMetrics = enabled(props.kubeStateMetrics);
     const p = props.prometheus ?? {};
+    const controllerId = props.operator?.controllerId;
     const parts: StackPart<WorkloadPartId>[] = [];
 
     if (props.createNamespace ?? true) {
       const podSecurity = podSecurityLevel({ nodeExporter: withNodeExporter });
       parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace, podSecurity })));
     }
+    // The priority classes of the pods the stack runs, from the same constants the components render.
+    const priorityClasses = (withNodeExporter ? [NODE_EXPORTER_PRIORITY_CLASS] : []).filter((c) => QUOTA_LIMITED_PRIORITY_CLASSES.includes(c));
+    if (priorityClasses.length) parts.push(part('priority-quota', (scope, id) => new PriorityClassQuota(scope, id, { namespace, priorityClasses })));
     if (enabled(props.networkPolicies)) {
       // The load balancer's source ranges, unless an Ingress controller (an in-cluster client) passes the calls on.
       const sourceRanges = sidecar?.service?.sourceRanges;
@@ -179,7 +189,9 @@ export class WorkloadMonitoring extends Construct {
               ...common,
               version: versions.prometheusOperator,
               resources: props.operator?.resources,
-              kubeletService: enabled(props.kubelet),
+              kubeletService: enabled(props.kubelet) && (props.kubelet?.manageService ?? DEFAULT_STACK.kubelet.manageService),
+              controllerId,
+              namespaces: props.operator?.namespaces,
               kubeRbacProxyVersion: versions.kubeRbacProxy,
             }),
         ),
@@ -191,6 +203,7 @@ export class WorkloadMonitoring extends Construct {
         (scope, id) =>
           new Prometheus(scope, id, {
             ...common,
+            controllerId,
             version: versions.prometheus,
             replicas: p.replicas,
             retention: p.retention,
@@ -207,6 +220,7 @@ export class WorkloadMonitoring extends Construct {
               tlsSecret: sidecar.tlsSecret,
               listenLocal: sidecar.listenLocal,
               objectStorage: sidecar.objectStorage,
+              resources: sidecar.resources,
             },
           }),
       ),
@@ -227,6 +241,7 @@ export class WorkloadMonitoring extends Construct {
           (scope, id) =>
             new Alertmanager(scope, id, {
               ...common,
+              controllerId,
               version: versions.alertmanager,
               replicas: am?.replicas,
               resources: am?.resources,
