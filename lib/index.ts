@@ -28,13 +28,20 @@ export type { StackPart, Toggle } from './stacks/part';
 export type { MonitoredComponentProps, NamespacedProps, StackComponentProps } from './components/base';
 export { CONTROLLER_ID_ANNOTATION, type OperatedComponentProps } from './components/base';
 export { PriorityClassQuota, type PriorityClassQuotaProps } from './components/priority-quota';
-export { StackNamespace, type StackNamespaceProps } from './components/namespace';
+export { podSecurityLabels, podSecurityLevel, type PodSecurityLevel, StackNamespace, type StackNamespaceProps } from './components/namespace';
 export { PrometheusOperator, type PrometheusOperatorProps } from './components/operator';
 export { Prometheus, prometheusPodSelector, type PrometheusProps, type PrometheusStorage } from './components/prometheus';
 export type { ThanosSidecarProps } from './components/thanos-sidecar';
 export { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from './components/sidecar-endpoint';
 export { Alertmanager, alertmanagerConfig, type AlertmanagerProps, type AlertmanagerRouting } from './components/alertmanager';
 export { NodeExporter, type NodeExporterProps } from './components/node-exporter';
+export { KUBE_RBAC_PROXY_RULES, kubeRbacProxyContainer, type KubeRbacProxyOptions } from './components/kube-rbac-proxy';
+export {
+  ObserverNetworkPolicies,
+  type ObserverNetworkPoliciesProps,
+  WorkloadNetworkPolicies,
+  type WorkloadNetworkPoliciesProps,
+} from './components/network-policies';
 export { KubeStateMetrics, type KubeStateMetricsProps } from './components/kube-state-metrics';
 export { AppMonitors, StackMonitors, type AppMonitorsProps, type StackMonitorsProps } from './components/monitors';
 export { checkRuleGroups, StackRules, stackRuleGroups, type AlertRule, type RuleGroup, type StackRuleScope, type StackRulesProps } from './components/rules';

@@ -182,6 +182,14 @@ const NEEDS: Record<string, Need[]> = {
     { groups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get'] },
     // --kubelet-endpointslice=true writes the kubelet EndpointSlices (cmd/operator/main.go).
     { groups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
+    // Its kube-rbac-proxy (kube-prometheus, manifests/prometheusOperator-clusterRole.yaml).
+    { groups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { groups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  ],
+  // prometheus-operator/kube-prometheus, manifests/nodeExporter-clusterRole.yaml: its kube-rbac-proxy.
+  'node-exporter': [
+    { groups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { groups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
   ],
   // prometheus-operator/prometheus-operator v0.93.0, example/rbac/prometheus/prometheus-cluster-role.yaml
   'prometheus-k8s': [

@@ -125,6 +125,7 @@ describe('default fleet: workload clusters', () => {
         `quay.io/thanos/thanos:${DEFAULT_VERSIONS.thanos}`,
         `quay.io/prometheus/node-exporter:${DEFAULT_VERSIONS.nodeExporter}`,
         `registry.k8s.io/kube-state-metrics/kube-state-metrics:${DEFAULT_VERSIONS.kubeStateMetrics}`,
+        `quay.io/brancz/kube-rbac-proxy:${DEFAULT_VERSIONS.kubeRbacProxy}`,
       ].sort(),
     );
     expect(DEFAULT_VERSIONS.prometheusOperator).toBe('v0.93.0');
@@ -185,14 +186,14 @@ describe('default fleet: workload clusters', () => {
     expect(ds.containers[0].volumeMounts.every((m) => m.readOnly)).toBe(true);
   });
 
-  it('gives the operator the config-reloader flag, its RBAC and a Service on 8080', () => {
+  it('gives the operator the config-reloader flag, its RBAC and a Service on 8443 (kube-rbac-proxy)', () => {
     const objs = byCluster(rendered.objects, 'workload-eu');
     const dep = one(objs, 'Deployment', OPERATOR_NAME).obj.spec.template.spec;
     expect(dep.containers[0].args).toContain(
       `--prometheus-config-reloader=quay.io/prometheus-operator/prometheus-config-reloader:${DEFAULT_VERSIONS.prometheusOperator}`,
     );
     expect(dep.containers[0].args).toContain('--kubelet-service=kube-system/kubelet');
-    expect(one(objs, 'Service', OPERATOR_NAME).obj.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http' }]);
+    expect(one(objs, 'Service', OPERATOR_NAME).obj.spec.ports).toEqual([{ name: 'https', port: 8443, targetPort: 'https' }]);
     const role = ofKind(objs, 'ClusterRole').find((o) => o.obj.metadata.name.endsWith(`:${OPERATOR_NAME}`))!.obj;
     const crds = role.rules.find((r) => r.apiGroups.includes('monitoring.coreos.com'));
     expect(crds?.resources).toEqual(

@@ -14,6 +14,7 @@ import { assertObserverWiring } from './observer-checks';
 /** The output file of each part. */
 export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   namespace: '00-namespace',
+  'network-policies': '69-network-policies',
   querier: '70-querier',
   'store-gateway': '71-store-gateway',
   'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
@@ -54,6 +55,7 @@ export function observerMonitoringProps(
       ingressCertificates: querier.ingress?.tls.source === 'pki' ? pki?.querierIngress(cluster.name) : undefined,
       ingressBasicAuth: querier.ingress?.auth.type === 'basic' ? pki?.querierBasicAuth(cluster.name) : undefined,
     },
+    networkPolicies: { enabled: stack.networkPolicies.enabled },
     storeGateway: gateway && {
       objectStorage: gateway.objectStorage,
       replicas: gateway.replicas,

@@ -4,7 +4,7 @@
 import { App } from 'cdk8s';
 import { SIDECAR_TLS_SECRET } from '../components/thanos-sidecar';
 import { FileChart, SECRETS_DIR } from '../file-chart';
-import type { WorkloadCluster } from '../fleet/model';
+import { isObserver, type WorkloadCluster } from '../fleet/model';
 import type { FleetPki } from '../pki';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
@@ -13,6 +13,7 @@ import type { ClusterContext } from './context';
 export const WORKLOAD_FILES: Record<WorkloadPartId, string> = {
   namespace: '00-namespace',
   'priority-quota': '05-priority-quota',
+  'network-policies': '06-network-policies',
   operator: '10-operator',
   prometheus: '20-prometheus',
   'sidecar-endpoint': '21-thanos-sidecar',
@@ -56,6 +57,8 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
     kubeStateMetrics: stack.kubeStateMetrics,
     kubelet: stack.kubelet,
     rules: stack.rules,
+    // An observer in the same cluster dials this Prometheus' sidecars in-cluster (see querierEndpoints).
+    networkPolicies: { ...stack.networkPolicies, querierInNamespace: isObserver(cluster) },
     serviceMonitors: workload.serviceMonitors,
     podMonitors: workload.podMonitors,
   };

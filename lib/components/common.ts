@@ -137,6 +137,11 @@ export interface SingleDeploymentProps {
   readonly component: string;
   /** The one container; hardening and the pod's labels, account and node selector are added here. */
   readonly container: Omit<k8s.Container, 'name' | 'securityContext'>;
+  /**
+   * Containers beside it, such as kube-rbac-proxy in front of its metrics (hardened by their builder).
+   * @default none
+   */
+  readonly sidecars?: k8s.Container[];
 }
 
 /**
@@ -158,7 +163,7 @@ export function singleDeployment(scope: Construct, props: SingleDeploymentProps)
           automountServiceAccountToken: true,
           securityContext: nonRootPod(NOBODY),
           nodeSelector: { 'kubernetes.io/os': 'linux' },
-          containers: [{ ...props.container, name, securityContext: RESTRICTED_CONTAINER }],
+          containers: [{ ...props.container, name, securityContext: RESTRICTED_CONTAINER }, ...(props.sidecars ?? [])],
         },
       },
     },

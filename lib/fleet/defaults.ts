@@ -15,6 +15,8 @@ export const DEFAULT_VERSIONS = {
   thanos: 'v0.42.4',
   nodeExporter: 'v1.12.1',
   kubeStateMetrics: 'v2.20.0',
+  // The release kube-prometheus pairs with operator v0.93 (jsonnet/kube-prometheus/versions.json).
+  kubeRbacProxy: 'v0.22.1',
 };
 
 export const DEFAULT_STACK = {
@@ -64,7 +66,16 @@ export const DEFAULT_STACK = {
     // The sidecar streams series to the Querier: its memory grows with the queries it serves.
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } } as Resources,
   },
+  networkPolicies: {
+    enabled: true,
+    // Where the API server's address is unknown, its port is all a NetworkPolicy can name: 443 on most
+    // managed clusters, 6443 on kubeadm, k3s and kind.
+    apiServerPorts: [443, 6443],
+  },
 };
+
+/** Resources of each kube-rbac-proxy container in front of an exporter's metrics (as kube-prometheus sizes it). */
+export const KUBE_RBAC_PROXY_RESOURCES: Resources = { requests: { cpu: '10m', memory: '20Mi' }, limits: { memory: '40Mi' } };
 
 /**
  * Share of the Prometheus volume that `retentionSize` defaults to: the rest leaves room for the WAL

@@ -96,6 +96,7 @@ export interface StackSettings {
   kubelet: { enabled: boolean; manageService: boolean };
   rules: { enabled: boolean };
   thanosSidecar: { resources: Resources };
+  networkPolicies: { enabled: boolean; apiServerPorts: number[] };
 }
 
 export interface SidecarModel {

@@ -242,6 +242,11 @@ const versions = z.strictObject({
   thanos: image('Thanos: the sidecar, the Querier and the Store Gateway', 'quay.io/thanos/thanos', 'thanos'),
   nodeExporter: image('node-exporter', 'quay.io/prometheus/node-exporter', 'nodeExporter'),
   kubeStateMetrics: image('kube-state-metrics', 'registry.k8s.io/kube-state-metrics/kube-state-metrics', 'kubeStateMetrics'),
+  kubeRbacProxy: image(
+    'kube-rbac-proxy, in front of the metrics of node-exporter, kube-state-metrics and the operator',
+    'quay.io/brancz/kube-rbac-proxy',
+    'kubeRbacProxy',
+  ),
 });
 
 const P = DEFAULT_STACK.prometheus;
@@ -454,6 +459,30 @@ export const stackSettings = z.strictObject({
     .strictObject({ resources: resources(S.thanosSidecar.resources, 'Thanos sidecar') })
     .optional()
     .describe('The Thanos sidecar container of each Prometheus pod'),
+  networkPolicies: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .optional()
+        .meta(
+          about(
+            'Render a NetworkPolicy per component (06-network-policies.yaml, 69-network-policies.yaml) that lets in only the connections the stack makes; see docs/output.md, "Network exposure"',
+            S.networkPolicies.enabled,
+          ),
+        ),
+      apiServerPorts: z
+        .array(port)
+        .min(1, { message: 'must list at least one port' })
+        .optional()
+        .meta(
+          about(
+            "Ports of the API server: the only connections the operator and kube-state-metrics may open. List your API server's port if it is neither",
+            S.networkPolicies.apiServerPorts,
+          ),
+        ),
+    })
+    .optional()
+    .describe('NetworkPolicies of the stack'),
 });
 
 // ---------- per-cluster sections ----------

@@ -3,13 +3,15 @@
 import { Construct } from 'constructs';
 import type { StoreEndpoint } from '../components/endpoints';
 import { BasicAuthSecret } from '../components/basic-auth-secret';
-import { StackNamespace } from '../components/namespace';
+import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
+import { ObserverNetworkPolicies } from '../components/network-policies';
+import { prometheusPodSelector } from '../components/prometheus';
 import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
 import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
 import type { BasicAuthCredential, TlsBundle } from '../pki';
-import { part, type StackPart } from './part';
+import { enabled, part, type StackPart, type Toggle } from './part';
 
 /** Certificates to render as a component's kubernetes.io/tls Secret. */
 export interface WithCertificates {
@@ -60,6 +62,12 @@ export interface ObserverMonitoringProps {
    */
   readonly createNamespace?: boolean;
   /**
+   * The Pod Security profile the Namespace enforces; a namespace shared with a WorkloadMonitoring that
+   * runs node-exporter needs `privileged`.
+   * @default "restricted": every pod of the observer meets it
+   */
+  readonly podSecurity?: PodSecurityLevel;
+  /**
    * Registry that replaces the upstream registry host of every image (see StackComponentProps).
    * @default the upstream registries
    */
@@ -82,10 +90,16 @@ export interface ObserverMonitoringProps {
    * @default no Store Gateway
    */
   readonly storeGateway?: ObserverStoreGatewayOptions;
+  /**
+   * A NetworkPolicy per component (see ObserverNetworkPolicies).
+   * @default enabled
+   */
+  readonly networkPolicies?: Toggle;
 }
 
 /** The parts of an observer stack, in apply order. */
-export type ObserverPartId = 'namespace' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls' | 'querier-ingress-tls' | 'querier-basic-auth';
+export type ObserverPartId =
+  'namespace' | 'network-policies' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls' | 'querier-ingress-tls' | 'querier-basic-auth';
 
 /**
  * The observer of a fleet, in any chart: one PromQL API over every workload cluster.
@@ -112,7 +126,24 @@ export class ObserverMonitoring extends Construct {
     const endpoints = [...props.sidecars, ...(gateway ? [storeGatewayEndpoint(namespace, gatewayTls)] : []), ...(q.extraStores ?? [])];
     const parts: StackPart<ObserverPartId>[] = [];
 
-    if (props.createNamespace ?? true) parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace })));
+    if (props.createNamespace ?? true) {
+      const podSecurity = props.podSecurity ?? 'restricted';
+      parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace, podSecurity })));
+    }
+    if (enabled(props.networkPolicies)) {
+      parts.push(
+        part(
+          'network-policies',
+          (scope, id) =>
+            new ObserverNetworkPolicies(scope, id, {
+              namespace,
+              storeGateway: !!gateway,
+              // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
+              scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
+            }),
+        ),
+      );
+    }
     parts.push(
       part(
         'querier',

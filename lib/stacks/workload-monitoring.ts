@@ -5,7 +5,8 @@ import { Construct } from 'constructs';
 import { ALERTMANAGER_SERVICE, Alertmanager, type AlertmanagerProps } from '../components/alertmanager';
 import { KubeStateMetrics, type KubeStateMetricsProps } from '../components/kube-state-metrics';
 import { AppMonitors, StackMonitors } from '../components/monitors';
-import { StackNamespace } from '../components/namespace';
+import { podSecurityLevel, StackNamespace } from '../components/namespace';
+import { WorkloadNetworkPolicies, type WorkloadNetworkPoliciesProps } from '../components/network-policies';
 import { NODE_EXPORTER_PRIORITY_CLASS, NodeExporter, type NodeExporterProps } from '../components/node-exporter';
 import { PrometheusOperator, type PrometheusOperatorProps } from '../components/operator';
 import { PriorityClassQuota } from '../components/priority-quota';
@@ -96,6 +97,11 @@ export interface WorkloadMonitoringProps {
    */
   readonly rules?: Toggle;
   /**
+   * A NetworkPolicy per component, letting in only the stack's own connections (see WorkloadNetworkPolicies).
+   * @default enabled, with the API server ports of DEFAULT_STACK.networkPolicies
+   */
+  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace'>;
+  /**
    * ServiceMonitors of applications, each in the application's namespace.
    * @default none
    */
@@ -111,6 +117,7 @@ export interface WorkloadMonitoringProps {
 export type WorkloadPartId =
   | 'namespace'
   | 'priority-quota'
+  | 'network-policies'
   | 'operator'
   | 'prometheus'
   | 'sidecar-endpoint'
@@ -147,10 +154,33 @@ export class WorkloadMonitoring extends Construct {
     const controllerId = props.operator?.controllerId;
     const parts: StackPart<WorkloadPartId>[] = [];
 
-    if (props.createNamespace ?? true) parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace })));
+    if (props.createNamespace ?? true) {
+      const podSecurity = podSecurityLevel({ nodeExporter: withNodeExporter });
+      parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace, podSecurity })));
+    }
     // The priority classes of the pods the stack runs, from the same constants the components render.
     const priorityClasses = (withNodeExporter ? [NODE_EXPORTER_PRIORITY_CLASS] : []).filter((c) => QUOTA_LIMITED_PRIORITY_CLASSES.includes(c));
     if (priorityClasses.length) parts.push(part('priority-quota', (scope, id) => new PriorityClassQuota(scope, id, { namespace, priorityClasses })));
+    if (enabled(props.networkPolicies)) {
+      // The load balancer's source ranges, unless an Ingress controller (an in-cluster client) passes the calls on.
+      const sourceRanges = sidecar?.service?.sourceRanges;
+      const sources = !sidecar?.ingress && (sidecar?.service?.type ?? 'LoadBalancer') === 'LoadBalancer' && sourceRanges?.length ? sourceRanges : undefined;
+      parts.push(
+        part(
+          'network-policies',
+          (scope, id) =>
+            new WorkloadNetworkPolicies(scope, id, {
+              namespace,
+              operator: enabled(props.operator),
+              alertmanager: withAlertmanager,
+              kubeStateMetrics: withKubeStateMetrics,
+              thanosSidecar: sidecar && { sources },
+              apiServerPorts: props.networkPolicies?.apiServerPorts,
+              querierInNamespace: props.networkPolicies?.querierInNamespace,
+            }),
+        ),
+      );
+    }
     if (enabled(props.operator)) {
       parts.push(
         part(
@@ -163,6 +193,7 @@ export class WorkloadMonitoring extends Construct {
               kubeletService: enabled(props.kubelet) && (props.kubelet?.manageService ?? DEFAULT_STACK.kubelet.manageService),
               controllerId,
               namespaces: props.operator?.namespaces,
+              kubeRbacProxyVersion: versions.kubeRbacProxy,
             }),
         ),
       );
@@ -227,7 +258,13 @@ export class WorkloadMonitoring extends Construct {
       parts.push(
         part(
           'node-exporter',
-          (scope, id) => new NodeExporter(scope, id, { ...common, version: versions.nodeExporter, resources: props.nodeExporter?.resources }),
+          (scope, id) =>
+            new NodeExporter(scope, id, {
+              ...common,
+              version: versions.nodeExporter,
+              kubeRbacProxyVersion: versions.kubeRbacProxy,
+              resources: props.nodeExporter?.resources,
+            }),
         ),
       );
     }
@@ -235,7 +272,13 @@ export class WorkloadMonitoring extends Construct {
       parts.push(
         part(
           'kube-state-metrics',
-          (scope, id) => new KubeStateMetrics(scope, id, { ...common, version: versions.kubeStateMetrics, resources: props.kubeStateMetrics?.resources }),
+          (scope, id) =>
+            new KubeStateMetrics(scope, id, {
+              ...common,
+              version: versions.kubeStateMetrics,
+              kubeRbacProxyVersion: versions.kubeRbacProxy,
+              resources: props.kubeStateMetrics?.resources,
+            }),
         ),
       );
     }
