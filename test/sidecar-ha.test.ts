@@ -47,6 +47,8 @@ describe('the default fleet: every Prometheus replica is reached on its own', ()
     for (const s of services) {
       expect(s.obj.spec?.type).toBe('LoadBalancer');
       expect(s.obj.spec?.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
+      // The pods see the observer's own address, which the sidecar's NetworkPolicy checks against the same ranges.
+      expect(s.obj.spec?.externalTrafficPolicy).toBe('Local');
       expect(s.obj.metadata?.annotations).toMatchObject({ 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal' });
     }
   });
@@ -137,6 +139,27 @@ ${thanos}${extra}
     ],
   ])('rejects %s', (_what, text, problem) => {
     expect(fleetProblems(text)).toEqual([problem]);
+  });
+
+  it('gives each replica its own node port with NodePort Services, and the Querier dials those ports', () => {
+    const r = render(fleetFrom(fleet('      endpoint: { host: "sidecar-{replica}.eu.example.com", port: 31901 }\n      service: { type: NodePort }')));
+    expect(renderedSdConfig(r, 'observer').endpoints.map((e) => [e.address, sidecarRoute(r, e.address).pod])).toEqual([
+      ['sidecar-0.eu.example.com:31901', 'prometheus-k8s-0'],
+      ['sidecar-1.eu.example.com:31902', 'prometheus-k8s-1'],
+    ]);
+  });
+
+  it.each([
+    ['no port', '      endpoint: { host: "sidecar-{replica}.eu.example.com" }\n      service: { type: NodePort }', 'is not set'],
+    [
+      'the last replica past the range',
+      '      endpoint: { host: "sidecar-{replica}.eu.example.com", port: 32767 }\n      service: { type: NodePort }',
+      'is 32767',
+    ],
+  ])('rejects NodePort Services with %s', (_what, thanos, got) => {
+    expect(fleetProblems(fleet(thanos))).toEqual([
+      `clusters[1].thanos.endpoint.port: ${got}, but with service.type NodePort the observer dials the node ports themselves, one per replica (port, port + 1, ...), and they must lie in the API server's node-port range: set a port from 30000 to 32766`,
+    ]);
   });
 
   it('rejects a replica name that another cluster uses', () => {

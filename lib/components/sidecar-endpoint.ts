@@ -3,6 +3,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_SIDECAR_PORT } from '../fleet/defaults';
+import { sidecarNodePort } from '../fleet/sidecar-hosts';
 import type { SidecarIngress, SidecarService } from '../fleet/model';
 import { meta } from '../meta';
 import { SIDECAR_SERVICE, sidecarReplicaService } from '../names';
@@ -109,8 +110,11 @@ export class ThanosSidecarEndpoint extends Construct {
               port: props.port ?? DEFAULT_SIDECAR_PORT,
               targetPort: k8s.IntOrString.fromString(SIDECAR_GRPC_PORT_NAME),
               protocol: 'TCP',
+              ...(type === 'NodePort' ? { nodePort: sidecarNodePort(props.port ?? DEFAULT_SIDECAR_PORT, replica) } : {}),
             },
           ],
+          // Local keeps the observer's address as the source, so the sidecar's NetworkPolicy can admit only sourceRanges.
+          ...(type === 'LoadBalancer' ? { externalTrafficPolicy: 'Local' } : {}),
           ...(type === 'LoadBalancer' && service.sourceRanges?.length ? { loadBalancerSourceRanges: service.sourceRanges } : {}),
         },
       });

@@ -14,7 +14,7 @@ import {
   Resources,
   SIDECAR_INGRESS_PORT,
 } from './defaults';
-import { replicaHosts } from './sidecar-hosts';
+import { replicaHosts, sidecarNodePort } from './sidecar-hosts';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
 export type { Resources } from './defaults';
@@ -275,7 +275,9 @@ function workloadRole(c: ClusterInput, replicas: number): WorkloadRole {
 function sidecarEndpoints(thanos: ThanosInput, replicas: number): SidecarReplicaEndpoint[] {
   if (thanos.ingress) return replicaHosts(thanos.ingress, replicas).map((host) => ({ host, port: SIDECAR_INGRESS_PORT }));
   const port = thanos.endpoint?.port ?? DEFAULT_SIDECAR.port;
-  return replicaHosts(thanos.endpoint ?? {}, replicas).map((host) => ({ host, port }));
+  // NodePorts are unique across a cluster: replica r gets the endpoint's port + r (see sidecarNodePort).
+  const nodePort = thanos.service?.type === 'NodePort';
+  return replicaHosts(thanos.endpoint ?? {}, replicas).map((host, r) => ({ host, port: nodePort ? sidecarNodePort(port, r) : port }));
 }
 
 /** The Querier's Ingress with the defaults of TLS and sign-in (the fleet checks rejected what does not fit). */

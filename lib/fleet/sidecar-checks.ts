@@ -5,7 +5,7 @@ import { DEFAULT_STACK } from './defaults';
 import type { FleetProblem } from './errors';
 import type { Fleet } from './schema';
 import { REPLICA_PLACEHOLDER } from './schema';
-import { replicaHosts, type ReplicaHostsInput } from './sidecar-hosts';
+import { NODE_PORT_RANGE, replicaHosts, type ReplicaHostsInput } from './sidecar-hosts';
 
 /** The ingress classes whose TLS-passthrough annotation promfleet renders itself. */
 const PASSTHROUGH_CLASSES = ['nginx'];
@@ -49,6 +49,18 @@ export function sidecarProblems(fleet: Fleet): FleetProblem[] {
       } else if (owner === undefined) owners.set(host, `${where} (replica ${r})`);
     });
 
+    if (!thanos.ingress && thanos.service?.type === 'NodePort') {
+      const port = thanos.endpoint?.port;
+      const last = NODE_PORT_RANGE.max - (replicas - 1);
+      if (port === undefined || port < NODE_PORT_RANGE.min || port > last) {
+        problems.push({
+          path: `${at}.endpoint.port`,
+          message:
+            `${port === undefined ? 'is not set' : `is ${port}`}, but with service.type NodePort the observer dials the node ports themselves, ` +
+            `one per replica (port, port + 1, ...), and they must lie in the API server's node-port range: set a port from ${NODE_PORT_RANGE.min} to ${last}`,
+        });
+      }
+    }
     if (thanos.ingress) {
       const type = thanos.service?.type;
       if (type && type !== 'ClusterIP') {

@@ -19,3 +19,11 @@ export function replicaHosts(input: ReplicaHostsInput, replicas: number): string
   if (pattern === undefined) return [];
   return Array.from({ length: replicas }, (_, i) => pattern.split(REPLICA_PLACEHOLDER).join(String(i)));
 }
+
+/** The range of node ports a default API server hands out (--service-node-port-range). */
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+/** The node port of replica `replica` when the sidecars are exposed as NodePort Services: one per replica, as node ports are cluster-wide. */
+export function sidecarNodePort(port: number, replica: number): number {
+  return port + replica;
+}

@@ -29,7 +29,8 @@ export function sidecarRoutes(r: Rendered, address: string): SidecarRoute[] {
     const spec = s.obj.spec ?? {};
     if (s.obj.metadata?.annotations?.[EXTERNAL_DNS] !== host) continue;
     if (spec.type !== 'LoadBalancer' && spec.type !== 'NodePort') continue;
-    if (!(spec.ports ?? []).some((p) => p.port === port)) continue;
+    // A load balancer listens on the Service port; a NodePort Service only on its node port, on every node.
+    if (!(spec.ports ?? []).some((p) => (spec.type === 'NodePort' ? p.nodePort : p.port) === port)) continue;
     routes.push({ cluster: s.cluster, via: 'service', service: s.obj.metadata.name, pod: spec.selector?.[POD_NAME_LABEL] });
   }
   if (port === 443) {
