@@ -66,11 +66,23 @@ export interface FleetPki {
    * render has succeeded.
    */
   commit(more?: PendingWrite[]): void;
+  /**
+   * Set when this PKI holds no key material because it may not issue (a synth in CI) and the store
+   * lacks what the fleet needs: what would have been issued, and why. The certificate accessors then
+   * throw, and commit() writes nothing.
+   */
+  readonly withheld?: readonly string[];
 }
 
 export interface PkiOptions {
   /** The clock; tests move it. @default new Date() */
   readonly now?: Date;
+  /**
+   * Whether a CA may be created and certificates issued or renewed. A synth in CI passes false: a
+   * store that lacks something then gives a PKI that withholds every key (see FleetPki.withheld).
+   * @default true
+   */
+  readonly issue?: boolean;
 }
 
 /** One leaf the fleet needs. */
@@ -275,6 +287,13 @@ export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
     return { spec, existing, reissue: reason ? { action: 'renewed', reason } : undefined };
   });
   const keysNeeded = decisions.filter((d) => d.reissue).length + (state.current ? 0 : caKeyCount(fleet));
+  if (keysNeeded && opts.issue === false) {
+    const needs = [
+      ...(state.current ? [] : [`the CA (${store.exists() ? 'the store has none' : 'there is no store'})`]),
+      ...decisions.filter((d) => d.reissue).map((d) => `${d.spec.kind}/${d.spec.cluster} (${d.reissue?.reason})`),
+    ];
+    return { keysNeeded: 0, complete: () => withheldPki(store, needs) };
+  }
   if (keysNeeded) store.checkWritable();
   return {
     keysNeeded,
@@ -387,6 +406,24 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       store.commit([...writes, ...more]);
       writes.length = 0;
     },
+  };
+}
+
+/** A PKI that may not issue and lacks `needs`: no key material at all, so no Secret is rendered. */
+function withheldPki(store: PkiStore, needs: string[]): FleetPki {
+  const none = (): never => {
+    throw new Error(`the PKI store ${store.dir} lacks what the fleet needs (${needs.join(', ')}), and this synth may not issue it`);
+  };
+  return {
+    dir: store.dir,
+    report: { dir: store.dir, entries: [], warnings: [...store.warnings] },
+    caBundle: '',
+    withheld: needs,
+    sidecar: none,
+    querier: none,
+    storeGateway: none,
+    certificate: none,
+    commit: () => {},
   };
 }
 

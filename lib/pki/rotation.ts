@@ -4,12 +4,14 @@
 //   switch  the new CA becomes ca/ and signs (the next synth re-issues every certificate);
 //           the old one moves to ca-previous/ and stays trusted.
 //   finish  the old CA is no longer trusted; it moves to ca-retired/.
+import type { X509Certificate } from 'crypto';
 import * as path from 'path';
 import type { FleetModel } from '../fleet/model';
 import { PkiError } from './errors';
 import { caKeyCount, createCa, leafFiles, leafSpecs, openStore, renewalReason, type PkiOptions } from './fleet-pki';
 import { describe, isoDay as day } from './inspect';
 import { generateKeyPairs } from './keys';
+import { DAY_MS } from './profiles';
 import { CA_DIR, CaSet, NEXT_CA_DIR, PREVIOUS_CA_DIR, RETIRED_CA_DIR } from './store';
 
 export const ROTATION_STEPS = ['start', 'switch', 'finish'] as const;
@@ -103,4 +105,36 @@ export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}): string[] {
     lines.push(`  ${name}: expires ${day(describe(pair.x509).notAfter)}${reason ? `; the next synth re-issues it (${reason})` : ''}`);
   }
   return lines;
+}
+
+/**
+ * Every certificate of the store that a scheduled job should hear about: the CAs (current, and the
+ * other one during a rotation) and the fleet's leaves that expire within `days` from now, each as
+ * "<name> expires <day> (<file>)". Missing leaves are not listed: the next synth issues them.
+ */
+export function pkiExpiring(fleet: FleetModel, days: number, opts: PkiOptions = {}): string[] {
+  const now = opts.now ?? new Date();
+  const { store, current, other } = openStore(fleet, now, true);
+  if (!current) return [];
+  const limit = now.getTime() + days * DAY_MS;
+  const found: string[] = [];
+  const check = (name: string, x509: X509Certificate, file: string) => {
+    const end = new Date(x509.validTo);
+    if (end.getTime() <= limit) found.push(`${name} ${end <= now ? 'expired on' : 'expires'} ${day(end)} (${path.relative(process.cwd(), file) || file})`);
+  };
+  for (const [role, set] of [
+    ['CA', current],
+    [other?.role === 'next' ? 'next CA' : 'previous CA', other?.set],
+  ] as const) {
+    if (!set) continue;
+    check(role, set.root.x509, set.root.certFile);
+    if (set.intermediate) check(`${role} intermediate`, set.intermediate.x509, set.intermediate.certFile);
+  }
+  for (const spec of leafSpecs(fleet)) {
+    const files = leafFiles(spec.kind, spec.cluster);
+    // Expiry needs the certificate only: a job that holds no key (an encrypted store) can run this.
+    const pair = store.readPair(files.cert, files.key, { keyOptional: true });
+    if (pair) check(`${spec.kind}/${spec.cluster}`, pair.x509, pair.certFile);
+  }
+  return found;
 }
