@@ -15,7 +15,7 @@ import { acquireLock, type Lock } from './lib/io/lock';
 import { realPathOf } from './lib/io/paths';
 import { OutputError, resolveOutputDir } from './lib/output/ownership';
 import { recoverOutput } from './lib/output/staging';
-import { clusterCertSummary, pkiSummary, PkiError, PkiStore, stagePki } from './lib/pki';
+import { ageIdentitiesFromEnv, clusterCertSummary, pkiSummary, PkiError, PkiStore, stagePki, type PendingWrite } from './lib/pki';
 import { publishRender, stageFleet } from './lib/render';
 
 /** What a synth has changed so far: the closing message must say it truthfully. */
@@ -55,9 +55,18 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
 
     // Everything is checked and rendered against certificates held in memory; the store is then
     // updated first and dist/ second, each in one step.
-    const pki = await stagePki(fleet, { issue: !ci });
+    const pki = await stagePki(fleet, { issue: !ci, identities: ageIdentitiesFromEnv(env) });
     if (pki.withheld) withholdSecrets(fleet, pki.withheld, ci, storeDir, say);
-    const staged = stageFleet(fleet, target, pki);
+    const rendered = stageFleet(fleet, target, pki);
+    // An encrypted store: the render's files for the store (seal states) are encrypted before anything is written.
+    let storeWrites: PendingWrite[];
+    try {
+      storeWrites = await pki.protect(rendered.storeWrites);
+    } catch (e) {
+      rendered.discard();
+      throw e;
+    }
+    const staged = { ...rendered, storeWrites };
     publishRender(staged, pki, (step) => (step === 'store' ? (progress.storeWritten = true) : (progress.distReplaced = true)));
 
     if (!pki.withheld) for (const line of pkiSummary(pki.report)) say(line);

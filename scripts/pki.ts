@@ -11,6 +11,7 @@ import { IoError } from '../lib/io/errors';
 import { acquireLock, type Lock } from '../lib/io/lock';
 import { realPathOf } from '../lib/io/paths';
 import { PkiError, PkiStore } from '../lib/pki';
+import { ageIdentitiesFromEnv, openSecrets } from '../lib/pki/age';
 import { pkiExpiring, pkiStatus, rotateCa, ROTATION_STEPS, RotationStep } from '../lib/pki/rotation';
 
 const USAGE = `usage: npm run pki -- status [--expiring-within <days>d] | rotate-ca <${ROTATION_STEPS.join('|')}>\n`;
@@ -33,11 +34,14 @@ export async function main(args: string[]): Promise<number> {
     // The same lock as a synth's: a rotation step never interleaves with one.
     lock = await acquireLock(realPathOf(fleet.pki.dir), 'the PKI store', { onWait: (m) => process.stderr.write(`promfleet pki: ${m}\n`) });
     for (const line of new PkiStore(fleet.pki.dir).recover()) process.stderr.write(`promfleet pki: ${line}\n`);
-    const lines = rotate ? await rotateCa(fleet, step as RotationStep) : pkiStatus(fleet);
+    const identities = ageIdentitiesFromEnv(process.env);
+    // An encrypted store without an identity still shows every expiry: the certificates are not encrypted.
+    const secrets = rotate ? undefined : await openSecrets(fleet.pki.dir, fleet.pki.encryption?.recipients, identities);
+    const lines = rotate ? await rotateCa(fleet, step as RotationStep, { identities }) : pkiStatus(fleet, {}, secrets);
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     if (window) {
       const days = Number(window[1]);
-      const expiring = pkiExpiring(fleet, days);
+      const expiring = pkiExpiring(fleet, days, {}, secrets);
       if (expiring.length) {
         process.stderr.write(
           `promfleet pki: ${expiring.length} certificate(s) expire within ${days} days:\n${expiring.map((e) => `  ${e}\n`).join('')}` +

@@ -7,6 +7,7 @@ import * as crypto from 'crypto';
 import * as path from 'path';
 import forge from 'node-forge';
 import { isObserver, isWorkload, type FleetModel } from '../fleet/model';
+import { openSecrets, type OpenedSecrets } from './age';
 import { PkiError } from './errors';
 import { describe, isoDay as day, signedBy, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
@@ -67,6 +68,14 @@ export interface FleetPki {
    */
   commit(more?: PendingWrite[]): void;
   /**
+   * An encrypted store (pki.encryption): encrypts, in memory, what this PKI issued and returns `more`
+   * encrypted, ready for commit(). A plaintext store: returns `more` as it is. stagePki and preparePki
+   * call it for the PKI's own files; a render that adds files (seal states) calls it before commit().
+   */
+  protect(more?: PendingWrite[]): Promise<PendingWrite[]>;
+  /** A file of the store as text, decrypted in memory when the store is encrypted; undefined when absent. */
+  storeText(rel: string): string | undefined;
+  /**
    * Set when this PKI holds no key material because it may not issue (a synth in CI) and the store
    * lacks what the fleet needs: what would have been issued, and why. The certificate accessors then
    * throw, and commit() writes nothing.
@@ -83,6 +92,8 @@ export interface PkiOptions {
    * @default true
    */
   readonly issue?: boolean;
+  /** age identities (AGE-SECRET-KEY-1...) that open an encrypted store (see ageIdentitiesFromEnv). @default none */
+  readonly identities?: readonly string[];
 }
 
 /** One leaf the fleet needs. */
@@ -134,8 +145,8 @@ export interface StoreState {
  * commands, which exist to replace such a CA), also refuses an expired CA or one whose shape
  * (with or without intermediate) differs from pki.intermediate.
  */
-export function openStore(fleet: FleetModel, now: Date, rotating = false): StoreState {
-  const store = new PkiStore(fleet.pki.dir);
+export function openStore(fleet: FleetModel, now: Date, rotating = false, secrets?: OpenedSecrets): StoreState {
+  const store = new PkiStore(fleet.pki.dir, secrets);
   store.audit();
   const current = store.readCaSet(CA_DIR);
   const next = store.readCaSet(NEXT_CA_DIR);
@@ -274,10 +285,20 @@ export interface PkiPlan {
   complete(keys: KeyPair[]): FleetPki;
 }
 
-export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
+/** `secrets`: the encrypted store opened by openSecrets (see stagePki); a plaintext store has none. */
+export function planPki(fleet: FleetModel, opts: PkiOptions = {}, secrets?: OpenedSecrets): PkiPlan {
   const now = opts.now ?? new Date();
-  const state = openStore(fleet, now);
+  const state = openStore(fleet, now, false, secrets);
   const { store } = state;
+  if (store.locked) {
+    // Without an identity the keys cannot be read: in CI, render what needs none; elsewhere, say how to open the store.
+    if (opts.issue === false)
+      return { keysNeeded: 0, complete: () => withheldPki(store, ['the keys (the store is encrypted with age and no identity was given)']) };
+    throw new PkiError(
+      store.dir,
+      'is encrypted with age (pki.encryption) and no identity was given to open it: set PROMFLEET_AGE_IDENTITY (or PROMFLEET_AGE_IDENTITY_FILE) to an identity whose recipient is in pki.encryption.recipients',
+    );
+  }
   const decisions: Decision[] = leafSpecs(fleet).map((spec) => {
     const files = leafFiles(spec.kind, spec.cluster);
     const existing = store.readPair(files.cert, files.key);
@@ -406,6 +427,11 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       store.commit([...writes, ...more]);
       writes.length = 0;
     },
+    protect: async (more = []) => {
+      writes.splice(0, writes.length, ...(await store.protect(writes)));
+      return store.protect(more);
+    },
+    storeText: (rel) => store.text(rel),
   };
 }
 
@@ -424,6 +450,8 @@ function withheldPki(store: PkiStore, needs: string[]): FleetPki {
     storeGateway: none,
     certificate: none,
     commit: () => {},
+    protect: () => Promise.resolve([]),
+    storeText: (rel) => store.text(rel),
   };
 }
 
@@ -432,8 +460,12 @@ function withheldPki(store: PkiStore, needs: string[]): FleetPki {
  * Nothing is written until the returned PKI's commit().
  */
 export async function stagePki(fleet: FleetModel, opts: PkiOptions = {}): Promise<FleetPki> {
-  const plan = planPki(fleet, opts);
-  return plan.complete(await generateKeyPairs(plan.keysNeeded));
+  const secrets = await openSecrets(fleet.pki.dir, fleet.pki.encryption?.recipients, opts.identities ?? []);
+  const plan = planPki(fleet, opts, secrets);
+  const pki = plan.complete(await generateKeyPairs(plan.keysNeeded));
+  // An encrypted store: what was issued is encrypted now, in memory, before anything is written.
+  await pki.protect();
+  return pki;
 }
 
 /** Opens or creates the store and issues what the fleet needs, written at once (stagePki + commit). */
@@ -445,6 +477,7 @@ export async function preparePki(fleet: FleetModel, opts: PkiOptions = {}): Prom
 
 /** preparePki for callers that cannot await (test helpers): the same store rules, keys made one by one. */
 export function preparePkiSync(fleet: FleetModel, opts: PkiOptions = {}): FleetPki {
+  if (fleet.pki.encryption) throw new Error('an encrypted PKI store (pki.encryption) takes preparePki: age encryption is asynchronous');
   const plan = planPki(fleet, opts);
   const pki = plan.complete(generateKeyPairsSync(plan.keysNeeded));
   pki.commit();
