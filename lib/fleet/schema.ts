@@ -656,11 +656,7 @@ const pki = z
     encryption: z
       .strictObject({
         recipients: z
-          .array(
-            z
-              .string()
-              .regex(/^age1[0-9a-z]+$/, { message: 'must be an age recipient, age1... (age-keygen -y <identity file> prints it)' }),
-          )
+          .array(z.string().regex(/^age1[0-9a-z]+$/, { message: 'must be an age recipient, age1... (age-keygen -y <identity file> prints it)' }))
           .min(1, { message: 'list at least one age recipient: the store would be readable by nobody' })
           .describe('The age public keys (age1...) the secret files are encrypted to: one per person or machine that synths with the store'),
       })
