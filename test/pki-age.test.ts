@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { defaultFleetText, ROOT, tmpDir } from './support/fleet';
+import { defaultFleetText, fleetProblems, ROOT, tmpDir } from './support/fleet';
 import { APP } from './support/interrupt';
 import { changedFiles, fingerprintTree } from './support/pki';
 import { makeController } from './support/sealed';
@@ -174,5 +174,14 @@ describe('a store encrypted with age', () => {
     });
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toMatch(/^ {2}sidecar\/workload-eu: expires \d{4}-\d\d-\d\d$/m);
+  });
+});
+
+describe('pki.encryption in the fleet file', () => {
+  it('refuses a recipient that is not age1..., and an empty list, naming the field', () => {
+    expect(fleetProblems(withRecipients(['ssh-ed25519-AAAA']))).toEqual([
+      'pki.encryption.recipients[0]: must be an age recipient, age1... (age-keygen -y <identity file> prints it), got "ssh-ed25519-AAAA"',
+    ]);
+    expect(fleetProblems(withRecipients([]))).toEqual(['pki.encryption.recipients: list at least one age recipient: the store would be readable by nobody']);
   });
 });

@@ -52,6 +52,8 @@ export interface OpenedSecrets {
   readonly locked: boolean;
   /** Secret files to encrypt (anew) at the next update: plaintext ones left by a plaintext store, or all after a change of recipients. */
   readonly toEncrypt: ReadonlySet<string>;
+  /** Plaintext secret files on disk, removed by the update that encrypts them. */
+  readonly plaintextFiles: ReadonlySet<string>;
 }
 
 /** Every file of `dir`, relative, sorted. */
@@ -68,9 +70,13 @@ function filesOf(dir: string): string[] {
   return out.sort();
 }
 
-/** Whether a file of the store is secret: everything but certificates, encrypted files and the store's own bookkeeping. */
-export function isSecretFile(rel: string): boolean {
-  return !(rel.endsWith('.crt') || rel.endsWith(AGE_SUFFIX) || rel === '.gitignore' || rel === RECIPIENTS_FILE);
+/**
+ * Whether a plaintext file of the store is secret: a key or seal state, or any file written private (the
+ * store writes every secret 0600); not a certificate, an encrypted file or the store's own bookkeeping.
+ */
+function isPlaintextSecret(dir: string, rel: string): boolean {
+  if (rel.endsWith('.crt') || rel.endsWith(AGE_SUFFIX) || rel === '.gitignore' || rel === RECIPIENTS_FILE) return false;
+  return /\.(key|json)$/.test(rel) || (fs.statSync(path.join(dir, rel)).mode & 0o077) === 0;
 }
 
 export function recipientsText(recipients: readonly string[]): string {
@@ -112,7 +118,8 @@ export async function openSecrets(dir: string, recipients: readonly string[] | u
     }
   }
   // A plaintext secret file (a store that was not encrypted yet) is encrypted at the next update, then removed.
-  for (const f of files.filter(isSecretFile)) {
+  const plaintextFiles = new Set(files.filter((f) => isPlaintextSecret(dir, f)));
+  for (const f of plaintextFiles) {
     plaintext.set(f, fs.readFileSync(path.join(dir, f), 'utf8'));
     toEncrypt.add(f);
   }
@@ -131,7 +138,7 @@ export async function openSecrets(dir: string, recipients: readonly string[] | u
     }
     for (const f of encrypted) toEncrypt.add(f.slice(0, -AGE_SUFFIX.length));
   }
-  return { recipients, plaintext, locked, toEncrypt };
+  return { recipients, plaintext, locked, toEncrypt, plaintextFiles };
 }
 
 /** Encrypts the secret writes to the recipients (as <rel>.age); the others pass through. */

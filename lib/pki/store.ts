@@ -17,7 +17,7 @@ import { PkiError } from './errors';
 import { errnoText, IoError } from '../io/errors';
 import { recoverTree, StagedTree } from '../io/staged-tree';
 import { realPathOf } from '../io/paths';
-import { AGE_SUFFIX, encryptWrites, isSecretFile, RECIPIENTS_FILE, recipientsText, type OpenedSecrets } from './age';
+import { AGE_SUFFIX, encryptWrites, RECIPIENTS_FILE, recipientsText, type OpenedSecrets } from './age';
 import type { Issuer } from './profiles';
 
 export const CA_DIR = 'ca';
@@ -313,7 +313,7 @@ export class PkiStore {
         fs.writeFileSync(file, w.content, { mode: w.secret ? 0o600 : 0o644 });
       }
       // An encrypted store keeps no plaintext secret, such as the keys of a store that was not encrypted yet.
-      if (this.secrets) removePlaintext(tree.dir);
+      for (const rel of this.secrets?.plaintextFiles ?? []) fs.rmSync(path.join(tree.dir, rel), { force: true });
       makePrivate(tree.dir);
     } catch (e) {
       tree.discard();
@@ -374,15 +374,6 @@ function linkTree(from: string, to: string): void {
     } else {
       fs.linkSync(src, dst);
     }
-  }
-}
-
-/** Removes every plaintext secret file of the tree `dir` (see isSecretFile). */
-function removePlaintext(dir: string, top = dir): void {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) removePlaintext(p, top);
-    else if (isSecretFile(path.relative(top, p))) fs.rmSync(p);
   }
 }
 
