@@ -121,7 +121,7 @@ export function stageFleet(fleet: FleetModel, target: string, pki: FleetPki): St
       const dir = path.join(tmp, cluster.name);
       const app = buildClusterApp({ fleet, cluster, pki }, dir);
       annotateSyncWaves(app);
-      const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir);
+      const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir, (rel) => pki.storeText(rel));
       if (sealer) sealers.push(sealer);
       summaries.push(writeApp(cluster.name, app, tmp, put, memo, sealer));
     }

@@ -136,6 +136,6 @@ describe('npm run pki', () => {
     const wrong = cli(['rotate-ca', 'start'], env);
     expect([wrong.status, wrong.stderr]).toEqual([1, expect.stringMatching(/^promfleet pki: .*ca-next: cannot run rotate-ca start/)]);
     const usage = cli(['rotate-ca'], env);
-    expect([usage.status, usage.stderr]).toEqual([2, 'usage: npm run pki -- status | rotate-ca <start|switch|finish>\n']);
+    expect([usage.status, usage.stderr]).toEqual([2, 'usage: npm run pki -- status [--expiring-within <days>d] | rotate-ca <start|switch|finish>\n']);
   });
 });

@@ -14,8 +14,11 @@ type FleetStore = Exclude<EndpointSource, { kind: 'extra' }>;
 /** What the checks read from the PKI: each leaf's certificate chain and the CAs it trusts. */
 export type ObserverPki = Pick<FleetPki, 'querier' | 'sidecar' | 'storeGateway'>;
 
-/** Every problem of the observer `observer` (fleet-file problems, then certificate problems). */
-export function observerProblems(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki): FleetProblem[] {
+/**
+ * Every problem of the observer `observer` (fleet-file problems, then certificate problems; without
+ * `pki`, as in a synth in CI without the store, the fleet-file problems only).
+ */
+export function observerProblems(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki | undefined): FleetProblem[] {
   const problems: FleetProblem[] = [];
   const O = JSON.stringify(observer.name);
   const workloads = fleet.clusters.filter(isWorkload);
@@ -43,6 +46,7 @@ export function observerProblems(fleet: FleetModel, observer: ObserverCluster, p
     if (w.name !== observer.name) problems.push(...reachabilityProblems(w, O));
   }
 
+  if (!pki) return problems;
   const client = pki.querier(observer.name);
   for (const e of querierEndpoints(fleet, observer)) {
     const { serverName, source } = e;
@@ -85,7 +89,7 @@ function reachabilityProblems(w: WorkloadCluster, O: string): FleetProblem[] {
 }
 
 /** Throws a FleetError listing every problem of the observer. */
-export function assertObserverWiring(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki): void {
+export function assertObserverWiring(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki | undefined): void {
   const problems = observerProblems(fleet, observer, pki);
   if (problems.length) throw new FleetError(fleet.source, problems);
 }

@@ -68,7 +68,9 @@ export function observerMonitoringProps(
 }
 
 export function addObserverCharts(app: App, ctx: ClusterContext<ObserverCluster>): void {
-  const { fleet, cluster, pki } = ctx;
+  const { fleet, cluster } = ctx;
+  // A PKI that withholds its keys (a synth in CI without the store) renders no Secret, and has no certificate to check.
+  const pki = ctx.pki.withheld ? undefined : ctx.pki;
   // Wrong wiring fails the synth here, before any file of the new dist/ is swapped in.
   assertObserverWiring(fleet, cluster, pki);
   for (const p of ObserverMonitoring.parts(observerMonitoringProps(fleet, cluster, pki))) p.build(new FileChart(app, OBSERVER_FILES[p.id]));

@@ -184,8 +184,13 @@ export interface FleetModel {
   /** Folder the fleet file's relative paths resolve from. */
   baseDir: string;
   clusters: ClusterModel[];
-  pki: typeof DEFAULT_PKI;
+  pki: typeof DEFAULT_PKI & { encryption?: PkiEncryption };
   gitops?: typeof DEFAULT_GITOPS & { repoURL: string };
+}
+
+/** pki.encryption: the store's secret files are encrypted to these age recipients. */
+export interface PkiEncryption {
+  recipients: string[];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

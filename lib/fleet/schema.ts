@@ -808,6 +808,17 @@ const pki = z
         ),
       ),
     organization: z.string().min(1).optional().meta(about("The O of every certificate's subject", DEFAULT_PKI.organization)),
+    encryption: z
+      .strictObject({
+        recipients: z
+          .array(z.string().regex(/^age1[0-9a-z]+$/, { message: 'must be an age recipient, age1... (age-keygen -y <identity file> prints it)' }))
+          .min(1, { message: 'list at least one age recipient: the store would be readable by nobody' })
+          .describe('The age public keys (age1...) the secret files are encrypted to: one per person or machine that synths with the store'),
+      })
+      .optional()
+      .describe(
+        'Keep the store encrypted with age, to commit it and share it with a team: every secret file is stored as <file>.age and decrypted in memory only, with PROMFLEET_AGE_IDENTITY or PROMFLEET_AGE_IDENTITY_FILE; see docs/operations.md, "Sharing the store with age". Default: a plaintext store that Git ignores',
+      ),
   })
   // A window as long as the validity would re-issue every certificate at every synth.
   .refine((p) => (p.renewBeforeDays ?? DEFAULT_PKI.renewBeforeDays) < (p.leafValidityDays ?? DEFAULT_PKI.leafValidityDays), {

@@ -7,6 +7,7 @@ import * as crypto from 'crypto';
 import * as path from 'path';
 import forge from 'node-forge';
 import { isObserver, isWorkload, type FleetModel } from '../fleet/model';
+import { openSecrets, type OpenedSecrets } from './age';
 import { PkiError } from './errors';
 import {
   completeCredential,
@@ -81,11 +82,33 @@ export interface FleetPki {
    * render has succeeded.
    */
   commit(more?: PendingWrite[]): void;
+  /**
+   * An encrypted store (pki.encryption): encrypts, in memory, what this PKI issued and returns `more`
+   * encrypted, ready for commit(). A plaintext store: returns `more` as it is. stagePki and preparePki
+   * call it for the PKI's own files; a render that adds files (seal states) calls it before commit().
+   */
+  protect(more?: PendingWrite[]): Promise<PendingWrite[]>;
+  /** A file of the store as text, decrypted in memory when the store is encrypted; undefined when absent. */
+  storeText(rel: string): string | undefined;
+  /**
+   * Set when this PKI holds no key material because it may not issue (a synth in CI) and the store
+   * lacks what the fleet needs: what would have been issued, and why. The certificate accessors then
+   * throw, and commit() writes nothing.
+   */
+  readonly withheld?: readonly string[];
 }
 
 export interface PkiOptions {
   /** The clock; tests move it. @default new Date() */
   readonly now?: Date;
+  /**
+   * Whether a CA may be created and certificates issued or renewed. A synth in CI passes false: a
+   * store that lacks something then gives a PKI that withholds every key (see FleetPki.withheld).
+   * @default true
+   */
+  readonly issue?: boolean;
+  /** age identities (AGE-SECRET-KEY-1...) that open an encrypted store (see ageIdentitiesFromEnv). @default none */
+  readonly identities?: readonly string[];
 }
 
 /** One leaf the fleet needs. */
@@ -147,8 +170,8 @@ export interface StoreState {
  * commands, which exist to replace such a CA), also refuses an expired CA or one whose shape
  * (with or without intermediate) differs from pki.intermediate.
  */
-export function openStore(fleet: FleetModel, now: Date, rotating = false): StoreState {
-  const store = new PkiStore(fleet.pki.dir);
+export function openStore(fleet: FleetModel, now: Date, rotating = false, secrets?: OpenedSecrets): StoreState {
+  const store = new PkiStore(fleet.pki.dir, secrets);
   store.audit();
   const current = store.readCaSet(CA_DIR);
   const next = store.readCaSet(NEXT_CA_DIR);
@@ -289,10 +312,24 @@ export interface PkiPlan {
   complete(keys: KeyPair[]): FleetPki;
 }
 
-export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
+/** `secrets`: the encrypted store opened by openSecrets (see stagePki); a plaintext store has none. */
+export function planPki(fleet: FleetModel, opts: PkiOptions = {}, secrets?: OpenedSecrets): PkiPlan {
   const now = opts.now ?? new Date();
-  const state = openStore(fleet, now);
+  const state = openStore(fleet, now, false, secrets);
   const { store } = state;
+  if (store.locked) {
+    // Without an identity the keys cannot be read: in CI, render what needs none; elsewhere, say how to open the store.
+    if (opts.issue === false)
+      return {
+        keysNeeded: 0,
+        credentialsNeeded: 0,
+        complete: () => withheldPki(store, ['the keys (the store is encrypted with age and no identity was given)']),
+      };
+    throw new PkiError(
+      store.dir,
+      'is encrypted with age (pki.encryption) and no identity was given to open it: set PROMFLEET_AGE_IDENTITY (or PROMFLEET_AGE_IDENTITY_FILE) to an identity whose recipient is in pki.encryption.recipients',
+    );
+  }
   const decisions: Decision[] = leafSpecs(fleet).map((spec) => {
     const files = leafFiles(spec.kind, spec.cluster);
     const existing = store.readPair(files.cert, files.key);
@@ -304,6 +341,14 @@ export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
   const credentials = credentialSpecs(fleet).map((spec) => decideCredential(store, spec));
   const keysNeeded = decisions.filter((d) => d.reissue).length + (state.current ? 0 : caKeyCount(fleet));
   const credentialsNeeded = credentials.filter((d) => d.generate).length;
+  if ((keysNeeded || credentialsNeeded) && opts.issue === false) {
+    const needs = [
+      ...(state.current ? [] : [`the CA (${store.exists() ? 'the store has none' : 'there is no store'})`]),
+      ...decisions.filter((d) => d.reissue).map((d) => `${d.spec.kind}/${d.spec.cluster} (${d.reissue?.reason})`),
+      ...credentials.filter((d) => d.generate).map((d) => `${d.spec.kind}/${d.spec.cluster} (new)`),
+    ];
+    return { keysNeeded: 0, credentialsNeeded: 0, complete: () => withheldPki(store, needs) };
+  }
   if (keysNeeded || credentialsNeeded) store.checkWritable();
   return {
     keysNeeded,
@@ -448,6 +493,33 @@ function complete(
       store.commit([...writes, ...more]);
       writes.length = 0;
     },
+    protect: async (more = []) => {
+      writes.splice(0, writes.length, ...(await store.protect(writes)));
+      return store.protect(more);
+    },
+    storeText: (rel) => store.text(rel),
+  };
+}
+
+/** A PKI that may not issue and lacks `needs`: no key material at all, so no Secret is rendered. */
+function withheldPki(store: PkiStore, needs: string[]): FleetPki {
+  const none = (): never => {
+    throw new Error(`the PKI store ${store.dir} lacks what the fleet needs (${needs.join(', ')}), and this synth may not issue it`);
+  };
+  return {
+    dir: store.dir,
+    report: { dir: store.dir, entries: [], warnings: [...store.warnings], credentials: [] },
+    caBundle: '',
+    withheld: needs,
+    sidecar: none,
+    querier: none,
+    storeGateway: none,
+    querierIngress: none,
+    querierBasicAuth: none,
+    certificate: none,
+    commit: () => {},
+    protect: () => Promise.resolve([]),
+    storeText: (rel) => store.text(rel),
   };
 }
 
@@ -456,8 +528,12 @@ function complete(
  * Nothing is written until the returned PKI's commit().
  */
 export async function stagePki(fleet: FleetModel, opts: PkiOptions = {}): Promise<FleetPki> {
-  const plan = planPki(fleet, opts);
-  return plan.complete(await generateKeyPairs(plan.keysNeeded));
+  const secrets = await openSecrets(fleet.pki.dir, fleet.pki.encryption?.recipients, opts.identities ?? []);
+  const plan = planPki(fleet, opts, secrets);
+  const pki = plan.complete(await generateKeyPairs(plan.keysNeeded));
+  // An encrypted store: what was issued is encrypted now, in memory, before anything is written.
+  await pki.protect();
+  return pki;
 }
 
 /** Opens or creates the store and issues what the fleet needs, written at once (stagePki + commit). */
@@ -469,6 +545,7 @@ export async function preparePki(fleet: FleetModel, opts: PkiOptions = {}): Prom
 
 /** preparePki for callers that cannot await (test helpers): the same store rules, keys made one by one. */
 export function preparePkiSync(fleet: FleetModel, opts: PkiOptions = {}): FleetPki {
+  if (fleet.pki.encryption) throw new Error('an encrypted PKI store (pki.encryption) takes preparePki: age encryption is asynchronous');
   const plan = planPki(fleet, opts);
   const pki = plan.complete(generateKeyPairsSync(plan.keysNeeded));
   pki.commit();

@@ -1,4 +1,5 @@
 // The PKI of a fleet: CA and certificates kept in a store, issued with node-forge from native keys.
+export { ageIdentitiesFromEnv } from './age';
 export { PkiError } from './errors';
 export {
   preparePki,
