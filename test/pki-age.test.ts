@@ -46,7 +46,9 @@ function synth(p: Project, fleetText: string, env: Record<string, string> = {}):
 
 /** Files of the store whose content is plaintext key material or seal state. */
 const plaintextSecrets = (store: string) =>
-  Object.keys(fingerprintTree(store)).filter((f) => /PRIVATE KEY|"entries"/.test(fs.readFileSync(path.join(store, f), 'utf8')));
+  Object.keys(fingerprintTree(store)).filter(
+    (f) => /\.(password|htpasswd)$/.test(f) || /PRIVATE KEY|"entries"/.test(fs.readFileSync(path.join(store, f), 'utf8')),
+  );
 
 describe('a store encrypted with age', () => {
   let ids: Identity[];
@@ -62,13 +64,17 @@ describe('a store encrypted with age', () => {
 
   it('turning pki.encryption on encrypts every key, leaves no plaintext, and renders the same dist/', () => {
     const r = synth(p, withRecipients([ids[0].recipient]));
-    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 0 renewed, 3 kept')]);
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 0 renewed, 4 kept')]);
     encrypted = fingerprintTree(p.store);
     expect(Object.keys(encrypted).sort()).toEqual([
       '.gitignore',
       'age-recipients',
       'ca/ca.crt',
       'ca/ca.key.age',
+      'querier-basic-auth/observer.htpasswd.age',
+      'querier-basic-auth/observer.password.age',
+      'querier-ingress/observer.crt',
+      'querier-ingress/observer.key.age',
       'querier/observer.crt',
       'querier/observer.key.age',
       'sidecar/workload-eu.crt',
@@ -83,7 +89,7 @@ describe('a store encrypted with age', () => {
 
   it('a synth with the identity renders the same dist/ and keeps every encrypted file byte for byte', () => {
     const r = synth(p, withRecipients([ids[0].recipient]), { PROMFLEET_AGE_IDENTITY: `# created: a comment\n${ids[0].identity}\n` });
-    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('3 kept')]);
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
     expect(fingerprintTree(p.store)).toEqual(encrypted);
     expect(fingerprintTree(p.dist)).toEqual(plainDist);
   });
@@ -99,7 +105,11 @@ describe('a store encrypted with age', () => {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
     git('init', '-q');
     git('add', '-A');
-    expect(git('ls-files').trim().split('\n').sort()).toEqual(Object.keys(encrypted).map((f) => `.pki/${f}`));
+    expect(git('ls-files').trim().split('\n').sort()).toEqual(
+      Object.keys(encrypted)
+        .map((f) => `.pki/${f}`)
+        .sort(),
+    );
   });
 
   it('without the identity: outside CI an error naming the fix; in CI the committed part of dist/, and nothing written', () => {
@@ -130,12 +140,15 @@ describe('a store encrypted with age', () => {
     expect(changedFiles(encrypted, after)).toEqual([
       'age-recipients',
       'ca/ca.key.age',
+      'querier-basic-auth/observer.htpasswd.age',
+      'querier-basic-auth/observer.password.age',
+      'querier-ingress/observer.key.age',
       'querier/observer.key.age',
       'sidecar/workload-eu.key.age',
       'sidecar/workload-us.key.age',
     ]);
     const second = synth(p, both, { PROMFLEET_AGE_IDENTITY: ids[1].identity });
-    expect([second.code, second.stderr]).toEqual([0, expect.stringContaining('3 kept')]);
+    expect([second.code, second.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
     expect(fingerprintTree(p.store)).toEqual(after);
     expect(fingerprintTree(p.dist)).toEqual(plainDist);
   });

@@ -34,7 +34,7 @@ describe('a synth with CI set', () => {
   beforeAll(async () => {
     withStore = project();
     expect((await synth(withStore)).code).toBe(0);
-    expect(secretFiles(withStore.dist)).toHaveLength(3);
+    expect(secretFiles(withStore.dist)).toHaveLength(5);
   });
 
   it.each(['true', '1', 'yes'])('CI=%s without a store: the committed part of dist/ is byte-identical, no CA is made, and it says so', async (ci) => {
@@ -55,7 +55,7 @@ describe('a synth with CI set', () => {
     const p = project();
     expect((await synth(p, { CI: ci })).code).toBe(0);
     expect(fs.existsSync(path.join(p.store, 'ca', 'ca.key'))).toBe(true);
-    expect(secretFiles(p.dist)).toHaveLength(3);
+    expect(secretFiles(p.dist)).toHaveLength(5);
   });
 
   it('with PROMFLEET_PKI_IN_CI=fail: exits 1 naming the fix, and leaves dist/ and the store as they were', async () => {
@@ -108,7 +108,7 @@ describe('a synth with CI set', () => {
       path.dirname(out),
     );
     expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('lacks the CA (there is no store), querier/hub (new), sidecar/prod-eu (new)')]);
-    expect(fs.readdirSync(path.join(out, 'hub')).sort()).toEqual(['00-namespace.yaml', '70-querier.yaml']);
+    expect(fs.readdirSync(path.join(out, 'hub')).sort()).toEqual(['00-namespace.yaml', '69-network-policies.yaml', '70-querier.yaml']);
   });
 
   it('in sealed-secrets mode without the store: fails, since the committed SealedSecrets come from its keys', async () => {
@@ -156,8 +156,8 @@ describe('npm run pki -- status --expiring-within', () => {
       .split('\n')
       .filter((l) => l.startsWith('  '))
       .map((l) => l.trim().split(' ')[0]);
-    expect(named).toEqual(['querier/observer', 'sidecar/workload-eu', 'sidecar/workload-us']);
-    expect(late.stderr).toMatch(/^promfleet pki: 3 certificate\(s\) expire within 30 days:$/m);
+    expect(named).toEqual(['querier/observer', 'querier-ingress/observer', 'sidecar/workload-eu', 'sidecar/workload-us']);
+    expect(late.stderr).toMatch(/^promfleet pki: 4 certificate\(s\) expire within 30 days:$/m);
     // The window counts: 20 days is before they end.
     expect(status(old.pki.dir, '20').status).toBe(0);
     // A CA is reported too.

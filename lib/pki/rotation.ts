@@ -116,8 +116,13 @@ export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}, secrets?: Op
   }
   // Where each generated password is, never the password: this output may end up in a log too.
   for (const spec of credentialSpecs(fleet)) {
-    const d = decideCredential(store, spec);
     const file = store.file(credentialFiles(spec.kind, spec.cluster).password);
+    // A locked store cannot be read, and its password needs no identity to be located.
+    if (store.locked) {
+      lines.push(`  ${spec.kind}/${spec.cluster}: user ${spec.username}, password in ${file}.age (encrypted)`);
+      continue;
+    }
+    const d = decideCredential(store, spec);
     const state = !d.generate
       ? 'in'
       : d.generate.action === 'created'
