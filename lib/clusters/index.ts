@@ -8,9 +8,12 @@ import type { ClusterContext } from './context';
 import { addObserverCharts } from './observer';
 import { addWorkloadCharts } from './workload';
 
+/** The file of the cluster's stack Namespace, which the kubectl path applies first (docs/operations.md). */
+export const NAMESPACE_FILE = '00-namespace';
+
 export function buildClusterApp(ctx: ClusterContext, outdir: string): App {
   const app = new App({ outdir });
-  new StackNamespace(new FileChart(app, '00-namespace'), 'namespace', { name: ctx.cluster.stack.namespace });
+  new StackNamespace(new FileChart(app, NAMESPACE_FILE), 'namespace', { name: ctx.cluster.stack.namespace });
   const { cluster } = ctx;
   if (isWorkload(cluster)) addWorkloadCharts(app, { ...ctx, cluster });
   if (isObserver(cluster)) addObserverCharts(app, { ...ctx, cluster });

@@ -112,7 +112,17 @@ export const DEFAULT_GITOPS = {
   targetRevision: 'main',
   pathPrefix: 'dist',
   argocdNamespace: 'argocd',
-  project: 'default',
+  project: 'promfleet',
   name: 'promfleet',
   automated: { prune: true, selfHeal: true } as { prune: boolean; selfHeal: boolean } | null,
+  renderProject: true,
+  // The app-of-apps creates Applications in Argo CD's namespace, which amounts to admin rights: it stays in
+  // a project the Argo CD admins manage, never in the fleet's restricted one.
+  rootProject: 'default',
+  /** The upstream repository folder with one file per operator CRD (and a kustomization.yaml listing them). */
+  crds: {
+    repoURL: 'https://github.com/prometheus-operator/prometheus-operator.git',
+    path: 'example/prometheus-operator-crd',
+    targetRevision: undefined as string | undefined,
+  },
 };

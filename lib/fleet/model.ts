@@ -146,6 +146,13 @@ export function isObserver(cluster: ClusterModel): cluster is ObserverCluster {
   return cluster.observer !== undefined;
 }
 
+/** The namespaces of a cluster's application monitors, sorted, each once (none on a cluster without the workload role). */
+export function appMonitorNamespaces(cluster: ClusterModel): string[] {
+  if (!cluster.workload) return [];
+  const { serviceMonitors, podMonitors } = cluster.workload;
+  return [...new Set([...serviceMonitors, ...podMonitors].map((m) => m.namespace))].sort();
+}
+
 export interface FleetModel {
   /** Absolute path of the fleet file (or '<inline>'). */
   source: string;

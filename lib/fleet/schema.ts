@@ -682,7 +682,54 @@ const gitops = z.strictObject({
     .optional()
     .meta(about('The folder of dist/ inside that repository; "" when the content of dist/ is the repository root', G.pathPrefix)),
   argocdNamespace: dnsLabel.optional().meta(about('The namespace Argo CD runs in, where the Applications go', G.argocdNamespace)),
-  project: dnsName.optional().meta(about('The Argo CD project of every Application', G.project)),
+  project: dnsName
+    .optional()
+    .meta(
+      about(
+        "The Argo CD project of each cluster's Applications. promfleet renders it as an AppProject limited to the fleet's repositories, destinations and kinds, unless renderProject is false",
+        G.project,
+      ),
+    ),
+  renderProject: z
+    .boolean()
+    .optional()
+    .meta(
+      about(
+        'Render the AppProject named by project into dist/_argocd/apps/_project.yaml; false uses a project you manage under that name (e.g. "default")',
+        G.renderProject,
+      ),
+    ),
+  rootProject: dnsName
+    .optional()
+    .meta(
+      about(
+        "The Argo CD project of the app-of-apps. It creates Applications in Argo CD's namespace, so keep it a project only Argo CD admins manage",
+        G.rootProject,
+      ),
+    ),
+  crds: z
+    .strictObject({
+      repoURL: z
+        .string()
+        .regex(/^(https?:\/\/|ssh:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)\S+$/, {
+          message: 'must be the Git URL of the repository (or your mirror of it), e.g. "https://git.example.com/mirror/prometheus-operator.git"',
+        })
+        .optional()
+        .meta(about('Git repository of the Prometheus Operator CRDs; point it at a mirror for an air-gapped fleet', G.crds.repoURL)),
+      path: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'must be a folder path inside that repository, e.g. "example/prometheus-operator-crd"' })
+        .refine((p) => !p.split('/').includes('..'), { message: 'must stay inside the repository, without ".."' })
+        .optional()
+        .meta(about('Folder of that repository with the CRD files and their kustomization.yaml', G.crds.path)),
+      targetRevision: z
+        .string()
+        .min(1, { message: 'must be a branch, tag or commit, e.g. "v0.93.0"' })
+        .optional()
+        .describe("Branch, tag or commit of the CRDs. Default: each cluster's versions.prometheusOperator tag."),
+    })
+    .optional()
+    .describe("Where each workload cluster's CRD Application takes the Prometheus Operator CRDs from"),
   name: dnsLabel.optional().meta(about('Name of the app-of-apps, and prefix of the other Applications: <name>-<cluster> and <name>-<cluster>-crds', G.name)),
   automated: z
     .strictObject({
