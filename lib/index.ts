@@ -48,12 +48,14 @@ export type {
   AlertmanagerReceiver,
   AlertmanagerRoute,
   AppMonitor,
+  Placement,
   QuerierIngress,
   Resources,
   SecretKeyRef,
   SidecarIngress,
   SidecarService,
   StackVersions,
+  Toleration,
 } from './fleet/model';
 
 // ---------- a fleet file, its PKI, and the stacks of its clusters ----------

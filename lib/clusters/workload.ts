@@ -38,6 +38,7 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
     namespace: stack.namespace,
     createNamespace: false,
     imageRegistry: stack.imageRegistry,
+    imagePullSecrets: stack.imagePullSecrets,
     versions: stack.versions,
     monitorSelector: stack.monitorSelector,
     prometheus: { ...stack.prometheus, externalLabels: workload.externalLabels },

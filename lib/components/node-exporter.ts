@@ -5,15 +5,15 @@ import { k8s } from 'cdk8s-plus-27';
 import { ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
-import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
-import { coreResources, httpProbe, NOBODY, podLabels, RESTRICTED_CONTAINER, selectorLabels } from './common';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps, type PlacedComponentProps } from './base';
+import { coreResources, httpProbe, NOBODY, podLabels, podPlacement, RESTRICTED_CONTAINER, selectorLabels } from './common';
 import { stackServiceMonitor } from './service-monitor';
 
 export const NODE_EXPORTER_NAME = 'node-exporter';
 const COMPONENT = 'exporter';
 const PORT = 9100;
 
-export interface NodeExporterProps extends MonitoredComponentProps {
+export interface NodeExporterProps extends MonitoredComponentProps, PlacedComponentProps {
   /** @default DEFAULT_VERSIONS.nodeExporter */
   readonly version?: string;
   /** @default DEFAULT_STACK.nodeExporter.resources */
@@ -50,10 +50,8 @@ export class NodeExporter extends Construct {
             // Host network and PID namespace: the node's own interfaces and processes, not the pod's.
             hostNetwork: true,
             hostPid: true,
-            priorityClassName: 'system-node-critical',
-            nodeSelector: { 'kubernetes.io/os': 'linux' },
-            // Every node, tainted or not (control plane included).
-            tolerations: [{ operator: 'Exists' }],
+            // By default on every node, tainted or not (control plane included), as system-node-critical.
+            ...podPlacement(props.placement, DEFAULT_STACK.nodeExporter.placement, props.imagePullSecrets),
             securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [
               {

@@ -17,14 +17,21 @@ export const DEFAULT_VERSIONS = {
   kubeStateMetrics: 'v2.20.0',
 };
 
+/** Pods that run on Linux nodes only: every image of the stack is built for Linux. */
+const LINUX_NODES: Placement = { nodeSelector: { 'kubernetes.io/os': 'linux' }, tolerations: [] };
+/** The operator renders its own pods; these add nothing to what it does by default. */
+const OPERATOR_MANAGED: Placement = { nodeSelector: {}, tolerations: [] };
+
 export const DEFAULT_STACK = {
   namespace: 'monitoring',
   imageRegistry: undefined as string | undefined,
+  imagePullSecrets: [] as string[],
   versions: DEFAULT_VERSIONS,
   monitorSelector: { 'prometheus.io/monitor': 'true' } as Record<string, string>,
   operator: {
     enabled: true,
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
+    placement: LINUX_NODES,
   },
   prometheus: {
     replicas: 2,
@@ -35,11 +42,13 @@ export const DEFAULT_STACK = {
     replicaLabel: 'prometheus_replica',
     storage: { size: '50Gi', storageClassName: undefined as string | undefined } as { size: string; storageClassName?: string } | null,
     resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '4Gi' } } as Resources,
+    placement: OPERATOR_MANAGED,
   },
   alertmanager: {
     enabled: true,
     replicas: 2,
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } } as Resources,
+    placement: OPERATOR_MANAGED,
     route: undefined as unknown,
     receivers: [] as unknown[],
     // A critical alert silences the warnings of the same alert in the same place.
@@ -50,14 +59,33 @@ export const DEFAULT_STACK = {
   nodeExporter: {
     enabled: true,
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '180Mi' } } as Resources,
+    // On every node, whatever its taints, and never evicted before the workloads whose node it reports on.
+    placement: { nodeSelector: { 'kubernetes.io/os': 'linux' }, tolerations: [{ operator: 'Exists' }], priorityClassName: 'system-node-critical' } as Placement,
   },
   kubeStateMetrics: {
     enabled: true,
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
+    placement: LINUX_NODES,
   },
   kubelet: { enabled: true },
   rules: { enabled: true },
 };
+
+/** A toleration of a pod, as in the Kubernetes pod spec. */
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+/** Where a component's pods may run, and how they rank when a node runs short. */
+export interface Placement {
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  priorityClassName?: string;
+}
 
 export interface Resources {
   requests?: { cpu?: string; memory?: string };
@@ -91,11 +119,13 @@ export const NULL_RECEIVER = 'null';
 export const DEFAULT_QUERIER = {
   replicas: 2,
   resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } } as Resources,
+  placement: LINUX_NODES,
 };
 
 export const DEFAULT_STORE_GATEWAY = {
   replicas: 1,
   resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '4Gi' } } as Resources,
+  placement: LINUX_NODES,
   tls: true,
 };
 

@@ -10,11 +10,12 @@ import {
   DEFAULT_SIDECAR,
   DEFAULT_STACK,
   DEFAULT_STORE_GATEWAY,
+  Placement,
   Resources,
 } from './defaults';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
-export type { Resources } from './defaults';
+export type { Placement, Resources, Toleration } from './defaults';
 export type { AlertmanagerRouteInput as AlertmanagerRoute } from './schema';
 
 type AlertmanagerInput = NonNullable<StackSettingsInput['alertmanager']>;
@@ -45,9 +46,11 @@ export type StackVersions = typeof DEFAULT_STACK.versions;
 export interface StackSettings {
   namespace: string;
   imageRegistry?: string;
+  /** Secrets (in the stack namespace) every pod pulls its images with. */
+  imagePullSecrets: string[];
   versions: StackVersions;
   monitorSelector: Record<string, string>;
-  operator: { enabled: boolean; resources: Resources };
+  operator: { enabled: boolean; resources: Resources; placement: Placement };
   prometheus: {
     replicas: number;
     retention: string;
@@ -57,17 +60,19 @@ export interface StackSettings {
     replicaLabel: string;
     storage: { size: string; storageClassName?: string } | null;
     resources: Resources;
+    placement: Placement;
   };
   alertmanager: {
     enabled: boolean;
     replicas: number;
     resources: Resources;
+    placement: Placement;
     route?: AlertmanagerRouteInput;
     receivers: AlertmanagerReceiver[];
     inhibitRules: AlertmanagerInhibitRule[];
   };
-  nodeExporter: { enabled: boolean; resources: Resources };
-  kubeStateMetrics: { enabled: boolean; resources: Resources };
+  nodeExporter: { enabled: boolean; resources: Resources; placement: Placement };
+  kubeStateMetrics: { enabled: boolean; resources: Resources; placement: Placement };
   kubelet: { enabled: boolean };
   rules: { enabled: boolean };
 }
@@ -86,6 +91,7 @@ export interface StoreGatewayModel {
   objectStorage: SecretKeyRef;
   replicas: number;
   resources: Resources;
+  placement: Placement;
   storage?: { size: string; storageClassName?: string };
   /** Serve gRPC with mTLS from the fleet PKI. */
   tls: boolean;
@@ -94,6 +100,7 @@ export interface StoreGatewayModel {
 export interface QuerierModel {
   replicas: number;
   resources: Resources;
+  placement: Placement;
   ingress?: QuerierIngress;
   storeGateway?: StoreGatewayModel;
   extraStores: ExtraStore[];

@@ -21,7 +21,7 @@ export interface WithCertificates {
 }
 
 export interface ObserverQuerierOptions
-  extends WithCertificates, Pick<ThanosQuerierProps, 'replicas' | 'resources' | 'ingress' | 'replicaLabel' | 'tlsSecret'> {
+  extends WithCertificates, Pick<ThanosQuerierProps, 'replicas' | 'resources' | 'placement' | 'ingress' | 'replicaLabel' | 'tlsSecret'> {
   /**
    * More StoreAPIs (a Thanos Ruler, another Querier), listed after the sidecars and the Store Gateway.
    * @default none
@@ -30,7 +30,7 @@ export interface ObserverQuerierOptions
 }
 
 export type ObserverStoreGatewayOptions = WithCertificates &
-  Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'storage' | 'tls' | 'tlsSecret'>;
+  Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'placement' | 'storage' | 'tls' | 'tlsSecret'>;
 
 export interface ObserverMonitoringProps {
   /**
@@ -51,6 +51,11 @@ export interface ObserverMonitoringProps {
    * @default the upstream registries
    */
   readonly imageRegistry?: string;
+  /**
+   * Names of Secrets in the namespace that every pod pulls its images with.
+   * @default none
+   */
+  readonly imagePullSecrets?: readonly string[];
   /**
    * The Thanos release.
    * @default DEFAULT_VERSIONS.thanos
@@ -89,6 +94,7 @@ export class ObserverMonitoring extends Construct {
     const common = {
       namespace,
       imageRegistry: props.imageRegistry,
+      imagePullSecrets: props.imagePullSecrets,
       version: props.versions?.thanos ?? DEFAULT_VERSIONS.thanos,
       monitorSelector: props.monitorSelector,
     };
@@ -109,6 +115,7 @@ export class ObserverMonitoring extends Construct {
             endpoints,
             replicas: q.replicas,
             resources: q.resources,
+            placement: q.placement,
             ingress: q.ingress,
             replicaLabel: q.replicaLabel,
             tlsSecret: q.tlsSecret,
@@ -127,6 +134,7 @@ export class ObserverMonitoring extends Construct {
               objectStorage: gateway.objectStorage,
               replicas: gateway.replicas,
               resources: gateway.resources,
+              placement: gateway.placement,
               storage: gateway.storage,
               tls: gatewayTls,
               tlsSecret: gateway.tlsSecret,

@@ -21,7 +21,16 @@ import { enabled, part, type StackPart, type Toggle } from './part';
 /** The settings of the stack's Prometheus. */
 export type WorkloadPrometheusOptions = Pick<
   PrometheusProps,
-  'replicas' | 'retention' | 'retentionSize' | 'scrapeInterval' | 'evaluationInterval' | 'externalLabels' | 'replicaLabel' | 'storage' | 'resources'
+  | 'replicas'
+  | 'retention'
+  | 'retentionSize'
+  | 'scrapeInterval'
+  | 'evaluationInterval'
+  | 'externalLabels'
+  | 'replicaLabel'
+  | 'storage'
+  | 'resources'
+  | 'placement'
 >;
 
 /** The Thanos sidecar in each Prometheus pod, and how an observer reaches it. */
@@ -48,6 +57,11 @@ export interface WorkloadMonitoringProps {
    */
   readonly imageRegistry?: string;
   /**
+   * Names of Secrets in the namespace that every pod of the stack pulls its images with.
+   * @default none
+   */
+  readonly imagePullSecrets?: readonly string[];
+  /**
    * The upstream release of each image.
    * @default DEFAULT_VERSIONS
    */
@@ -69,16 +83,16 @@ export interface WorkloadMonitoringProps {
    * Switch it off where another Prometheus Operator already runs.
    * @default enabled, with the defaults of PrometheusOperatorProps
    */
-  readonly operator?: Toggle & Pick<PrometheusOperatorProps, 'resources'>;
+  readonly operator?: Toggle & Pick<PrometheusOperatorProps, 'resources' | 'placement'>;
   /**
    * Where alerts go; without it Prometheus sends none.
    * @default enabled, with the defaults of AlertmanagerProps
    */
-  readonly alertmanager?: Toggle & Pick<AlertmanagerProps, 'replicas' | 'resources' | 'route' | 'receivers' | 'inhibitRules'>;
+  readonly alertmanager?: Toggle & Pick<AlertmanagerProps, 'replicas' | 'resources' | 'placement' | 'route' | 'receivers' | 'inhibitRules'>;
   /** @default enabled, with the defaults of NodeExporterProps */
-  readonly nodeExporter?: Toggle & Pick<NodeExporterProps, 'resources'>;
+  readonly nodeExporter?: Toggle & Pick<NodeExporterProps, 'resources' | 'placement'>;
   /** @default enabled, with the defaults of KubeStateMetricsProps */
-  readonly kubeStateMetrics?: Toggle & Pick<KubeStateMetricsProps, 'resources'>;
+  readonly kubeStateMetrics?: Toggle & Pick<KubeStateMetricsProps, 'resources' | 'placement'>;
   /**
    * Scrape the kubelets and cAdvisor through the kubelet Service the operator keeps up to date.
    * @default enabled
@@ -131,7 +145,7 @@ export class WorkloadMonitoring extends Construct {
   static parts(props: WorkloadMonitoringProps = {}): StackPart<WorkloadPartId>[] {
     const namespace = props.namespace ?? DEFAULT_STACK.namespace;
     const versions: StackVersions = { ...DEFAULT_VERSIONS, ...props.versions };
-    const common = { namespace, imageRegistry: props.imageRegistry, monitorSelector: props.monitorSelector };
+    const common = { namespace, imageRegistry: props.imageRegistry, imagePullSecrets: props.imagePullSecrets, monitorSelector: props.monitorSelector };
     const sidecar = props.thanosSidecar;
     const withAlertmanager = enabled(props.alertmanager);
     const withNodeExporter = enabled(props.nodeExporter);
@@ -149,6 +163,7 @@ export class WorkloadMonitoring extends Construct {
               ...common,
               version: versions.prometheusOperator,
               resources: props.operator?.resources,
+              placement: props.operator?.placement,
               kubeletService: enabled(props.kubelet),
             }),
         ),
@@ -170,6 +185,7 @@ export class WorkloadMonitoring extends Construct {
             replicaLabel: p.replicaLabel,
             storage: p.storage,
             resources: p.resources,
+            placement: p.placement,
             alertmanagerService: withAlertmanager ? ALERTMANAGER_SERVICE : undefined,
             thanosSidecar: sidecar && {
               version: versions.thanos,
@@ -199,6 +215,7 @@ export class WorkloadMonitoring extends Construct {
               version: versions.alertmanager,
               replicas: am?.replicas,
               resources: am?.resources,
+              placement: am?.placement,
               route: am?.route,
               receivers: am?.receivers,
               inhibitRules: am?.inhibitRules,
@@ -210,7 +227,13 @@ export class WorkloadMonitoring extends Construct {
       parts.push(
         part(
           'node-exporter',
-          (scope, id) => new NodeExporter(scope, id, { ...common, version: versions.nodeExporter, resources: props.nodeExporter?.resources }),
+          (scope, id) =>
+            new NodeExporter(scope, id, {
+              ...common,
+              version: versions.nodeExporter,
+              resources: props.nodeExporter?.resources,
+              placement: props.nodeExporter?.placement,
+            }),
         ),
       );
     }
@@ -218,7 +241,13 @@ export class WorkloadMonitoring extends Construct {
       parts.push(
         part(
           'kube-state-metrics',
-          (scope, id) => new KubeStateMetrics(scope, id, { ...common, version: versions.kubeStateMetrics, resources: props.kubeStateMetrics?.resources }),
+          (scope, id) =>
+            new KubeStateMetrics(scope, id, {
+              ...common,
+              version: versions.kubeStateMetrics,
+              resources: props.kubeStateMetrics?.resources,
+              placement: props.kubeStateMetrics?.placement,
+            }),
         ),
       );
     }
