@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument, stringify } from 'yaml';
 import { appMonitorCommands, kubectlCommands } from '../lib/delivery/summary';
-import { appMonitorNamespaces, type ClusterModel } from '../lib/fleet/model';
+import type { ClusterModel } from '../lib/fleet/model';
 import type { FleetInput } from '../lib/fleet/schema';
 import type { ManifestOf } from './support/manifests';
 import { defaultFleetText, fleetFrom, fleetProblems, ofKind, render, Rendered, RenderedObject, tmpDir } from './support/fleet';
@@ -16,6 +16,10 @@ function fleetText(edit: (f: EditableFleet) => void): string {
   edit(fleet);
   return stringify(fleet);
 }
+
+/** The namespaces of a cluster's application monitors, read off the fleet model. */
+const appMonitorNamespaces = (c: ClusterModel) =>
+  [...new Set([...(c.workload?.serviceMonitors ?? []), ...(c.workload?.podMonitors ?? [])].map((m) => m.namespace))].sort();
 
 const applications = (r: Rendered) => ofKind(r.objects, 'Application');
 const app = (r: Rendered, name: string) => {
