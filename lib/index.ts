@@ -26,6 +26,8 @@ export type { StackPart, Toggle } from './stacks/part';
 
 // ---------- the components ----------
 export type { MonitoredComponentProps, NamespacedProps, StackComponentProps } from './components/base';
+export { CONTROLLER_ID_ANNOTATION, type OperatedComponentProps } from './components/base';
+export { PriorityClassQuota, type PriorityClassQuotaProps } from './components/priority-quota';
 export { StackNamespace, type StackNamespaceProps } from './components/namespace';
 export { PrometheusOperator, type PrometheusOperatorProps } from './components/operator';
 export { Prometheus, prometheusPodSelector, type PrometheusProps, type PrometheusStorage } from './components/prometheus';

@@ -104,6 +104,23 @@ describe('pod placement', () => {
     expect(byCluster('workload-eu').priorityClassName).toBe('prometheus-critical');
   });
 
+  it("admits the gated priority classes the placements use, and only those, with the stack's quota", () => {
+    const quotaClasses = (r: Rendered, cluster: string) =>
+      r.objects
+        .filter((o) => o.cluster === cluster && o.obj.kind === 'ResourceQuota')
+        .flatMap(
+          (o) => (o.obj as unknown as { spec: { scopeSelector: { matchExpressions: { values: string[] }[] } } }).spec.scopeSelector.matchExpressions[0].values,
+        );
+    // Every component in its own class: none is one that GKE gates, so no quota.
+    expect(quotaClasses(placed, 'workload-eu')).toEqual([]);
+    expect(quotaClasses(defaults, 'workload-eu')).toEqual(['system-node-critical']);
+    const f = parseDocument(defaultFleetText()).toJS() as FleetInput;
+    f.defaults = { ...f.defaults, prometheus: { ...f.defaults?.prometheus, placement: { priorityClassName: 'system-cluster-critical' } } };
+    const r = render(fleetFrom(stringify(f)));
+    expect(quotaClasses(r, 'workload-eu')).toEqual(['system-cluster-critical', 'system-node-critical']);
+    expect(podSpecs(r).find((s) => s.cluster === 'workload-eu' && s.owner === 'prometheus')!.spec.priorityClassName).toBe('system-cluster-critical');
+  });
+
   it('passes independent schema validation (core and Prometheus Operator CRDs)', () => {
     for (const cluster of ['observer', 'workload-eu']) {
       expect(validateWithKubernetesModels(path.join(placed.outDir, cluster)).errors).toEqual([]);

@@ -16,6 +16,7 @@ import type { ClusterContext } from './context';
  */
 export const WORKLOAD_FILES: Record<Exclude<WorkloadPartId, 'app-monitors'>, string> = {
   namespace: '00-namespace',
+  'priority-quota': '05-priority-quota',
   operator: '10-operator',
   prometheus: '20-prometheus',
   'sidecar-endpoint': '21-thanos-sidecar',
@@ -49,6 +50,7 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
       listenLocal: sidecar.listenLocal,
       objectStorage: sidecar.objectStorage,
       certificates: pki?.sidecar(cluster.name),
+      resources: stack.thanosSidecar.resources,
     },
     operator: stack.operator,
     alertmanager: stack.alertmanager,

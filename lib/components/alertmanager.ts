@@ -12,7 +12,7 @@ import {
 import { DEFAULT_ROOT_ROUTE, DEFAULT_STACK, DEFAULT_VERSIONS, NULL_RECEIVER, type Resources } from '../fleet/defaults';
 import type { AlertmanagerInhibitRule, AlertmanagerReceiver, AlertmanagerRoute } from '../fleet/model';
 import { commonLabels, image, meta } from '../meta';
-import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps, type PlacedComponentProps } from './base';
+import { controllerAnnotations, monitorSelectorOf, namespaceOf, type OperatedComponentProps, type PlacedComponentProps } from './base';
 import { disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softAntiAffinity } from './common';
 import { stackServiceMonitor } from './service-monitor';
 
@@ -145,7 +145,7 @@ export function alertmanagerConfig(am: AlertmanagerRouting): Record<string, unkn
   };
 }
 
-export interface AlertmanagerProps extends MonitoredComponentProps, AlertmanagerRouting, PlacedComponentProps {
+export interface AlertmanagerProps extends OperatedComponentProps, AlertmanagerRouting, PlacedComponentProps {
   /** @default DEFAULT_VERSIONS.alertmanager */
   readonly version?: string;
   /**
@@ -179,7 +179,7 @@ export class Alertmanager extends Construct {
 
     const secrets = receiverSecrets(props);
     new AlertmanagerCr(this, 'alertmanager', {
-      metadata: meta(ALERTMANAGER_NAME, COMPONENT, { namespace, app: APP }),
+      metadata: meta(ALERTMANAGER_NAME, COMPONENT, { namespace, app: APP, annotations: controllerAnnotations(props) }),
       spec: {
         replicas,
         image: image('quay.io/prometheus/alertmanager', version, props.imageRegistry),

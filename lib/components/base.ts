@@ -52,3 +52,20 @@ export function namespaceOf(props: NamespacedProps): string {
 export function monitorSelectorOf(props: MonitoredComponentProps): Record<string, string> {
   return props.monitorSelector ?? DEFAULT_STACK.monitorSelector;
 }
+
+/** The annotation by which a Prometheus Operator started with `--controller-id` (v0.93) picks its objects. */
+export const CONTROLLER_ID_ANNOTATION = 'operator.prometheus.io/controller-id';
+
+export interface OperatedComponentProps extends MonitoredComponentProps {
+  /**
+   * `--controller-id` of the Prometheus Operator that reconciles this object: it carries the id in
+   * its `operator.prometheus.io/controller-id` annotation. Operators with another id leave it alone.
+   * @default none: reconciled by an operator without an id
+   */
+  readonly controllerId?: string;
+}
+
+/** The annotations that hand a custom resource to the operator with that id. */
+export function controllerAnnotations(props: OperatedComponentProps): Record<string, string> {
+  return props.controllerId ? { [CONTROLLER_ID_ANNOTATION]: props.controllerId } : {};
+}

@@ -12,7 +12,11 @@ export const KSM_NAME = 'kube-state-metrics';
 const COMPONENT = 'exporter';
 const list = ['list', 'watch'];
 
-/** list/watch on every kind kube-state-metrics v2 exports by default. */
+/**
+ * list/watch on every kind kube-state-metrics exports by default, as its v2.20 release needs them
+ * (upstream examples/standard/cluster-role.yaml): a kind it cannot list gives permanent forbidden
+ * errors and a missing metric family.
+ */
 export const KSM_RULES: k8s.PolicyRule[] = [
   {
     apiGroups: [''],
@@ -40,7 +44,19 @@ export const KSM_RULES: k8s.PolicyRule[] = [
   { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: list },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: list },
   { apiGroups: ['storage.k8s.io'], resources: ['storageclasses', 'volumeattachments'], verbs: list },
-  { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], verbs: list },
+  {
+    apiGroups: ['admissionregistration.k8s.io'],
+    resources: [
+      'mutatingwebhookconfigurations',
+      'validatingwebhookconfigurations',
+      // Admission policies and their bindings: watched since v2.20.
+      'mutatingadmissionpolicies',
+      'mutatingadmissionpolicybindings',
+      'validatingadmissionpolicies',
+      'validatingadmissionpolicybindings',
+    ],
+    verbs: list,
+  },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies', 'ingresses', 'ingressclasses'], verbs: list },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: list },
   { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'], verbs: list },

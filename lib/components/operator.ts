@@ -80,6 +80,19 @@ export interface PrometheusOperatorProps extends MonitoredComponentProps, Placed
    * @default true
    */
   readonly kubeletService?: boolean;
+  /**
+   * `--controller-id`: reconcile only the Prometheus, Alertmanager and ThanosRuler objects whose
+   * `operator.prometheus.io/controller-id` annotation has this value, so that the operator and
+   * another one in the same cluster each keep to their own objects.
+   * @default none: every object without the annotation
+   */
+  readonly controllerId?: string;
+  /**
+   * `--namespaces`: the only namespaces whose custom resources the operator watches. They must
+   * include its own stack's namespace and those of the monitors it should load.
+   * @default every namespace
+   */
+  readonly namespaces?: string[];
 }
 
 /** ServiceAccount + RBAC, Deployment, Service on 8080 and its ServiceMonitor. */
@@ -96,6 +109,8 @@ export class PrometheusOperator extends Construct {
       // Keep the kubelet Service's Endpoints and EndpointSlices in sync with the nodes.
       args.push(`--kubelet-service=${KUBELET_SERVICE.namespace}/${KUBELET_SERVICE.name}`, '--kubelet-endpoints=true', '--kubelet-endpointslice=true');
     }
+    if (props.controllerId) args.push(`--controller-id=${props.controllerId}`);
+    if (props.namespaces?.length) args.push(`--namespaces=${props.namespaces.join(',')}`);
 
     const selector = singleDeployment(this, {
       name: OPERATOR_NAME,

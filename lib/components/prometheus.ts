@@ -11,9 +11,9 @@ import {
   PrometheusSpecServiceDiscoveryRole,
   PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests,
 } from '../../imports/prometheus-monitoring.coreos.com';
-import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
+import { DEFAULT_STACK, DEFAULT_VERSIONS, RETENTION_SIZE_SHARE, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
-import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps, type PlacedComponentProps } from './base';
+import { controllerAnnotations, namespaceOf, monitorSelectorOf, type OperatedComponentProps, type PlacedComponentProps } from './base';
 import { clusterAccess, disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softAntiAffinity } from './common';
 import { SIDECAR_HTTP_PORT, SIDECAR_HTTP_PORT_NAME, SIDECAR_TLS_SECRET, sidecarSpec, type ThanosSidecarProps } from './thanos-sidecar';
 
@@ -58,6 +58,24 @@ export const PROMETHEUS_RULES: k8s.PolicyRule[] = [
   { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
 ];
 
+const BINARY_UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL_UNITS: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/**
+ * The default `retentionSize` for a volume of `size` (a Kubernetes quantity): RETENTION_SIZE_SHARE of
+ * it, rounded down to whole MB in the operator's ByteSize, whose units are powers of 2 (1GB = 1024MB).
+ * A quantity in another notation (an exponent, say) gets no default.
+ */
+export function retentionSizeOf(size: string): string | undefined {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(size);
+  if (!m) return undefined;
+  const unit = m[2] ?? '';
+  const bytes = Number(m[1]) * (BINARY_UNITS[unit] ?? DECIMAL_UNITS[unit]);
+  const mb = Math.floor((bytes * RETENTION_SIZE_SHARE) / 2 ** 20);
+  if (mb < 1) return undefined;
+  return mb % 1024 === 0 ? `${mb / 1024}GB` : `${mb}MB`;
+}
+
 /** The PersistentVolumeClaim of each Prometheus replica. */
 export interface PrometheusStorage {
   /** Requested size, e.g. `50Gi`. */
@@ -68,7 +86,7 @@ export interface PrometheusStorage {
   readonly storageClassName?: string;
 }
 
-export interface PrometheusProps extends MonitoredComponentProps, PlacedComponentProps {
+export interface PrometheusProps extends OperatedComponentProps, PlacedComponentProps {
   /** @default DEFAULT_VERSIONS.prometheus */
   readonly version?: string;
   /**
@@ -79,8 +97,8 @@ export interface PrometheusProps extends MonitoredComponentProps, PlacedComponen
   /** @default "15d" */
   readonly retention?: string;
   /**
-   * Size above which the oldest data is deleted, e.g. `45GB`.
-   * @default no size limit
+   * Size above which the oldest data is deleted, e.g. `45GB` (the operator's units are powers of 2).
+   * @default RETENTION_SIZE_SHARE of `storage.size`; no size limit without storage
    */
   readonly retentionSize?: string;
   /** @default "30s" */
@@ -131,12 +149,13 @@ export class Prometheus extends Construct {
     const storage = props.storage === undefined ? defaults.storage : props.storage;
     const selector = { matchLabels: monitorSelectorOf(props) };
     const sidecar = props.thanosSidecar;
+    const retentionSize = props.retentionSize ?? (storage ? retentionSizeOf(storage.size) : undefined);
 
     // Prometheus discovers targets in every namespace it selects monitors from: all of them.
     clusterAccess(this, { name: PROMETHEUS_SERVICE_ACCOUNT, namespace, component: COMPONENT, app: PROMETHEUS_APP, rules: PROMETHEUS_RULES });
 
     new PrometheusCr(this, 'prometheus', {
-      metadata: meta(PROMETHEUS_NAME, COMPONENT, { namespace, app: PROMETHEUS_APP }),
+      metadata: meta(PROMETHEUS_NAME, COMPONENT, { namespace, app: PROMETHEUS_APP, annotations: controllerAnnotations(props) }),
       spec: {
         replicas,
         image: image('quay.io/prometheus/prometheus', version, props.imageRegistry),
@@ -145,7 +164,7 @@ export class Prometheus extends Construct {
         ...(props.externalLabels ? { externalLabels: props.externalLabels } : {}),
         replicaExternalLabelName: props.replicaLabel ?? defaults.replicaLabel,
         retention: props.retention ?? defaults.retention,
-        ...(props.retentionSize ? { retentionSize: props.retentionSize } : {}),
+        ...(retentionSize ? { retentionSize } : {}),
         scrapeInterval: props.scrapeInterval ?? defaults.scrapeInterval,
         evaluationInterval: props.evaluationInterval ?? defaults.evaluationInterval,
         serviceAccountName: PROMETHEUS_SERVICE_ACCOUNT,

@@ -208,7 +208,10 @@ export function stackRuleGroups(scope: StackRuleScope = {}): RuleGroup[] {
     const rules: AlertRule[] = [
       {
         alert: 'ThanosSidecarNoConnectionToPrometheus',
-        expr: `thanos_sidecar_prometheus_up${sc} == 0`,
+        // While Prometheus replays its WAL (minutes on a big head), the sidecar cannot reach it and the
+        // replay duration reads 0: only a Prometheus that has finished its replay makes this a real
+        // outage, as in the Thanos mixin. A Prometheus that is down altogether has its own alerts.
+        expr: `thanos_sidecar_prometheus_up${sc} == 0 and on (namespace, pod) prometheus_tsdb_data_replay_duration_seconds${sel(PROMETHEUS_SERVICE)} != 0`,
         for: '5m',
         severity: 'critical',
         summary: 'The Thanos sidecar cannot reach its Prometheus.',

@@ -1,10 +1,16 @@
 // The Thanos sidecar in each Prometheus pod: its part of the Prometheus spec (spec.thanos), serving
 // the StoreAPI with mTLS. How the observer reaches it is ThanosSidecarEndpoint (sidecar-endpoint.ts);
 // the certificate comes from lib/pki, in a TlsSecret.
-import { PrometheusSpecThanos, PrometheusSpecThanosGrpcServerTlsConfigMinVersion } from '../../imports/prometheus-monitoring.coreos.com';
-import { DEFAULT_VERSIONS } from '../fleet/defaults';
+import {
+  PrometheusSpecThanos,
+  PrometheusSpecThanosGrpcServerTlsConfigMinVersion,
+  PrometheusSpecThanosResourcesLimits,
+  PrometheusSpecThanosResourcesRequests,
+} from '../../imports/prometheus-monitoring.coreos.com';
+import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import type { SecretKeyRef } from '../fleet/model';
 import { image } from '../meta';
+import { resourceRequirements } from './common';
 
 /** kubernetes.io/tls Secret holding the sidecar's server certificate and the client CA. */
 export const SIDECAR_TLS_SECRET = 'thanos-sidecar-tls';
@@ -42,6 +48,11 @@ export interface ThanosSidecarProps {
    * @default no upload
    */
   readonly objectStorage?: SecretKeyRef;
+  /**
+   * Resources of the sidecar container.
+   * @default DEFAULT_STACK.thanosSidecar.resources
+   */
+  readonly resources?: Resources;
 }
 
 /** spec.thanos of a Prometheus: the sidecar, serving the StoreAPI with mTLS. */
@@ -61,6 +72,12 @@ export function sidecarSpec(props: ThanosSidecarProps, imageRegistry?: string): 
       minVersion: PrometheusSpecThanosGrpcServerTlsConfigMinVersion.TLS13,
     },
     volumeMounts: [{ name: `secret-${secret}`, mountPath: SIDECAR_TLS_MOUNT, readOnly: true }],
+    // Without requests the scheduler does not count the sidecar, and it is the first to be evicted.
+    resources: resourceRequirements(
+      props.resources ?? DEFAULT_STACK.thanosSidecar.resources,
+      (v) => PrometheusSpecThanosResourcesLimits.fromString(v),
+      (v) => PrometheusSpecThanosResourcesRequests.fromString(v),
+    ),
     ...(props.objectStorage ? { objectStorageConfig: { name: props.objectStorage.name, key: props.objectStorage.key } } : {}),
   };
 }

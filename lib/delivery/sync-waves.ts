@@ -34,6 +34,8 @@ const BY_KIND: Record<string, number> = {
   Secret: WAVES.config,
   SealedSecret: WAVES.config,
   ConfigMap: WAVES.config,
+  // It must admit the critical pods before their controllers create them.
+  ResourceQuota: WAVES.config,
   Service: WAVES.exposure,
   Ingress: WAVES.exposure,
   PodDisruptionBudget: WAVES.exposure,

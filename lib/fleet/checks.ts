@@ -3,6 +3,7 @@ import type { Fleet } from './schema';
 import { DEFAULT_SIDECAR_PORT, DEFAULT_STACK } from './defaults';
 import { FleetProblem } from './errors';
 import { deliveryProblems } from './delivery-checks';
+import { operatorScopeProblems } from './operator-checks';
 import { stackProblems } from './stack-checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
@@ -91,5 +92,6 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   if (workloads === 0) problems.push({ path: 'clusters', message: 'no cluster has the "workload" role; give at least one cluster roles: [workload]' });
   problems.push(...deliveryProblems(fleet));
   problems.push(...stackProblems(fleet));
+  problems.push(...operatorScopeProblems(fleet));
   return problems;
 }

@@ -32,6 +32,9 @@ export const DEFAULT_STACK = {
     enabled: true,
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
     placement: LINUX_NODES,
+    // Scoping for a cluster that runs another Prometheus Operator: none by default.
+    controllerId: undefined as string | undefined,
+    namespaces: undefined as string[] | undefined,
   },
   prometheus: {
     replicas: 2,
@@ -67,8 +70,12 @@ export const DEFAULT_STACK = {
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
     placement: LINUX_NODES,
   },
-  kubelet: { enabled: true },
+  kubelet: { enabled: true, manageService: true },
   rules: { enabled: true },
+  thanosSidecar: {
+    // The sidecar streams series to the Querier: its memory grows with the queries it serves.
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } } as Resources,
+  },
 };
 
 /** A toleration of a pod, as in the Kubernetes pod spec. */
@@ -86,6 +93,19 @@ export interface Placement {
   tolerations?: Toleration[];
   priorityClassName?: string;
 }
+
+/**
+ * Share of the Prometheus volume that `retentionSize` defaults to: the rest leaves room for the WAL
+ * beyond the cap, for a compaction writing its new block before it deletes the old ones, and for
+ * the filesystem's own overhead, so the volume never fills up before retention deletes data.
+ */
+export const RETENTION_SIZE_SHARE = 0.8;
+
+/**
+ * Priority classes that managed clouds (GKE) admit outside kube-system only in a namespace with a
+ * ResourceQuota whose scope selects them.
+ */
+export const QUOTA_LIMITED_PRIORITY_CLASSES: readonly string[] = ['system-node-critical', 'system-cluster-critical'];
 
 export interface Resources {
   requests?: { cpu?: string; memory?: string };

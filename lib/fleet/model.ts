@@ -50,7 +50,7 @@ export interface StackSettings {
   imagePullSecrets: string[];
   versions: StackVersions;
   monitorSelector: Record<string, string>;
-  operator: { enabled: boolean; resources: Resources; placement: Placement };
+  operator: { enabled: boolean; resources: Resources; placement: Placement; controllerId?: string; namespaces?: string[] };
   prometheus: {
     replicas: number;
     retention: string;
@@ -73,8 +73,9 @@ export interface StackSettings {
   };
   nodeExporter: { enabled: boolean; resources: Resources; placement: Placement };
   kubeStateMetrics: { enabled: boolean; resources: Resources; placement: Placement };
-  kubelet: { enabled: boolean };
+  kubelet: { enabled: boolean; manageService: boolean };
   rules: { enabled: boolean };
+  thanosSidecar: { resources: Resources };
 }
 
 export interface SidecarModel {

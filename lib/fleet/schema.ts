@@ -21,6 +21,7 @@ import {
   NULL_RECEIVER,
   Placement,
   Resources,
+  RETENTION_SIZE_SHARE,
 } from './defaults';
 
 /** JSON Schema annotations of a field: what it means and, when there is one, its default. */
@@ -286,7 +287,9 @@ const prometheusSettings = z.strictObject({
     .string()
     .regex(/^\d+(B|KB|MB|GB|TB|PB|EB)$/, { message: 'must be a size such as "40GB"' })
     .optional()
-    .describe('Size cap of the local TSDB, e.g. "40GB". Default: no cap.'),
+    .describe(
+      `Size cap of the local TSDB, e.g. "40GB" (1GB is 1024MB); the oldest blocks go first once it is reached. Default: ${RETENTION_SIZE_SHARE * 100}% of storage.size, leaving room for the WAL and compactions; no cap when storage is null.`,
+    ),
   scrapeInterval: duration.optional().meta(about('How often targets are scraped', P.scrapeInterval)),
   evaluationInterval: duration.optional().meta(about('How often rules are evaluated', P.evaluationInterval)),
   replicaLabel: promLabelName
@@ -448,6 +451,22 @@ export const stackSettings = z.strictObject({
     'Render the Prometheus Operator (10-operator.yaml). Switch it off on a cluster that already runs operator v0.93 or later; see docs/output.md, "Workload clusters"',
     'operator',
   )
+    .extend({
+      controllerId: z
+        .string()
+        .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/, { message: 'must be an id of letters, digits, "-", "_" or ".", e.g. "promfleet"' })
+        .optional()
+        .describe(
+          "Id of the operator that manages this stack's Prometheus and Alertmanager: they carry it in the operator.prometheus.io/controller-id annotation, and promfleet's operator runs with --controller-id and reconciles only objects that carry it. Set it where another Prometheus Operator runs, so that neither touches the other's objects; with operator.enabled false, set it to that operator's --controller-id, if it has one. Default: none, the operator reconciles every object without the annotation.",
+        ),
+      namespaces: z
+        .array(dnsLabel)
+        .min(1, { message: 'must list at least the stack namespace' })
+        .optional()
+        .describe(
+          "Namespaces promfleet's operator watches (--namespaces): custom resources elsewhere, another operator's included, are left alone. It must list the stack namespace and the namespace of every serviceMonitors and podMonitors entry. Default: every namespace.",
+        ),
+    })
     .optional()
     .describe('The Prometheus Operator'),
   prometheus: prometheusSettings.optional().describe('The Prometheus of each workload cluster'),
@@ -460,6 +479,15 @@ export const stackSettings = z.strictObject({
         .boolean()
         .optional()
         .meta(about('Scrape kubelet, cAdvisor and probe metrics through the kube-system/kubelet Service that the operator maintains', S.kubelet.enabled)),
+      manageService: z
+        .boolean()
+        .optional()
+        .meta(
+          about(
+            "Have promfleet's operator maintain the kube-system/kubelet Service and its endpoints (--kubelet-service). Set false where another Prometheus Operator already maintains it: two would overwrite each other, and scraping goes on through that Service",
+            S.kubelet.manageService,
+          ),
+        ),
     })
     .optional()
     .describe('Kubelet metrics'),
@@ -469,6 +497,10 @@ export const stackSettings = z.strictObject({
     })
     .optional()
     .describe('The built-in alert rules of the stack'),
+  thanosSidecar: z
+    .strictObject({ resources: resources(S.thanosSidecar.resources, 'Thanos sidecar') })
+    .optional()
+    .describe('The Thanos sidecar container of each Prometheus pod'),
 });
 
 // ---------- per-cluster sections ----------

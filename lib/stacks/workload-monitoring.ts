@@ -8,12 +8,13 @@ import { AppMonitors, StackMonitors } from '../components/monitors';
 import { StackNamespace } from '../components/namespace';
 import { NodeExporter, type NodeExporterProps } from '../components/node-exporter';
 import { PrometheusOperator, type PrometheusOperatorProps } from '../components/operator';
+import { PriorityClassQuota } from '../components/priority-quota';
 import { Prometheus, type PrometheusProps } from '../components/prometheus';
 import { StackRules } from '../components/rules';
 import { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from '../components/sidecar-endpoint';
 import { SIDECAR_TLS_SECRET, type ThanosSidecarProps } from '../components/thanos-sidecar';
 import { TlsSecret } from '../components/tls-secret';
-import { DEFAULT_STACK, DEFAULT_VERSIONS } from '../fleet/defaults';
+import { DEFAULT_STACK, DEFAULT_VERSIONS, QUOTA_LIMITED_PRIORITY_CLASSES, type Placement } from '../fleet/defaults';
 import type { AppMonitor, StackVersions } from '../fleet/model';
 import type { TlsBundle } from '../pki';
 import { enabled, part, type StackPart, type Toggle } from './part';
@@ -80,10 +81,13 @@ export interface WorkloadMonitoringProps {
    */
   readonly thanosSidecar?: WorkloadSidecarOptions;
   /**
-   * Switch it off where another Prometheus Operator already runs.
+   * Switch it off where another Prometheus Operator already runs, or scope it with `controllerId`
+   * and `namespaces`. `controllerId` also goes on the stack's Prometheus and Alertmanager as the
+   * `operator.prometheus.io/controller-id` annotation, even when the operator is switched off (the
+   * id of the operator that runs instead).
    * @default enabled, with the defaults of PrometheusOperatorProps
    */
-  readonly operator?: Toggle & Pick<PrometheusOperatorProps, 'resources' | 'placement'>;
+  readonly operator?: Toggle & Pick<PrometheusOperatorProps, 'resources' | 'placement' | 'controllerId' | 'namespaces'>;
   /**
    * Where alerts go; without it Prometheus sends none.
    * @default enabled, with the defaults of AlertmanagerProps
@@ -94,10 +98,11 @@ export interface WorkloadMonitoringProps {
   /** @default enabled, with the defaults of KubeStateMetricsProps */
   readonly kubeStateMetrics?: Toggle & Pick<KubeStateMetricsProps, 'resources' | 'placement'>;
   /**
-   * Scrape the kubelets and cAdvisor through the kubelet Service the operator keeps up to date.
-   * @default enabled
+   * Scrape the kubelets and cAdvisor through the kubelet Service the operator keeps up to date;
+   * `manageService: false` leaves that Service to another operator that already maintains it.
+   * @default enabled, with the Service maintained by the stack's operator
    */
-  readonly kubelet?: Toggle;
+  readonly kubelet?: Toggle & { readonly manageService?: boolean };
   /**
    * The stack's own alerts (StackRules), for the components it runs.
    * @default enabled
@@ -118,6 +123,7 @@ export interface WorkloadMonitoringProps {
 /** The parts of a workload stack, in apply order. */
 export type WorkloadPartId =
   | 'namespace'
+  | 'priority-quota'
   | 'operator'
   | 'prometheus'
   | 'sidecar-endpoint'
@@ -151,9 +157,21 @@ export class WorkloadMonitoring extends Construct {
     const withNodeExporter = enabled(props.nodeExporter);
     const withKubeStateMetrics = enabled(props.kubeStateMetrics);
     const p = props.prometheus ?? {};
+    const controllerId = props.operator?.controllerId;
     const parts: StackPart<WorkloadPartId>[] = [];
 
     if (props.createNamespace ?? true) parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace })));
+    // The priority classes of the pods the stack runs: each enabled component's placement over its default,
+    // as podPlacement renders it.
+    const classOf = (on: boolean, placement: Placement | undefined, d: Placement) => (on ? (placement?.priorityClassName ?? d.priorityClassName) : undefined);
+    const priorityClasses = [
+      classOf(enabled(props.operator), props.operator?.placement, DEFAULT_STACK.operator.placement),
+      classOf(true, p.placement, DEFAULT_STACK.prometheus.placement),
+      classOf(withAlertmanager, props.alertmanager?.placement, DEFAULT_STACK.alertmanager.placement),
+      classOf(withNodeExporter, props.nodeExporter?.placement, DEFAULT_STACK.nodeExporter.placement),
+      classOf(withKubeStateMetrics, props.kubeStateMetrics?.placement, DEFAULT_STACK.kubeStateMetrics.placement),
+    ].filter((c): c is string => c !== undefined && QUOTA_LIMITED_PRIORITY_CLASSES.includes(c));
+    if (priorityClasses.length) parts.push(part('priority-quota', (scope, id) => new PriorityClassQuota(scope, id, { namespace, priorityClasses })));
     if (enabled(props.operator)) {
       parts.push(
         part(
@@ -164,7 +182,9 @@ export class WorkloadMonitoring extends Construct {
               version: versions.prometheusOperator,
               resources: props.operator?.resources,
               placement: props.operator?.placement,
-              kubeletService: enabled(props.kubelet),
+              kubeletService: enabled(props.kubelet) && (props.kubelet?.manageService ?? DEFAULT_STACK.kubelet.manageService),
+              controllerId,
+              namespaces: props.operator?.namespaces,
             }),
         ),
       );
@@ -175,6 +195,7 @@ export class WorkloadMonitoring extends Construct {
         (scope, id) =>
           new Prometheus(scope, id, {
             ...common,
+            controllerId,
             version: versions.prometheus,
             replicas: p.replicas,
             retention: p.retention,
@@ -192,6 +213,7 @@ export class WorkloadMonitoring extends Construct {
               tlsSecret: sidecar.tlsSecret,
               listenLocal: sidecar.listenLocal,
               objectStorage: sidecar.objectStorage,
+              resources: sidecar.resources,
             },
           }),
       ),
@@ -212,6 +234,7 @@ export class WorkloadMonitoring extends Construct {
           (scope, id) =>
             new Alertmanager(scope, id, {
               ...common,
+              controllerId,
               version: versions.alertmanager,
               replicas: am?.replicas,
               resources: am?.resources,

@@ -17,6 +17,7 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisrup
 import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import type { IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
@@ -36,6 +37,7 @@ export type Manifest = Full<
   | IClusterRoleBinding
   | ISecret
   | IConfigMap
+  | IResourceQuota
   | IService
   | IIngress
   | IPodDisruptionBudget
