@@ -32,11 +32,14 @@ export function deliveryProblems(fleet: Fleet): FleetProblem[] {
     const at = `clusters[${i}].name`;
     const namespaces = c.roles.includes('workload') ? [...new Set([...(c.serviceMonitors ?? []), ...(c.podMonitors ?? [])].map((m) => m.namespace))] : [];
     const names = applicationNames({ name }, c.name, namespaces);
-    for (const app of [names.stack, names.crds, ...Object.values(names.monitors)]) {
+    const monitorApps = new Set(Object.values(names.monitors));
+    for (const app of [names.stack, names.crds, ...monitorApps]) {
       if (app.length > MAX_NAME) {
         problems.push({
           path: at,
-          message: `makes the Argo CD Application name "${app}" longer than ${MAX_NAME} characters; shorten the cluster name or gitops.name`,
+          message: `makes the Argo CD Application name "${app}" longer than ${MAX_NAME} characters; shorten the cluster name or gitops.name${
+            monitorApps.has(app) ? ' (the name ends in the namespace of an application monitor)' : ''
+          }`,
         });
         break;
       }
