@@ -108,7 +108,8 @@ describe('Argo CD Applications (default fleet)', () => {
     expect(applications(rendered).map((o) => o.obj.metadata.name)).not.toContain('promfleet-observer-crds');
     expect(kubectlCommands(fleet.clusters[0], 'dist/observer')).toEqual([
       'kubectl --context observer apply --server-side -f dist/observer/00-namespace.yaml',
-      'KUBECTL_APPLYSET=true kubectl --context observer apply --server-side --prune --applyset=configmaps/promfleet -n monitoring -R -f dist/observer/',
+      'kubectl --context observer apply --server-side -f dist/observer/secrets/',
+      'KUBECTL_APPLYSET=true kubectl --context observer apply --server-side --prune --applyset=configmaps/promfleet -n monitoring -f dist/observer/',
     ]);
   });
 
@@ -252,8 +253,8 @@ describe('gitops settings', () => {
     expect(applications(r).map((o) => o.obj.metadata.name)).not.toContain('promfleet-workload-us-crds');
     expect(applications(r).map((o) => o.obj.metadata.name)).toContain('promfleet-workload-us');
     expect(kubectlCommands(fleet.clusters[2], 'dist/workload-us').join('\n')).not.toContain('crds');
-    expect(kubectlCommands(fleet.clusters[2], 'dist/workload-us')).toHaveLength(2);
-    expect(kubectlCommands(fleet.clusters[1], 'dist/workload-eu')).toHaveLength(4);
+    expect(kubectlCommands(fleet.clusters[2], 'dist/workload-us')).toHaveLength(3);
+    expect(kubectlCommands(fleet.clusters[1], 'dist/workload-eu')).toHaveLength(5);
   });
 
   it.each<[string, (f: EditableFleet) => void, RegExp]>([
@@ -293,7 +294,8 @@ describe('the synth summary', () => {
     expect(code).toBe(0);
     const crds = 'https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.0/stripped-down-crds.yaml';
     const stack = (c: string) =>
-      `${k(c)} apply --server-side -f dist/${c}/00-namespace.yaml && KUBECTL_APPLYSET=true ${k(c)} apply --server-side --prune --applyset=configmaps/promfleet -n monitoring -R -f dist/${c}/`;
+      `${k(c)} apply --server-side -f dist/${c}/00-namespace.yaml && ${k(c)} apply --server-side -f dist/${c}/secrets/ && ` +
+      `KUBECTL_APPLYSET=true ${k(c)} apply --server-side --prune --applyset=configmaps/promfleet -n monitoring -f dist/${c}/`;
     const k = (c: string) => `kubectl --context ${c}`;
     for (const c of ['workload-eu', 'workload-us']) {
       expect(out).toContain(`\n  ${k(c)} apply --server-side -f ${crds} && ${k(c)} wait --for=condition=Established -f ${crds} && ${stack(c)}\n`);

@@ -107,53 +107,80 @@ describe('kubectl ApplySets', () => {
   const fleet = fleetFrom(defaultFleetText());
   const r = render(fleet);
   const dist = (rel: string) => path.join(r.outDir, rel);
-  /** What one generated command says: its ApplySet parent, namespace and the files it applies. */
+  /** What one generated ApplySet command says: its context, parent, namespace and the files or folders it applies. */
   const parse = (command: string) => {
-    const m = /^KUBECTL_APPLYSET=true kubectl --context (\S+) apply --server-side --prune --applyset=configmaps\/(\S+) -n (\S+) (-R )?-f (\S+)$/.exec(command);
+    const m = /^KUBECTL_APPLYSET=true kubectl --context (\S+) apply --server-side --prune --applyset=configmaps\/(\S+) -n (\S+)((?: -f \S+)+)$/.exec(command);
     if (!m) throw new Error(`not an ApplySet apply: ${command}`);
-    return { context: m[1], parent: m[2], namespace: m[3], recurse: !!m[4], target: m[5] };
+    return {
+      context: m[1],
+      parent: m[2],
+      namespace: m[3],
+      targets: m[4]
+        .trim()
+        .split(/\s*-f\s+/)
+        .filter(Boolean),
+    };
   };
-  const applied = (cmd: ReturnType<typeof parse>) => {
-    const abs = path.resolve(cmd.target);
-    return cmd.target.endsWith('/') ? inFolder(r, abs, cmd.recurse) : r.objects.filter((o) => path.join(r.outDir, o.file) === abs);
-  };
+  /** The rendered objects a kubectl -f takes: a file, or the files directly in a folder (no -R in these commands). */
+  const applied = (targets: string[]) =>
+    targets.flatMap((t) => {
+      const abs = path.resolve(t);
+      return r.objects.filter((o) => {
+        const file = path.join(r.outDir, o.file);
+        return t.endsWith('/') ? path.dirname(file) === abs : file === abs;
+      });
+    });
+  const plainApplies = (lines: string[]) => lines.filter((l) => !l.includes('--prune') && !l.includes('crds.yaml')).map((l) => l.replace(/^.* -f /, ''));
   const commands = (c: ClusterModel) => ({
     stack: kubectlCommands(c, dist(c.name)),
     monitors: appMonitorCommands(c, dist(path.join('_app-monitors', c.name))),
   });
 
-  it('applies each cluster folder as one pruning ApplySet whose parent is in the namespace of every namespaced object', () => {
+  it("applies each cluster folder's manifests as one pruning ApplySet whose parent is in the namespace of every namespaced object", () => {
     for (const c of fleet.clusters) {
       const { stack } = commands(c);
       const set = parse(stack[stack.length - 1]);
-      expect([set.context, set.parent, set.namespace, set.recurse]).toEqual([c.name, 'promfleet', c.stack.namespace, true]);
-      const objs = applied(set);
-      // kubectl rejects an object of another namespace than -n, and the set must hold the whole folder.
+      expect([set.context, set.parent, set.namespace]).toEqual([c.name, 'promfleet', c.stack.namespace]);
+      const objs = applied(set.targets);
+      expect(objs.length).toBeGreaterThan(2);
+      // kubectl rejects an object of another namespace than -n.
       expect(objs.filter((o) => o.obj.metadata.namespace !== undefined && o.obj.metadata.namespace !== set.namespace)).toEqual([]);
-      expect(objs.length).toBe(r.objects.filter((o) => o.cluster === c.name && !o.file.startsWith('_app-monitors')).length);
       // The parent's namespace is applied first, from the folder itself.
-      const ns = stack[stack.length - 2];
-      expect(ns).toBe(`kubectl --context ${c.name} apply --server-side -f ${dist(c.name)}/00-namespace.yaml`);
+      expect(stack[stack.length - 3]).toBe(`kubectl --context ${c.name} apply --server-side -f ${dist(c.name)}/00-namespace.yaml`);
       expect(r.objects.filter((o) => o.file === `${c.name}/00-namespace.yaml`).map((o) => [o.obj.kind, o.obj.metadata.name])).toEqual([
         ['Namespace', c.stack.namespace],
       ]);
-      // The CRDs stay out of every set: they are never pruned.
+      // Every object of the folder is applied, and only the git-ignored Secrets (a checkout without them must not
+      // delete the cluster's keys) and the CRDs (never pruned) stay out of the set.
+      const outside = applied(plainApplies(stack));
+      expect(outside.every((o) => o.file.startsWith(`${c.name}/secrets/`) || o.obj.kind === 'Namespace')).toBe(true);
+      expect(outside.some((o) => o.obj.kind === 'Secret')).toBe(true);
+      const all = r.objects.filter((o) => o.file.startsWith(`${c.name}/`));
+      expect(all.filter((o) => !objs.includes(o) && !outside.includes(o))).toEqual([]);
       for (const line of stack.filter((l) => l.includes('crds.yaml'))) expect(line).not.toContain('--prune');
     }
+  });
+
+  it('puts the committed SealedSecrets into the set in sealed secrets mode, and applies no secrets/ folder', () => {
+    const sealed = { ...fleet.clusters[1], sealedSecrets: { certificate: 'c.pem', scope: 'strict' as const } };
+    const lines = kubectlCommands(sealed, 'dist/workload-eu');
+    expect(lines.join('\n')).not.toContain('/secrets/');
+    expect(parse(lines[lines.length - 1]).targets).toEqual(['dist/workload-eu/', 'dist/workload-eu/sealed-secrets/']);
   });
 
   it('applies the monitors of each application namespace as an ApplySet of its own in that namespace', () => {
     const eu = fleet.clusters.find((c) => c.name === 'workload-eu')!;
     const { monitors, stack } = commands(eu);
     expect(monitors.map((m) => parse(m).namespace)).toEqual(['kafka', 'web']);
+    const stackObjects = applied(parse(stack[stack.length - 1]).targets);
     for (const m of monitors) {
       const set = parse(m);
       expect(set.parent).toBe('promfleet-monitoring-monitors');
-      const objs = applied(set);
+      const objs = applied(set.targets);
       expect(objs.length).toBeGreaterThan(0);
       expect(objs.map((o) => o.obj.metadata.namespace)).toEqual(objs.map(() => set.namespace));
       // Nothing of the stack's set is in a monitors' set.
-      expect(applied(parse(stack[stack.length - 1])).filter((o) => objs.includes(o))).toEqual([]);
+      expect(stackObjects.filter((o) => objs.includes(o))).toEqual([]);
     }
   });
 });

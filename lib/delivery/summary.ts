@@ -1,12 +1,13 @@
 // What the synth summary says about delivery: sealing, the kubectl commands per cluster, Argo CD.
 import * as path from 'path';
 import { NAMESPACE_FILE } from '../clusters';
+import { SECRETS_DIR } from '../file-chart';
 import { APP_MONITORS_DIR } from '../clusters/workload';
 import { appMonitorNamespaces, type ClusterModel, type FleetModel } from '../fleet/model';
 import { applySetParents } from '../names';
 import { ARGOCD_DIR, ROOT_FILE } from './argocd';
 import { needsOperatorCrds, operatorCrdsUrl } from './crds';
-import type { SealStats } from './sealed-secrets';
+import { SEALED_DIR, type SealStats } from './sealed-secrets';
 
 /** What the summary reads of a render (the renderer's result has these fields, and more). */
 export interface RenderedFleet {
@@ -32,17 +33,22 @@ function applySetApply(kubectl: string, parent: string, namespace: string, files
 /**
  * The commands that deploy one cluster's folder, in order: the operator CRDs (server-side), a wait until
  * the API server serves them (only where `needsOperatorCrds`), the stack Namespace (it holds the ApplySet's
- * parent), then the folder as one ApplySet, so that what disappears from it is deleted from the cluster.
- * The CRDs are not in the set: deleting a CRD deletes every object of its kind.
+ * parent), in plain mode the git-ignored `secrets/`, then the folder's manifests as one ApplySet, so that
+ * what disappears from them is deleted from the cluster. Neither the CRDs (deleting a CRD deletes every object
+ * of its kind) nor the plain Secrets (a checkout without them would delete the cluster's keys) are in the set;
+ * SealedSecrets, which are committed, are.
  */
 export function kubectlCommands(cluster: ClusterModel, folder: string): string[] {
   const kubectl = `kubectl --context ${cluster.name}`;
   const crds = operatorCrdsUrl(cluster.stack.versions.prometheusOperator);
   const { namespace } = cluster.stack;
+  // Every cluster has key material (the sidecar's or the Querier's certificates): one of the two folders exists.
+  const sealed = cluster.sealedSecrets !== undefined;
   return [
     ...(needsOperatorCrds(cluster) ? [`${kubectl} apply --server-side -f ${crds}`, `${kubectl} wait --for=condition=Established -f ${crds}`] : []),
     `${kubectl} apply --server-side -f ${folder}/${NAMESPACE_FILE}.yaml`,
-    applySetApply(kubectl, applySetParents(namespace).stack, namespace, `-R -f ${folder}/`),
+    ...(sealed ? [] : [`${kubectl} apply --server-side -f ${folder}/${SECRETS_DIR}/`]),
+    applySetApply(kubectl, applySetParents(namespace).stack, namespace, `-f ${folder}/${sealed ? ` -f ${folder}/${SEALED_DIR}/` : ''}`),
   ];
 }
 
