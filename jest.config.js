@@ -9,7 +9,7 @@ module.exports = {
   testTimeout: 120000,
   // RSA keys for the stores tests set up come from a pool made once, before the test files run (see the files).
   globalSetup: '<rootDir>/test/support/key-pool-file.ts',
-  setupFiles: ['<rootDir>/test/support/key-pool.ts'],
+  setupFiles: ['<rootDir>/test/support/key-pool.ts', '<rootDir>/test/support/no-ci.ts'],
   // Both cores: the slowest files (interrupted synths, the packed library) mostly wait on child processes.
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],

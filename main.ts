@@ -1,18 +1,21 @@
 // promfleet: fleet file -> validated model -> per-cluster manifests in dist/.
 // Run by `cdk8s synth` (see cdk8s.yaml). FLEET picks the fleet file, PROMFLEET_OUT the output folder,
 // PROMFLEET_PKI_DIR the PKI store, PROMFLEET_LOCK_TIMEOUT how long to wait for another synth (seconds).
+// With CI set (docs/operations.md, "In CI") no certificate is issued; PROMFLEET_PKI_IN_CI=fail makes a
+// store that lacks one an error instead of a render without dist/*/secrets/.
 import * as fs from 'fs';
 import * as path from 'path';
 import { sealingCertificateProblems } from './lib/delivery/sealed-secrets';
 import { deliverySummary } from './lib/delivery/summary';
 import { FleetError } from './lib/fleet/errors';
 import { loadFleetFromEnv } from './lib/fleet/load';
+import type { FleetModel } from './lib/fleet/model';
 import { errnoText, IoError, isErrno } from './lib/io/errors';
 import { acquireLock, type Lock } from './lib/io/lock';
 import { realPathOf } from './lib/io/paths';
 import { OutputError, resolveOutputDir } from './lib/output/ownership';
 import { recoverOutput } from './lib/output/staging';
-import { clusterCertSummary, pkiSummary, PkiError, PkiStore, stagePki } from './lib/pki';
+import { ageIdentitiesFromEnv, clusterCertSummary, pkiSummary, PkiError, PkiStore, stagePki, type PendingWrite } from './lib/pki';
 import { publishRender, stageFleet } from './lib/render';
 
 /** What a synth has changed so far: the closing message must say it truthfully. */
@@ -35,6 +38,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const linkRemoved = !!env.CDK8S_OUTDIR && !fs.existsSync(env.CDK8S_OUTDIR);
   try {
     const fleet = loadFleetFromEnv(env);
+    const ci = inCi(env) ? pkiInCi(env) : undefined;
     const sealing = sealingCertificateProblems(fleet);
     if (sealing.length) throw new FleetError(fleet.source, sealing);
     storeDir = fleet.pki.dir;
@@ -51,11 +55,21 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
 
     // Everything is checked and rendered against certificates held in memory; the store is then
     // updated first and dist/ second, each in one step.
-    const pki = await stagePki(fleet);
-    const staged = stageFleet(fleet, target, pki);
+    const pki = await stagePki(fleet, { issue: !ci, identities: ageIdentitiesFromEnv(env) });
+    if (pki.withheld) withholdSecrets(fleet, pki.withheld, ci, storeDir, say);
+    const rendered = stageFleet(fleet, target, pki);
+    // An encrypted store: the render's files for the store (seal states) are encrypted before anything is written.
+    let storeWrites: PendingWrite[];
+    try {
+      storeWrites = await pki.protect(rendered.storeWrites);
+    } catch (e) {
+      rendered.discard();
+      throw e;
+    }
+    const staged = { ...rendered, storeWrites };
     publishRender(staged, pki, (step) => (step === 'store' ? (progress.storeWritten = true) : (progress.distReplaced = true)));
 
-    for (const line of pkiSummary(pki.report)) say(line);
+    if (!pki.withheld) for (const line of pkiSummary(pki.report)) say(line);
     const result = staged.result;
     for (const c of result.clusters) {
       const certs = clusterCertSummary(pki.report, c.cluster);
@@ -76,6 +90,48 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     for (const lock of locks.reverse()) lock.release();
     if (target) relinkCdk8sOutdir(env.CDK8S_OUTDIR, target, say);
   }
+}
+
+/**
+ * Whether this synth runs in CI: CI is set to anything but "", "false" or "0" (CI systems set it to
+ * "true" or "1"; "0" and "false" are how one turns it off for a run).
+ */
+export function inCi(env: NodeJS.ProcessEnv): boolean {
+  const v = (env.CI ?? '').trim().toLowerCase();
+  return v !== '' && v !== 'false' && v !== '0';
+}
+
+/** What a synth in CI does when the store lacks what the fleet needs: PROMFLEET_PKI_IN_CI. */
+function pkiInCi(env: NodeJS.ProcessEnv): 'render' | 'fail' {
+  const v = env.PROMFLEET_PKI_IN_CI ?? '';
+  if (v === '' || v === 'render') return 'render';
+  if (v === 'fail') return 'fail';
+  throw new FleetError('PROMFLEET_PKI_IN_CI', [{ path: '', message: `must be "render" (the default) or "fail", got ${JSON.stringify(v)}` }]);
+}
+
+/**
+ * A synth in CI whose store lacks what the fleet needs: says which secrets are not rendered and how
+ * to render them, or fails (PROMFLEET_PKI_IN_CI=fail, or a sealed cluster, whose committed
+ * SealedSecrets come from the store's keys) before anything is written.
+ */
+function withholdSecrets(fleet: FleetModel, needs: readonly string[], ci: 'render' | 'fail' | undefined, storeDir: string, say: (line: string) => void): void {
+  const shown = needs.length > 6 ? [...needs.slice(0, 5), `${needs.length - 5} more`] : needs;
+  const lacks = `CI is set, so promfleet issues no certificate, and this PKI store lacks ${shown.join(', ')}`;
+  const fix =
+    'run npm run synth where the store is and commit dist/, or share the store encrypted with age and give this job its identity in PROMFLEET_AGE_IDENTITY (docs/operations.md, "In CI")';
+  const sealed = fleet.clusters.filter((c) => c.sealedSecrets).map((c) => c.name);
+  if (sealed.length) {
+    throw new PkiError(
+      storeDir,
+      `${lacks}; the committed SealedSecrets of ${sealed.join(', ')} are sealed from the store's keys, so dist/ cannot be rendered. To fix it, ${fix}`,
+    );
+  }
+  if (ci === 'fail')
+    throw new PkiError(storeDir, `${lacks} (PROMFLEET_PKI_IN_CI=fail). To fix it, ${fix}; or unset PROMFLEET_PKI_IN_CI to render dist/ without its secrets`);
+  say(`${path.relative(process.cwd(), storeDir) || '.'}/: ${lacks}.`);
+  say(
+    `So dist/<cluster>/secrets/ (git-ignored: the TLS Secrets) is not rendered; every other file of dist/ is, exactly as with the store. To render the secrets, ${fix}. PROMFLEET_PKI_IN_CI=fail makes this an error.`,
+  );
 }
 
 /** The truth about what a failed synth changed. */

@@ -28,13 +28,20 @@ export type { StackPart, Toggle } from './stacks/part';
 export type { MonitoredComponentProps, NamespacedProps, StackComponentProps } from './components/base';
 export { CONTROLLER_ID_ANNOTATION, type OperatedComponentProps } from './components/base';
 export { PriorityClassQuota, type PriorityClassQuotaProps } from './components/priority-quota';
-export { StackNamespace, type StackNamespaceProps } from './components/namespace';
+export { podSecurityLabels, podSecurityLevel, type PodSecurityLevel, StackNamespace, type StackNamespaceProps } from './components/namespace';
 export { PrometheusOperator, type PrometheusOperatorProps } from './components/operator';
 export { Prometheus, prometheusPodSelector, type PrometheusProps, type PrometheusStorage } from './components/prometheus';
 export type { ThanosSidecarProps } from './components/thanos-sidecar';
 export { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from './components/sidecar-endpoint';
 export { Alertmanager, alertmanagerConfig, type AlertmanagerProps, type AlertmanagerRouting } from './components/alertmanager';
 export { NodeExporter, type NodeExporterProps } from './components/node-exporter';
+export { KUBE_RBAC_PROXY_RULES, kubeRbacProxyContainer, type KubeRbacProxyOptions } from './components/kube-rbac-proxy';
+export {
+  ObserverNetworkPolicies,
+  type ObserverNetworkPoliciesProps,
+  WorkloadNetworkPolicies,
+  type WorkloadNetworkPoliciesProps,
+} from './components/network-policies';
 export { KubeStateMetrics, type KubeStateMetricsProps } from './components/kube-state-metrics';
 export { AppMonitors, StackMonitors, type AppMonitorsProps, type StackMonitorsProps } from './components/monitors';
 export { checkRuleGroups, StackRules, stackRuleGroups, type AlertRule, type RuleGroup, type StackRuleScope, type StackRulesProps } from './components/rules';
@@ -42,9 +49,10 @@ export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
 export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
 export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
+export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
 
 // ---------- the shapes and defaults of settings ----------
-export { DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
+export { DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
 export type {
   AlertmanagerInhibitRule,
   AlertmanagerReceiver,
@@ -52,6 +60,8 @@ export type {
   AppMonitor,
   Placement,
   QuerierIngress,
+  QuerierIngressAuth,
+  QuerierIngressTls,
   Resources,
   SecretKeyRef,
   SidecarIngress,
@@ -64,6 +74,6 @@ export type {
 export { loadFleetFile, parseFleet } from './fleet/load';
 export { FleetError, type FleetProblem } from './fleet/errors';
 export { isObserver, isWorkload, type ClusterModel, type FleetModel, type ObserverCluster, type WorkloadCluster } from './fleet/model';
-export { PkiError, preparePki, preparePkiSync, type FleetPki, type PkiOptions, type TlsBundle } from './pki';
+export { PkiError, preparePki, preparePkiSync, type BasicAuthCredential, type FleetPki, type PkiOptions, type TlsBundle } from './pki';
 export { workloadMonitoringProps } from './clusters/workload';
 export { observerMonitoringProps } from './clusters/observer';

@@ -5,6 +5,14 @@
 /** The Service exposing the sidecar's gRPC port to the observer; its in-cluster names are certificate SANs. */
 export const SIDECAR_SERVICE = 'thanos-sidecar';
 
+/**
+ * The Service of one Prometheus replica's sidecar (`thanos-sidecar-<i>` selects pod `prometheus-k8s-<i>`): each
+ * replica is dialled on its own, so the Querier holds a connection to every replica and deduplicates them.
+ */
+export function sidecarReplicaService(replica: number): string {
+  return `${SIDECAR_SERVICE}-${replica}`;
+}
+
 /** Headless Service the operator creates for every Prometheus StatefulSet; it gives each pod a DNS name. */
 export const PROMETHEUS_OPERATED_SERVICE = 'prometheus-operated';
 

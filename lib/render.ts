@@ -125,7 +125,7 @@ export function stageFleet(fleet: FleetModel, target: string, pki: FleetPki): St
       const dir = path.join(tmp, cluster.name);
       const app = buildClusterApp({ fleet, cluster, pki }, dir);
       annotateSyncWaves(app);
-      const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir);
+      const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir, (rel) => pki.storeText(rel));
       if (sealer) sealers.push(sealer);
       const summary = writeApp(cluster.name, app, tmp, put, memo, sealer, kinds);
       const monitors = isWorkload(cluster) ? buildAppMonitorsApp(cluster, path.join(tmp, APP_MONITORS_DIR, cluster.name)) : undefined;

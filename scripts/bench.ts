@@ -64,7 +64,7 @@ export function syntheticFleet(n: number): string {
       roles: ['workload'],
       externalLabels: { region: `region-${i % 7}` },
       thanos: {
-        endpoint: { host: `sidecar.${name}.bench.example.com` },
+        endpoint: { host: `sidecar-{replica}.${name}.bench.example.com` },
         service: { type: 'LoadBalancer', loadBalancer: { scope: 'internal', provider: ['aws', 'gcp', 'azure'][i % 3] } },
         ingress: { host: `grpc.${name}.bench.example.com`, className: 'nginx' },
       },
@@ -122,7 +122,8 @@ const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
  * re-rendering over the previous output, or into an empty output folder when `fresh`.
  */
 function measureFleet(clusters: number, fleetFile: string, outDir: string, pkiDir: string, runs: number, fresh = false): Row {
-  const env = { FLEET: fleetFile, PROMFLEET_OUT: outDir, PROMFLEET_PKI_DIR: pkiDir };
+  // CI=false: the synth measured issues the certificates, as where the store is, even when the benchmark runs in CI.
+  const env = { FLEET: fleetFile, PROMFLEET_OUT: outDir, PROMFLEET_PKI_DIR: pkiDir, CI: 'false' };
   runApp(env);
   const samples = Array.from({ length: runs }, () => {
     if (fresh) fs.rmSync(outDir, { recursive: true, force: true });

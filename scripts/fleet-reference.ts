@@ -241,14 +241,20 @@ Nothing was written; dist/ is unchanged.
 Besides the syntax of each field (Kubernetes names, label keys and values, ports, durations, quantities, CIDRs,
 versions), the synth checks these rules:
 
-- **Clusters.** Names are unique. There is at least one observer and one workload. Every workload cluster has a
-  \`thanos.endpoint\`, and every sidecar endpoint (\`host:port\`) is unique.
+- **Clusters.** Names are unique. There is at least one observer and one workload. Every workload cluster has either
+  a \`thanos.endpoint\` or a \`thanos.ingress\`, not both.
+- **Sidecar replicas.** Each Prometheus replica is dialled on a name of its own: \`host\` holds \`{replica}\` when
+  \`prometheus.replicas\` is more than 1, or \`hosts\` lists exactly one name per replica (not both). No name is used
+  twice, in one cluster or across clusters.
 - **External labels.** No two workload clusters end up with the same set (including \`cluster\`), because Thanos would
   drop one of the two stores. The replica label cannot be declared as an external label.
 - **Alertmanager**, on each workload cluster's merged settings: every receiver a route names is declared, receiver
   names are unique, and matchers parse.
 - **Sidecar Service.** \`thanos.service.sourceRanges\` and \`thanos.service.loadBalancer\` need \`type: LoadBalancer\`, and
   \`loadBalancer.scope\` needs a \`provider\`.
+- **Sidecar Ingress.** Behind \`thanos.ingress\` the Services are ClusterIP (another \`type\` is an error), and the
+  Ingress passes TLS through: \`className: nginx\`, or your controller's passthrough annotation under
+  \`annotations\`.
 - **Settings that would have no effect** are errors: \`thanos\`, \`externalLabels\`, \`serviceMonitors\` and \`podMonitors\`
   on an observer-only cluster, \`querier\` on a cluster that is not an observer, and \`clusters[].argocd\` without a
   \`gitops\` section.

@@ -161,6 +161,12 @@ describe('kubectl ApplySets', () => {
     }
   });
 
+  it('leaves the secrets/ command out when a synth in CI rendered no secrets/', () => {
+    const lines = kubectlCommands(fleet.clusters[1], 'dist/workload-eu', { secrets: false });
+    expect(lines.join('\n')).not.toContain('/secrets/');
+    expect(parse(lines[lines.length - 1]).targets).toEqual(['dist/workload-eu/']);
+  });
+
   it('puts the committed SealedSecrets into the set in sealed secrets mode, and applies no secrets/ folder', () => {
     const sealed = { ...fleet.clusters[1], sealedSecrets: { certificate: 'c.pem', scope: 'strict' as const } };
     const lines = kubectlCommands(sealed, 'dist/workload-eu');

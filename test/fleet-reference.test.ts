@@ -1,7 +1,7 @@
 // The fleet file's reference material: fleet.schema.json and docs/fleet-reference.md are generated from
 // the zod schema and must be current; every default they show must be the one a synth applies; and
 // examples/reference/fleet.yaml, the example of every field, must stay complete (together with
-// examples/sealed-secrets/fleet.yaml, every key of the schema is used) and valid.
+// examples/sealed-secrets/fleet.yaml and examples/shared-store/fleet.yaml, every key of the schema is used) and valid.
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
@@ -14,7 +14,7 @@ import { fleetSchema, VALUE_TYPES } from '../lib/fleet/schema';
 import { fleetReference, type JsonSchema as ReferenceSchema, Reference } from '../scripts/fleet-reference';
 import { fleetFrom, render, ROOT, validateWithKubernetesModels } from './support/fleet';
 
-const EXAMPLES = ['reference', 'sealed-secrets'].map((e) => path.join(ROOT, 'examples', e, 'fleet.yaml'));
+const EXAMPLES = ['reference', 'sealed-secrets', 'shared-store'].map((e) => path.join(ROOT, 'examples', e, 'fleet.yaml'));
 
 type JsonSchema = ReferenceSchema;
 
@@ -66,7 +66,7 @@ function usedPaths(value: unknown, at = '', out = new Set<string>()): Set<string
 describe('examples/reference/fleet.yaml', () => {
   const text = fs.readFileSync(EXAMPLES[0], 'utf8');
 
-  it('uses every key of the fleet schema (with examples/sealed-secrets for sealedSecrets)', () => {
+  it('uses every key of the fleet schema (with examples/sealed-secrets for sealedSecrets, examples/shared-store for pki.encryption)', () => {
     const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'fleet.schema.json'), 'utf8')) as JsonSchema;
     const used = new Set(EXAMPLES.flatMap((f) => [...usedPaths(parse(fs.readFileSync(f, 'utf8')))]));
     const all = schemaPaths(schema);
@@ -76,7 +76,7 @@ describe('examples/reference/fleet.yaml', () => {
 
   it('renders, and every object passes independent schema validation', () => {
     const r = render(fleetFrom(text));
-    expect(r.result.clusters.map((c) => c.cluster)).toEqual(['hub', 'prod-eu']);
+    expect(r.result.clusters.map((c) => c.cluster)).toEqual(['hub', 'prod-eu', 'prod-us']);
     const report = validateWithKubernetesModels(r.outDir);
     expect(report.errors).toEqual([]);
     expect(report.objects).toBe(r.objects.length);
@@ -118,10 +118,12 @@ gitops: { repoURL: https://git.example.com/platform/monitoring.git }
 clusters:
   - name: hub
     roles: [observer]
-    querier: { storeGateway: { objectStorage: { name: objstore, key: objstore.yaml } } }
+    querier:
+      storeGateway: { objectStorage: { name: objstore, key: objstore.yaml } }
+      ingress: { host: thanos.example.com, className: nginx }
   - name: eu
     roles: [workload]
-    thanos: { endpoint: { host: sidecar.eu.example.com } }
+    thanos: { endpoint: { host: "sidecar-{replica}.eu.example.com" } }
     sealedSecrets: { certificate: certs/eu.pem }
 `;
 
@@ -134,6 +136,8 @@ clusters:
     const sections: [string, unknown][] = [
       ['defaults.', workload.stack],
       ['clusters[].overrides.', workload.stack],
+      // The endpoint's port is that of every replica's endpoint.
+      ['clusters[].thanos.endpoint.', { port: workload.workload.sidecar.endpoints[0]?.port }],
       ['clusters[].thanos.', workload.workload.sidecar],
       ['clusters[].querier.', observer.observer.querier],
       ['clusters[].sealedSecrets.', workload.sealedSecrets],

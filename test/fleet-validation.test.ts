@@ -10,7 +10,7 @@ const workload = (name: string, host: string, extra = '') => `
   - name: ${name}
     roles: [workload]
     thanos:
-      endpoint: { host: ${host} }${extra}`;
+      endpoint: { host: "${host.replace('.', '-{replica}.')}" }${extra}`;
 
 const base = (clusters: string, top = '') => `${top}
 clusters:
@@ -34,12 +34,12 @@ const cases: [string, string, RegExp][] = [
   ['endpoint host not a DNS name', base(workload('eu', 'thanos_eu')), /^clusters\[1\]\.thanos\.endpoint\.host: must be a DNS name.*got "thanos_eu"/],
   [
     'port out of range',
-    base(workload('eu', 's.example.com').replace('}', ', port: 70000 }')),
+    base(workload('eu', 's.example.com').replace(' }', ', port: 70000 }')),
     /^clusters\[1\]\.thanos\.endpoint\.port: must be a port number from 1 to 65535/,
   ],
   [
     'port not an integer',
-    base(workload('eu', 's.example.com').replace('}', ', port: 109.5 }')),
+    base(workload('eu', 's.example.com').replace(' }', ', port: 109.5 }')),
     /^clusters\[1\]\.thanos\.endpoint\.port: must be a whole port number/,
   ],
   [
@@ -63,7 +63,7 @@ const cases: [string, string, RegExp][] = [
   [
     'duplicate sidecar endpoint',
     base(workload('eu', 'a.example.com') + workload('us', 'a.example.com')),
-    /^clusters\[2\]\.thanos\.endpoint: a\.example\.com:10901 is already the sidecar endpoint of clusters\[1\]/,
+    /^clusters\[2\]\.thanos\.endpoint\.host: "a-0\.example\.com" is already the name of clusters\[1\]\.thanos\.endpoint\.host \(replica 0\); each Prometheus replica needs a DNS name of its own/,
   ],
   ['workload without thanos', base('  - name: eu\n    roles: [workload]'), /^clusters\[1\]\.thanos: is required on a workload cluster/],
   ['bad role', base('  - name: eu\n    roles: [worker]'), /^clusters\[1\]\.roles\[0\]: must be "observer" or "workload"/],
@@ -164,7 +164,7 @@ const cases: [string, string, RegExp][] = [
   [
     'missing field, with what belongs there',
     base('  - name: eu\n    roles: [workload]\n    thanos: { endpoint: { port: 10901 } }'),
-    /^clusters\[1\]\.thanos\.endpoint\.host: is required \(string\): DNS name you own that resolves to the sidecar Service/,
+    /^clusters\[1\]\.thanos\.endpoint\.host: is required: the DNS name of each Prometheus replica, e\.g\. "sidecar-\{replica\}\.example\.com" \(or list them under hosts\)/,
   ],
   [
     'a scalar where a list belongs',
@@ -226,7 +226,15 @@ describe('fleet validation', () => {
     expect(fleet.clusters.map((c) => c.name)).toEqual(['observer', 'workload-eu', 'workload-us']);
     expect(fleet.clusters[0].workload).toBeUndefined();
     expect(fleet.clusters[1].workload?.externalLabels).toEqual({ cluster: 'workload-eu', region: 'eu-west-1' });
-    expect(fleet.clusters[1].workload?.sidecar.endpoint).toEqual({ host: 'sidecar.workload-eu.example.com', port: 10901 });
+    expect(fleet.clusters[1].workload?.sidecar.endpoints).toEqual([
+      { host: 'sidecar-0.workload-eu.example.com', port: 10901 },
+      { host: 'sidecar-1.workload-eu.example.com', port: 10901 },
+    ]);
+    // Behind the Ingress, the observer dials each replica's name on the controller's port 443.
+    expect(fleet.clusters[2].workload?.sidecar.endpoints).toEqual([
+      { host: 'sidecar-0.workload-us.example.com', port: 443 },
+      { host: 'sidecar-1.workload-us.example.com', port: 443 },
+    ]);
   });
 
   it('merges defaults, then per-cluster overrides', () => {

@@ -109,7 +109,7 @@ describe('file-system failures', () => {
     // A new cluster, so that the store gains a certificate before dist/ is swapped.
     fs.appendFileSync(
       path.join(p.dir, 'fleet.yaml'),
-      '  - name: workload-ap\n    roles: [workload]\n    thanos:\n      endpoint: { host: sidecar.workload-ap.example.com }\n',
+      '  - name: workload-ap\n    roles: [workload]\n    thanos:\n      endpoint: { host: "sidecar-{replica}.workload-ap.example.com" }\n',
     );
     const distBefore = fingerprintTree(dist);
     if (spawnSync('chattr', ['+i', dist]).status !== 0) return expectConverted('EPERM', 'operation not permitted (an immutable or protected file?)');

@@ -60,8 +60,10 @@ describe('the fleet app composes the same stacks', () => {
     const rendered = render(fleet, undefined, pki);
     for (const cluster of fleet.clusters) {
       const own = synth((chart) => {
-        if (isWorkload(cluster)) new WorkloadMonitoring(chart, 'workload', { ...workloadMonitoringProps(cluster, pki), createNamespace: !isObserver(cluster) });
-        if (isObserver(cluster)) new ObserverMonitoring(chart, 'observer', { ...observerMonitoringProps(fleet, cluster, pki), createNamespace: true });
+        // One Namespace per cluster; the workload stack's, where there is one, since node-exporter sets its Pod Security profile.
+        if (isWorkload(cluster)) new WorkloadMonitoring(chart, 'workload', { ...workloadMonitoringProps(cluster, pki), createNamespace: true });
+        if (isObserver(cluster))
+          new ObserverMonitoring(chart, 'observer', { ...observerMonitoringProps(fleet, cluster, pki), createNamespace: !isWorkload(cluster) });
       });
       const files = rendered.objects.filter((o) => o.cluster === cluster.name);
       expect([cluster.name, files.length]).toEqual([cluster.name, own.length]);

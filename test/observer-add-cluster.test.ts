@@ -1,4 +1,4 @@
-// Adding a workload cluster: its endpoint appears in the observer's config, exactly one new
+// Adding a workload cluster: its endpoints (one per replica) appear in the observer's config, exactly one new
 // server certificate is issued, and no other cluster's folder changes.
 import * as path from 'path';
 import { defaultFleetText, fleetFrom, ofKind, render, Rendered, testPki, tmpDir } from './support/fleet';
@@ -12,7 +12,7 @@ const THIRD = `
       region: ap-southeast-1
     thanos:
       endpoint:
-        host: sidecar.workload-ap.example.com
+        host: "sidecar-{replica}.workload-ap.example.com"
 `;
 
 /** Files of the cluster folders only (dist/_argocd and other fleet-wide files are not a cluster's). */
@@ -42,11 +42,14 @@ describe('adding a third workload cluster', () => {
   it("adds the new sidecar to the observer's endpoint config, and nothing else there", () => {
     const old = renderedSdConfig(r1, 'observer');
     const now = renderedSdConfig(r2, 'observer');
-    expect(now.endpoints.slice(0, -1)).toEqual(old.endpoints);
-    expect(now.endpoints.at(-1)).toEqual({
-      address: 'sidecar.workload-ap.example.com:10901',
-      client_config: { ...old.endpoints[0].client_config, server_name: 'sidecar.workload-ap.example.com' },
-    });
+    expect(now.endpoints.slice(0, -2)).toEqual(old.endpoints);
+    // One endpoint per Prometheus replica of the new cluster.
+    expect(now.endpoints.slice(-2)).toEqual(
+      [0, 1].map((i) => ({
+        address: `sidecar-${i}.workload-ap.example.com:10901`,
+        client_config: { ...old.endpoints[0].client_config, server_name: `sidecar-${i}.workload-ap.example.com` },
+      })),
+    );
   });
 
   it('issues exactly one new certificate: the server certificate of the new sidecar', () => {

@@ -42,21 +42,24 @@ describe('observer cross-cluster checks', () => {
     // workload-eu presents workload-us' certificate.
     const bad = tamperedPki(pki, { sidecar: (c) => pki.sidecar(c === 'workload-eu' ? 'workload-us' : c) });
     const err = renderError(fleet, bad);
-    expect(err.problems).toEqual([
-      {
-        path: 'clusters[1].thanos.endpoint.host',
+    // One problem per replica: each is dialled under its own name.
+    expect(err.problems).toEqual(
+      [0, 1].map((i) => ({
+        path: 'clusters[1].thanos.endpoint',
         message: expect.stringMatching(
-          /^"sidecar\.workload-eu\.example\.com", the server name the Querier on observer "observer" verifies, is not in the certificate of the sidecar of "workload-eu" \(it has "sidecar\.workload-us\.example\.com", .*\)/,
+          new RegExp(
+            `^"sidecar-${i}\\.workload-eu\\.example\\.com", the server name the Querier on observer "observer" verifies, is not in the certificate of the sidecar of "workload-eu" \\(it has "sidecar-0\\.workload-us\\.example\\.com", .*\\)`,
+          ),
         ),
-      },
-    ]);
+      })),
+    );
   });
 
   it('a sidecar whose client CA did not sign the observer client certificate (and the reverse)', () => {
     const other = testPki(fleet, tmpDir('promfleet-other-ca-'));
     const clientCaWrong = tamperedPki(pki, { sidecar: (c) => (c === 'workload-us' ? { ...pki.sidecar(c), ca: other.caBundle } : pki.sidecar(c)) });
     const [p] = renderError(fleet, clientCaWrong).problems;
-    expect(p.path).toBe('clusters[2].thanos.endpoint.host');
+    expect(p.path).toBe('clusters[2].thanos.ingress');
     expect(p.message).toMatch(
       /^the sidecar of "workload-us" trusts client certificates from "promfleet root CA \w+", but the Querier certificate of observer "observer" was issued by "promfleet root CA \w+"/,
     );
@@ -65,10 +68,10 @@ describe('observer cross-cluster checks', () => {
     const messages = renderError(fleet, serverCaWrong).problems.map((x) => `${x.path}: ${x.message}`);
     expect(messages).toEqual([
       expect.stringMatching(
-        /^clusters\[1\]\.thanos\.endpoint\.host: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "workload-eu" was issued by/,
+        /^clusters\[1\]\.thanos\.endpoint: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "workload-eu" was issued by/,
       ),
       expect.stringMatching(
-        /^clusters\[2\]\.thanos\.endpoint\.host: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "workload-us" was issued by/,
+        /^clusters\[2\]\.thanos\.ingress: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "workload-us" was issued by/,
       ),
     ]);
   });
@@ -100,8 +103,8 @@ describe('observer cross-cluster checks', () => {
 
   it('replica labels that disagree between workload clusters', () => {
     const text = HUB_FLEET.replace(
-      '      endpoint: { host: sidecar.us.example.com }\n',
-      '      endpoint: { host: sidecar.us.example.com }\n    overrides:\n      prometheus: { replicaLabel: replica }\n',
+      '      endpoint: { host: "sidecar-{replica}.us.example.com" }\n',
+      '      endpoint: { host: "sidecar-{replica}.us.example.com" }\n    overrides:\n      prometheus: { replicaLabel: replica }\n',
     );
     const mixed = fleetFrom(text);
     const err = renderError(mixed, testPki(mixed));
@@ -171,15 +174,13 @@ describe('querier fields in the fleet file', () => {
     [
       'a typo in the Ingress',
       '      ingress: { host: thanos.example.com, tlsSecret: x }\n',
-      /^clusters\[0\]\.querier\.ingress\.tlsSecret: unknown key; allowed keys: host, className, annotations, tlsSecretName$/,
+      /^clusters\[0\]\.querier\.ingress\.tlsSecret: unknown key; allowed keys: host, className, annotations, tls, auth$/,
     ],
     ['a Store Gateway without bucket', '      storeGateway: { replicas: 2 }\n', /^clusters\[0\]\.querier\.storeGateway\.objectStorage: is required/],
     ['the removed localSidecarTls', '      localSidecarTls: false\n', /^clusters\[0\]\.querier\.localSidecarTls: unknown key/],
   ])('rejects %s', (_what, querier, message) => {
-    const text = withQuerier(querier).replace(
-      '      ingress:\n        host: thanos.example.com\n        className: nginx\n',
-      querier.includes('ingress') ? '' : '      ingress:\n        host: thanos.example.com\n        className: nginx\n',
-    );
+    // The case's own Ingress replaces the default fleet's whole ingress block.
+    const text = withQuerier(querier).replace(/ {6}ingress:\n( {8}.*\n)+/, (block) => (querier.includes('ingress') ? '' : block));
     expect(fleetProblems(text)).toEqual([expect.stringMatching(message)]);
   });
 

@@ -4,6 +4,7 @@
 import { fleetFrom, render, Rendered } from './support/fleet';
 import { GoTlsProbe, GoTlsResult, GoTlsServer, probeGoTls } from './support/go-tls';
 import { find, HUB_FLEET, querierClientBundle, renderedSdConfig, renderedTlsSecret } from './support/observer-fleet';
+import { sidecarRoute } from './support/sidecar-routes';
 
 const OBSERVERS = ['hub', 'backup'];
 
@@ -20,14 +21,8 @@ function serverAt(r: Rendered, observer: string, address: string): { key: string
     find(r, observer, 'Service', 'thanos-store-gateway');
     return pick(observer, 'thanos-store-gateway-tls');
   }
-  // Across clusters: the workload cluster whose sidecar Service publishes that DNS name (external-dns).
-  const svc = r.objects.find(
-    (o) =>
-      o.obj.kind === 'Service' &&
-      o.obj.metadata.name === 'thanos-sidecar' &&
-      o.obj.metadata.annotations?.['external-dns.alpha.kubernetes.io/hostname'] === host,
-  );
-  if (!svc) throw new Error(`no rendered sidecar Service publishes ${host}`);
+  // Across clusters: the workload cluster whose per-replica Service (external-dns) or passthrough Ingress carries that name.
+  const svc = sidecarRoute(r, address);
   return pick(svc.cluster, 'thanos-sidecar-tls');
 }
 
@@ -54,8 +49,8 @@ describe('Go TLS: every observer reaches every store with the rendered names and
     }
   }
   // Control: the same client with another endpoint's server name must be refused.
-  const eu = probes.find((p) => p.name === 'backup -> sidecar.eu.example.com:443')!;
-  const control = { ...eu, name: 'control: eu sidecar verified as the us name', serverName: 'sidecar.us.example.com' };
+  const eu = probes.find((p) => p.name === 'backup -> sidecar-0.eu.example.com:443')!;
+  const control = { ...eu, name: 'control: eu sidecar verified as the us name', serverName: 'sidecar-1.us.example.com' };
   let results: Record<string, GoTlsResult>;
 
   beforeAll(async () => {
@@ -81,6 +76,6 @@ describe('Go TLS: every observer reaches every store with the rendered names and
 
   it('refuses a server name that is not the one rendered for that store', () => {
     expect(results[control.name].up).toBe(0);
-    expect(results[control.name].lastError).toMatch(/x509: certificate is valid for .*not sidecar\.us\.example\.com/);
+    expect(results[control.name].lastError).toMatch(/x509: certificate is valid for .*not sidecar-1\.us\.example\.com/);
   });
 });

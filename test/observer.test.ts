@@ -34,10 +34,12 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
   const r = render(fleetFrom(defaultFleetText()));
   const config = renderedSdConfig(r, 'observer');
 
-  it('lists exactly the workload clusters, with their endpoint host, port and server name', () => {
+  it('lists every replica of the workload clusters, with its host, port and server name (the Ingress on 443)', () => {
     expect(config.endpoints.map((e) => ({ address: e.address, serverName: e.client_config.server_name, tls: e.client_config.tls_config.enabled }))).toEqual([
-      { address: 'sidecar.workload-eu.example.com:10901', serverName: 'sidecar.workload-eu.example.com', tls: true },
-      { address: 'sidecar.workload-us.example.com:10901', serverName: 'sidecar.workload-us.example.com', tls: true },
+      { address: 'sidecar-0.workload-eu.example.com:10901', serverName: 'sidecar-0.workload-eu.example.com', tls: true },
+      { address: 'sidecar-1.workload-eu.example.com:10901', serverName: 'sidecar-1.workload-eu.example.com', tls: true },
+      { address: 'sidecar-0.workload-us.example.com:443', serverName: 'sidecar-0.workload-us.example.com', tls: true },
+      { address: 'sidecar-1.workload-us.example.com:443', serverName: 'sidecar-1.workload-us.example.com', tls: true },
     ]);
   });
 
@@ -61,7 +63,7 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
 
   it("verifies each sidecar under a name in that sidecar's rendered certificate, and each trusts the other", () => {
     for (const e of config.endpoints) {
-      const cluster = e.address.startsWith('sidecar.workload-eu') ? 'workload-eu' : 'workload-us';
+      const cluster = e.address.includes('.workload-eu.') ? 'workload-eu' : 'workload-us';
       const sidecar = renderedTlsSecret(r, cluster, 'thanos-sidecar-tls');
       const client = querierClientBundle(r, 'observer', e.client_config.tls_config);
       expect([e.address, certificateCoversHost(sidecar.cert, e.client_config.server_name!)]).toEqual([e.address, true]);
@@ -126,7 +128,8 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
         http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'thanos-querier', port: { name: 'http' } } } }] },
       },
     ]);
-    expect(ing.spec.tls).toBeUndefined();
+    // HTTPS by default, with the certificate promfleet issues (test/querier-ingress.test.ts).
+    expect(ing.spec.tls).toEqual([{ hosts: ['thanos.example.com'], secretName: 'thanos-querier-ingress-tls' }]);
   });
 
   it('renders no ServiceMonitor on an observer without its own Prometheus, and nothing workload-only', () => {
@@ -145,8 +148,10 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     expect(hub.endpoints.map((e) => [e.address, e.client_config.tls_config.enabled, e.client_config.server_name])).toEqual([
       ['prometheus-k8s-0.prometheus-operated.monitoring.svc:10901', true, 'prometheus-k8s-0.prometheus-operated.monitoring.svc'],
       ['prometheus-k8s-1.prometheus-operated.monitoring.svc:10901', true, 'prometheus-k8s-1.prometheus-operated.monitoring.svc'],
-      ['sidecar.eu.example.com:443', true, 'sidecar.eu.example.com'],
-      ['sidecar.us.example.com:10901', true, 'sidecar.us.example.com'],
+      ['sidecar-0.eu.example.com:443', true, 'sidecar-0.eu.example.com'],
+      ['sidecar-1.eu.example.com:443', true, 'sidecar-1.eu.example.com'],
+      ['sidecar-0.us.example.com:10901', true, 'sidecar-0.us.example.com'],
+      ['sidecar-1.us.example.com:10901', true, 'sidecar-1.us.example.com'],
       ['thanos-store-gateway.monitoring.svc:10901', true, 'thanos-store-gateway.monitoring.svc'],
       // Declared plaintext: TLS explicitly off.
       ['thanos-ruler.monitoring.svc:10901', false, undefined],
@@ -155,9 +160,12 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
 
   it('the second observer reaches every workload sidecar, the hub through its endpoint', () => {
     expect(renderedSdConfig(r, 'backup').endpoints.map((e) => [e.address, e.client_config.server_name])).toEqual([
-      ['sidecar.hub.example.com:10901', 'sidecar.hub.example.com'],
-      ['sidecar.eu.example.com:443', 'sidecar.eu.example.com'],
-      ['sidecar.us.example.com:10901', 'sidecar.us.example.com'],
+      ['sidecar-0.hub.example.com:10901', 'sidecar-0.hub.example.com'],
+      ['sidecar-1.hub.example.com:10901', 'sidecar-1.hub.example.com'],
+      ['sidecar-0.eu.example.com:443', 'sidecar-0.eu.example.com'],
+      ['sidecar-1.eu.example.com:443', 'sidecar-1.eu.example.com'],
+      ['sidecar-0.us.example.com:10901', 'sidecar-0.us.example.com'],
+      ['sidecar-1.us.example.com:10901', 'sidecar-1.us.example.com'],
     ]);
     // A single replica: no budget that would block node drains.
     expect(r.objects.some((o) => o.cluster === 'backup' && o.obj.kind === 'PodDisruptionBudget')).toBe(false);
@@ -168,12 +176,12 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     const secretAt = (address: string): [string, string] => {
       if (address.startsWith('thanos-store-gateway.')) return ['hub', 'thanos-store-gateway-tls'];
       if (address.startsWith('prometheus-k8s-')) return ['hub', 'thanos-sidecar-tls'];
-      const cluster = /^sidecar\.([a-z]+)\.example\.com:/.exec(address)?.[1];
+      const cluster = /^sidecar-\d\.([a-z]+)\.example\.com:/.exec(address)?.[1];
       if (!cluster) throw new Error(`no rendered server for ${address}`);
       return [cluster, 'thanos-sidecar-tls'];
     };
     const tls = hub.endpoints.filter((x) => x.client_config.tls_config.enabled);
-    expect(tls).toHaveLength(5);
+    expect(tls).toHaveLength(7);
     for (const e of tls) {
       const [cluster, secret] = secretAt(e.address);
       const { cert } = renderedTlsSecret(r, cluster, secret);

@@ -216,7 +216,7 @@ describe('a failed synth changes nothing', () => {
       '  - name: workload-ap',
       '    roles: [workload]',
       '    thanos:',
-      '      endpoint: { host: sidecar.workload-ap.example.com }',
+      '      endpoint: { host: "sidecar-{replica}.workload-ap.example.com" }',
       '      listenLocal: true',
       '',
     ].join('\n');

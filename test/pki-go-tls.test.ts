@@ -10,8 +10,8 @@ import { GoTlsProbe, GoTlsResult, GoTlsServer, probeGoTls } from './support/go-t
 import { renderedTlsSecret } from './support/observer-fleet';
 import { fleetWithStore } from './support/pki';
 
-const EU = 'sidecar.workload-eu.example.com';
-const US_INGRESS = 'thanos-grpc.workload-us.example.com';
+const EU = 'sidecar-0.workload-eu.example.com';
+const US_INGRESS = 'sidecar-1.workload-us.example.com';
 const SERVER_REFUSED = /remote error: tls: (certificate required|bad certificate|unknown certificate authority)|connection reset by peer|broken pipe|EOF/;
 
 const server = (b: TlsBundle): GoTlsServer => ({ cert: b.cert, key: b.key, clientCa: b.ca });
@@ -39,11 +39,11 @@ describe('Go TLS (prometheus --web.config.file) accepts the certificates, and re
       // What the Querier does: its client Secret, server_name = the sidecar's endpoint host.
       { name: 'eu-endpoint', server: 'eu', serverName: EU, ...client(querier) },
       { name: 'us-ingress-host', server: 'us', serverName: US_INGRESS, ...client(querier) },
-      { name: 'us-in-cluster-service', server: 'us', serverName: 'thanos-sidecar.monitoring.svc', ...client(querier) },
+      { name: 'us-in-cluster-service', server: 'us', serverName: 'thanos-sidecar-1.monitoring.svc', ...client(querier) },
       { name: 'us-pod-wildcard', server: 'us', serverName: 'prometheus-k8s-0.prometheus-operated.monitoring.svc.cluster.local', ...client(querier) },
       { name: 'intermediate-chain', server: 'intermediate', serverName: EU, ...client(i.querier) },
       // Failure modes.
-      { name: 'wrong-server-name', server: 'eu', serverName: 'sidecar.workload-us.example.com', ...client(querier) },
+      { name: 'wrong-server-name', server: 'eu', serverName: 'sidecar-0.workload-us.example.com', ...client(querier) },
       { name: 'no-client-cert', server: 'eu', serverName: EU, ca: querier.ca },
       { name: 'client-cert-other-ca', server: 'eu', serverName: EU, ...client(other.querier('observer')), ca: querier.ca },
       { name: 'server-cert-other-ca', server: 'eu', serverName: EU, ...client(querier), ca: other.caBundle },
@@ -57,7 +57,7 @@ describe('Go TLS (prometheus --web.config.file) accepts the certificates, and re
   });
 
   it.each([
-    ['wrong-server-name', /x509: certificate is valid for .*not sidecar\.workload-us\.example\.com/],
+    ['wrong-server-name', /x509: certificate is valid for .*not sidecar-0\.workload-us\.example\.com/],
     // The server aborts the handshake; with TLS 1.3 the client sees its alert or just the reset.
     ['no-client-cert', SERVER_REFUSED],
     ['client-cert-other-ca', SERVER_REFUSED],

@@ -9,7 +9,7 @@ import { defaultFleetText, workloadCluster } from './support/fleet';
 const FLEET = defaultFleetText()
   .replace(/( {4}querier:\n)/, '$1      storeGateway:\n        objectStorage: { name: thanos-objstore, key: objstore.yml }\n')
   .replace(
-    /( {8}host: sidecar\.workload-eu\.example\.com\n {8}port: 10901\n)/,
+    /( {8}host: sidecar-\{replica\}\.workload-eu\.example\.com\n {8}port: 10901\n)/,
     '$1      extraSANs:\n        dnsNames: [thanos.eu.internal]\n        ipAddresses: [10.1.2.3, "fd00::7"]\n',
   );
 
@@ -44,7 +44,7 @@ describe.each([
     for (const { cluster, bundle } of certs(pki).sidecars) {
       const c = workloadCluster(fleet, cluster);
       const names = sidecarSans(c).dnsNames.map((n) => n.replace(/^\*\./, 'prometheus-k8s-1.'));
-      expect(names).toContain(c.workload.sidecar.endpoint.host);
+      expect(names).toEqual(expect.arrayContaining(c.workload.sidecar.endpoints.map((e) => e.host)));
       for (const host of names) {
         const r = opensslVerify(bundle.ca, bundle.cert, 'sslserver', host);
         expect([cluster, host, r.code, r.out.trim()]).toEqual([cluster, host, 0, expect.stringMatching(/: OK$/)]);
@@ -54,7 +54,7 @@ describe.each([
 
   it('declared IP addresses are SANs too, and a name not in the certificate fails', () => {
     const eu = pki.sidecar('workload-eu');
-    const f = opensslVerify(eu.ca, eu.cert, 'sslserver', 'sidecar.workload-us.example.com');
+    const f = opensslVerify(eu.ca, eu.cert, 'sslserver', 'sidecar-0.workload-us.example.com');
     expect(f.code).not.toBe(0);
     expect(f.out).toMatch(/hostname mismatch/);
     const text = opensslText(eu.cert);

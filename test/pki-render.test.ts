@@ -76,7 +76,9 @@ describe('PKI in the rendered clusters', () => {
       expect(verifiesChain(querier.ca, sidecar.cert)).toBe(true);
       expect(verifiesChain(sidecar.ca, querier.cert)).toBe(true);
     }
-    expect(ofKind(rendered.objects, 'Secret').filter((o) => o.cluster === 'observer' && o.obj.data?.['tls.key'])).toHaveLength(1);
+    // Besides it, only the Ingress's server certificate (test/querier-ingress.test.ts).
+    const observerKeys = ofKind(rendered.objects, 'Secret').filter((o) => o.cluster === 'observer' && o.obj.data?.['tls.key']);
+    expect(observerKeys.map((o) => o.obj.metadata.name).sort()).toEqual(['thanos-querier-ingress-tls', QUERIER_TLS_SECRET]);
   });
 
   it('never puts the CA key in a Secret', () => {
@@ -89,6 +91,7 @@ describe('PKI in the rendered clusters', () => {
   it('writes key material only under <cluster>/secrets/, mode 0600, and dist/.gitignore excludes that folder', () => {
     const withKeys = [...rendered.files.entries()].filter(([, text]) => privateKeysIn(text).length).map(([f]) => f);
     expect(withKeys.sort()).toEqual([
+      'observer/secrets/thanos-querier-ingress-tls.yaml',
       'observer/secrets/thanos-querier-tls.yaml',
       'workload-eu/secrets/thanos-sidecar-tls.yaml',
       'workload-us/secrets/thanos-sidecar-tls.yaml',
@@ -114,8 +117,9 @@ describe('PKI in the rendered clusters', () => {
     const leaks = staged.flatMap((f) => privateKeysIn(fs.readFileSync(path.join(repo, f), 'utf8')).map((k) => `${f}: ${k}`));
     expect(leaks).toEqual([]);
     // The scan does find keys where they are: in the ignored Secrets.
-    const ignored = [...rendered.files.keys()].filter((f) => f.includes(`/${SECRETS_DIR}/`));
-    expect(ignored.length).toBe(3);
+    // (The basic-auth Secret there holds a password hash, no key: test/querier-ingress.test.ts checks it.)
+    const ignored = [...rendered.files.keys()].filter((f) => f.includes(`/${SECRETS_DIR}/`) && !f.endsWith('thanos-querier-basic-auth.yaml'));
+    expect(ignored.length).toBe(4);
     for (const f of ignored) {
       expect(staged).not.toContain(`dist/${f}`);
       expect(privateKeysIn(rendered.files.get(f)!)).toEqual([`base64 of -----BEGIN ${KEY_LABEL}-----`]);
@@ -136,7 +140,7 @@ describe('PKI in the rendered clusters', () => {
   it('is deterministic: the same store gives a byte-identical dist/, Secrets included, and leaves the store untouched', async () => {
     const store = fingerprintTree(fleet.pki.dir);
     const again = await preparePki(fleet);
-    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept']);
+    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept']);
     const second = render(fleet, path.join(tmpDir(), 'dist'), again);
     expect([...second.files.entries()]).toEqual([...rendered.files.entries()]);
     expect(fingerprintTree(fleet.pki.dir)).toEqual(store);
@@ -151,6 +155,7 @@ describe('PKI in the rendered clusters', () => {
     expect(reissued.report.entries.map((e) => [e.name, e.action])).toEqual([
       ['ca', 'kept'],
       ['querier/observer', 'kept'],
+      ['querier-ingress/observer', 'kept'],
       ['sidecar/workload-eu', 'kept'],
       ['sidecar/workload-us', 'issued'],
     ]);

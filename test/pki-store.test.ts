@@ -40,6 +40,10 @@ describe('store layout', () => {
       '.gitignore',
       'ca/ca.crt',
       'ca/ca.key',
+      'querier-basic-auth/observer.htpasswd',
+      'querier-basic-auth/observer.password',
+      'querier-ingress/observer.crt',
+      'querier-ingress/observer.key',
       'querier/observer.crt',
       'querier/observer.key',
       'sidecar/workload-eu.crt',
@@ -48,8 +52,9 @@ describe('store layout', () => {
       'sidecar/workload-us.key',
     ]);
     const mode = (f: string) => fs.statSync(path.join(base.pki.dir, f)).mode & 0o777;
-    for (const f of files) expect([f, mode(f)]).toEqual([f, f.endsWith('.key') ? 0o600 : 0o644]);
-    for (const d of ['.', 'ca', 'sidecar', 'querier']) expect([d, mode(d)]).toEqual([d, 0o700]);
+    // Keys and the generated password (with its hash) are for the owner only.
+    for (const f of files) expect([f, mode(f)]).toEqual([f, /\.(key|password|htpasswd)$/.test(f) ? 0o600 : 0o644]);
+    for (const d of ['.', 'ca', 'sidecar', 'querier', 'querier-ingress', 'querier-basic-auth']) expect([d, mode(d)]).toEqual([d, 0o700]);
     expect(fs.readFileSync(path.join(base.pki.dir, '.gitignore'), 'utf8')).toMatch(/^\*$/m);
   });
 
@@ -65,6 +70,7 @@ describe('store layout', () => {
       ca: 'kept',
       intermediate: 'kept',
       'querier/observer': 'kept',
+      'querier-ingress/observer': 'kept',
       'sidecar/workload-eu': 'issued',
       'sidecar/workload-us': 'kept',
     });
@@ -74,11 +80,12 @@ describe('store layout', () => {
     const fleet = withCopiedStore(base);
     const eu = workloadCluster(fleet, 'workload-eu');
     const sidecar = eu.workload.sidecar;
-    eu.workload = { ...eu.workload, sidecar: { ...sidecar, ingress: { host: 'grpc.workload-eu.example.com' } } };
+    eu.workload = { ...eu.workload, sidecar: { ...sidecar, extraSANs: { ...sidecar.extraSANs, dnsNames: ['grpc.workload-eu.example.com'] } } };
     const pki = await preparePki(fleet);
     expect(actions(pki)).toEqual({
       ca: 'kept',
       'querier/observer': 'kept',
+      'querier-ingress/observer': 'kept',
       'sidecar/workload-eu': 'renewed: lacks grpc.workload-eu.example.com',
       'sidecar/workload-us': 'kept',
     });
@@ -116,7 +123,7 @@ describe('renewal window', () => {
   it('renews leaves expiring within renewBeforeDays (30 by default), keeps the CA', async () => {
     const fleet = withCopiedStore(aged);
     const pki = await preparePki(fleet);
-    expect(pki.report.entries.map((e) => e.action)).toEqual(['kept', 'renewed', 'renewed', 'renewed']);
+    expect(pki.report.entries.map((e) => e.action)).toEqual(['kept', 'renewed', 'renewed', 'renewed', 'renewed']);
     expect(pki.report.entries[1].reason).toMatch(/^expires on \d{4}-\d\d-\d\d, within 30 days$/);
     expect(Math.round((pki.report.entries[1].notAfter.getTime() - Date.now()) / DAY)).toBe(365);
   });
@@ -125,7 +132,7 @@ describe('renewal window', () => {
     const fleet = { ...withCopiedStore(aged) };
     fleet.pki = { ...fleet.pki, renewBeforeDays: 20 };
     const pki = await preparePki(fleet);
-    expect(pki.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept']);
+    expect(pki.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept']);
   });
 
   it('does not churn when the CA itself ends soon: leaves end with it, and the summary warns', async () => {
@@ -133,11 +140,11 @@ describe('renewal window', () => {
     await preparePki(fleet, { now: daysAgo(385) });
     // The leaves expired 20 days ago; the CA ends in 15 days, and so do the renewed leaves.
     const renewed = await preparePki(fleet);
-    expect(renewed.report.entries.map((e) => e.action)).toEqual(['kept', 'renewed', 'renewed', 'renewed']);
+    expect(renewed.report.entries.map((e) => e.action)).toEqual(['kept', 'renewed', 'renewed', 'renewed', 'renewed']);
     expect(renewed.report.entries[1].reason).toMatch(/^expired on /);
     expect(new Set(renewed.report.entries.map((e) => e.notAfter.getTime())).size).toBe(1);
     const again = await preparePki(fleet);
-    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept']);
+    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept']);
     expect(again.report.warnings).toEqual([expect.stringMatching(/ca\/ca\.crt\) expires on .*rotate-ca start/)]);
   });
 });
@@ -209,7 +216,13 @@ describe('bad stores: a clear error naming the file, nothing overwritten', () =>
     // Two leaves to issue, so the store must be written.
     for (const p of ['querier/observer.crt', 'querier/observer.key', 'sidecar/workload-us.crt', 'sidecar/workload-us.key']) fs.rmSync(f(fleet, p));
     const before = fingerprintTree(fleet.pki.dir);
-    const dirs = [fleet.pki.dir, f(fleet, 'ca'), f(fleet, 'querier'), f(fleet, 'sidecar')];
+    const dirs = [
+      fleet.pki.dir,
+      ...fs
+        .readdirSync(fleet.pki.dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => f(fleet, e.name)),
+    ];
     // Root ignores file modes: then the PKI step runs as an unprivileged user that owns the store.
     const root = process.getuid?.() === 0;
     fs.chmodSync(path.dirname(fleet.pki.dir), 0o755);
@@ -272,20 +285,29 @@ describe('synth summary (stderr)', () => {
     const first = await runMain(env);
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(
-      new RegExp(`promfleet: PKI .*\\.pki/: CA "promfleet root CA [0-9a-f]{8}" created, expires ${date}; certificates: 3 issued, 0 renewed, 0 kept\\n`),
+      new RegExp(`promfleet: PKI .*\\.pki/: CA "promfleet root CA [0-9a-f]{8}" created, expires ${date}; certificates: 4 issued, 0 renewed, 0 kept\\n`),
     );
     expect(first.stderr).toMatch(new RegExp(`promfleet: workload-eu: .*; sidecar certificate issued, expires ${date}\\n`));
-    expect(first.stderr).toMatch(new RegExp(`promfleet: observer: .*; querier certificate issued, expires ${date}\\n`));
+    expect(first.stderr).toMatch(
+      new RegExp(
+        `promfleet: observer: .*; querier certificate issued, expires ${date}; querier-ingress certificate issued, expires ${date}; querier-basic-auth password created, in .*observer\\.password\\n`,
+      ),
+    );
 
     const second = await runMain(env);
-    expect(second.stderr).toMatch(/CA "promfleet root CA [0-9a-f]{8}" kept, .*certificates: 0 issued, 0 renewed, 3 kept/);
+    expect(second.stderr).toMatch(/CA "promfleet root CA [0-9a-f]{8}" kept, .*certificates: 0 issued, 0 renewed, 4 kept/);
 
-    fs.writeFileSync(fleetFile, defaultFleetText().replace('host: sidecar.workload-eu.example.com', 'host: thanos.workload-eu.example.com'));
+    fs.writeFileSync(
+      fleetFile,
+      defaultFleetText().replace('host: sidecar-{replica}.workload-eu.example.com', 'host: thanos-{replica}.workload-eu.example.com'),
+    );
     const third = await runMain(env);
     expect(third.stderr).toMatch(
-      new RegExp(`workload-eu: .*; sidecar certificate renewed \\(lacks thanos\\.workload-eu\\.example\\.com\\), expires ${date}\\n`),
+      new RegExp(
+        `workload-eu: .*; sidecar certificate renewed \\(lacks thanos-0\\.workload-eu\\.example\\.com, thanos-1\\.workload-eu\\.example\\.com\\), expires ${date}\\n`,
+      ),
     );
-    expect(third.stderr).toMatch(/certificates: 0 issued, 1 renewed, 2 kept/);
+    expect(third.stderr).toMatch(/certificates: 0 issued, 1 renewed, 3 kept/);
   });
 
   it('a bad store fails the synth with the file named, and dist/ stays as it was', async () => {

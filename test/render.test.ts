@@ -78,7 +78,7 @@ describe('safe output', () => {
     expect(before.size).toBeGreaterThan(3);
 
     const bad = path.join(dir, 'bad.yaml');
-    fs.writeFileSync(bad, defaultFleetText().replace('host: sidecar.workload-eu.example.com', 'host: sidecar_eu'));
+    fs.writeFileSync(bad, defaultFleetText().replace('host: sidecar-{replica}.workload-eu.example.com', 'host: sidecar_eu'));
     const failed = await runMain({ FLEET: bad, PROMFLEET_OUT: out });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/clusters\[1\]\.thanos\.endpoint\.host: must be a DNS name/);

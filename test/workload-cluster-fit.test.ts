@@ -27,7 +27,7 @@ clusters:
   - name: w
     roles: [workload]
     thanos:
-      endpoint: { host: sidecar.w.example.com }${extra}
+      endpoint: { host: "sidecar-{replica}.w.example.com" }${extra}
     overrides:
 ${overrides}
 `;
@@ -182,6 +182,14 @@ const NEEDS: Record<string, Need[]> = {
     { groups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get'] },
     // --kubelet-endpointslice=true writes the kubelet EndpointSlices (cmd/operator/main.go).
     { groups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
+    // Its kube-rbac-proxy (kube-prometheus, manifests/prometheusOperator-clusterRole.yaml).
+    { groups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { groups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  ],
+  // prometheus-operator/kube-prometheus, manifests/nodeExporter-clusterRole.yaml: its kube-rbac-proxy.
+  'node-exporter': [
+    { groups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { groups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
   ],
   // prometheus-operator/prometheus-operator v0.93.0, example/rbac/prometheus/prometheus-cluster-role.yaml
   'prometheus-k8s': [
@@ -310,11 +318,11 @@ clusters:
     roles: [observer]
   - name: a
     roles: [workload]
-    thanos: { endpoint: { host: sidecar.a.example.com } }
+    thanos: { endpoint: { host: "sidecar-{replica}.a.example.com" } }
     overrides: { prometheus: { retentionSize: 30GB } }
   - name: b
     roles: [workload]
-    thanos: { endpoint: { host: sidecar.b.example.com } }
+    thanos: { endpoint: { host: "sidecar-{replica}.b.example.com" } }
     overrides: { prometheus: { storage: null } }
 `),
     ).objects;
@@ -400,7 +408,7 @@ clusters:
     roles: [observer]
   - name: w
     roles: [workload]
-    thanos: { endpoint: { host: sidecar.w.example.com } }
+    thanos: { endpoint: { host: "sidecar-{replica}.w.example.com" } }
     podMonitors: [{ name: kafka, namespace: kafka, selector: { a: b }, endpoints: [{ port: metrics }] }]
 `;
     expect(fleetProblems(text)).toEqual([

@@ -19,7 +19,7 @@ import { prometheusPodLabels } from '../lib/components/prometheus';
 import { checkRuleGroups, promqlSyntaxError, StackRules, stackRuleGroups } from '../lib/components/rules';
 import { FileChart } from '../lib/file-chart';
 import { DEFAULT_VERSIONS } from '../lib/fleet/defaults';
-import { SIDECAR_SERVICE } from '../lib/names';
+import { SIDECAR_SERVICE, sidecarReplicaService } from '../lib/names';
 import { defaultFleetText, fleetFrom, fleetProblems, ofKind, render, RenderedObject, tmpDir, validateWithKubernetesModels } from './support/fleet';
 import { matches, monitorNamespaceIncludes, unselected } from './support/selection';
 import { hasPodTemplate, isKind, type Kind, type Manifest, type ManifestOf } from './support/manifests';
@@ -75,7 +75,14 @@ function podLabelSets(objects: RenderedObject[], namespace: string): Record<stri
     .filter((o) => o.obj.metadata.namespace === namespace)
     .flatMap(({ obj }) => {
       if (hasPodTemplate(obj)) return [obj.spec.template.metadata.labels];
-      if (obj.kind === 'Prometheus') return [{ ...prometheusPodLabels(obj.metadata.name), ...obj.spec.podMetadata?.labels }];
+      // The operator's StatefulSet makes pod prometheus-<name>-<i> for each replica; its controller labels each with that name.
+      if (obj.kind === 'Prometheus') {
+        return Array.from({ length: obj.spec.replicas ?? 1 }, (_, i) => ({
+          ...prometheusPodLabels(obj.metadata.name),
+          ...obj.spec.podMetadata?.labels,
+          'statefulset.kubernetes.io/pod-name': `prometheus-${obj.metadata.name}-${i}`,
+        }));
+      }
       if (obj.kind === 'Alertmanager') return [{ ...alertmanagerPodLabels(obj.metadata.name), ...obj.spec.podMetadata?.labels }];
       return [];
     });
@@ -120,6 +127,7 @@ describe('default fleet: workload clusters', () => {
         `quay.io/thanos/thanos:${DEFAULT_VERSIONS.thanos}`,
         `quay.io/prometheus/node-exporter:${DEFAULT_VERSIONS.nodeExporter}`,
         `registry.k8s.io/kube-state-metrics/kube-state-metrics:${DEFAULT_VERSIONS.kubeStateMetrics}`,
+        `quay.io/brancz/kube-rbac-proxy:${DEFAULT_VERSIONS.kubeRbacProxy}`,
       ].sort(),
     );
     expect(DEFAULT_VERSIONS.prometheusOperator).toBe('v0.93.0');
@@ -180,14 +188,14 @@ describe('default fleet: workload clusters', () => {
     expect(ds.containers[0].volumeMounts.every((m) => m.readOnly)).toBe(true);
   });
 
-  it('gives the operator the config-reloader flag, its RBAC and a Service on 8080', () => {
+  it('gives the operator the config-reloader flag, its RBAC and a Service on 8443 (kube-rbac-proxy)', () => {
     const objs = byCluster(rendered.objects, 'workload-eu');
     const dep = one(objs, 'Deployment', OPERATOR_NAME).obj.spec.template.spec;
     expect(dep.containers[0].args).toContain(
       `--prometheus-config-reloader=quay.io/prometheus-operator/prometheus-config-reloader:${DEFAULT_VERSIONS.prometheusOperator}`,
     );
     expect(dep.containers[0].args).toContain('--kubelet-service=kube-system/kubelet');
-    expect(one(objs, 'Service', OPERATOR_NAME).obj.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http' }]);
+    expect(one(objs, 'Service', OPERATOR_NAME).obj.spec.ports).toEqual([{ name: 'https', port: 8443, targetPort: 'https' }]);
     const role = ofKind(objs, 'ClusterRole').find((o) => o.obj.metadata.name.endsWith(`:${OPERATOR_NAME}`))!.obj;
     const crds = role.rules.find((r) => r.apiGroups.includes('monitoring.coreos.com'));
     expect(crds?.resources).toEqual(
@@ -198,23 +206,34 @@ describe('default fleet: workload clusters', () => {
     expect(dep.serviceAccountName).toBe(OPERATOR_NAME);
   });
 
-  it('exposes the sidecar on gRPC to the observer: internal AWS NLB, source ranges, external-dns', () => {
-    const svc = one(byCluster(rendered.objects, 'workload-eu'), 'Service', SIDECAR_SERVICE).obj;
-    expect(svc.spec.type).toBe('LoadBalancer');
-    expect(svc.spec.ports).toEqual([{ name: 'grpc', port: 10901, targetPort: 'grpc', protocol: 'TCP' }]);
-    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'k8s' });
-    expect(svc.spec.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
-    expect(svc.metadata.annotations).toMatchObject({
-      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
-      'service.beta.kubernetes.io/aws-load-balancer-internal': 'true',
-      'external-dns.alpha.kubernetes.io/hostname': 'sidecar.workload-eu.example.com',
-    });
-    const us = one(byCluster(rendered.objects, 'workload-us'), 'Service', SIDECAR_SERVICE).obj;
-    expect(us.metadata.annotations['networking.gke.io/load-balancer-type']).toBe('Internal');
-    const ingress = one(byCluster(rendered.objects, 'workload-us'), 'Ingress', SIDECAR_SERVICE).obj;
+  it('exposes each sidecar replica on gRPC to the observer: internal AWS NLB, source ranges, external-dns', () => {
+    const eu = byCluster(rendered.objects, 'workload-eu');
+    for (const i of [0, 1]) {
+      const svc = one(eu, 'Service', sidecarReplicaService(i)).obj;
+      expect(svc.spec.type).toBe('LoadBalancer');
+      expect(svc.spec.ports).toEqual([{ name: 'grpc', port: 10901, targetPort: 'grpc', protocol: 'TCP' }]);
+      expect(svc.spec.selector).toEqual({
+        'app.kubernetes.io/name': 'prometheus',
+        'operator.prometheus.io/name': 'k8s',
+        'statefulset.kubernetes.io/pod-name': `prometheus-k8s-${i}`,
+      });
+      expect(svc.spec.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
+      expect(svc.metadata.annotations).toMatchObject({
+        'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+        'service.beta.kubernetes.io/aws-load-balancer-internal': 'true',
+        'external-dns.alpha.kubernetes.io/hostname': `sidecar-${i}.workload-eu.example.com`,
+      });
+    }
+    // No Service load-balances over both replicas: the Querier would reach only one of them.
+    expect(ofKind(eu, 'Service').filter((s) => s.obj.metadata.name === SIDECAR_SERVICE)).toEqual([]);
+    const us = byCluster(rendered.objects, 'workload-us');
+    const ingress = one(us, 'Ingress', SIDECAR_SERVICE).obj;
     expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/ssl-passthrough']).toBe('true');
-    expect(ingress.spec.rules[0]).toMatchObject({ host: 'thanos-grpc.workload-us.example.com' });
-    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: SIDECAR_SERVICE, port: { name: 'grpc' } });
+    expect(ingress.spec.rules.map((r) => [r.host, r.http.paths[0].backend.service])).toEqual([
+      ['sidecar-0.workload-us.example.com', { name: 'thanos-sidecar-0', port: { name: 'grpc' } }],
+      ['sidecar-1.workload-us.example.com', { name: 'thanos-sidecar-1', port: { name: 'grpc' } }],
+    ]);
+    for (const i of [0, 1]) expect(one(us, 'Service', sidecarReplicaService(i)).obj.spec.type).toBe('ClusterIP');
   });
 });
 
@@ -319,17 +338,17 @@ describe('selection: every monitor, rule and Service reaches something real', ()
 
   it('renders the sidecar exposure the cluster asks for', () => {
     const eu = byCluster(rendered.objects, 'eu');
-    const svc = one(eu, 'Service', SIDECAR_SERVICE).obj;
+    const svc = one(eu, 'Service', sidecarReplicaService(1)).obj;
     expect(svc.spec.ports[0]).toMatchObject({ name: 'grpc', port: 443, targetPort: 'grpc' });
     expect(svc.spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
     expect(ownAnnotations(svc)).toEqual({
       'service.beta.kubernetes.io/azure-load-balancer-internal': 'false',
-      'external-dns.alpha.kubernetes.io/hostname': 'sidecar.eu.example.com',
+      'external-dns.alpha.kubernetes.io/hostname': 'sidecar-1.eu.example.com',
       'example.com/owner': 'platform',
     });
     const prom = one(eu, 'Prometheus', 'k8s').obj.spec;
     expect(prom.thanos.objectStorageConfig).toEqual({ name: 'thanos-objstore', key: 'objstore.yml' });
-    const us = one(byCluster(rendered.objects, 'us'), 'Service', SIDECAR_SERVICE).obj;
+    const us = one(byCluster(rendered.objects, 'us'), 'Service', sidecarReplicaService(0)).obj;
     expect(us.spec.type).toBe('ClusterIP');
     expect(ownAnnotations(us)).toEqual({});
     expect(us.spec.loadBalancerSourceRanges).toBeUndefined();
@@ -480,9 +499,9 @@ describe('fleet validation of workload settings', () => {
   });
 
   it('rejects a load-balancer scope without a provider, which would render no annotation', () => {
-    const text = RICH_FLEET.replace('service: { type: ClusterIP }', 'service: { loadBalancer: { scope: internal } }');
+    const text = RICH_FLEET.replace('loadBalancer: { scope: external, provider: azure }', 'loadBalancer: { scope: internal }');
     expect(fleetProblems(text)).toEqual([
-      expect.stringMatching(/^clusters\[2\]\.thanos\.service\.loadBalancer\.scope: has no effect without loadBalancer\.provider/),
+      expect.stringMatching(/^clusters\[1\]\.thanos\.service\.loadBalancer\.scope: has no effect without loadBalancer\.provider/),
     ]);
   });
 

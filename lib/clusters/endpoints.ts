@@ -1,7 +1,7 @@
 // The StoreAPIs the Querier of an observer reaches, derived from the fleet, each with the fleet
 // cluster that serves it: the observer checks match every endpoint against that server's certificate.
 import type { StoreEndpoint } from '../components/endpoints';
-import { PROMETHEUS_NAME } from '../components/prometheus';
+import { prometheusPodName } from '../components/prometheus';
 import { storeGatewayEndpoint } from '../components/store-gateway';
 import { SIDECAR_GRPC_PORT } from '../components/thanos-sidecar';
 import { serviceHost } from '../components/endpoints';
@@ -31,12 +31,15 @@ export function querierEndpoints(fleet: FleetModel, observer: ObserverCluster): 
       // operator's headless Service), so the Querier sees both HA replicas and deduplicates them.
       const { namespace, prometheus } = cluster.stack;
       for (let i = 0; i < prometheus.replicas; i++) {
-        const host = `prometheus-${PROMETHEUS_NAME}-${i}.${serviceHost(PROMETHEUS_OPERATED_SERVICE, namespace)}`;
+        const host = `${prometheusPodName(i)}.${serviceHost(PROMETHEUS_OPERATED_SERVICE, namespace)}`;
         out.push({ address: `${host}:${SIDECAR_GRPC_PORT}`, serverName: host, source: { kind: 'sidecar', cluster } });
       }
     } else {
-      const { host, port } = cluster.workload.sidecar.endpoint;
-      out.push({ address: `${host}:${port}`, serverName: host, source: { kind: 'sidecar', cluster } });
+      // Every replica on its own name (its load balancer, or its Ingress rule): through one shared
+      // address a Querier pod would hold a connection to one replica only.
+      for (const { host, port } of cluster.workload.sidecar.endpoints) {
+        out.push({ address: `${host}:${port}`, serverName: host, source: { kind: 'sidecar', cluster } });
+      }
     }
   }
   const gateway = querier.storeGateway;

@@ -1,7 +1,7 @@
 // One cdk8s App per cluster of the fleet: its Namespace, then the stacks of its roles, one output
 // file per component.
 import { App } from 'cdk8s';
-import { StackNamespace } from '../components/namespace';
+import { podSecurityLevel, StackNamespace } from '../components/namespace';
 import { FileChart } from '../file-chart';
 import { isObserver, isWorkload } from '../fleet/model';
 import type { ClusterContext } from './context';
@@ -13,8 +13,10 @@ export const NAMESPACE_FILE = '00-namespace';
 
 export function buildClusterApp(ctx: ClusterContext, outdir: string): App {
   const app = new App({ outdir });
-  new StackNamespace(new FileChart(app, NAMESPACE_FILE), 'namespace', { name: ctx.cluster.stack.namespace });
   const { cluster } = ctx;
+  // node-exporter (workload role) decides whether the namespace can enforce the restricted profile.
+  const podSecurity = podSecurityLevel({ nodeExporter: isWorkload(cluster) && cluster.stack.nodeExporter.enabled });
+  new StackNamespace(new FileChart(app, NAMESPACE_FILE), 'namespace', { name: cluster.stack.namespace, podSecurity });
   if (isWorkload(cluster)) addWorkloadCharts(app, { ...ctx, cluster });
   if (isObserver(cluster)) addObserverCharts(app, { ...ctx, cluster });
   return app;

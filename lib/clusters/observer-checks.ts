@@ -14,8 +14,11 @@ type FleetStore = Exclude<EndpointSource, { kind: 'extra' }>;
 /** What the checks read from the PKI: each leaf's certificate chain and the CAs it trusts. */
 export type ObserverPki = Pick<FleetPki, 'querier' | 'sidecar' | 'storeGateway'>;
 
-/** Every problem of the observer `observer` (fleet-file problems, then certificate problems). */
-export function observerProblems(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki): FleetProblem[] {
+/**
+ * Every problem of the observer `observer` (fleet-file problems, then certificate problems; without
+ * `pki`, as in a synth in CI without the store, the fleet-file problems only).
+ */
+export function observerProblems(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki | undefined): FleetProblem[] {
   const problems: FleetProblem[] = [];
   const O = JSON.stringify(observer.name);
   const workloads = fleet.clusters.filter(isWorkload);
@@ -39,8 +42,11 @@ export function observerProblems(fleet: FleetModel, observer: ObserverCluster, p
         message: `the sidecar of "${w.name}" listens on 127.0.0.1 only, so the Querier on observer ${O} cannot reach it: remove listenLocal`,
       });
     }
+    // Its own sidecar is dialled pod by pod inside the cluster; another cluster's needs an address per replica.
+    if (w.name !== observer.name) problems.push(...reachabilityProblems(w, O));
   }
 
+  if (!pki) return problems;
   const client = pki.querier(observer.name);
   for (const e of querierEndpoints(fleet, observer)) {
     const { serverName, source } = e;
@@ -48,11 +54,42 @@ export function observerProblems(fleet: FleetModel, observer: ObserverCluster, p
     const server = source.kind === 'sidecar' ? pki.sidecar(source.cluster.name) : pki.storeGateway(source.cluster.name);
     problems.push(...endpointProblems(observer, serverName, source, client, server));
   }
+  // The replicas of a cluster share one certificate: a CA mismatch would otherwise be reported once per replica.
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\n${p.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/** Whether the Querier on another cluster reaches every Prometheus replica of `w` at an address of its own. */
+function reachabilityProblems(w: WorkloadCluster, O: string): FleetProblem[] {
+  const { sidecar } = w.workload;
+  const replicas = w.stack.prometheus.replicas;
+  const problems: FleetProblem[] = [];
+  const field = sidecar.ingress ? 'ingress' : 'endpoint';
+  const hosts = new Set(sidecar.endpoints.map((e) => e.host));
+  if (sidecar.endpoints.length !== replicas || hosts.size !== replicas) {
+    problems.push({
+      path: `clusters[${w.index}].thanos.${field}`,
+      message:
+        `names ${hosts.size} distinct address${hosts.size === 1 ? '' : 'es'} for the ${replicas} Prometheus replicas of "${w.name}", so the Querier on observer ${O} ` +
+        `cannot reach every replica on its own: give each replica its own name ("{replica}" in host, or one entry per replica in hosts)`,
+    });
+  }
+  if (!sidecar.ingress && sidecar.service.type === 'ClusterIP') {
+    problems.push({
+      path: `clusters[${w.index}].thanos.service.type`,
+      message:
+        `is ClusterIP, so no replica of "${w.name}" is reachable from observer ${O}, which runs in another cluster: ` +
+        'use LoadBalancer (the default) or NodePort, or reach the sidecars through thanos.ingress',
+    });
+  }
   return problems;
 }
 
 /** Throws a FleetError listing every problem of the observer. */
-export function assertObserverWiring(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki): void {
+export function assertObserverWiring(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki | undefined): void {
   const problems = observerProblems(fleet, observer, pki);
   if (problems.length) throw new FleetError(fleet.source, problems);
 }
@@ -67,7 +104,7 @@ function endpointProblems(observer: ClusterModel, serverName: string, source: Fl
       ? `clusters[${other.index}].querier.storeGateway`
       : other.name === observer.name
         ? `clusters[${other.index}].thanos`
-        : `clusters[${other.index}].thanos.endpoint.host`;
+        : `clusters[${other.index}].thanos.${isWorkload(other) && other.workload.sidecar.ingress ? 'ingress' : 'endpoint'}`;
   const problems: FleetProblem[] = [];
   if (!certificateCoversHost(server.cert, serverName)) {
     const names = describeCertificate(server.cert).dnsNames;

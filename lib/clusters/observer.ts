@@ -3,6 +3,7 @@
 import { App } from 'cdk8s';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET } from '../components/tls-secret';
 import { FileChart, SECRETS_DIR } from '../file-chart';
+import { DEFAULT_QUERIER_INGRESS } from '../fleet/defaults';
 import { isWorkload, type FleetModel, type ObserverCluster } from '../fleet/model';
 import type { FleetPki } from '../pki';
 import { ObserverMonitoring, type ObserverMonitoringProps, type ObserverPartId } from '../stacks/observer-monitoring';
@@ -13,10 +14,14 @@ import { assertObserverWiring } from './observer-checks';
 /** The output file of each part. */
 export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   namespace: '00-namespace',
+  'network-policies': '69-network-policies',
   querier: '70-querier',
   'store-gateway': '71-store-gateway',
   'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
   'store-gateway-tls': `${SECRETS_DIR}/${STORE_GATEWAY_TLS_SECRET}`,
+  // File names stay fixed whatever the Secret is called, so a renamed Secret replaces its file.
+  'querier-ingress-tls': `${SECRETS_DIR}/${DEFAULT_QUERIER_INGRESS.tls.secretName}`,
+  'querier-basic-auth': `${SECRETS_DIR}/${DEFAULT_QUERIER_INGRESS.auth.secretName}`,
 };
 
 /**
@@ -26,7 +31,7 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
 export function observerMonitoringProps(
   fleet: FleetModel,
   cluster: ObserverCluster,
-  pki?: Pick<FleetPki, 'querier' | 'storeGateway'>,
+  pki?: Pick<FleetPki, 'querier' | 'storeGateway' | 'querierIngress' | 'querierBasicAuth'>,
 ): ObserverMonitoringProps {
   const { stack } = cluster;
   const { querier, replicaLabel } = cluster.observer;
@@ -49,7 +54,10 @@ export function observerMonitoringProps(
       replicaLabel,
       certificates: pki?.querier(cluster.name),
       extraStores: endpoints.filter((e) => e.source.kind === 'extra').map(storeEndpointOf),
+      ingressCertificates: querier.ingress?.tls.source === 'pki' ? pki?.querierIngress(cluster.name) : undefined,
+      ingressBasicAuth: querier.ingress?.auth.type === 'basic' ? pki?.querierBasicAuth(cluster.name) : undefined,
     },
+    networkPolicies: { enabled: stack.networkPolicies.enabled },
     storeGateway: gateway && {
       objectStorage: gateway.objectStorage,
       replicas: gateway.replicas,
@@ -63,7 +71,9 @@ export function observerMonitoringProps(
 }
 
 export function addObserverCharts(app: App, ctx: ClusterContext<ObserverCluster>): void {
-  const { fleet, cluster, pki } = ctx;
+  const { fleet, cluster } = ctx;
+  // A PKI that withholds its keys (a synth in CI without the store) renders no Secret, and has no certificate to check.
+  const pki = ctx.pki.withheld ? undefined : ctx.pki;
   // Wrong wiring fails the synth here, before any file of the new dist/ is swapped in.
   assertObserverWiring(fleet, cluster, pki);
   for (const p of ObserverMonitoring.parts(observerMonitoringProps(fleet, cluster, pki))) p.build(new FileChart(app, OBSERVER_FILES[p.id]));

@@ -5,7 +5,7 @@ import { App } from 'cdk8s';
 import { AppMonitors } from '../components/monitors';
 import { SIDECAR_TLS_SECRET } from '../components/thanos-sidecar';
 import { FileChart, SECRETS_DIR } from '../file-chart';
-import { appMonitorNamespaces, type WorkloadCluster } from '../fleet/model';
+import { appMonitorNamespaces, isObserver, type WorkloadCluster } from '../fleet/model';
 import type { FleetPki } from '../pki';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
@@ -17,6 +17,7 @@ import type { ClusterContext } from './context';
 export const WORKLOAD_FILES: Record<Exclude<WorkloadPartId, 'app-monitors'>, string> = {
   namespace: '00-namespace',
   'priority-quota': '05-priority-quota',
+  'network-policies': '06-network-policies',
   operator: '10-operator',
   prometheus: '20-prometheus',
   'sidecar-endpoint': '21-thanos-sidecar',
@@ -44,7 +45,9 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
     monitorSelector: stack.monitorSelector,
     prometheus: { ...stack.prometheus, externalLabels: workload.externalLabels },
     thanosSidecar: {
-      endpoint: sidecar.endpoint,
+      hosts: sidecar.endpoints.map((e) => e.host),
+      // Behind an Ingress the observer dials the controller's port; the Services keep the default.
+      port: sidecar.ingress ? undefined : sidecar.endpoints[0]?.port,
       service: sidecar.service,
       ingress: sidecar.ingress,
       listenLocal: sidecar.listenLocal,
@@ -58,13 +61,17 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
     kubeStateMetrics: stack.kubeStateMetrics,
     kubelet: stack.kubelet,
     rules: stack.rules,
+    // An observer in the same cluster dials this Prometheus' sidecars in-cluster (see querierEndpoints).
+    networkPolicies: { ...stack.networkPolicies, querierInNamespace: isObserver(cluster) },
     serviceMonitors: workload.serviceMonitors,
     podMonitors: workload.podMonitors,
   };
 }
 
 export function addWorkloadCharts(app: App, ctx: ClusterContext<WorkloadCluster>): void {
-  const props = workloadMonitoringProps(ctx.cluster, ctx.pki);
+  // A PKI that withholds its keys (a synth in CI without the store) renders no Secret.
+  const pki = ctx.pki.withheld ? undefined : ctx.pki;
+  const props = workloadMonitoringProps(ctx.cluster, pki);
   for (const p of WorkloadMonitoring.parts({ ...props, serviceMonitors: [], podMonitors: [] })) {
     if (p.id !== 'app-monitors') p.build(new FileChart(app, WORKLOAD_FILES[p.id]));
   }

@@ -163,6 +163,11 @@ export interface SingleDeploymentProps {
   readonly container: Omit<k8s.Container, 'name' | 'securityContext'>;
   /** Node selector, tolerations, priority class and image pull secrets of the pod (see podPlacement). */
   readonly placement: PodPlacement;
+  /**
+   * Containers beside it, such as kube-rbac-proxy in front of its metrics (hardened by their builder).
+   * @default none
+   */
+  readonly sidecars?: k8s.Container[];
 }
 
 /**
@@ -184,7 +189,7 @@ export function singleDeployment(scope: Construct, props: SingleDeploymentProps)
           automountServiceAccountToken: true,
           securityContext: nonRootPod(NOBODY),
           ...props.placement,
-          containers: [{ ...props.container, name, securityContext: RESTRICTED_CONTAINER }],
+          containers: [{ ...props.container, name, securityContext: RESTRICTED_CONTAINER }, ...(props.sidecars ?? [])],
         },
       },
     },

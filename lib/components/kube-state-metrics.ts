@@ -5,12 +5,18 @@ import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
 import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps, type PlacedComponentProps } from './base';
-import { clusterAccess, coreResources, httpProbe, podPlacement, singleDeployment } from './common';
+import { clusterAccess, coreResources, podPlacement, singleDeployment } from './common';
+import { kubeRbacProxyContainer, proxiedEndpoint, proxiedProbe } from './kube-rbac-proxy';
 import { stackServiceMonitor } from './service-monitor';
 
 export const KSM_NAME = 'kube-state-metrics';
 const COMPONENT = 'exporter';
 const list = ['list', 'watch'];
+/** The object metrics and kube-state-metrics' own, each behind kube-rbac-proxy; the exporter listens on 127.0.0.1. */
+export const KSM_PORTS = {
+  main: { name: 'https-main', port: 8443, local: 8081 },
+  self: { name: 'https-self', port: 9443, local: 8082 },
+} as const;
 
 /**
  * list/watch on every kind kube-state-metrics exports by default, as its v2.20 release needs them
@@ -70,9 +76,11 @@ export interface KubeStateMetricsProps extends MonitoredComponentProps, PlacedCo
   readonly version?: string;
   /** @default DEFAULT_STACK.kubeStateMetrics.resources */
   readonly resources?: Resources;
+  /** @default DEFAULT_VERSIONS.kubeRbacProxy */
+  readonly kubeRbacProxyVersion?: string;
 }
 
-/** ServiceAccount with read-only RBAC, Deployment, Service and ServiceMonitor. */
+/** ServiceAccount with read-only RBAC, Deployment (metrics behind kube-rbac-proxy), Service and ServiceMonitor. */
 export class KubeStateMetrics extends Construct {
   constructor(scope: Construct, id: string, props: KubeStateMetricsProps = {}) {
     super(scope, id);
@@ -80,6 +88,17 @@ export class KubeStateMetrics extends Construct {
 
     clusterAccess(this, { name: KSM_NAME, namespace, component: COMPONENT, app: KSM_NAME, rules: KSM_RULES });
 
+    const { main, self } = KSM_PORTS;
+    const proxy = (name: string, p: (typeof KSM_PORTS)[keyof typeof KSM_PORTS], health: string) =>
+      kubeRbacProxyContainer({
+        name,
+        portName: p.name,
+        port: p.port,
+        upstreamPort: p.local,
+        ignorePaths: [health],
+        version: props.kubeRbacProxyVersion,
+        imageRegistry: props.imageRegistry,
+      });
     const selector = singleDeployment(this, {
       name: KSM_NAME,
       namespace,
@@ -87,25 +106,20 @@ export class KubeStateMetrics extends Construct {
       placement: podPlacement(props.placement, DEFAULT_STACK.kubeStateMetrics.placement, props.imagePullSecrets),
       container: {
         image: image('registry.k8s.io/kube-state-metrics/kube-state-metrics', props.version ?? DEFAULT_VERSIONS.kubeStateMetrics, props.imageRegistry),
-        args: ['--port=8080', '--telemetry-port=8081'],
-        ports: [
-          { name: 'http-metrics', containerPort: 8080 },
-          { name: 'telemetry', containerPort: 8081 },
-        ],
+        args: [`--host=127.0.0.1`, `--port=${main.local}`, `--telemetry-host=127.0.0.1`, `--telemetry-port=${self.local}`],
         resources: coreResources(props.resources ?? DEFAULT_STACK.kubeStateMetrics.resources),
-        livenessProbe: httpProbe('/livez', 'http-metrics', 20),
-        readinessProbe: httpProbe('/readyz', 'telemetry'),
+        // Through the proxies, which pass the health paths without a token.
+        livenessProbe: proxiedProbe('/livez', main.port, 20),
+        readinessProbe: proxiedProbe('/readyz', self.port),
       },
+      sidecars: [proxy('kube-rbac-proxy-main', main, '/livez'), proxy('kube-rbac-proxy-self', self, '/readyz')],
     });
 
     new k8s.KubeService(this, 'service', {
       metadata: meta(KSM_NAME, COMPONENT, { namespace }),
       spec: {
         selector,
-        ports: [
-          { name: 'http-metrics', port: 8080, targetPort: k8s.IntOrString.fromString('http-metrics') },
-          { name: 'telemetry', port: 8081, targetPort: k8s.IntOrString.fromString('telemetry') },
-        ],
+        ports: [main, self].map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name) })),
       },
     });
 
@@ -118,7 +132,7 @@ export class KubeStateMetrics extends Construct {
       selector: commonLabels(KSM_NAME, COMPONENT),
       jobLabel: 'app.kubernetes.io/name',
       // Its series describe other objects: keep their namespace/pod labels, not the exporter's.
-      endpoints: [{ port: 'http-metrics', honorLabels: true }, { port: 'telemetry' }],
+      endpoints: [proxiedEndpoint(main.name, { honorLabels: true }), proxiedEndpoint(self.name)],
     });
   }
 }

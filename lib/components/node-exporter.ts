@@ -6,21 +6,31 @@ import { ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/serv
 import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
 import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps, type PlacedComponentProps } from './base';
-import { coreResources, httpProbe, NOBODY, podLabels, podPlacement, RESTRICTED_CONTAINER, selectorLabels } from './common';
+import { clusterAccess, coreResources, NOBODY, podLabels, podPlacement, RESTRICTED_CONTAINER, selectorLabels } from './common';
+import { KUBE_RBAC_PROXY_RULES, kubeRbacProxyContainer, proxiedEndpoint, proxiedProbe } from './kube-rbac-proxy';
 import { stackServiceMonitor } from './service-monitor';
 
 export const NODE_EXPORTER_NAME = 'node-exporter';
 const COMPONENT = 'exporter';
-const PORT = 9100;
+/** The node's port, served by kube-rbac-proxy over HTTPS. */
+export const NODE_EXPORTER_PORT = 9100;
+/** node-exporter itself, on the node's loopback only. */
+const LOCAL_PORT = 9101;
+const PORT_NAME = 'https';
 
 export interface NodeExporterProps extends MonitoredComponentProps, PlacedComponentProps {
   /** @default DEFAULT_VERSIONS.nodeExporter */
   readonly version?: string;
   /** @default DEFAULT_STACK.nodeExporter.resources */
   readonly resources?: Resources;
+  /** @default DEFAULT_VERSIONS.kubeRbacProxy */
+  readonly kubeRbacProxyVersion?: string;
 }
 
-/** ServiceAccount, DaemonSet on every node, headless Service and ServiceMonitor. */
+/**
+ * ServiceAccount allowed to check tokens, DaemonSet on every node (node-exporter on 127.0.0.1 behind
+ * kube-rbac-proxy on the node's port), headless Service and ServiceMonitor.
+ */
 export class NodeExporter extends Construct {
   constructor(scope: Construct, id: string, props: NodeExporterProps = {}) {
     super(scope, id);
@@ -32,10 +42,8 @@ export class NodeExporter extends Construct {
       { name: 'root', hostPath: '/', mountPath: '/host/root' },
     ];
 
-    new k8s.KubeServiceAccount(this, 'service-account', {
-      metadata: meta(NODE_EXPORTER_NAME, COMPONENT, { namespace }),
-      automountServiceAccountToken: false,
-    });
+    // kube-rbac-proxy reviews each caller's token with the API server.
+    clusterAccess(this, { name: NODE_EXPORTER_NAME, namespace, component: COMPONENT, app: NODE_EXPORTER_NAME, rules: KUBE_RBAC_PROXY_RULES });
 
     new k8s.KubeDaemonSet(this, 'daemon-set', {
       metadata: meta(NODE_EXPORTER_NAME, COMPONENT, { namespace }),
@@ -46,7 +54,7 @@ export class NodeExporter extends Construct {
           metadata: { labels: podLabels(NODE_EXPORTER_NAME, COMPONENT) },
           spec: {
             serviceAccountName: NODE_EXPORTER_NAME,
-            automountServiceAccountToken: false,
+            automountServiceAccountToken: true,
             // Host network and PID namespace: the node's own interfaces and processes, not the pod's.
             hostNetwork: true,
             hostPid: true,
@@ -58,7 +66,8 @@ export class NodeExporter extends Construct {
                 name: NODE_EXPORTER_NAME,
                 image: image('quay.io/prometheus/node-exporter', props.version ?? DEFAULT_VERSIONS.nodeExporter, props.imageRegistry),
                 args: [
-                  `--web.listen-address=:${PORT}`,
+                  // The node's loopback only: everything else goes through kube-rbac-proxy.
+                  `--web.listen-address=127.0.0.1:${LOCAL_PORT}`,
                   '--path.procfs=/host/proc',
                   '--path.sysfs=/host/sys',
                   '--path.rootfs=/host/root',
@@ -68,11 +77,11 @@ export class NodeExporter extends Construct {
                   '--collector.netclass.ignored-devices=^(veth.*|[a-f0-9]{15})$',
                   '--collector.netdev.device-exclude=^(veth.*|[a-f0-9]{15})$',
                 ],
-                ports: [{ name: 'metrics', containerPort: PORT, hostPort: PORT }],
                 resources: coreResources(props.resources ?? DEFAULT_STACK.nodeExporter.resources),
                 securityContext: RESTRICTED_CONTAINER,
-                livenessProbe: httpProbe('/', 'metrics', 20),
-                readinessProbe: httpProbe('/', 'metrics'),
+                // Its landing page, through the proxy, which passes `/` without a token.
+                livenessProbe: proxiedProbe('/', NODE_EXPORTER_PORT, 20),
+                readinessProbe: proxiedProbe('/', NODE_EXPORTER_PORT),
                 volumeMounts: hostMounts.map((m) => ({
                   name: m.name,
                   mountPath: m.mountPath,
@@ -81,6 +90,16 @@ export class NodeExporter extends Construct {
                   mountPropagation: 'HostToContainer',
                 })),
               },
+              kubeRbacProxyContainer({
+                name: 'kube-rbac-proxy',
+                portName: PORT_NAME,
+                port: NODE_EXPORTER_PORT,
+                upstreamPort: LOCAL_PORT,
+                hostPort: true,
+                ignorePaths: ['/'],
+                version: props.kubeRbacProxyVersion,
+                imageRegistry: props.imageRegistry,
+              }),
             ],
             volumes: hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath } })),
           },
@@ -90,7 +109,7 @@ export class NodeExporter extends Construct {
 
     new k8s.KubeService(this, 'service', {
       metadata: meta(NODE_EXPORTER_NAME, COMPONENT, { namespace }),
-      spec: { clusterIp: 'None', selector, ports: [{ name: 'metrics', port: PORT, targetPort: k8s.IntOrString.fromString('metrics') }] },
+      spec: { clusterIp: 'None', selector, ports: [{ name: PORT_NAME, port: NODE_EXPORTER_PORT, targetPort: k8s.IntOrString.fromString(PORT_NAME) }] },
     });
 
     stackServiceMonitor(this, 'service-monitor', {
@@ -102,13 +121,12 @@ export class NodeExporter extends Construct {
       selector: commonLabels(NODE_EXPORTER_NAME, COMPONENT),
       jobLabel: 'app.kubernetes.io/name',
       endpoints: [
-        {
-          port: 'metrics',
+        proxiedEndpoint(PORT_NAME, {
           // The node name is a better `instance` than host IP:port.
           relabelings: [
             { action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE, sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance' },
           ],
-        },
+        }),
       ],
     });
   }

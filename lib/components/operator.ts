@@ -5,13 +5,17 @@ import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
 import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps, type PlacedComponentProps } from './base';
-import { clusterAccess, coreResources, httpProbe, podPlacement, singleDeployment } from './common';
+import { clusterAccess, coreResources, podPlacement, singleDeployment } from './common';
+import { KUBE_RBAC_PROXY_RULES, kubeRbacProxyContainer, proxiedEndpoint, proxiedProbe } from './kube-rbac-proxy';
 import { KUBELET_SERVICE } from './monitors';
 import { stackServiceMonitor } from './service-monitor';
 
 export const OPERATOR_NAME = 'prometheus-operator';
 const COMPONENT = 'controller';
-const HTTP_PORT = 8080;
+/** The operator's own HTTP server, on 127.0.0.1 only. */
+const LOCAL_PORT = 8080;
+/** Its metrics over HTTPS, through kube-rbac-proxy. */
+export const OPERATOR_METRICS_PORT = { name: 'https', port: 8443 } as const;
 
 /** What the operator needs, per upstream v0.93 (example/rbac/prometheus-operator) plus EndpointSlices for the kubelet. */
 export const OPERATOR_RULES: k8s.PolicyRule[] = [
@@ -93,18 +97,25 @@ export interface PrometheusOperatorProps extends MonitoredComponentProps, Placed
    * @default every namespace
    */
   readonly namespaces?: string[];
+  /** @default DEFAULT_VERSIONS.kubeRbacProxy */
+  readonly kubeRbacProxyVersion?: string;
 }
 
-/** ServiceAccount + RBAC, Deployment, Service on 8080 and its ServiceMonitor. */
+/** ServiceAccount + RBAC, Deployment (metrics behind kube-rbac-proxy), Service on 8443 and its ServiceMonitor. */
 export class PrometheusOperator extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusOperatorProps = {}) {
     super(scope, id);
     const namespace = namespaceOf(props);
     const version = props.version ?? DEFAULT_VERSIONS.prometheusOperator;
 
-    clusterAccess(this, { name: OPERATOR_NAME, namespace, component: COMPONENT, app: OPERATOR_NAME, rules: OPERATOR_RULES });
+    // kube-rbac-proxy reviews each caller's token with the API server.
+    clusterAccess(this, { name: OPERATOR_NAME, namespace, component: COMPONENT, app: OPERATOR_NAME, rules: [...OPERATOR_RULES, ...KUBE_RBAC_PROXY_RULES] });
 
-    const args = [`--prometheus-config-reloader=${configReloaderImage(version, props.imageRegistry)}`];
+    const args = [
+      `--prometheus-config-reloader=${configReloaderImage(version, props.imageRegistry)}`,
+      // Everything but the pod itself goes through kube-rbac-proxy.
+      `--web.listen-address=127.0.0.1:${LOCAL_PORT}`,
+    ];
     if (props.kubeletService ?? true) {
       // Keep the kubelet Service's Endpoints and EndpointSlices in sync with the nodes.
       args.push(`--kubelet-service=${KUBELET_SERVICE.namespace}/${KUBELET_SERVICE.name}`, '--kubelet-endpoints=true', '--kubelet-endpointslice=true');
@@ -120,16 +131,28 @@ export class PrometheusOperator extends Construct {
       container: {
         image: image('quay.io/prometheus-operator/prometheus-operator', version, props.imageRegistry),
         args,
-        ports: [{ name: 'http', containerPort: HTTP_PORT }],
         resources: coreResources(props.resources ?? DEFAULT_STACK.operator.resources),
-        livenessProbe: httpProbe('/healthz', 'http', 20),
-        readinessProbe: httpProbe('/healthz', 'http'),
+        // Through the proxy, which passes /healthz without a token.
+        livenessProbe: proxiedProbe('/healthz', OPERATOR_METRICS_PORT.port, 20),
+        readinessProbe: proxiedProbe('/healthz', OPERATOR_METRICS_PORT.port),
       },
+      sidecars: [
+        kubeRbacProxyContainer({
+          name: 'kube-rbac-proxy',
+          portName: OPERATOR_METRICS_PORT.name,
+          port: OPERATOR_METRICS_PORT.port,
+          upstreamPort: LOCAL_PORT,
+          ignorePaths: ['/healthz'],
+          version: props.kubeRbacProxyVersion,
+          imageRegistry: props.imageRegistry,
+        }),
+      ],
     });
 
+    const { name, port } = OPERATOR_METRICS_PORT;
     new k8s.KubeService(this, 'service', {
       metadata: meta(OPERATOR_NAME, COMPONENT, { namespace }),
-      spec: { selector, ports: [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') }] },
+      spec: { selector, ports: [{ name, port, targetPort: k8s.IntOrString.fromString(name) }] },
     });
 
     stackServiceMonitor(this, 'service-monitor', {
@@ -139,7 +162,7 @@ export class PrometheusOperator extends Construct {
       component: COMPONENT,
       app: OPERATOR_NAME,
       selector: commonLabels(OPERATOR_NAME, COMPONENT),
-      endpoints: [{ port: 'http', honorLabels: true }],
+      endpoints: [proxiedEndpoint(OPERATOR_METRICS_PORT.name, { honorLabels: true })],
     });
   }
 }

@@ -44,6 +44,14 @@ export function prometheusPodSelector(name = PROMETHEUS_NAME): Record<string, st
   return { 'app.kubernetes.io/name': PROMETHEUS_APP, 'operator.prometheus.io/name': name };
 }
 
+/**
+ * Name of the pod of replica `replica`: the operator's StatefulSet is `prometheus-<name>`, and the StatefulSet
+ * controller labels each pod `statefulset.kubernetes.io/pod-name: <that name>`.
+ */
+export function prometheusPodName(replica: number, name = PROMETHEUS_NAME): string {
+  return `prometheus-${name}-${replica}`;
+}
+
 /** Labels of the `prometheus-k8s` Service (its ServiceMonitors select on them). */
 export function prometheusServiceLabels(): Record<string, string> {
   return commonLabels(PROMETHEUS_APP, COMPONENT);

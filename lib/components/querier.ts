@@ -20,6 +20,28 @@ export const QUERIER_ENDPOINTS_MOUNT = '/etc/thanos/endpoints';
 /** How often Thanos re-reads the sd-config file (the kubelet projects ConfigMap changes within about a minute). */
 export const ENDPOINTS_RELOAD_INTERVAL = '30s';
 
+/** ingress-nginx's annotation prefix: the sign-in is made of its annotations. */
+const NGINX = 'nginx.ingress.kubernetes.io';
+
+/** What the Ingress's TLS source and sign-in ask of cert-manager and ingress-nginx. */
+export function ingressAnnotations(ing: QuerierIngress): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (ing.tls.source === 'cert-manager') {
+    // cert-manager's ingress-shim then keeps the Certificate of tls.secretName for the host.
+    out[ing.tls.issuer.kind === 'Issuer' ? 'cert-manager.io/issuer' : 'cert-manager.io/cluster-issuer'] = ing.tls.issuer.name;
+  }
+  if (ing.auth.type === 'basic') {
+    out[`${NGINX}/auth-type`] = 'basic';
+    out[`${NGINX}/auth-secret`] = ing.auth.secretName;
+    out[`${NGINX}/auth-realm`] = ing.auth.realm;
+  } else if (ing.auth.type === 'oauth2-proxy') {
+    // nginx asks auth-url about every request and sends a visitor who is not signed in to auth-signin.
+    out[`${NGINX}/auth-url`] = ing.auth.url;
+    out[`${NGINX}/auth-signin`] = ing.auth.signinUrl;
+  }
+  return out;
+}
+
 export interface ThanosQuerierProps extends StackComponentProps, PlacedComponentProps {
   /** The StoreAPIs to query: sidecars, Store Gateways and other stores, in this order in the sd-config. */
   readonly endpoints: StoreEndpoint[];
@@ -30,7 +52,8 @@ export interface ThanosQuerierProps extends StackComponentProps, PlacedComponent
   /** @default DEFAULT_QUERIER.resources */
   readonly resources?: Resources;
   /**
-   * An Ingress for the UI and HTTP API.
+   * An Ingress for the UI and HTTP API, with its TLS and sign-in. The Secrets it names must exist: a
+   * stack renders them (ObserverMonitoring's `ingressCertificates`, `ingressBasicAuth`), or you do.
    * @default no Ingress
    */
   readonly ingress?: QuerierIngress;
@@ -110,7 +133,8 @@ export class ThanosQuerier extends Construct {
     const ing = props.ingress;
     if (ing) {
       new k8s.KubeIngress(this, 'ingress', {
-        metadata: server.meta(ing.annotations),
+        // The fleet file's annotations win, as everywhere.
+        metadata: server.meta({ ...ingressAnnotations(ing), ...(ing.annotations ?? {}) }),
         spec: {
           ingressClassName: ing.className,
           rules: [
@@ -121,7 +145,7 @@ export class ThanosQuerier extends Construct {
               },
             },
           ],
-          tls: ing.tlsSecretName ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }] : undefined,
+          tls: ing.tls.source === 'none' ? undefined : [{ hosts: [ing.host], secretName: ing.tls.secretName }],
         },
       });
     }

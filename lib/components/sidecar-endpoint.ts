@@ -1,13 +1,14 @@
-// How the observer reaches a workload cluster's Thanos sidecar: the Service that exposes its gRPC
-// port (a cloud load balancer by default), and an optional Ingress that passes TLS through.
+// How the observer reaches a workload cluster's Thanos sidecars: one Service per Prometheus replica
+// that exposes its gRPC port (a cloud load balancer by default), or an Ingress that passes TLS through.
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_SIDECAR_PORT } from '../fleet/defaults';
+import { sidecarNodePort } from '../fleet/sidecar-hosts';
 import type { SidecarIngress, SidecarService } from '../fleet/model';
 import { meta } from '../meta';
-import { SIDECAR_SERVICE } from '../names';
+import { SIDECAR_SERVICE, sidecarReplicaService } from '../names';
 import { namespaceOf, type NamespacedProps } from './base';
-import { prometheusPodSelector } from './prometheus';
+import { PROMETHEUS_NAME, prometheusPodName, prometheusPodSelector } from './prometheus';
 import { SIDECAR_GRPC_PORT_NAME } from './thanos-sidecar';
 
 /** Annotations that make each cloud's controller build an internal or an internet-facing L4 load balancer. */
@@ -48,49 +49,75 @@ export function sidecarServiceAnnotations(service: SidecarService, host: string)
  */
 export const NGINX_PASSTHROUGH = { 'nginx.ingress.kubernetes.io/ssl-passthrough': 'true' };
 
+/** The label the StatefulSet controller gives each pod: it selects one Prometheus replica. */
+export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+
 export interface ThanosSidecarEndpointProps extends NamespacedProps {
-  /** Host name (and port) the observer dials; external-dns publishes the host unless the Service is a ClusterIP. */
-  readonly endpoint: { readonly host: string; readonly port?: number };
   /**
-   * The Service that exposes the sidecar's gRPC port.
-   * @default an internal LoadBalancer without cloud annotations (set loadBalancer.provider for those)
+   * The name the observer dials for each Prometheus replica, in replica order: replica i gets the Service
+   * `thanos-sidecar-<i>`, which selects pod `prometheus-k8s-<i>` only, and (with `ingress`) an Ingress rule for the name.
+   * Without an Ingress, external-dns publishes each name for its Service unless the Services are ClusterIP.
+   */
+  readonly hosts: readonly string[];
+  /**
+   * Port of the Services. Without an Ingress it is the port the observer dials; behind one, it dials the controller's 443.
+   * @default 10901
+   */
+  readonly port?: number;
+  /**
+   * The Services that expose each replica's sidecar gRPC port.
+   * @default an internal LoadBalancer per replica without cloud annotations (set loadBalancer.provider for those)
    */
   readonly service?: SidecarService;
   /**
-   * An Ingress in front of the Service, passing TLS through to the sidecar.
+   * An Ingress in TLS-passthrough mode in front of the Services, one rule per host (set service.type: ClusterIP with it).
    * @default no Ingress
    */
   readonly ingress?: SidecarIngress;
   /**
-   * Labels of the Prometheus pods the sidecar runs in.
-   * @default prometheusPodSelector()
+   * Name of the Prometheus object whose pods run the sidecar.
+   * @default "k8s"
    */
-  readonly podSelector?: Record<string, string>;
+  readonly prometheusName?: string;
 }
 
-/** How the observer reaches a sidecar: the Service exposing its gRPC port, and an optional Ingress. */
+/**
+ * How the observer reaches each sidecar: one Service per Prometheus replica, so that every replica is
+ * dialled on its own (the Querier deduplicates them, and keeps answering when one restarts), and an
+ * optional Ingress that passes TLS through to them.
+ */
 export class ThanosSidecarEndpoint extends Construct {
   constructor(scope: Construct, id: string, props: ThanosSidecarEndpointProps) {
     super(scope, id);
     const namespace = namespaceOf(props);
     const service = props.service ?? {};
     const type = service.type ?? 'LoadBalancer';
+    const name = props.prometheusName ?? PROMETHEUS_NAME;
 
-    new k8s.KubeService(this, 'service', {
-      metadata: meta(SIDECAR_SERVICE, 'thanos-sidecar', { namespace, annotations: sidecarServiceAnnotations(service, props.endpoint.host) }),
-      spec: {
-        type,
-        selector: props.podSelector ?? prometheusPodSelector(),
-        ports: [
-          {
-            name: SIDECAR_GRPC_PORT_NAME,
-            port: props.endpoint.port ?? DEFAULT_SIDECAR_PORT,
-            targetPort: k8s.IntOrString.fromString(SIDECAR_GRPC_PORT_NAME),
-            protocol: 'TCP',
-          },
-        ],
-        ...(type === 'LoadBalancer' && service.sourceRanges?.length ? { loadBalancerSourceRanges: service.sourceRanges } : {}),
-      },
+    props.hosts.forEach((host, replica) => {
+      new k8s.KubeService(this, `service-${replica}`, {
+        metadata: meta(sidecarReplicaService(replica), 'thanos-sidecar', {
+          namespace,
+          app: SIDECAR_SERVICE,
+          annotations: sidecarServiceAnnotations(service, host),
+        }),
+        spec: {
+          type,
+          selector: { ...prometheusPodSelector(name), [POD_NAME_LABEL]: prometheusPodName(replica, name) },
+          ports: [
+            {
+              name: SIDECAR_GRPC_PORT_NAME,
+              port: props.port ?? DEFAULT_SIDECAR_PORT,
+              targetPort: k8s.IntOrString.fromString(SIDECAR_GRPC_PORT_NAME),
+              protocol: 'TCP',
+              ...(type === 'NodePort' ? { nodePort: sidecarNodePort(props.port ?? DEFAULT_SIDECAR_PORT, replica) } : {}),
+            },
+          ],
+          // Local keeps the observer's address as the source, so the sidecar's NetworkPolicy can admit only sourceRanges.
+          ...(type === 'LoadBalancer' ? { externalTrafficPolicy: 'Local' } : {}),
+          ...(type === 'LoadBalancer' && service.sourceRanges?.length ? { loadBalancerSourceRanges: service.sourceRanges } : {}),
+        },
+      });
     });
 
     const ingress = props.ingress;
@@ -102,20 +129,19 @@ export class ThanosSidecarEndpoint extends Construct {
         }),
         spec: {
           ...(ingress.className ? { ingressClassName: ingress.className } : {}),
-          rules: [
-            {
-              host: ingress.host,
-              http: {
-                paths: [
-                  {
-                    path: '/',
-                    pathType: 'Prefix',
-                    backend: { service: { name: SIDECAR_SERVICE, port: { name: SIDECAR_GRPC_PORT_NAME } } },
-                  },
-                ],
-              },
+          // The controller routes on the SNI name, which the Querier sets to the host it dials: one rule per replica.
+          rules: props.hosts.map((host, replica) => ({
+            host,
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: sidecarReplicaService(replica), port: { name: SIDECAR_GRPC_PORT_NAME } } },
+                },
+              ],
             },
-          ],
+          })),
         },
       });
     }

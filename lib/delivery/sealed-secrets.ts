@@ -151,12 +151,16 @@ export class SealState {
   private readonly previous: Record<string, SealEntry>;
   private readonly current: Record<string, SealEntry> = {};
 
-  /** `rel`: the state file's path inside the PKI store `storeDir`. */
+  /**
+   * `rel`: the state file's path inside the PKI store `storeDir`; `read` reads a file of the store
+   * (an encrypted store decrypts it in memory), undefined when absent. @default the file on disk
+   */
   constructor(
-    private readonly storeDir: string,
+    storeDir: string,
     readonly rel: string,
+    private readonly read: (rel: string) => string | undefined = (r) => readIfExists(path.join(storeDir, r)),
   ) {
-    this.previous = readState(path.join(storeDir, rel));
+    this.previous = readState(path.join(storeDir, rel), () => this.read(rel));
   }
 
   /** The stored ciphertext for this value, or a new one (recorded for save()). */
@@ -177,21 +181,30 @@ export class SealState {
     const ids = Object.keys(this.current).sort();
     const doc: SealStateFile = { version: 1, entries: Object.fromEntries(ids.map((id) => [id, this.current[id]])) };
     const content = JSON.stringify(doc, null, 2) + '\n';
-    const file = path.join(this.storeDir, this.rel);
-    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === content) return undefined;
+    if (this.read(this.rel) === content) return undefined;
     return { rel: this.rel, content, secret: true };
   }
 }
 
-function readState(file: string): Record<string, SealEntry> {
-  let text: string;
+/** The text of `file`, or undefined when there is none. */
+function readIfExists(file: string): string | undefined {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function readState(file: string, read: () => string | undefined): Record<string, SealEntry> {
+  let text: string | undefined;
+  try {
+    text = read();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return {};
     throw new Error(`${file}: cannot read the seal state (${code ?? String(e)}); make it a readable file of the PKI store`);
   }
+  if (text === undefined) return {};
   try {
     const doc = JSON.parse(text) as SealStateFile;
     if (doc.version !== 1 || typeof doc.entries !== 'object' || doc.entries === null) throw new Error('unknown layout');
@@ -225,9 +238,9 @@ export class ClusterSealer {
 
   /**
    * The sealer of a cluster that declares sealedSecrets, else undefined; its seal state lives in the PKI
-   * store `pkiDir`, beside the keys it seals. Errors name the fleet field.
+   * store `pkiDir`, beside the keys it seals, read with `read` (see SealState). Errors name the fleet field.
    */
-  static forCluster(fleet: FleetModel, cluster: ClusterModel, pkiDir: string): ClusterSealer | undefined {
+  static forCluster(fleet: FleetModel, cluster: ClusterModel, pkiDir: string, read?: (rel: string) => string | undefined): ClusterSealer | undefined {
     if (!cluster.sealedSecrets) return undefined;
     const at = `clusters[${cluster.index}].sealedSecrets`;
     let cert: ControllerCertificate;
@@ -238,7 +251,7 @@ export class ClusterSealer {
     }
     let state: SealState;
     try {
-      state = new SealState(pkiDir, path.join(SEAL_STATE_DIR, `${cluster.name}.json`));
+      state = new SealState(pkiDir, path.join(SEAL_STATE_DIR, `${cluster.name}.json`), read);
     } catch (e) {
       throw new FleetError(fleet.source, [{ path: at, message: (e as Error).message }]);
     }

@@ -1,4 +1,5 @@
 // What the synth summary says about delivery: sealing, the kubectl commands per cluster, Argo CD.
+import * as fs from 'fs';
 import * as path from 'path';
 import { NAMESPACE_FILE } from '../clusters';
 import { SECRETS_DIR } from '../file-chart';
@@ -38,16 +39,18 @@ function applySetApply(kubectl: string, parent: string, namespace: string, files
  * of its kind) nor the plain Secrets (a checkout without them would delete the cluster's keys) are in the set;
  * SealedSecrets, which are committed, are.
  */
-export function kubectlCommands(cluster: ClusterModel, folder: string): string[] {
+export function kubectlCommands(cluster: ClusterModel, folder: string, options: { secrets?: boolean } = {}): string[] {
   const kubectl = `kubectl --context ${cluster.name}`;
   const crds = operatorCrdsUrl(cluster.stack.versions.prometheusOperator);
   const { namespace } = cluster.stack;
-  // Every cluster has key material (the sidecar's or the Querier's certificates): one of the two folders exists.
+  // Every cluster has key material (the sidecar's or the Querier's certificates): one of the two folders exists,
+  // unless a synth in CI without the store left the plain secrets/ out (`options.secrets: false`).
   const sealed = cluster.sealedSecrets !== undefined;
+  const secrets = !sealed && (options.secrets ?? true);
   return [
     ...(needsOperatorCrds(cluster) ? [`${kubectl} apply --server-side -f ${crds}`, `${kubectl} wait --for=condition=Established -f ${crds}`] : []),
     `${kubectl} apply --server-side -f ${folder}/${NAMESPACE_FILE}.yaml`,
-    ...(sealed ? [] : [`${kubectl} apply --server-side -f ${folder}/${SECRETS_DIR}/`]),
+    ...(secrets ? [`${kubectl} apply --server-side -f ${folder}/${SECRETS_DIR}/`] : []),
     applySetApply(kubectl, applySetParents(namespace).stack, namespace, `-f ${folder}/${sealed ? ` -f ${folder}/${SEALED_DIR}/` : ''}`),
   ];
 }
@@ -78,7 +81,9 @@ export function deliverySummary(fleet: FleetModel, result: RenderedFleet, cwd = 
     'promfleet: deploy with kubectl: one line per cluster, then one per namespace of its application monitors, run on its own (docs/operations.md, "Deploying with kubectl"):',
   );
   for (const cluster of fleet.clusters) {
-    lines.push(`  ${kubectlCommands(cluster, rel(path.join(result.outDir, cluster.name))).join(' && ')}`);
+    const folder = path.join(result.outDir, cluster.name);
+    const secrets = fs.existsSync(path.join(folder, SECRETS_DIR));
+    lines.push(`  ${kubectlCommands(cluster, rel(folder), { secrets }).join(' && ')}`);
     for (const line of appMonitorCommands(cluster, rel(path.join(result.outDir, APP_MONITORS_DIR, cluster.name)))) lines.push(`  ${line}`);
   }
   if (result.argocd) {

@@ -11,7 +11,7 @@ export const SKIP_DRY_RUN = 'SkipDryRunOnMissingResource=true';
 export const WAVES = {
   /** The stack's Namespace. */
   namespace: 0,
-  /** Identities, permissions and configuration that pods and the operator need at start-up. */
+  /** Identities, permissions, NetworkPolicies and configuration that pods and the operator need at start-up. */
   config: 1,
   /** Controllers: the Prometheus Operator, exporters, the Querier. */
   workload: 2,
@@ -34,6 +34,8 @@ const BY_KIND: Record<string, number> = {
   Secret: WAVES.config,
   SealedSecret: WAVES.config,
   ConfigMap: WAVES.config,
+  // In place before the pods they protect start.
+  NetworkPolicy: WAVES.config,
   // It must admit the critical pods before their controllers create them.
   ResourceQuota: WAVES.config,
   Service: WAVES.exposure,

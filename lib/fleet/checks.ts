@@ -1,16 +1,17 @@
 // Cross-field rules the schema cannot express: they look across clusters.
 import type { Fleet } from './schema';
-import { DEFAULT_SIDECAR_PORT, DEFAULT_STACK } from './defaults';
+import { DEFAULT_STACK } from './defaults';
 import { FleetProblem } from './errors';
 import { deliveryProblems } from './delivery-checks';
 import { operatorScopeProblems } from './operator-checks';
+import { sidecarProblems } from './sidecar-checks';
 import { stackProblems } from './stack-checks';
+import { querierIngressProblems } from './ingress-checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
   const firstByName = new Map<string, number>();
   const labelSets = new Map<string, number>();
-  const endpoints = new Map<string, number>();
   let observers = 0;
   let workloads = 0;
 
@@ -40,15 +41,6 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
     if (isWorkload) {
       if (!c.thanos) {
         problems.push({ path: `${at}.thanos`, message: 'is required on a workload cluster: add thanos.endpoint.host, the DNS name the observer dials' });
-      } else {
-        const key = `${c.thanos.endpoint.host}:${c.thanos.endpoint.port ?? DEFAULT_SIDECAR_PORT}`;
-        const other = endpoints.get(key);
-        if (other !== undefined) {
-          problems.push({
-            path: `${at}.thanos.endpoint`,
-            message: `${key} is already the sidecar endpoint of clusters[${other}]; each sidecar needs its own endpoint`,
-          });
-        } else endpoints.set(key, i);
       }
       // Thanos drops one of two stores whose external labels are identical. (A repeated cluster name is
       // reported above; its identical label set would only repeat that.)
@@ -92,6 +84,8 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   if (workloads === 0) problems.push({ path: 'clusters', message: 'no cluster has the "workload" role; give at least one cluster roles: [workload]' });
   problems.push(...deliveryProblems(fleet));
   problems.push(...stackProblems(fleet));
+  problems.push(...sidecarProblems(fleet));
   problems.push(...operatorScopeProblems(fleet));
+  problems.push(...querierIngressProblems(fleet));
   return problems;
 }

@@ -15,6 +15,8 @@ export const DEFAULT_VERSIONS = {
   thanos: 'v0.42.4',
   nodeExporter: 'v1.12.1',
   kubeStateMetrics: 'v2.20.0',
+  // The release kube-prometheus pairs with operator v0.93 (jsonnet/kube-prometheus/versions.json).
+  kubeRbacProxy: 'v0.22.1',
 };
 
 /** Pods that run on Linux nodes only: every image of the stack is built for Linux. */
@@ -76,6 +78,12 @@ export const DEFAULT_STACK = {
     // The sidecar streams series to the Querier: its memory grows with the queries it serves.
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } } as Resources,
   },
+  networkPolicies: {
+    enabled: true,
+    // Where the API server's address is unknown, its port is all a NetworkPolicy can name: 443 on most
+    // managed clusters, 6443 on kubeadm, k3s and kind.
+    apiServerPorts: [443, 6443],
+  },
 };
 
 /** A toleration of a pod, as in the Kubernetes pod spec. */
@@ -93,6 +101,9 @@ export interface Placement {
   tolerations?: Toleration[];
   priorityClassName?: string;
 }
+
+/** Resources of each kube-rbac-proxy container in front of an exporter's metrics (as kube-prometheus sizes it). */
+export const KUBE_RBAC_PROXY_RESOURCES: Resources = { requests: { cpu: '10m', memory: '20Mi' }, limits: { memory: '40Mi' } };
 
 /**
  * Share of the Prometheus volume that `retentionSize` defaults to: the rest leaves room for the WAL
@@ -113,6 +124,9 @@ export interface Resources {
 }
 
 export const DEFAULT_SIDECAR_PORT = 10901;
+
+/** The port an Ingress controller serves TLS on: the observer dials the sidecars behind a `thanos.ingress` there. */
+export const SIDECAR_INGRESS_PORT = 443;
 
 /** How a workload cluster's sidecar is exposed when `clusters[].thanos` leaves it out. */
 export const DEFAULT_SIDECAR = {
@@ -140,6 +154,15 @@ export const DEFAULT_QUERIER = {
   replicas: 2,
   resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } } as Resources,
   placement: LINUX_NODES,
+};
+
+/**
+ * The Querier's Ingress: HTTPS with a certificate from the fleet PKI and a sign-in with a password that
+ * promfleet generates, unless the fleet file says otherwise. The Querier has no authentication of its own.
+ */
+export const DEFAULT_QUERIER_INGRESS = {
+  tls: { source: 'pki' as const, secretName: 'thanos-querier-ingress-tls' },
+  auth: { type: 'basic' as const, username: 'admin', secretName: 'thanos-querier-basic-auth', realm: 'Thanos Querier' },
 };
 
 export const DEFAULT_STORE_GATEWAY = {

@@ -6,13 +6,16 @@ import {
   DEFAULT_GITOPS,
   DEFAULT_PKI,
   DEFAULT_QUERIER,
+  DEFAULT_QUERIER_INGRESS,
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SIDECAR,
   DEFAULT_STACK,
   DEFAULT_STORE_GATEWAY,
   Placement,
   Resources,
+  SIDECAR_INGRESS_PORT,
 } from './defaults';
+import { replicaHosts, sidecarNodePort } from './sidecar-hosts';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
 export type { Placement, Resources, Toleration } from './defaults';
@@ -32,11 +35,33 @@ export interface SecretKeyRef {
 type ThanosInput = NonNullable<ClusterInput['thanos']>;
 /** The Service that exposes a sidecar to the observer. */
 export type SidecarService = NonNullable<ThanosInput['service']>;
-/** An Ingress in front of a sidecar (TLS passed through to it). */
-export type SidecarIngress = NonNullable<ThanosInput['ingress']>;
+/** An Ingress in front of the sidecars (TLS passed through to them); its hosts are those of the replicas' endpoints. */
+export type SidecarIngress = Omit<NonNullable<ThanosInput['ingress']>, 'host' | 'hosts'>;
+/** Where the observer dials one Prometheus replica's sidecar. */
+export interface SidecarReplicaEndpoint {
+  host: string;
+  port: number;
+}
 type QuerierInput = NonNullable<ClusterInput['querier']>;
-/** An Ingress for the Querier's UI and HTTP API. */
-export type QuerierIngress = NonNullable<QuerierInput['ingress']>;
+type QuerierIngressInput = NonNullable<QuerierInput['ingress']>;
+/** Where the certificate of the Querier's Ingress comes from: `secretName` is the Secret the Ingress serves. */
+export type QuerierIngressTls =
+  | { readonly source: 'pki' | 'secret'; readonly secretName: string }
+  | { readonly source: 'cert-manager'; readonly secretName: string; readonly issuer: { readonly kind: 'Issuer' | 'ClusterIssuer'; readonly name: string } }
+  | { readonly source: 'none' };
+/** The sign-in in front of the Querier (ingress-nginx annotations). */
+export type QuerierIngressAuth =
+  | { readonly type: 'basic'; readonly username: string; readonly secretName: string; readonly realm: string }
+  | { readonly type: 'oauth2-proxy'; readonly url: string; readonly signinUrl: string }
+  | { readonly type: 'none' };
+/** An Ingress for the Querier's UI and HTTP API, with its TLS and sign-in resolved. */
+export interface QuerierIngress {
+  readonly host: string;
+  readonly className?: string;
+  readonly annotations?: Record<string, string>;
+  readonly tls: QuerierIngressTls;
+  readonly auth: QuerierIngressAuth;
+}
 /** A StoreAPI outside the fleet that the Querier also reaches. */
 export type ExtraStore = NonNullable<QuerierInput['extraStores']>[number];
 
@@ -76,12 +101,18 @@ export interface StackSettings {
   kubelet: { enabled: boolean; manageService: boolean };
   rules: { enabled: boolean };
   thanosSidecar: { resources: Resources };
+  networkPolicies: { enabled: boolean; apiServerPorts: number[] };
 }
 
 export interface SidecarModel {
-  endpoint: { host: string; port: number };
-  /** The Service that exposes the sidecar; its type is always set (LoadBalancer by default). */
+  /**
+   * Where the observer dials each replica's sidecar, one per Prometheus replica in replica order: the
+   * `thanos.endpoint` names at its port, or the `thanos.ingress` names at port 443.
+   */
+  endpoints: SidecarReplicaEndpoint[];
+  /** The per-replica Services; their type is always set (LoadBalancer by default, ClusterIP behind an Ingress). */
   service: SidecarService & { type: NonNullable<SidecarService['type']> };
+  /** Set when the observer goes through an Ingress in TLS-passthrough mode. */
   ingress?: SidecarIngress;
   extraSANs: { dnsNames: string[]; ipAddresses: string[] };
   objectStorage?: SecretKeyRef;
@@ -167,8 +198,13 @@ export interface FleetModel {
   /** Folder the fleet file's relative paths resolve from. */
   baseDir: string;
   clusters: ClusterModel[];
-  pki: typeof DEFAULT_PKI;
+  pki: typeof DEFAULT_PKI & { encryption?: PkiEncryption };
   gitops?: typeof DEFAULT_GITOPS & { repoURL: string };
+}
+
+/** pki.encryption: the store's secret files are encrypted to these age recipients. */
+export interface PkiEncryption {
+  recipients: string[];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -202,12 +238,13 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   const replicaLabel = workloadAt < 0 ? DEFAULT_STACK.prometheus.replicaLabel : stacks[workloadAt].prometheus.replicaLabel;
   const clusters = fleet.clusters.map((c, index): ClusterModel => {
     const model: ClusterModel = { name: c.name, index, stack: stacks[index], argocd: c.argocd ?? {} };
-    if (c.roles.includes('workload')) model.workload = workloadRole(c);
+    if (c.roles.includes('workload')) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
     if (c.roles.includes('observer')) {
-      const { storeGateway, ...querier } = c.querier ?? {};
+      const { storeGateway, ingress, ...querier } = c.querier ?? {};
       model.observer = {
         querier: {
           ...deepMerge({ ...DEFAULT_QUERIER }, querier),
+          ingress: ingress && querierIngress(ingress),
           storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
           extraStores: querier.extraStores ?? [],
         },
@@ -232,16 +269,18 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   };
 }
 
-function workloadRole(c: ClusterInput): WorkloadRole {
+function workloadRole(c: ClusterInput, replicas: number): WorkloadRole {
   const { thanos } = c;
   // The fleet checks reject a workload cluster without `thanos` before the model is built.
   if (!thanos) throw new Error(`cluster "${c.name}" has the workload role but no thanos section`);
+  const { ingress } = thanos;
   return {
     externalLabels: { cluster: c.name, ...(c.externalLabels ?? {}) },
     sidecar: {
-      endpoint: { host: thanos.endpoint.host, port: thanos.endpoint.port ?? DEFAULT_SIDECAR.port },
-      service: deepMerge(DEFAULT_SIDECAR.service, thanos.service),
-      ingress: thanos.ingress,
+      endpoints: sidecarEndpoints(thanos, replicas),
+      // Behind an Ingress the Services only back it: a load balancer would expose the sidecars a second time.
+      service: ingress ? { ...thanos.service, type: 'ClusterIP' } : deepMerge(DEFAULT_SIDECAR.service, thanos.service),
+      ingress: ingress && { className: ingress.className, annotations: ingress.annotations },
       extraSANs: { dnsNames: thanos.extraSANs?.dnsNames ?? [], ipAddresses: thanos.extraSANs?.ipAddresses ?? [] },
       objectStorage: thanos.objectStorage,
       listenLocal: thanos.listenLocal ?? DEFAULT_SIDECAR.listenLocal,
@@ -249,4 +288,40 @@ function workloadRole(c: ClusterInput): WorkloadRole {
     serviceMonitors: c.serviceMonitors ?? [],
     podMonitors: c.podMonitors ?? [],
   };
+}
+
+/** The sidecar endpoint of each replica: through the Ingress (port 443) when there is one, else the endpoint's load balancers. */
+function sidecarEndpoints(thanos: ThanosInput, replicas: number): SidecarReplicaEndpoint[] {
+  if (thanos.ingress) return replicaHosts(thanos.ingress, replicas).map((host) => ({ host, port: SIDECAR_INGRESS_PORT }));
+  const port = thanos.endpoint?.port ?? DEFAULT_SIDECAR.port;
+  // NodePorts are unique across a cluster: replica r gets the endpoint's port + r (see sidecarNodePort).
+  const nodePort = thanos.service?.type === 'NodePort';
+  return replicaHosts(thanos.endpoint ?? {}, replicas).map((host, r) => ({ host, port: nodePort ? sidecarNodePort(port, r) : port }));
+}
+
+/** The Querier's Ingress with the defaults of TLS and sign-in (the fleet checks rejected what does not fit). */
+function querierIngress(input: QuerierIngressInput): QuerierIngress {
+  const { tls = {}, auth = {}, ...rest } = input;
+  const D = DEFAULT_QUERIER_INGRESS;
+  const source = tls.source ?? D.tls.source;
+  const secretName = tls.secretName ?? D.tls.secretName;
+  const issuer = tls.issuer
+    ? { kind: 'Issuer' as const, name: tls.issuer }
+    : tls.clusterIssuer
+      ? { kind: 'ClusterIssuer' as const, name: tls.clusterIssuer }
+      : undefined;
+  let resolvedTls: QuerierIngressTls;
+  if (source === 'none') resolvedTls = { source };
+  else if (source === 'cert-manager') {
+    if (!issuer) throw new Error(`querier.ingress.tls: source cert-manager without an issuer`);
+    resolvedTls = { source, secretName, issuer };
+  } else resolvedTls = { source, secretName };
+  const type = auth.type ?? D.auth.type;
+  let resolvedAuth: QuerierIngressAuth;
+  if (type === 'none') resolvedAuth = { type };
+  else if (type === 'oauth2-proxy') {
+    if (!auth.url || !auth.signinUrl) throw new Error('querier.ingress.auth: oauth2-proxy without url and signinUrl');
+    resolvedAuth = { type, url: auth.url, signinUrl: auth.signinUrl };
+  } else resolvedAuth = { type, username: auth.username ?? D.auth.username, secretName: D.auth.secretName, realm: D.auth.realm };
+  return { ...rest, tls: resolvedTls, auth: resolvedAuth };
 }

@@ -12,6 +12,7 @@ import {
   DEFAULT_GITOPS,
   DEFAULT_PKI,
   DEFAULT_QUERIER,
+  DEFAULT_QUERIER_INGRESS,
   DEFAULT_ROOT_ROUTE,
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SIDECAR,
@@ -53,6 +54,22 @@ export const sanDnsName = z
     message: 'must be a DNS name, optionally starting with "*." (e.g. "*.sidecar.example.com")',
   })
   .meta({ title: 'DNS name or wildcard', description: 'A DNS name that may start with one "*." label, e.g. "*.sidecar.example.com".' });
+
+/** Placeholder of a sidecar host pattern that stands for the replica number (0, 1, ...). */
+export const REPLICA_PLACEHOLDER = '{replica}';
+
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** A DNS name in which `{replica}` may stand for the replica number. */
+export const hostPattern = z
+  .string()
+  .refine((v) => v.length <= 253 && DNS_NAME.test(v.split(REPLICA_PLACEHOLDER).join('0')), {
+    message: 'must be a DNS name in which "{replica}" may stand for the replica number (e.g. "sidecar-{replica}.eu-west-1.example.com")',
+  })
+  .meta({
+    title: 'DNS name pattern',
+    description: 'A DNS name in which "{replica}" stands for the replica number 0, 1, ..., e.g. "sidecar-{replica}.eu-west-1.example.com".',
+  });
 
 export const ipAddress = z
   .union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address, e.g. "10.0.0.12"' })
@@ -241,6 +258,7 @@ const placement = (d: Placement, pods: string) =>
 export const VALUE_TYPES: z.ZodType[] = [
   dnsLabel,
   dnsName,
+  hostPattern,
   sanDnsName,
   ipAddress,
   cidr,
@@ -277,6 +295,11 @@ const versions = z.strictObject({
   thanos: image('Thanos: the sidecar, the Querier and the Store Gateway', 'quay.io/thanos/thanos', 'thanos'),
   nodeExporter: image('node-exporter', 'quay.io/prometheus/node-exporter', 'nodeExporter'),
   kubeStateMetrics: image('kube-state-metrics', 'registry.k8s.io/kube-state-metrics/kube-state-metrics', 'kubeStateMetrics'),
+  kubeRbacProxy: image(
+    'kube-rbac-proxy, in front of the metrics of node-exporter, kube-state-metrics and the operator',
+    'quay.io/brancz/kube-rbac-proxy',
+    'kubeRbacProxy',
+  ),
 });
 
 const P = DEFAULT_STACK.prometheus;
@@ -501,20 +524,62 @@ export const stackSettings = z.strictObject({
     .strictObject({ resources: resources(S.thanosSidecar.resources, 'Thanos sidecar') })
     .optional()
     .describe('The Thanos sidecar container of each Prometheus pod'),
+  networkPolicies: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .optional()
+        .meta(
+          about(
+            'Render a NetworkPolicy per component (06-network-policies.yaml, 69-network-policies.yaml) that lets in only the connections the stack makes; see docs/output.md, "Network exposure"',
+            S.networkPolicies.enabled,
+          ),
+        ),
+      apiServerPorts: z
+        .array(port)
+        .min(1, { message: 'must list at least one port' })
+        .optional()
+        .meta(
+          about(
+            "Ports of the API server: the only connections the operator and kube-state-metrics may open. List your API server's port if it is neither",
+            S.networkPolicies.apiServerPorts,
+          ),
+        ),
+    })
+    .optional()
+    .describe('NetworkPolicies of the stack'),
 });
 
 // ---------- per-cluster sections ----------
 
+// Each Prometheus replica is dialled on its own name: the Querier must reach every replica to deduplicate them.
+const replicaHosts = (what: string) => ({
+  host: hostPattern
+    .optional()
+    .describe(
+      `The DNS name of each Prometheus replica, with "{replica}" standing for the replica number (0, 1, ...), e.g. "sidecar-{replica}.eu-west-1.example.com". ${what} A name without "{replica}" fits one replica only. Set host or hosts`,
+    ),
+  hosts: z.array(dnsName).optional().describe('One DNS name per Prometheus replica, in replica order (as many as prometheus.replicas); instead of host'),
+});
+
 const endpoint = z.strictObject({
-  host: dnsName.describe(
-    'DNS name you own that resolves to the sidecar Service (the load balancer). The observer dials it, and it goes into the sidecar certificate',
+  ...replicaHosts(
+    "Each resolves to the load balancer of that replica's thanos-sidecar-<replica> Service; the observer dials it, and the sidecar certificate carries it.",
   ),
   port: port.optional().meta(about('The gRPC port the observer dials', DEFAULT_SIDECAR.port)),
 });
 
 const SVC = DEFAULT_SIDECAR.service;
 const serviceExposure = z.strictObject({
-  type: z.enum(['LoadBalancer', 'NodePort', 'ClusterIP']).optional().meta(about('Type of the thanos-sidecar Service that exposes gRPC', SVC.type)),
+  type: z
+    .enum(['LoadBalancer', 'NodePort', 'ClusterIP'])
+    .optional()
+    .meta(
+      about(
+        'Type of the thanos-sidecar-<replica> Services that expose gRPC, one per Prometheus replica. With thanos.ingress the default is ClusterIP, and only ClusterIP is accepted',
+        SVC.type,
+      ),
+    ),
   loadBalancer: z
     .strictObject({
       scope: z
@@ -554,17 +619,25 @@ const ingressFields = (classNote: string) => ({
 });
 
 const thanosSidecar = z.strictObject({
-  endpoint: endpoint.describe('Where the observer dials the sidecar'),
-  service: serviceExposure.optional().describe("The thanos-sidecar Service that exposes the sidecar's gRPC port"),
+  endpoint: endpoint
+    .optional()
+    .describe("Where the observer dials each replica's sidecar, through its own load balancer; required unless thanos.ingress is set"),
+  service: serviceExposure.optional().describe("The thanos-sidecar-<replica> Services that expose each replica's sidecar gRPC port"),
   ingress: z
-    .strictObject(
-      ingressFields(
-        '. With nginx, promfleet adds nginx.ingress.kubernetes.io/ssl-passthrough: "true", and the ingress-nginx controller must run with --enable-ssl-passthrough',
+    .strictObject({
+      ...replicaHosts(
+        "Each is an Ingress rule that passes TLS through to that replica's sidecar; the observer dials it on port 443, and the sidecar certificate carries it.",
       ),
-    )
+      className: dnsName
+        .optional()
+        .describe(
+          'IngressClass of the Ingress. With nginx, promfleet adds nginx.ingress.kubernetes.io/ssl-passthrough: "true", and the ingress-nginx controller must run with --enable-ssl-passthrough; with another class, or none, put that controller\'s passthrough annotation under annotations. Default: the cluster\'s default IngressClass.',
+        ),
+      annotations: z.record(z.string(), z.string()).optional().describe('More Ingress annotations; they win over the rendered ones'),
+    })
     .optional()
     .describe(
-      'Ingress for the sidecar gRPC port. It needs a controller in TLS passthrough mode, and its host must be the endpoint host or be listed in extraSANs; see docs/operations.md, "Exposing the sidecar"',
+      'Reach the sidecars through an Ingress controller in TLS-passthrough mode instead of a load balancer per replica: the observer dials each Ingress host on port 443, and the Services become ClusterIP. Instead of thanos.endpoint; see docs/operations.md, "Exposing the sidecar"',
     ),
   extraSANs: z
     .strictObject({
@@ -609,6 +682,53 @@ const appMonitor = (selects: string, port: string) =>
       .describe('Endpoints to scrape, at least one'),
   });
 
+const QI = DEFAULT_QUERIER_INGRESS;
+const querierIngressTls = z.strictObject({
+  source: z
+    .enum(['pki', 'secret', 'cert-manager', 'none'])
+    .optional()
+    .meta(
+      about(
+        'Where the certificate of host comes from: pki issues it from the fleet CA (browsers trust it once you distribute the CA), secret is a kubernetes.io/tls Secret you manage, cert-manager has your issuer fill secretName, none serves plain HTTP',
+        QI.tls.source,
+      ),
+    ),
+  secretName: dnsName
+    .optional()
+    .describe(
+      `The kubernetes.io/tls Secret the Ingress serves: the one promfleet renders (pki), yours (secret; required), or the one cert-manager fills (cert-manager). Default: ${QI.tls.secretName}.`,
+    ),
+  issuer: dnsName.optional().describe("cert-manager Issuer in the Querier's namespace (source: cert-manager; set this or clusterIssuer)"),
+  clusterIssuer: dnsName.optional().describe('cert-manager ClusterIssuer (source: cert-manager; set this or issuer)'),
+});
+const querierIngressAuth = z.strictObject({
+  type: z
+    .enum(['basic', 'oauth2-proxy', 'none'])
+    .optional()
+    .meta(
+      about(
+        'basic: a user name and a password promfleet generates into the PKI store; oauth2-proxy: your oauth2-proxy signs users in; none: anyone who reaches host can query. basic and oauth2-proxy are ingress-nginx annotations, so they need className: nginx',
+        QI.auth.type,
+      ),
+    ),
+  username: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1 to 64 letters, digits, ".", "_" or "-"' })
+    .optional()
+    .meta(about('User name of the basic sign-in', QI.auth.username)),
+  url: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. "https://oauth2.example.com/oauth2/auth"' })
+    .optional()
+    .describe("oauth2-proxy: the URL nginx asks whether a request is signed in (nginx.ingress.kubernetes.io/auth-url), e.g. oauth2-proxy's /oauth2/auth"),
+  signinUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL, e.g. "https://oauth2.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri"' })
+    .optional()
+    .describe(
+      "oauth2-proxy: where a visitor who is not signed in is sent (nginx.ingress.kubernetes.io/auth-signin), e.g. oauth2-proxy's /oauth2/start?rd=$scheme://$host$escaped_request_uri",
+    ),
+});
+
 const SG = DEFAULT_STORE_GATEWAY;
 const querier = z.strictObject({
   replicas: z.number().int().min(1).max(10).optional().meta(about('Thanos Querier replicas', DEFAULT_QUERIER.replicas)),
@@ -617,11 +737,14 @@ const querier = z.strictObject({
   ingress: z
     .strictObject({
       ...ingressFields(''),
-      tlsSecretName: dnsName.optional().describe('kubernetes.io/tls Secret for the Ingress host, e.g. one cert-manager fills; adds a tls section for host'),
+      tls: querierIngressTls.optional().describe('HTTPS for the Ingress host. Default: a certificate for host from the fleet PKI.'),
+      auth: querierIngressAuth
+        .optional()
+        .describe('Sign-in in front of the Querier, which has none of its own. Default: basic, with a password promfleet generates.'),
     })
     .optional()
     .describe(
-      'Ingress for the Querier UI and HTTP API (port 10902). The Querier has no authentication of its own: put it behind your SSO proxy or an allow-list',
+      'Ingress for the Querier UI and HTTP API (port 10902), served over HTTPS behind a sign-in unless tls and auth say otherwise; see docs/operations.md, "The Querier UI"',
     ),
   storeGateway: z
     .strictObject({
@@ -752,6 +875,17 @@ const pki = z
         ),
       ),
     organization: z.string().min(1).optional().meta(about("The O of every certificate's subject", DEFAULT_PKI.organization)),
+    encryption: z
+      .strictObject({
+        recipients: z
+          .array(z.string().regex(/^age1[0-9a-z]+$/, { message: 'must be an age recipient, age1... (age-keygen -y <identity file> prints it)' }))
+          .min(1, { message: 'list at least one age recipient: the store would be readable by nobody' })
+          .describe('The age public keys (age1...) the secret files are encrypted to: one per person or machine that synths with the store'),
+      })
+      .optional()
+      .describe(
+        'Keep the store encrypted with age, to commit it and share it with a team: every secret file is stored as <file>.age and decrypted in memory only, with PROMFLEET_AGE_IDENTITY or PROMFLEET_AGE_IDENTITY_FILE; see docs/operations.md, "Sharing the store with age". Default: a plaintext store that Git ignores',
+      ),
   })
   // A window as long as the validity would re-issue every certificate at every synth.
   .refine((p) => (p.renewBeforeDays ?? DEFAULT_PKI.renewBeforeDays) < (p.leafValidityDays ?? DEFAULT_PKI.leafValidityDays), {

@@ -50,17 +50,17 @@ export function stackProblems(fleet: Fleet): FleetProblem[] {
     for (const l of layers) if (l.am?.route) walk(l.am.route, `${l.path}.route`);
 
     const service = c.thanos?.service;
-    if (service?.sourceRanges?.length && (service.type ?? 'LoadBalancer') !== 'LoadBalancer') {
-      add({
-        path: `${at}.thanos.service.sourceRanges`,
-        message: `only applies to a LoadBalancer Service, not ${service.type}; remove it or set thanos.service.type: LoadBalancer`,
-      });
+    // Behind an Ingress the Services are ClusterIP: the controller's own load balancer is the one to restrict.
+    const behindIngress = !!c.thanos?.ingress;
+    const type = service?.type ?? (behindIngress ? 'ClusterIP' : 'LoadBalancer');
+    const fix = behindIngress
+      ? "remove it: behind thanos.ingress the Services are ClusterIP, so restrict the Ingress controller's load balancer instead"
+      : 'remove it or set thanos.service.type: LoadBalancer';
+    if (service?.sourceRanges?.length && type !== 'LoadBalancer') {
+      add({ path: `${at}.thanos.service.sourceRanges`, message: `only applies to a LoadBalancer Service, not ${type}; ${fix}` });
     }
-    if (service?.loadBalancer && (service.type ?? 'LoadBalancer') !== 'LoadBalancer') {
-      add({
-        path: `${at}.thanos.service.loadBalancer`,
-        message: `only applies to a LoadBalancer Service, not ${service.type}; remove it or set thanos.service.type: LoadBalancer`,
-      });
+    if (service?.loadBalancer && type !== 'LoadBalancer') {
+      add({ path: `${at}.thanos.service.loadBalancer`, message: `only applies to a LoadBalancer Service, not ${type}; ${fix}` });
     }
     // Without a provider no annotation is rendered: "internal" would silently give the cloud's default,
     // usually an internet-facing load balancer.

@@ -7,7 +7,17 @@ import * as crypto from 'crypto';
 import * as path from 'path';
 import forge from 'node-forge';
 import { isObserver, isWorkload, type FleetModel } from '../fleet/model';
+import { openSecrets, type OpenedSecrets } from './age';
 import { PkiError } from './errors';
+import {
+  completeCredential,
+  credentialFiles,
+  credentialSpecs,
+  decideCredential,
+  type BasicAuthCredential,
+  type CredentialDecision,
+  type CredentialReportEntry,
+} from './credentials';
 import { describe, isoDay as day, signedBy, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
 import { DAY_MS, issueCa, issueLeaf, sidecarSans, storeGatewaySans, type LeafUsage, type SubjectAltNames } from './profiles';
@@ -42,6 +52,8 @@ export interface PkiReport {
   readonly dir: string;
   readonly entries: PkiReportEntry[];
   readonly warnings: string[];
+  /** Generated credentials (passwords): where each is kept, never its value. */
+  readonly credentials: CredentialReportEntry[];
   /** Set while a CA rotation is under way (see `npm run pki -- rotate-ca`). */
   readonly rotation?: 'started' | 'switched';
 }
@@ -58,6 +70,10 @@ export interface FleetPki {
   querier(cluster: string): TlsBundle;
   /** Server certificate of an observer's Store Gateway (when querier.storeGateway is set). */
   storeGateway(cluster: string): TlsBundle;
+  /** Server certificate of an observer's Querier Ingress host (querier.ingress.tls.source: pki). */
+  querierIngress(cluster: string): TlsBundle;
+  /** The htpasswd line of an observer's Querier sign-in (querier.ingress.auth.type: basic). */
+  querierBasicAuth(cluster: string): BasicAuthCredential;
   /** Names, issuer and expiry of a leaf certificate. */
   certificate(kind: LeafKind, cluster: string): CertInfo;
   /**
@@ -66,11 +82,33 @@ export interface FleetPki {
    * render has succeeded.
    */
   commit(more?: PendingWrite[]): void;
+  /**
+   * An encrypted store (pki.encryption): encrypts, in memory, what this PKI issued and returns `more`
+   * encrypted, ready for commit(). A plaintext store: returns `more` as it is. stagePki and preparePki
+   * call it for the PKI's own files; a render that adds files (seal states) calls it before commit().
+   */
+  protect(more?: PendingWrite[]): Promise<PendingWrite[]>;
+  /** A file of the store as text, decrypted in memory when the store is encrypted; undefined when absent. */
+  storeText(rel: string): string | undefined;
+  /**
+   * Set when this PKI holds no key material because it may not issue (a synth in CI) and the store
+   * lacks what the fleet needs: what would have been issued, and why. The certificate accessors then
+   * throw, and commit() writes nothing.
+   */
+  readonly withheld?: readonly string[];
 }
 
 export interface PkiOptions {
   /** The clock; tests move it. @default new Date() */
   readonly now?: Date;
+  /**
+   * Whether a CA may be created and certificates issued or renewed. A synth in CI passes false: a
+   * store that lacks something then gives a PKI that withholds every key (see FleetPki.withheld).
+   * @default true
+   */
+  readonly issue?: boolean;
+  /** age identities (AGE-SECRET-KEY-1...) that open an encrypted store (see ageIdentitiesFromEnv). @default none */
+  readonly identities?: readonly string[];
 }
 
 /** One leaf the fleet needs. */
@@ -91,7 +129,7 @@ export function leafSpecs(fleet: FleetModel): LeafSpec[] {
   const specs: LeafSpec[] = [];
   for (const c of fleet.clusters) {
     if (isWorkload(c)) {
-      specs.push({ kind: 'sidecar', cluster: c.name, usage: 'server', commonName: c.workload.sidecar.endpoint.host, sans: sidecarSans(c) });
+      specs.push({ kind: 'sidecar', cluster: c.name, usage: 'server', commonName: c.workload.sidecar.endpoints[0]?.host ?? c.name, sans: sidecarSans(c) });
     }
     if (isObserver(c)) {
       // Go ignores the CN; it names the observer in the sidecars' TLS logs.
@@ -100,6 +138,16 @@ export function leafSpecs(fleet: FleetModel): LeafSpec[] {
         const sans = storeGatewaySans(c);
         // CN: the <service>.<namespace>.svc form, for logs (the SANs are what clients check).
         specs.push({ kind: 'store-gateway', cluster: c.name, usage: 'server', commonName: sans.dnsNames[2], sans });
+      }
+      const ingress = c.observer.querier.ingress;
+      if (ingress?.tls.source === 'pki') {
+        specs.push({
+          kind: 'querier-ingress',
+          cluster: c.name,
+          usage: 'server',
+          commonName: ingress.host,
+          sans: { dnsNames: [ingress.host], ipAddresses: [] },
+        });
       }
     }
   }
@@ -122,8 +170,8 @@ export interface StoreState {
  * commands, which exist to replace such a CA), also refuses an expired CA or one whose shape
  * (with or without intermediate) differs from pki.intermediate.
  */
-export function openStore(fleet: FleetModel, now: Date, rotating = false): StoreState {
-  const store = new PkiStore(fleet.pki.dir);
+export function openStore(fleet: FleetModel, now: Date, rotating = false, secrets?: OpenedSecrets): StoreState {
+  const store = new PkiStore(fleet.pki.dir, secrets);
   store.audit();
   const current = store.readCaSet(CA_DIR);
   const next = store.readCaSet(NEXT_CA_DIR);
@@ -259,13 +307,29 @@ export function renewalReason(spec: LeafSpec, pair: StoredPair, signer: StoredPa
 /** A decided plan: how many keys it needs, and how to finish once they exist. */
 export interface PkiPlan {
   readonly keysNeeded: number;
+  /** Credentials (passwords) complete() generates or hashes again: like keys, something new in the store. */
+  readonly credentialsNeeded: number;
   complete(keys: KeyPair[]): FleetPki;
 }
 
-export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
+/** `secrets`: the encrypted store opened by openSecrets (see stagePki); a plaintext store has none. */
+export function planPki(fleet: FleetModel, opts: PkiOptions = {}, secrets?: OpenedSecrets): PkiPlan {
   const now = opts.now ?? new Date();
-  const state = openStore(fleet, now);
+  const state = openStore(fleet, now, false, secrets);
   const { store } = state;
+  if (store.locked) {
+    // Without an identity the keys cannot be read: in CI, render what needs none; elsewhere, say how to open the store.
+    if (opts.issue === false)
+      return {
+        keysNeeded: 0,
+        credentialsNeeded: 0,
+        complete: () => withheldPki(store, ['the keys (the store is encrypted with age and no identity was given)']),
+      };
+    throw new PkiError(
+      store.dir,
+      'is encrypted with age (pki.encryption) and no identity was given to open it: set PROMFLEET_AGE_IDENTITY (or PROMFLEET_AGE_IDENTITY_FILE) to an identity whose recipient is in pki.encryption.recipients',
+    );
+  }
   const decisions: Decision[] = leafSpecs(fleet).map((spec) => {
     const files = leafFiles(spec.kind, spec.cluster);
     const existing = store.readPair(files.cert, files.key);
@@ -274,15 +338,33 @@ export function planPki(fleet: FleetModel, opts: PkiOptions = {}): PkiPlan {
     const reason = renewalReason(spec, existing, state.current!.signer.pair, fleet, now);
     return { spec, existing, reissue: reason ? { action: 'renewed', reason } : undefined };
   });
+  const credentials = credentialSpecs(fleet).map((spec) => decideCredential(store, spec));
   const keysNeeded = decisions.filter((d) => d.reissue).length + (state.current ? 0 : caKeyCount(fleet));
-  if (keysNeeded) store.checkWritable();
+  const credentialsNeeded = credentials.filter((d) => d.generate).length;
+  if ((keysNeeded || credentialsNeeded) && opts.issue === false) {
+    const needs = [
+      ...(state.current ? [] : [`the CA (${store.exists() ? 'the store has none' : 'there is no store'})`]),
+      ...decisions.filter((d) => d.reissue).map((d) => `${d.spec.kind}/${d.spec.cluster} (${d.reissue?.reason})`),
+      ...credentials.filter((d) => d.generate).map((d) => `${d.spec.kind}/${d.spec.cluster} (new)`),
+    ];
+    return { keysNeeded: 0, credentialsNeeded: 0, complete: () => withheldPki(store, needs) };
+  }
+  if (keysNeeded || credentialsNeeded) store.checkWritable();
   return {
     keysNeeded,
-    complete: (keys) => complete(fleet, state, decisions, [...keys], now),
+    credentialsNeeded,
+    complete: (keys) => complete(fleet, state, decisions, [...keys], now, credentials),
   };
 }
 
-function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], keys: KeyPair[], now: Date): FleetPki {
+function complete(
+  fleet: FleetModel,
+  state: StoreState,
+  decisions: Decision[],
+  keys: KeyPair[],
+  now: Date,
+  credentialDecisions: CredentialDecision[],
+): FleetPki {
   const { store } = state;
   const writes: PendingWrite[] = [];
   const entries: PkiReportEntry[] = [];
@@ -348,6 +430,23 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       file: store.file(files.cert),
     });
   }
+  const credentials = new Map<string, BasicAuthCredential>();
+  const credentialEntries: CredentialReportEntry[] = [];
+  for (const d of credentialDecisions) {
+    const { spec } = d;
+    const name = `${spec.kind}/${spec.cluster}`;
+    const made = completeCredential(d);
+    writes.push(...made.writes);
+    credentials.set(name, made.credential);
+    credentialEntries.push({
+      name,
+      kind: spec.kind,
+      cluster: spec.cluster,
+      action: d.generate?.action ?? 'kept',
+      ...(d.generate?.action === 'renewed' ? { reason: d.generate.reason } : {}),
+      file: store.file(credentialFiles(spec.kind, spec.cluster).password),
+    });
+  }
   const warnings = [...store.warnings];
   const signerEnd = new Date(ca.signer.pair.x509.validTo);
   if (signerEnd.getTime() < now.getTime() + fleet.pki.leafValidityDays * DAY_MS) {
@@ -376,17 +475,51 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
       dir: store.dir,
       entries,
       warnings,
+      credentials: credentialEntries,
       ...(other ? { rotation: other.role === 'next' ? ('started' as const) : ('switched' as const) } : {}),
     },
     caBundle,
     sidecar: (cluster) => bundle('sidecar', cluster),
     querier: (cluster) => bundle('querier', cluster),
     storeGateway: (cluster) => bundle('store-gateway', cluster),
+    querierIngress: (cluster) => bundle('querier-ingress', cluster),
+    querierBasicAuth: (cluster) => {
+      const credential = credentials.get(`querier-basic-auth/${cluster}`);
+      if (!credential) throw new Error(`the fleet's PKI has no basic-auth password for cluster "${cluster}"`);
+      return credential;
+    },
     certificate: (kind, cluster) => describe(get(kind, cluster).x509),
     commit: (more = []) => {
       store.commit([...writes, ...more]);
       writes.length = 0;
     },
+    protect: async (more = []) => {
+      writes.splice(0, writes.length, ...(await store.protect(writes)));
+      return store.protect(more);
+    },
+    storeText: (rel) => store.text(rel),
+  };
+}
+
+/** A PKI that may not issue and lacks `needs`: no key material at all, so no Secret is rendered. */
+function withheldPki(store: PkiStore, needs: string[]): FleetPki {
+  const none = (): never => {
+    throw new Error(`the PKI store ${store.dir} lacks what the fleet needs (${needs.join(', ')}), and this synth may not issue it`);
+  };
+  return {
+    dir: store.dir,
+    report: { dir: store.dir, entries: [], warnings: [...store.warnings], credentials: [] },
+    caBundle: '',
+    withheld: needs,
+    sidecar: none,
+    querier: none,
+    storeGateway: none,
+    querierIngress: none,
+    querierBasicAuth: none,
+    certificate: none,
+    commit: () => {},
+    protect: () => Promise.resolve([]),
+    storeText: (rel) => store.text(rel),
   };
 }
 
@@ -395,8 +528,12 @@ function complete(fleet: FleetModel, state: StoreState, decisions: Decision[], k
  * Nothing is written until the returned PKI's commit().
  */
 export async function stagePki(fleet: FleetModel, opts: PkiOptions = {}): Promise<FleetPki> {
-  const plan = planPki(fleet, opts);
-  return plan.complete(await generateKeyPairs(plan.keysNeeded));
+  const secrets = await openSecrets(fleet.pki.dir, fleet.pki.encryption?.recipients, opts.identities ?? []);
+  const plan = planPki(fleet, opts, secrets);
+  const pki = plan.complete(await generateKeyPairs(plan.keysNeeded));
+  // An encrypted store: what was issued is encrypted now, in memory, before anything is written.
+  await pki.protect();
+  return pki;
 }
 
 /** Opens or creates the store and issues what the fleet needs, written at once (stagePki + commit). */
@@ -408,6 +545,7 @@ export async function preparePki(fleet: FleetModel, opts: PkiOptions = {}): Prom
 
 /** preparePki for callers that cannot await (test helpers): the same store rules, keys made one by one. */
 export function preparePkiSync(fleet: FleetModel, opts: PkiOptions = {}): FleetPki {
+  if (fleet.pki.encryption) throw new Error('an encrypted PKI store (pki.encryption) takes preparePki: age encryption is asynchronous');
   const plan = planPki(fleet, opts);
   const pki = plan.complete(generateKeyPairsSync(plan.keysNeeded));
   pki.commit();

@@ -1,4 +1,5 @@
 // The PKI of a fleet: CA and certificates kept in a store, issued with node-forge from native keys.
+export { ageIdentitiesFromEnv } from './age';
 export { PkiError } from './errors';
 export {
   preparePki,
@@ -11,6 +12,7 @@ export {
   type PkiReportEntry,
   type TlsBundle,
 } from './fleet-pki';
+export { type BasicAuthCredential, type CredentialReportEntry } from './credentials';
 export { certificateCoversHost, describeCertificate, verifiesChain, type CertInfo } from './inspect';
 export { sidecarSans, storeGatewaySans } from './profiles';
 export { PkiStore, type LeafKind, type PendingWrite } from './store';

@@ -4,7 +4,7 @@
 import * as crypto from 'crypto';
 import forge from 'node-forge';
 import type { ClusterModel, WorkloadCluster } from '../fleet/model';
-import { PROMETHEUS_OPERATED_SERVICE, SIDECAR_SERVICE, STORE_GATEWAY_NAME } from '../names';
+import { PROMETHEUS_OPERATED_SERVICE, sidecarReplicaService, STORE_GATEWAY_NAME } from '../names';
 import { nativeSigner, type KeyPair } from './keys';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -32,15 +32,16 @@ function unique(names: (string | undefined)[]): string[] {
 export function sidecarSans(cluster: WorkloadCluster): SubjectAltNames {
   const { sidecar } = cluster.workload;
   const ns = cluster.stack.namespace;
+  // One Secret serves every replica: it carries the name each replica is dialled on (load balancer or Ingress host).
+  const replicas = sidecar.endpoints.map((_, i) => sidecarReplicaService(i));
   return {
     dnsNames: unique([
-      sidecar.endpoint.host,
-      sidecar.ingress?.host,
+      ...sidecar.endpoints.map((e) => e.host),
       ...serviceNames(PROMETHEUS_OPERATED_SERVICE, ns),
       // Each Prometheus pod: <pod>.prometheus-operated.<ns>.svc
       `*.${PROMETHEUS_OPERATED_SERVICE}.${ns}.svc`,
       `*.${PROMETHEUS_OPERATED_SERVICE}.${ns}.svc.${CLUSTER_DOMAIN}`,
-      ...serviceNames(SIDECAR_SERVICE, ns),
+      ...replicas.flatMap((service) => serviceNames(service, ns)),
       ...sidecar.extraSANs.dnsNames,
     ]),
     ipAddresses: unique(sidecar.extraSANs.ipAddresses),

@@ -4,12 +4,16 @@
 //   switch  the new CA becomes ca/ and signs (the next synth re-issues every certificate);
 //           the old one moves to ca-previous/ and stays trusted.
 //   finish  the old CA is no longer trusted; it moves to ca-retired/.
+import type { X509Certificate } from 'crypto';
 import * as path from 'path';
 import type { FleetModel } from '../fleet/model';
+import { openSecrets, type OpenedSecrets } from './age';
 import { PkiError } from './errors';
+import { credentialFiles, credentialSpecs, decideCredential } from './credentials';
 import { caKeyCount, createCa, leafFiles, leafSpecs, openStore, renewalReason, type PkiOptions } from './fleet-pki';
 import { describe, isoDay as day } from './inspect';
 import { generateKeyPairs } from './keys';
+import { DAY_MS } from './profiles';
 import { CA_DIR, CaSet, NEXT_CA_DIR, PREVIOUS_CA_DIR, RETIRED_CA_DIR } from './store';
 
 export const ROTATION_STEPS = ['start', 'switch', 'finish'] as const;
@@ -23,7 +27,11 @@ function caName(set: CaSet): string {
 /** Performs one rotation step on the fleet's store; returns what it did and what to do next. */
 export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiOptions = {}): Promise<string[]> {
   const now = opts.now ?? new Date();
-  const { store, current, other } = openStore(fleet, now, true);
+  const secrets = await openSecrets(fleet.pki.dir, fleet.pki.encryption?.recipients, opts.identities ?? []);
+  const { store, current, other } = openStore(fleet, now, true, secrets);
+  if (store.locked) {
+    throw new PkiError(store.dir, 'is encrypted with age and no identity was given to open it: set PROMFLEET_AGE_IDENTITY (or PROMFLEET_AGE_IDENTITY_FILE)');
+  }
   const rel = (...p: string[]) => path.relative(process.cwd(), store.file(...p)) || '.';
   if (!current) throw new PkiError(store.file(CA_DIR), 'does not exist yet: the first synth creates the CA, there is nothing to rotate');
   const inProgress = other?.role === 'next' ? 'start' : other?.role === 'previous' ? 'switch' : undefined;
@@ -40,7 +48,7 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
 
   if (step === 'start') {
     const made = createCa(fleet, NEXT_CA_DIR, now, await generateKeyPairs(caKeyCount(fleet)));
-    store.commit(made.writes);
+    store.commit(await store.protect(made.writes));
     return [
       `Created the next CA ${caName(made.set)} in ${rel(NEXT_CA_DIR)}/.`,
       `Every ca.crt now trusts it next to the current CA ${caName(current)}; certificates are still signed by the current CA.`,
@@ -52,10 +60,13 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
   // Past "start" the check above found the rotation under way, so the other CA is there.
   if (!other) throw new Error(`rotate-ca ${step}: no other CA in ${store.dir}`);
   if (step === 'switch') {
-    store.moveCaDirs([
-      { from: CA_DIR, to: PREVIOUS_CA_DIR },
-      { from: NEXT_CA_DIR, to: CA_DIR },
-    ]);
+    store.moveCaDirs(
+      [
+        { from: CA_DIR, to: PREVIOUS_CA_DIR },
+        { from: NEXT_CA_DIR, to: CA_DIR },
+      ],
+      await store.protect([]),
+    );
     return [
       `The new CA ${caName(other.set)}, now signs; the next synth re-issues every certificate from it.`,
       `The old CA ${caName(current)}, is still trusted (${rel(PREVIOUS_CA_DIR)}/).`,
@@ -76,7 +87,7 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
     );
   }
   const retired = path.join(RETIRED_CA_DIR, `${day(now)}-${other.set.root.x509.fingerprint256.replace(/:/g, '').slice(0, 8).toLowerCase()}`);
-  store.moveCaDirs([{ from: PREVIOUS_CA_DIR, to: retired }]);
+  store.moveCaDirs([{ from: PREVIOUS_CA_DIR, to: retired }], await store.protect([]));
   return [
     `The old CA ${caName(other.set)}, is no longer trusted; it was moved to ${rel(retired)}/.`,
     'Now run npm run synth and apply every cluster: each ca.crt then holds the new CA only.',
@@ -85,15 +96,16 @@ export async function rotateCa(fleet: FleetModel, step: RotationStep, opts: PkiO
 }
 
 /** The store at a glance: CAs, rotation state, and each certificate the fleet needs. */
-export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}): string[] {
+export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}, secrets?: OpenedSecrets): string[] {
   const now = opts.now ?? new Date();
-  const { store, current, other } = openStore(fleet, now, true);
+  const { store, current, other } = openStore(fleet, now, true, secrets);
   if (!current) return [`${store.dir}: no CA yet; the next synth creates it.`];
   const lines = [`${store.dir}`, `  CA ${caName(current)}`];
   if (other) lines.push(`  ${other.role === 'next' ? 'next CA (rotation started)' : 'previous CA (rotation switched)'} ${caName(other.set)}`);
   for (const spec of leafSpecs(fleet)) {
     const files = leafFiles(spec.kind, spec.cluster);
-    const pair = store.readPair(files.cert, files.key);
+    // A locked store (encrypted, no identity): the certificates tell the expiry, the keys are not needed.
+    const pair = store.readPair(files.cert, files.key, { keyOptional: store.locked });
     const name = `${spec.kind}/${spec.cluster}`;
     if (!pair) {
       lines.push(`  ${name}: missing; the next synth issues it`);
@@ -102,5 +114,53 @@ export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}): string[] {
     const reason = renewalReason(spec, pair, current.signer.pair, fleet, now);
     lines.push(`  ${name}: expires ${day(describe(pair.x509).notAfter)}${reason ? `; the next synth re-issues it (${reason})` : ''}`);
   }
+  // Where each generated password is, never the password: this output may end up in a log too.
+  for (const spec of credentialSpecs(fleet)) {
+    const file = store.file(credentialFiles(spec.kind, spec.cluster).password);
+    // A locked store cannot be read, and its password needs no identity to be located.
+    if (store.locked) {
+      lines.push(`  ${spec.kind}/${spec.cluster}: user ${spec.username}, password in ${file}.age (encrypted)`);
+      continue;
+    }
+    const d = decideCredential(store, spec);
+    const state = !d.generate
+      ? 'in'
+      : d.generate.action === 'created'
+        ? 'missing; the next synth generates it into'
+        : `the next synth hashes it again (${d.generate.reason}):`;
+    lines.push(`  ${spec.kind}/${spec.cluster}: user ${spec.username}, password ${state} ${file}`);
+  }
   return lines;
+}
+
+/**
+ * Every certificate of the store that a scheduled job should hear about: the CAs (current, and the
+ * other one during a rotation) and the fleet's leaves that expire within `days` from now, each as
+ * "<name> expires <day> (<file>)". Missing leaves are not listed: the next synth issues them.
+ */
+export function pkiExpiring(fleet: FleetModel, days: number, opts: PkiOptions = {}, secrets?: OpenedSecrets): string[] {
+  const now = opts.now ?? new Date();
+  const { store, current, other } = openStore(fleet, now, true, secrets);
+  if (!current) return [];
+  const limit = now.getTime() + days * DAY_MS;
+  const found: string[] = [];
+  const check = (name: string, x509: X509Certificate, file: string) => {
+    const end = new Date(x509.validTo);
+    if (end.getTime() <= limit) found.push(`${name} ${end <= now ? 'expired on' : 'expires'} ${day(end)} (${path.relative(process.cwd(), file) || file})`);
+  };
+  for (const [role, set] of [
+    ['CA', current],
+    [other?.role === 'next' ? 'next CA' : 'previous CA', other?.set],
+  ] as const) {
+    if (!set) continue;
+    check(role, set.root.x509, set.root.certFile);
+    if (set.intermediate) check(`${role} intermediate`, set.intermediate.x509, set.intermediate.certFile);
+  }
+  for (const spec of leafSpecs(fleet)) {
+    const files = leafFiles(spec.kind, spec.cluster);
+    // Expiry needs the certificate only: a job that holds no key (an encrypted store) can run this.
+    const pair = store.readPair(files.cert, files.key, { keyOptional: true });
+    if (pair) check(`${spec.kind}/${spec.cluster}`, pair.x509, pair.certFile);
+  }
+  return found;
 }

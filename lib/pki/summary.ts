@@ -27,10 +27,15 @@ export function pkiSummary(report: PkiReport, cwd = process.cwd()): string[] {
   return lines;
 }
 
-/** One cluster's certificates, e.g. "sidecar certificate issued, expires 2027-11-27". */
-export function clusterCertSummary(report: PkiReport, cluster: string): string {
-  return report.entries
-    .filter((e) => e.cluster === cluster)
-    .map((e) => `${e.kind} certificate ${describeEntry(e)}`)
-    .join('; ');
+/**
+ * One cluster's certificates and generated passwords, e.g. "sidecar certificate issued, expires 2027-11-27".
+ * A password is named by its file in the store, never shown: the summary ends up in CI logs.
+ */
+export function clusterCertSummary(report: PkiReport, cluster: string, cwd = process.cwd()): string {
+  return [
+    ...report.entries.filter((e) => e.cluster === cluster).map((e) => `${e.kind} certificate ${describeEntry(e)}`),
+    ...report.credentials
+      .filter((e) => e.cluster === cluster)
+      .map((e) => `${e.kind} password ${e.action}${e.reason ? ` (${e.reason})` : ''}, in ${path.relative(cwd, e.file)}`),
+  ].join('; ');
 }

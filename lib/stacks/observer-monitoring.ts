@@ -2,13 +2,16 @@
 // with an optional Store Gateway over the blocks they uploaded.
 import { Construct } from 'constructs';
 import type { StoreEndpoint } from '../components/endpoints';
-import { StackNamespace } from '../components/namespace';
+import { BasicAuthSecret } from '../components/basic-auth-secret';
+import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
+import { ObserverNetworkPolicies } from '../components/network-policies';
+import { prometheusPodSelector } from '../components/prometheus';
 import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
 import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
-import type { TlsBundle } from '../pki';
-import { part, type StackPart } from './part';
+import type { BasicAuthCredential, TlsBundle } from '../pki';
+import { enabled, part, type StackPart, type Toggle } from './part';
 
 /** Certificates to render as a component's kubernetes.io/tls Secret. */
 export interface WithCertificates {
@@ -27,6 +30,18 @@ export interface ObserverQuerierOptions
    * @default none
    */
   readonly extraStores?: StoreEndpoint[];
+  /**
+   * The certificate of the Ingress host (from preparePki, say), rendered as the Secret `ingress.tls.secretName`
+   * when `ingress.tls.source` is pki: it holds a private key, so keep it out of Git.
+   * @default not rendered: the Secret must exist
+   */
+  readonly ingressCertificates?: TlsBundle;
+  /**
+   * The htpasswd line of the Ingress's sign-in (from preparePki, say), rendered as the Secret
+   * `ingress.auth.secretName` when `ingress.auth.type` is basic.
+   * @default not rendered: the Secret must exist
+   */
+  readonly ingressBasicAuth?: BasicAuthCredential;
 }
 
 export type ObserverStoreGatewayOptions = WithCertificates &
@@ -46,6 +61,12 @@ export interface ObserverMonitoringProps {
    * @default true
    */
   readonly createNamespace?: boolean;
+  /**
+   * The Pod Security profile the Namespace enforces; a namespace shared with a WorkloadMonitoring that
+   * runs node-exporter needs `privileged`.
+   * @default "restricted": every pod of the observer meets it
+   */
+  readonly podSecurity?: PodSecurityLevel;
   /**
    * Registry that replaces the upstream registry host of every image (see StackComponentProps).
    * @default the upstream registries
@@ -74,10 +95,16 @@ export interface ObserverMonitoringProps {
    * @default no Store Gateway
    */
   readonly storeGateway?: ObserverStoreGatewayOptions;
+  /**
+   * A NetworkPolicy per component (see ObserverNetworkPolicies).
+   * @default enabled
+   */
+  readonly networkPolicies?: Toggle;
 }
 
 /** The parts of an observer stack, in apply order. */
-export type ObserverPartId = 'namespace' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls';
+export type ObserverPartId =
+  'namespace' | 'network-policies' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls' | 'querier-ingress-tls' | 'querier-basic-auth';
 
 /**
  * The observer of a fleet, in any chart: one PromQL API over every workload cluster.
@@ -105,7 +132,24 @@ export class ObserverMonitoring extends Construct {
     const endpoints = [...props.sidecars, ...(gateway ? [storeGatewayEndpoint(namespace, gatewayTls)] : []), ...(q.extraStores ?? [])];
     const parts: StackPart<ObserverPartId>[] = [];
 
-    if (props.createNamespace ?? true) parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace })));
+    if (props.createNamespace ?? true) {
+      const podSecurity = props.podSecurity ?? 'restricted';
+      parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace, podSecurity })));
+    }
+    if (enabled(props.networkPolicies)) {
+      parts.push(
+        part(
+          'network-policies',
+          (scope, id) =>
+            new ObserverNetworkPolicies(scope, id, {
+              namespace,
+              storeGateway: !!gateway,
+              // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
+              scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
+            }),
+        ),
+      );
+    }
     parts.push(
       part(
         'querier',
@@ -148,6 +192,26 @@ export class ObserverMonitoring extends Construct {
         part(
           'querier-tls',
           (scope, id) => new TlsSecret(scope, id, { name: q.tlsSecret ?? QUERIER_TLS_SECRET, namespace, app: 'thanos-querier', bundle: querierCertificates }),
+        ),
+      );
+    }
+    const ingressTls = q.ingress?.tls;
+    const ingressCertificates = q.ingressCertificates;
+    if (ingressTls?.source === 'pki' && ingressCertificates) {
+      parts.push(
+        part(
+          'querier-ingress-tls',
+          (scope, id) => new TlsSecret(scope, id, { name: ingressTls.secretName, namespace, app: 'thanos-querier', bundle: ingressCertificates }),
+        ),
+      );
+    }
+    const ingressAuth = q.ingress?.auth;
+    const basicAuth = q.ingressBasicAuth;
+    if (ingressAuth?.type === 'basic' && basicAuth) {
+      parts.push(
+        part(
+          'querier-basic-auth',
+          (scope, id) => new BasicAuthSecret(scope, id, { name: ingressAuth.secretName, namespace, app: 'thanos-querier', htpasswd: basicAuth.htpasswd }),
         ),
       );
     }

@@ -5,7 +5,8 @@ import { Construct } from 'constructs';
 import { ALERTMANAGER_SERVICE, Alertmanager, type AlertmanagerProps } from '../components/alertmanager';
 import { KubeStateMetrics, type KubeStateMetricsProps } from '../components/kube-state-metrics';
 import { AppMonitors, StackMonitors } from '../components/monitors';
-import { StackNamespace } from '../components/namespace';
+import { podSecurityLevel, StackNamespace } from '../components/namespace';
+import { WorkloadNetworkPolicies, type WorkloadNetworkPoliciesProps } from '../components/network-policies';
 import { NodeExporter, type NodeExporterProps } from '../components/node-exporter';
 import { PrometheusOperator, type PrometheusOperatorProps } from '../components/operator';
 import { PriorityClassQuota } from '../components/priority-quota';
@@ -35,7 +36,8 @@ export type WorkloadPrometheusOptions = Pick<
 >;
 
 /** The Thanos sidecar in each Prometheus pod, and how an observer reaches it. */
-export interface WorkloadSidecarOptions extends Omit<ThanosSidecarProps, 'version'>, Pick<ThanosSidecarEndpointProps, 'endpoint' | 'service' | 'ingress'> {
+export interface WorkloadSidecarOptions
+  extends Omit<ThanosSidecarProps, 'version'>, Pick<ThanosSidecarEndpointProps, 'hosts' | 'port' | 'service' | 'ingress'> {
   /**
    * The sidecar's certificate chain, key and the CAs of the clients it accepts (from preparePki,
    * say), rendered as the `tlsSecret`: it holds a private key, so keep it out of Git.
@@ -109,6 +111,11 @@ export interface WorkloadMonitoringProps {
    */
   readonly rules?: Toggle;
   /**
+   * A NetworkPolicy per component, letting in only the stack's own connections (see WorkloadNetworkPolicies).
+   * @default enabled, with the API server ports of DEFAULT_STACK.networkPolicies
+   */
+  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace'>;
+  /**
    * ServiceMonitors of applications, each in the application's namespace.
    * @default none
    */
@@ -124,6 +131,7 @@ export interface WorkloadMonitoringProps {
 export type WorkloadPartId =
   | 'namespace'
   | 'priority-quota'
+  | 'network-policies'
   | 'operator'
   | 'prometheus'
   | 'sidecar-endpoint'
@@ -160,7 +168,10 @@ export class WorkloadMonitoring extends Construct {
     const controllerId = props.operator?.controllerId;
     const parts: StackPart<WorkloadPartId>[] = [];
 
-    if (props.createNamespace ?? true) parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace })));
+    if (props.createNamespace ?? true) {
+      const podSecurity = podSecurityLevel({ nodeExporter: withNodeExporter });
+      parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace, podSecurity })));
+    }
     // The priority classes of the pods the stack runs: each enabled component's placement over its default,
     // as podPlacement renders it.
     const classOf = (on: boolean, placement: Placement | undefined, d: Placement) => (on ? (placement?.priorityClassName ?? d.priorityClassName) : undefined);
@@ -172,6 +183,26 @@ export class WorkloadMonitoring extends Construct {
       classOf(withKubeStateMetrics, props.kubeStateMetrics?.placement, DEFAULT_STACK.kubeStateMetrics.placement),
     ].filter((c): c is string => c !== undefined && QUOTA_LIMITED_PRIORITY_CLASSES.includes(c));
     if (priorityClasses.length) parts.push(part('priority-quota', (scope, id) => new PriorityClassQuota(scope, id, { namespace, priorityClasses })));
+    if (enabled(props.networkPolicies)) {
+      // The load balancer's source ranges, unless an Ingress controller (an in-cluster client) passes the calls on.
+      const sourceRanges = sidecar?.service?.sourceRanges;
+      const sources = !sidecar?.ingress && (sidecar?.service?.type ?? 'LoadBalancer') === 'LoadBalancer' && sourceRanges?.length ? sourceRanges : undefined;
+      parts.push(
+        part(
+          'network-policies',
+          (scope, id) =>
+            new WorkloadNetworkPolicies(scope, id, {
+              namespace,
+              operator: enabled(props.operator),
+              alertmanager: withAlertmanager,
+              kubeStateMetrics: withKubeStateMetrics,
+              thanosSidecar: sidecar && { sources },
+              apiServerPorts: props.networkPolicies?.apiServerPorts,
+              querierInNamespace: props.networkPolicies?.querierInNamespace,
+            }),
+        ),
+      );
+    }
     if (enabled(props.operator)) {
       parts.push(
         part(
@@ -185,6 +216,7 @@ export class WorkloadMonitoring extends Construct {
               kubeletService: enabled(props.kubelet) && (props.kubelet?.manageService ?? DEFAULT_STACK.kubelet.manageService),
               controllerId,
               namespaces: props.operator?.namespaces,
+              kubeRbacProxyVersion: versions.kubeRbacProxy,
             }),
         ),
       );
@@ -222,7 +254,8 @@ export class WorkloadMonitoring extends Construct {
       parts.push(
         part(
           'sidecar-endpoint',
-          (scope, id) => new ThanosSidecarEndpoint(scope, id, { namespace, endpoint: sidecar.endpoint, service: sidecar.service, ingress: sidecar.ingress }),
+          (scope, id) =>
+            new ThanosSidecarEndpoint(scope, id, { namespace, hosts: sidecar.hosts, port: sidecar.port, service: sidecar.service, ingress: sidecar.ingress }),
         ),
       );
     }
@@ -254,6 +287,7 @@ export class WorkloadMonitoring extends Construct {
             new NodeExporter(scope, id, {
               ...common,
               version: versions.nodeExporter,
+              kubeRbacProxyVersion: versions.kubeRbacProxy,
               resources: props.nodeExporter?.resources,
               placement: props.nodeExporter?.placement,
             }),
@@ -268,6 +302,7 @@ export class WorkloadMonitoring extends Construct {
             new KubeStateMetrics(scope, id, {
               ...common,
               version: versions.kubeStateMetrics,
+              kubeRbacProxyVersion: versions.kubeRbacProxy,
               resources: props.kubeStateMetrics?.resources,
               placement: props.kubeStateMetrics?.placement,
             }),

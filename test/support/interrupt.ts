@@ -46,12 +46,13 @@ export function synthKilled(p: Project, ms: number, failpoint?: string): Promise
 export function moreClusters(n: number): string {
   return Array.from(
     { length: n },
-    (_, i) => `  - name: w-${i}\n    roles: [workload]\n    thanos:\n      endpoint: { host: sidecar.w-${i}.example.com }\n`,
+    (_, i) => `  - name: w-${i}\n    roles: [workload]\n    thanos:\n      endpoint: { host: "sidecar-{replica}.w-${i}.example.com" }\n`,
   ).join('');
 }
 
 /** One more cluster with a sidecar: the changed fleet needs a new certificate, so the store changes too. */
-export const NEW_CLUSTER = '  - name: workload-new\n    roles: [workload]\n    thanos:\n      endpoint: { host: sidecar.workload-new.example.com }\n';
+export const NEW_CLUSTER =
+  '  - name: workload-new\n    roles: [workload]\n    thanos:\n      endpoint: { host: "sidecar-{replica}.workload-new.example.com" }\n';
 
 /** Committed files of dist/ (no secrets): the part of the tree that must be old or new as a whole. */
 export function distState(p: Project): string {

@@ -19,10 +19,10 @@ clusters:
     roles: [observer, workload]
     externalLabels: { region: eu-west-1 }
     thanos:
-      endpoint: { host: sidecar.hub.example.com }
+      endpoint: { host: "sidecar-{replica}.hub.example.com" }
     querier:
       replicas: 3
-      ingress: { host: thanos.example.com, className: nginx, tlsSecretName: thanos-ui-tls }
+      ingress: { host: thanos.example.com, className: nginx, tls: { source: secret, secretName: thanos-ui-tls } }
       storeGateway:
         objectStorage: { name: thanos-objstore, key: objstore.yml }
         replicas: 2
@@ -37,12 +37,12 @@ clusters:
     roles: [workload]
     externalLabels: { region: eu-west-1 }
     thanos:
-      endpoint: { host: sidecar.eu.example.com, port: 443 }
+      endpoint: { host: "sidecar-{replica}.eu.example.com", port: 443 }
   - name: us
     roles: [workload]
     externalLabels: { region: us-east-1 }
     thanos:
-      endpoint: { host: sidecar.us.example.com }
+      endpoint: { host: "sidecar-{replica}.us.example.com" }
 `;
 
 export interface SdTlsConfig {

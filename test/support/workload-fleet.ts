@@ -25,13 +25,12 @@ clusters:
     roles: [workload]
     externalLabels: { region: eu-west-1 }
     thanos:
-      endpoint: { host: sidecar.eu.example.com, port: 443 }
+      endpoint: { host: "sidecar-{replica}.eu.example.com", port: 443 }
       service:
         type: LoadBalancer
         loadBalancer: { scope: external, provider: azure }
         sourceRanges: [203.0.113.0/24]
         annotations: { example.com/owner: platform }
-      ingress: { host: grpc.eu.example.com, className: nginx }
       objectStorage: { name: thanos-objstore, key: objstore.yml }
     serviceMonitors:
       - { name: apache-exporter, namespace: web, selector: { app.kubernetes.io/name: apache }, endpoints: [{ port: metrics, interval: 30s, path: /metrics, scheme: https }] }
@@ -44,7 +43,7 @@ clusters:
   - name: us
     roles: [workload]
     thanos:
-      endpoint: { host: sidecar.us.example.com }
+      ingress: { host: grpc.us.example.com, className: nginx }
       service: { type: ClusterIP }
     overrides:
       operator: { enabled: false }

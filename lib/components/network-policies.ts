@@ -1,0 +1,205 @@
+// NetworkPolicies of the stacks: one per component, selecting its pods, so that each pod accepts
+// exactly the connections the stack makes to it (scrapes, alerts, the Alertmanager mesh, the
+// observer's gRPC) and nothing else. node-exporter runs on the host network, where NetworkPolicies do
+// not apply: kube-rbac-proxy guards it instead.
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { DEFAULT_STACK } from '../fleet/defaults';
+import { meta } from '../meta';
+import { alertmanagerPodSelector, ALERTMANAGER_SERVICE } from './alertmanager';
+import { namespaceOf, type NamespacedProps } from './base';
+import { selectorLabels } from './common';
+import { KSM_NAME, KSM_PORTS } from './kube-state-metrics';
+import { OPERATOR_METRICS_PORT, OPERATOR_NAME } from './operator';
+import { PROMETHEUS_SERVICE, prometheusPodSelector } from './prometheus';
+import { QUERIER_NAME } from './querier';
+import { SIDECAR_GRPC_PORT, SIDECAR_HTTP_PORT } from './thanos-sidecar';
+import { THANOS_GRPC_PORT, THANOS_HTTP_PORT } from './thanos-pod';
+import { STORE_GATEWAY_NAME } from '../names';
+
+/** Ports of the pods the operator creates (v0.93): Prometheus web and config-reloader, Alertmanager web and mesh. */
+export const OPERATOR_POD_PORTS = { prometheusWeb: 9090, reloaderWeb: 8080, alertmanagerWeb: 9093, alertmanagerMesh: 9094 } as const;
+
+type Protocol = 'TCP' | 'UDP';
+const ports = (numbers: number[], protocol: Protocol = 'TCP'): k8s.NetworkPolicyPort[] =>
+  numbers.map((port) => ({ protocol, port: k8s.IntOrString.fromNumber(port) }));
+
+interface PolicyOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly component: string;
+  readonly app: string;
+  /** Labels of the component's pods. */
+  readonly pods: Record<string, string>;
+  readonly ingress: k8s.NetworkPolicyIngressRule[];
+  /**
+   * The only connections the pods may open.
+   * @default egress is not restricted
+   */
+  readonly egress?: k8s.NetworkPolicyEgressRule[];
+}
+
+function networkPolicy(scope: Construct, id: string, o: PolicyOptions): void {
+  new k8s.KubeNetworkPolicy(scope, id, {
+    metadata: meta(o.name, o.component, { namespace: o.namespace, app: o.app }),
+    spec: {
+      podSelector: { matchLabels: o.pods },
+      policyTypes: o.egress ? ['Ingress', 'Egress'] : ['Ingress'],
+      ingress: o.ingress,
+      ...(o.egress ? { egress: o.egress } : {}),
+    },
+  });
+}
+
+/** From the stack's Prometheus pods, in the same namespace. */
+const fromPrometheus = (): k8s.NetworkPolicyPeer[] => [{ podSelector: { matchLabels: prometheusPodSelector() } }];
+
+/** Who may call the sidecar's StoreAPI (mTLS): the source CIDRs, or anyone; and a Querier next to it. */
+function sidecarRules(sources: string[] | undefined, querierInNamespace: boolean): k8s.NetworkPolicyIngressRule[] {
+  const grpc = ports([SIDECAR_GRPC_PORT]);
+  if (!sources) return [{ ports: grpc }];
+  return [
+    { from: sources.map((cidr) => ({ ipBlock: { cidr } })), ports: grpc },
+    ...(querierInNamespace ? [{ from: [{ podSelector: { matchLabels: selectorLabels(QUERIER_NAME) } }], ports: grpc }] : []),
+  ];
+}
+
+export interface WorkloadNetworkPoliciesProps extends NamespacedProps {
+  /** @default true */
+  readonly operator?: boolean;
+  /** @default true */
+  readonly alertmanager?: boolean;
+  /** @default true */
+  readonly kubeStateMetrics?: boolean;
+  /**
+   * The Thanos sidecar's gRPC port is open: to these CIDRs only (the load balancer's source ranges,
+   * seen as client addresses only where the load balancer keeps them), or to anyone when `sources` is
+   * left out (an Ingress controller, a NodePort, a load balancer without source ranges).
+   * @default no sidecar
+   */
+  readonly thanosSidecar?: { readonly sources?: string[] };
+  /**
+   * An observer's Querier runs in the same namespace and dials the sidecars of the Prometheus pods
+   * directly (an observer that is also a workload cluster).
+   * @default false
+   */
+  readonly querierInNamespace?: boolean;
+  /**
+   * Ports of the API server, the only place the operator and kube-state-metrics connect to.
+   * @default DEFAULT_STACK.networkPolicies.apiServerPorts
+   */
+  readonly apiServerPorts?: number[];
+}
+
+/**
+ * One NetworkPolicy per component of a workload stack (Prometheus, Alertmanager, operator,
+ * kube-state-metrics): ingress from exactly the pods of the stack that call it; the operator and
+ * kube-state-metrics may only reach the API server.
+ */
+export class WorkloadNetworkPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: WorkloadNetworkPoliciesProps = {}) {
+    super(scope, id);
+    const namespace = namespaceOf(props);
+    const P = OPERATOR_POD_PORTS;
+    // By port: NetworkPolicies cannot name the API server, whose address the cluster does not publish as a pod or a CIDR.
+    const apiServerOnly: k8s.NetworkPolicyEgressRule[] = [{ ports: ports(props.apiServerPorts ?? DEFAULT_STACK.networkPolicies.apiServerPorts) }];
+    const sidecar = props.thanosSidecar;
+
+    networkPolicy(this, 'prometheus', {
+      name: PROMETHEUS_SERVICE,
+      namespace,
+      component: 'prometheus',
+      app: 'prometheus',
+      pods: prometheusPodSelector(),
+      ingress: [
+        // Prometheus scrapes itself, its peer replica, their config-reloaders and sidecars.
+        { from: fromPrometheus(), ports: ports([P.prometheusWeb, P.reloaderWeb, ...(sidecar ? [SIDECAR_HTTP_PORT] : [])]) },
+        ...(sidecar ? sidecarRules(sidecar.sources, props.querierInNamespace ?? false) : []),
+      ],
+    });
+    if (props.alertmanager ?? true) {
+      networkPolicy(this, 'alertmanager', {
+        name: ALERTMANAGER_SERVICE,
+        namespace,
+        component: 'alertmanager',
+        app: 'alertmanager',
+        pods: alertmanagerPodSelector(),
+        ingress: [
+          // Alerts and scrapes.
+          { from: fromPrometheus(), ports: ports([P.alertmanagerWeb, P.reloaderWeb]) },
+          // Gossip between the replicas.
+          {
+            from: [{ podSelector: { matchLabels: alertmanagerPodSelector() } }],
+            ports: [...ports([P.alertmanagerMesh]), ...ports([P.alertmanagerMesh], 'UDP')],
+          },
+        ],
+      });
+    }
+    if (props.operator ?? true) {
+      networkPolicy(this, 'operator', {
+        name: OPERATOR_NAME,
+        namespace,
+        component: 'controller',
+        app: OPERATOR_NAME,
+        pods: selectorLabels(OPERATOR_NAME),
+        ingress: [{ from: fromPrometheus(), ports: ports([OPERATOR_METRICS_PORT.port]) }],
+        egress: apiServerOnly,
+      });
+    }
+    if (props.kubeStateMetrics ?? true) {
+      networkPolicy(this, 'kube-state-metrics', {
+        name: KSM_NAME,
+        namespace,
+        component: 'exporter',
+        app: KSM_NAME,
+        pods: selectorLabels(KSM_NAME),
+        ingress: [{ from: fromPrometheus(), ports: ports([KSM_PORTS.main.port, KSM_PORTS.self.port]) }],
+        egress: apiServerOnly,
+      });
+    }
+  }
+}
+
+export interface ObserverNetworkPoliciesProps extends NamespacedProps {
+  /** @default false */
+  readonly storeGateway?: boolean;
+  /**
+   * Labels of the pods of a Prometheus in the same namespace that scrapes the Thanos servers.
+   * @default none
+   */
+  readonly scrapedBy?: Record<string, string>;
+}
+
+/**
+ * The observer's NetworkPolicies: the Querier's HTTP API and UI stay open (the Ingress controller and
+ * Grafana live in namespaces promfleet does not know), its gRPC is closed; the Store Gateway answers
+ * the Querier only.
+ */
+export class ObserverNetworkPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: ObserverNetworkPoliciesProps = {}) {
+    super(scope, id);
+    const namespace = namespaceOf(props);
+    networkPolicy(this, 'querier', {
+      name: QUERIER_NAME,
+      namespace,
+      component: 'querier',
+      app: QUERIER_NAME,
+      pods: selectorLabels(QUERIER_NAME),
+      ingress: [{ ports: ports([THANOS_HTTP_PORT]) }],
+    });
+    if (props.storeGateway) {
+      const scraper = props.scrapedBy;
+      networkPolicy(this, 'store-gateway', {
+        name: STORE_GATEWAY_NAME,
+        namespace,
+        component: 'store-gateway',
+        app: STORE_GATEWAY_NAME,
+        pods: selectorLabels(STORE_GATEWAY_NAME),
+        ingress: [
+          { from: [{ podSelector: { matchLabels: selectorLabels(QUERIER_NAME) } }], ports: ports([THANOS_GRPC_PORT]) },
+          ...(scraper ? [{ from: [{ podSelector: { matchLabels: scraper } }], ports: ports([THANOS_HTTP_PORT]) }] : []),
+        ],
+      });
+    }
+  }
+}

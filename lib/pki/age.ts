@@ -1,0 +1,169 @@
+// A store encrypted with age (docs/operations.md, "Sharing the store with age"): every secret file of
+// the store is kept as <file>.age, encrypted to the recipients of pki.encryption, so that the store can
+// be committed to the GitOps repository and shared by a team. Files are decrypted in memory only, with
+// the identities of PROMFLEET_AGE_IDENTITY or PROMFLEET_AGE_IDENTITY_FILE; plaintext is never written.
+import * as fs from 'fs';
+import * as path from 'path';
+import { PkiError } from './errors';
+import type { PendingWrite } from './store';
+
+/** Suffix of an encrypted file of the store. */
+export const AGE_SUFFIX = '.age';
+/** The recipients the store's files are encrypted to, one a line: when pki.encryption changes, everything is encrypted anew. */
+export const RECIPIENTS_FILE = 'age-recipients';
+
+type Age = typeof import('age-encryption');
+let loading: Promise<Age> | undefined;
+/** age-encryption is an ES module: loaded on first use, so a plaintext store never loads it. */
+const age = (): Promise<Age> => (loading ??= import('age-encryption'));
+
+/** The identities (AGE-SECRET-KEY-1...) of PROMFLEET_AGE_IDENTITY, else of the file PROMFLEET_AGE_IDENTITY_FILE; [] when neither is set. */
+export function ageIdentitiesFromEnv(env: NodeJS.ProcessEnv): string[] {
+  let text = env.PROMFLEET_AGE_IDENTITY ?? '';
+  const file = env.PROMFLEET_AGE_IDENTITY_FILE ?? '';
+  if (!text && file) {
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new PkiError(file, `cannot read this age identity file (PROMFLEET_AGE_IDENTITY_FILE): ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  // The format of age-keygen's output: comments, then the key.
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const bad = lines.find((l) => !l.startsWith('AGE-SECRET-KEY-'));
+  if (bad !== undefined) {
+    throw new PkiError(
+      file || 'PROMFLEET_AGE_IDENTITY',
+      'is not an age identity: each line must be an AGE-SECRET-KEY-1... key (age-keygen prints one) or a # comment',
+    );
+  }
+  return lines;
+}
+
+/** What the store holds encrypted, opened in memory. */
+export interface OpenedSecrets {
+  readonly recipients: readonly string[];
+  /** Path in the store (without .age) -> plaintext, of every encrypted file opened, and of any plaintext secret file still to encrypt. */
+  readonly plaintext: ReadonlyMap<string, string>;
+  /** Encrypted files exist but no identity was given: the certificates can be read, not the keys. */
+  readonly locked: boolean;
+  /** Secret files to encrypt (anew) at the next update: plaintext ones left by a plaintext store, or all after a change of recipients. */
+  readonly toEncrypt: ReadonlySet<string>;
+  /** Plaintext secret files on disk, removed by the update that encrypts them. */
+  readonly plaintextFiles: ReadonlySet<string>;
+}
+
+/** Every file of `dir`, relative, sorted. */
+function filesOf(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(path.relative(dir, p));
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out.sort();
+}
+
+/**
+ * Whether a plaintext file of the store is secret: a key or seal state, or any file written private (the
+ * store writes every secret 0600); not a certificate, an encrypted file or the store's own bookkeeping.
+ */
+function isPlaintextSecret(dir: string, rel: string): boolean {
+  if (rel.endsWith('.crt') || rel.endsWith(AGE_SUFFIX) || rel === '.gitignore' || rel === RECIPIENTS_FILE) return false;
+  return /\.(key|json)$/.test(rel) || (fs.statSync(path.join(dir, rel)).mode & 0o077) === 0;
+}
+
+export function recipientsText(recipients: readonly string[]): string {
+  return [...recipients].sort().join('\n') + '\n';
+}
+
+/**
+ * Opens the encrypted files of the store `dir` with `identities`; without identities the store is
+ * `locked`. With `recipients` undefined (no pki.encryption), refuses a store that holds encrypted files.
+ */
+export async function openSecrets(dir: string, recipients: readonly string[] | undefined, identities: readonly string[]): Promise<OpenedSecrets | undefined> {
+  const files = filesOf(dir);
+  const encrypted = files.filter((f) => f.endsWith(AGE_SUFFIX));
+  if (!recipients) {
+    if (encrypted.length) {
+      throw new PkiError(
+        path.join(dir, encrypted[0]),
+        'is encrypted with age, but the fleet file has no pki.encryption; set pki.encryption.recipients back (docs/operations.md, "Sharing the store with age")',
+      );
+    }
+    return undefined;
+  }
+  const plaintext = new Map<string, string>();
+  const toEncrypt = new Set<string>();
+  const locked = encrypted.length > 0 && identities.length === 0;
+  if (encrypted.length && !locked) {
+    const { Decrypter, armor } = await age();
+    const d = new Decrypter();
+    for (const id of identities) d.addIdentity(id);
+    for (const f of encrypted) {
+      try {
+        plaintext.set(f.slice(0, -AGE_SUFFIX.length), await d.decrypt(armor.decode(fs.readFileSync(path.join(dir, f), 'utf8')), 'text'));
+      } catch (e) {
+        throw new PkiError(
+          path.join(dir, f),
+          `cannot be decrypted with the age identity given (${(e as Error).message}); give an identity whose recipient is in pki.encryption.recipients, or have someone who has one add yours and synth`,
+        );
+      }
+    }
+  }
+  // A plaintext secret file (a store that was not encrypted yet) is encrypted at the next update, then removed.
+  const plaintextFiles = new Set(files.filter((f) => isPlaintextSecret(dir, f)));
+  for (const f of plaintextFiles) {
+    plaintext.set(f, fs.readFileSync(path.join(dir, f), 'utf8'));
+    toEncrypt.add(f);
+  }
+  let stored: string | undefined;
+  try {
+    stored = fs.readFileSync(path.join(dir, RECIPIENTS_FILE), 'utf8');
+  } catch {
+    stored = undefined;
+  }
+  if (encrypted.length && stored !== recipientsText(recipients)) {
+    if (locked) {
+      throw new PkiError(
+        path.join(dir, RECIPIENTS_FILE),
+        'differs from pki.encryption.recipients, so every file must be encrypted anew, which takes an age identity: set PROMFLEET_AGE_IDENTITY or PROMFLEET_AGE_IDENTITY_FILE',
+      );
+    }
+    for (const f of encrypted) toEncrypt.add(f.slice(0, -AGE_SUFFIX.length));
+  }
+  return { recipients, plaintext, locked, toEncrypt, plaintextFiles };
+}
+
+/** Encrypts the secret writes to the recipients (as <rel>.age); the others pass through. */
+export async function encryptWrites(
+  writes: readonly PendingWrite[],
+  recipients: readonly string[],
+  field = 'pki.encryption.recipients',
+): Promise<PendingWrite[]> {
+  if (!writes.some((w) => w.secret)) return [...writes];
+  const { Encrypter, armor } = await age();
+  const e = new Encrypter();
+  recipients.forEach((r, i) => {
+    try {
+      e.addRecipient(r);
+    } catch (err) {
+      throw new PkiError(
+        `${field}[${i}]`,
+        `${JSON.stringify(r)} is not an age recipient (${(err as Error).message}); age-keygen -y <identity file> prints one`,
+      );
+    }
+  });
+  const out: PendingWrite[] = [];
+  for (const w of writes) {
+    // ASCII armor: a text file that diffs and merges like the certificates beside it.
+    out.push(w.secret ? { rel: w.rel + AGE_SUFFIX, content: armor.encode(await e.encrypt(w.content)), secret: false } : w);
+  }
+  return out;
+}

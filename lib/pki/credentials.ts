@@ -1,0 +1,97 @@
+// Credentials promfleet generates and keeps in the PKI store beside the keys: the password of the
+// Querier's basic sign-in. The password is generated once. Its bcrypt hash is kept as well, because
+// bcrypt salts are random: hashing again on every synth would change the rendered Secret each time.
+import * as crypto from 'crypto';
+import * as path from 'path';
+import bcrypt from 'bcryptjs';
+import { isObserver, type FleetModel } from '../fleet/model';
+import { PkiError } from './errors';
+import type { CredentialKind, PendingWrite, PkiStore } from './store';
+
+/** bcrypt's usual work factor: ingress-nginx checks the hash once per request, so higher costs latency. */
+export const BCRYPT_COST = 10;
+/** 144 random bits, 24 URL-safe characters: no quoting trouble in a shell or a browser prompt. */
+const PASSWORD_BYTES = 18;
+
+/** One generated credential the fleet needs. */
+export interface CredentialSpec {
+  readonly kind: CredentialKind;
+  readonly cluster: string;
+  readonly username: string;
+}
+
+/** What the Ingress's basic-auth Secret holds: one htpasswd line (user name and bcrypt hash), never the password. */
+export interface BasicAuthCredential {
+  readonly username: string;
+  /** `<user>:<bcrypt hash>` and a newline: the `auth` key ingress-nginx reads. */
+  readonly htpasswd: string;
+}
+
+export type CredentialAction = 'created' | 'renewed' | 'kept';
+
+export interface CredentialReportEntry {
+  /** `<kind>/<cluster>`, e.g. `querier-basic-auth/observer`. */
+  readonly name: string;
+  readonly kind: CredentialKind;
+  readonly cluster: string;
+  readonly action: CredentialAction;
+  readonly reason?: string;
+  /** Absolute path of the password file: where the user reads it. */
+  readonly file: string;
+}
+
+export function credentialFiles(kind: CredentialKind, cluster: string): { password: string; htpasswd: string } {
+  return { password: path.join(kind, `${cluster}.password`), htpasswd: path.join(kind, `${cluster}.htpasswd`) };
+}
+
+/** Every credential the fleet needs, in fleet order. */
+export function credentialSpecs(fleet: FleetModel): CredentialSpec[] {
+  const specs: CredentialSpec[] = [];
+  for (const c of fleet.clusters) {
+    const auth = isObserver(c) ? c.observer.querier.ingress?.auth : undefined;
+    if (auth?.type === 'basic') specs.push({ kind: 'querier-basic-auth', cluster: c.name, username: auth.username });
+  }
+  return specs;
+}
+
+export interface CredentialDecision {
+  readonly spec: CredentialSpec;
+  /** The stored password, when there is one. */
+  readonly password?: string;
+  /** Undefined: keep the stored htpasswd line. */
+  readonly generate?: { readonly action: 'created' | 'renewed'; readonly reason: string };
+  readonly htpasswd?: string;
+}
+
+/** Whether the stored credential can be kept; a password edited in the store is hashed again, never replaced. */
+export function decideCredential(store: PkiStore, spec: CredentialSpec): CredentialDecision {
+  const files = credentialFiles(spec.kind, spec.cluster);
+  const storedPassword = store.readSecret(files.password)?.replace(/\r?\n$/, '');
+  if (storedPassword === undefined || storedPassword === '') return { spec, generate: { action: 'created', reason: 'new' } };
+  if (/[\r\n]/.test(storedPassword)) {
+    throw new PkiError(store.file(files.password), 'holds more than one line; write the password alone on one line, or delete the file to generate a new one');
+  }
+  const line = store.readSecret(files.htpasswd)?.replace(/\r?\n$/, '');
+  const prefix = `${spec.username}:`;
+  if (!line) return { spec, password: storedPassword, generate: { action: 'renewed', reason: 'no stored hash' } };
+  if (!line.startsWith(prefix)) return { spec, password: storedPassword, generate: { action: 'renewed', reason: `user name is now ${spec.username}` } };
+  if (!bcrypt.compareSync(storedPassword, line.slice(prefix.length))) {
+    return { spec, password: storedPassword, generate: { action: 'renewed', reason: 'the stored password changed' } };
+  }
+  return { spec, password: storedPassword, htpasswd: `${line}\n` };
+}
+
+/** The credential of a decision, generating the password and hash it lacks, with the store writes that keep them. */
+export function completeCredential(d: CredentialDecision): { credential: BasicAuthCredential; writes: PendingWrite[] } {
+  const { spec } = d;
+  if (!d.generate) {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a kept decision always carries its htpasswd line
+    return { credential: { username: spec.username, htpasswd: d.htpasswd! }, writes: [] };
+  }
+  const files = credentialFiles(spec.kind, spec.cluster);
+  const password = d.password ?? crypto.randomBytes(PASSWORD_BYTES).toString('base64url');
+  const htpasswd = `${spec.username}:${bcrypt.hashSync(password, BCRYPT_COST)}\n`;
+  const writes: PendingWrite[] = [{ rel: files.htpasswd, content: htpasswd, secret: true }];
+  if (!d.password) writes.unshift({ rel: files.password, content: `${password}\n`, secret: true });
+  return { credential: { username: spec.username, htpasswd }, writes };
+}

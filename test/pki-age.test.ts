@@ -1,0 +1,200 @@
+// A PKI store shared with age (docs/operations.md, "Sharing the store with age"): every secret file is
+// kept encrypted (<file>.age) to the recipients of pki.encryption and decrypted in memory only, so that
+// `git add` stages the store without a plaintext key. age-encryption is an ES module, which Jest does
+// not load: the synths here are the real app, run as child processes.
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { defaultFleetText, fleetProblems, ROOT, tmpDir } from './support/fleet';
+import { APP } from './support/interrupt';
+import { changedFiles, fingerprintTree } from './support/pki';
+import { makeController } from './support/sealed';
+
+interface Identity {
+  identity: string;
+  recipient: string;
+}
+
+/** New age identities, made by age-encryption itself. */
+function identities(n: number): Identity[] {
+  const code = `import * as age from 'age-encryption';
+const out = [];
+for (let i = 0; i < ${n}; i++) { const identity = await age.generateX25519Identity(); out.push({ identity, recipient: await age.identityToRecipient(identity) }); }
+process.stdout.write(JSON.stringify(out));`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' })) as Identity[];
+}
+
+const withRecipients = (recipients: string[]) =>
+  defaultFleetText().replace(/^clusters:\n/m, `pki:\n  encryption:\n    recipients: [${recipients.join(', ')}]\n\nclusters:\n`);
+
+function project(): { dir: string; fleet: string; store: string; dist: string } {
+  const dir = tmpDir('promfleet-age-');
+  return { dir, fleet: path.join(dir, 'fleet.yaml'), store: path.join(dir, '.pki'), dist: path.join(dir, 'dist') };
+}
+type Project = ReturnType<typeof project>;
+
+function synth(p: Project, fleetText: string, env: Record<string, string> = {}): { code: number; stderr: string } {
+  fs.writeFileSync(p.fleet, fleetText);
+  const r = spawnSync(process.execPath, [APP], {
+    cwd: p.dir,
+    env: { ...process.env, FLEET: p.fleet, PROMFLEET_OUT: p.dist, PROMFLEET_PKI_DIR: p.store, CDK8S_OUTDIR: '', ...env },
+    encoding: 'utf8',
+    timeout: 120000,
+  });
+  return { code: r.status ?? -1, stderr: r.stderr };
+}
+
+/** Files of the store whose content is plaintext key material or seal state. */
+const plaintextSecrets = (store: string) =>
+  Object.keys(fingerprintTree(store)).filter(
+    (f) => /\.(password|htpasswd)$/.test(f) || /PRIVATE KEY|"entries"/.test(fs.readFileSync(path.join(store, f), 'utf8')),
+  );
+
+describe('a store encrypted with age', () => {
+  let ids: Identity[];
+  const p = project();
+  let plainDist: Record<string, string>;
+  let encrypted: Record<string, string>;
+  beforeAll(() => {
+    ids = identities(2);
+    // A team's plaintext store first, as it is before it is shared.
+    expect(synth(p, defaultFleetText()).code).toBe(0);
+    plainDist = fingerprintTree(p.dist);
+  });
+
+  it('turning pki.encryption on encrypts every key, leaves no plaintext, and renders the same dist/', () => {
+    const r = synth(p, withRecipients([ids[0].recipient]));
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 0 renewed, 4 kept')]);
+    encrypted = fingerprintTree(p.store);
+    expect(Object.keys(encrypted).sort()).toEqual([
+      '.gitignore',
+      'age-recipients',
+      'ca/ca.crt',
+      'ca/ca.key.age',
+      'querier-basic-auth/observer.htpasswd.age',
+      'querier-basic-auth/observer.password.age',
+      'querier-ingress/observer.crt',
+      'querier-ingress/observer.key.age',
+      'querier/observer.crt',
+      'querier/observer.key.age',
+      'sidecar/workload-eu.crt',
+      'sidecar/workload-eu.key.age',
+      'sidecar/workload-us.crt',
+      'sidecar/workload-us.key.age',
+    ]);
+    expect(plaintextSecrets(p.store)).toEqual([]);
+    expect(fs.readFileSync(path.join(p.store, 'ca', 'ca.key.age'), 'utf8')).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
+    expect(fingerprintTree(p.dist)).toEqual(plainDist);
+  });
+
+  it('a synth with the identity renders the same dist/ and keeps every encrypted file byte for byte', () => {
+    const r = synth(p, withRecipients([ids[0].recipient]), { PROMFLEET_AGE_IDENTITY: `# created: a comment\n${ids[0].identity}\n` });
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
+    expect(fingerprintTree(p.store)).toEqual(encrypted);
+    expect(fingerprintTree(p.dist)).toEqual(plainDist);
+  });
+
+  it('git add -A stages the certificates and the encrypted keys, never a plaintext key, lock or temporary file', () => {
+    const repo = tmpDir('promfleet-age-git-');
+    fs.cpSync(p.store, path.join(repo, '.pki'), { recursive: true });
+    // What must stay out even if it appears in the store: a decrypted key, a lock, an editor's temporary file.
+    fs.writeFileSync(path.join(repo, '.pki', 'ca', 'ca.key'), '-----BEGIN PRIVATE KEY-----\n');
+    fs.writeFileSync(path.join(repo, '.pki', 'sidecar', '.workload-eu.key.swp'), 'x');
+    fs.mkdirSync(path.join(repo, '.pki', 'x.lock'));
+    fs.writeFileSync(path.join(repo, '.pki', 'x.lock', 'owner'), '1');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '-A');
+    expect(git('ls-files').trim().split('\n').sort()).toEqual(
+      Object.keys(encrypted)
+        .map((f) => `.pki/${f}`)
+        .sort(),
+    );
+  });
+
+  it('without the identity: outside CI an error naming the fix; in CI the committed part of dist/, and nothing written', () => {
+    const before = fingerprintTree(p.dir);
+    const r = synth(p, withRecipients([ids[0].recipient]));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\.pki: is encrypted with age \(pki\.encryption\) and no identity was given to open it: set PROMFLEET_AGE_IDENTITY/);
+    expect(fingerprintTree(p.dir)).toEqual(before);
+
+    const ci = synth(p, withRecipients([ids[0].recipient]), { CI: 'true' });
+    expect(ci.code).toBe(0);
+    expect(ci.stderr).toContain('lacks the keys (the store is encrypted with age and no identity was given)');
+    expect(fingerprintTree(p.dist)).toEqual(Object.fromEntries(Object.entries(plainDist).filter(([f]) => !f.split(path.sep).includes('secrets'))));
+    expect(fingerprintTree(p.store)).toEqual(encrypted);
+
+    // With the identity in CI: the whole dist/ again, the store untouched.
+    const file = path.join(tmpDir('promfleet-age-id-'), 'key.txt');
+    fs.writeFileSync(file, `${ids[0].identity}\n`);
+    expect(synth(p, withRecipients([ids[0].recipient]), { CI: 'true', PROMFLEET_AGE_IDENTITY_FILE: file }).code).toBe(0);
+    expect(fingerprintTree(p.dist)).toEqual(plainDist);
+    expect(fingerprintTree(p.store)).toEqual(encrypted);
+  });
+
+  it('a new recipient: every file is encrypted anew, after which the new identity alone opens the store', () => {
+    const both = withRecipients([ids[0].recipient, ids[1].recipient]);
+    expect(synth(p, both, { PROMFLEET_AGE_IDENTITY: ids[0].identity }).code).toBe(0);
+    const after = fingerprintTree(p.store);
+    expect(changedFiles(encrypted, after)).toEqual([
+      'age-recipients',
+      'ca/ca.key.age',
+      'querier-basic-auth/observer.htpasswd.age',
+      'querier-basic-auth/observer.password.age',
+      'querier-ingress/observer.key.age',
+      'querier/observer.key.age',
+      'sidecar/workload-eu.key.age',
+      'sidecar/workload-us.key.age',
+    ]);
+    const second = synth(p, both, { PROMFLEET_AGE_IDENTITY: ids[1].identity });
+    expect([second.code, second.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
+    expect(fingerprintTree(p.store)).toEqual(after);
+    expect(fingerprintTree(p.dist)).toEqual(plainDist);
+  });
+
+  it('an identity that is not a recipient is refused, naming the file and the fix', () => {
+    const [stranger] = identities(1);
+    const before = fingerprintTree(p.store);
+    const r = synth(p, withRecipients([ids[0].recipient, ids[1].recipient]), { PROMFLEET_AGE_IDENTITY: stranger.identity });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\.pki\/ca\/ca\.key\.age: cannot be decrypted with the age identity given .*add yours and synth/);
+    expect(fingerprintTree(p.store)).toEqual(before);
+  });
+
+  it('sealed-secrets mode: the seal state is encrypted too, and the committed SealedSecrets stay byte-identical', () => {
+    const q = project();
+    makeController().writeCert(path.join(q.dir, 'certs', 'observer.pem'));
+    const text = withRecipients([ids[0].recipient]).replace(/( {2}- name: observer\n)/, '$1    sealedSecrets:\n      certificate: certs/observer.pem\n');
+    expect(synth(q, text).code).toBe(0);
+    const store = fingerprintTree(q.store);
+    expect(Object.keys(store)).toContain('sealed/observer.json.age');
+    expect(plaintextSecrets(q.store)).toEqual([]);
+    const dist = fingerprintTree(q.dist);
+    expect(Object.keys(dist)).toContain('observer/sealed-secrets/thanos-querier-tls.yaml');
+    for (const env of [{ CI: 'false' }, { CI: 'true' }]) {
+      expect(synth(q, text, { PROMFLEET_AGE_IDENTITY: ids[0].identity, ...env }).code).toBe(0);
+      expect(fingerprintTree(q.dist)).toEqual(dist);
+      expect(fingerprintTree(q.store)).toEqual(store);
+    }
+  });
+
+  it('npm run pki -- status reads the expiry without an identity', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', 'status', '--expiring-within', '30d'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, FLEET: p.fleet, PROMFLEET_PKI_DIR: p.store },
+    });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/^ {2}sidecar\/workload-eu: expires \d{4}-\d\d-\d\d$/m);
+  });
+});
+
+describe('pki.encryption in the fleet file', () => {
+  it('refuses a recipient that is not age1..., and an empty list, naming the field', () => {
+    expect(fleetProblems(withRecipients(['ssh-ed25519-AAAA']))).toEqual([
+      'pki.encryption.recipients[0]: must be an age recipient, age1... (age-keygen -y <identity file> prints it), got "ssh-ed25519-AAAA"',
+    ]);
+    expect(fleetProblems(withRecipients([]))).toEqual(['pki.encryption.recipients: list at least one age recipient: the store would be readable by nobody']);
+  });
+});
