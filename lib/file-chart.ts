@@ -1,5 +1,5 @@
 // A chart is one output file: `file` is its path inside dist/<cluster>/, and the
-// numeric prefix orders `kubectl apply -R` (namespace, RBAC, operator, then custom resources).
+// numeric prefix orders `kubectl apply -f <folder>/` (namespace, RBAC, operator, then custom resources).
 import { App, Chart } from 'cdk8s';
 
 export class FileChart extends Chart {

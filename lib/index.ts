@@ -58,6 +58,7 @@ export type {
   AlertmanagerReceiver,
   AlertmanagerRoute,
   AppMonitor,
+  Placement,
   QuerierIngress,
   QuerierIngressAuth,
   QuerierIngressTls,
@@ -66,6 +67,7 @@ export type {
   SidecarIngress,
   SidecarService,
   StackVersions,
+  Toleration,
 } from './fleet/model';
 
 // ---------- a fleet file, its PKI, and the stacks of its clusters ----------

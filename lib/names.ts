@@ -19,7 +19,28 @@ export const PROMETHEUS_OPERATED_SERVICE = 'prometheus-operated';
 /** Store Gateway StatefulSet and Service (and the names in its certificate). */
 export const STORE_GATEWAY_NAME = 'thanos-store-gateway';
 
-/** Argo CD Application names: `<name>` (app-of-apps), `<name>-<cluster>` and `<name>-<cluster>-crds`. */
-export function applicationNames(gitops: { readonly name: string }, cluster: string): { stack: string; crds: string } {
-  return { stack: `${gitops.name}-${cluster}`, crds: `${gitops.name}-${cluster}-crds` };
+/**
+ * Argo CD Application names: `<name>` (app-of-apps), `<name>-<cluster>`, `<name>-<cluster>-crds` and, per
+ * namespace of the cluster's application monitors, `<name>-<cluster>-monitors-<namespace>`.
+ */
+export function applicationNames(
+  gitops: { readonly name: string },
+  cluster: string,
+  monitorNamespaces: readonly string[] = [],
+): { stack: string; crds: string; monitors: Record<string, string> } {
+  const prefix = `${gitops.name}-${cluster}`;
+  return {
+    stack: prefix,
+    crds: `${prefix}-crds`,
+    monitors: Object.fromEntries(monitorNamespaces.map((ns) => [ns, `${prefix}-monitors-${ns}`])),
+  };
+}
+
+/**
+ * The ConfigMaps that parent the kubectl ApplySets of a cluster: one in the stack namespace for the stack,
+ * one in each namespace of the application monitors (named after the stack namespace, so that two stacks on
+ * one cluster keep their monitors apart).
+ */
+export function applySetParents(stackNamespace: string): { stack: string; monitors: string } {
+  return { stack: 'promfleet', monitors: `promfleet-${stackNamespace}-monitors` };
 }

@@ -5,11 +5,13 @@ import * as path from 'path';
 import type { App } from 'cdk8s';
 import { DEFAULT_SCALAR_STYLE_RULES, dump, SCALAR_STYLE, type ScalarStyleRule } from 'js-yaml';
 import { buildClusterApp } from './clusters';
+import { APP_MONITORS_DIR, buildAppMonitorsApp } from './clusters/workload';
+import { RenderedKinds } from './delivery/app-project';
 import { ARGOCD_DIR, buildArgoCdApp } from './delivery/argocd';
 import { ClusterSealer, SealStats, type SecretJson } from './delivery/sealed-secrets';
 import { annotateSyncWaves } from './delivery/sync-waves';
 import { fileCharts, SECRETS_DIR } from './file-chart';
-import type { FleetModel } from './fleet/model';
+import { isWorkload, type FleetModel } from './fleet/model';
 import { io } from './io/errors';
 import { assertOwnedOutput, MARKER_FILE, markerText, resolveOutputDir } from './output/ownership';
 import { StagedTree } from './io/staged-tree';
@@ -108,6 +110,8 @@ export function stageFleet(fleet: FleetModel, target: string, pki: FleetPki): St
   const sealers: ClusterSealer[] = [];
   let argocd: ClusterSummary | undefined;
   const memo = new YamlMemo();
+  // What the cluster folders hold: the fleet's AppProject allows exactly these kinds.
+  const kinds = new RenderedKinds();
   const tree = new StagedTree(target, 0o755, `make ${path.dirname(target)} writable, or set PROMFLEET_OUT to a folder you can write`, 'dist');
   const tmp = tree.dir;
   try {
@@ -123,10 +127,16 @@ export function stageFleet(fleet: FleetModel, target: string, pki: FleetPki): St
       annotateSyncWaves(app);
       const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir, (rel) => pki.storeText(rel));
       if (sealer) sealers.push(sealer);
-      summaries.push(writeApp(cluster.name, app, tmp, put, memo, sealer));
+      const summary = writeApp(cluster.name, app, tmp, put, memo, sealer, kinds);
+      const monitors = isWorkload(cluster) ? buildAppMonitorsApp(cluster, path.join(tmp, APP_MONITORS_DIR, cluster.name)) : undefined;
+      if (monitors) {
+        annotateSyncWaves(monitors);
+        const m = writeApp(`${APP_MONITORS_DIR}/${cluster.name}`, monitors, tmp, put, memo, undefined, kinds);
+        summaries.push({ ...summary, objects: summary.objects + m.objects, files: summary.files + m.files });
+      } else summaries.push(summary);
     }
     if (fleet.gitops) {
-      const app = buildArgoCdApp({ ...fleet, gitops: fleet.gitops }, tmp);
+      const app = buildArgoCdApp({ ...fleet, gitops: fleet.gitops }, tmp, kinds);
       argocd = writeApp(ARGOCD_DIR, app, tmp, put, memo);
     }
     put(MARKER_FILE, Buffer.from(markerText(written)));
@@ -180,6 +190,7 @@ function writeApp(
   put: (rel: string, data: Buffer, secret: boolean) => void,
   memo: YamlMemo,
   sealer?: ClusterSealer,
+  kinds?: RenderedKinds,
 ): ClusterSummary {
   let objects = 0;
   let files = 0;
@@ -191,6 +202,7 @@ function writeApp(
     if (sealer && chart.file.startsWith(`${SECRETS_DIR}/`)) out = sealer.sealFile(out.file, out.objects as SecretJson[]);
     const n = out.objects.length;
     if (n === 0) continue;
+    if (kinds) for (const o of out.objects) kinds.add(o as Parameters<RenderedKinds['add']>[0]);
     const secret = out.file.startsWith(`${SECRETS_DIR}/`);
     // Key material is unique to each cluster: it is not kept in the memo.
     const data = Buffer.from(objectsYaml(out.objects, secret ? undefined : memo));

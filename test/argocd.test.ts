@@ -7,7 +7,7 @@ import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { application } from '../lib/delivery/argocd';
 import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
-import { isWorkload } from '../lib/fleet/model';
+import { appMonitorNamespaces, isWorkload } from '../lib/fleet/model';
 import type { FleetInput } from '../lib/fleet/schema';
 import {
   defaultFleetText,
@@ -43,7 +43,7 @@ describe('Argo CD Applications (default fleet)', () => {
   /** The folder of dist/ a repository path points at (the default fleet commits dist/ as "dist"). */
   const inDist = (repoPath: string) => path.join(rendered.outDir, path.relative(gitops.pathPrefix, repoPath));
 
-  it('renders the app-of-apps and, per cluster, a stack Application plus a CRD Application on workload clusters', () => {
+  it('renders the app-of-apps and, per cluster, a stack Application, a CRD Application on workload clusters and one per app monitor namespace', () => {
     const names = applications(rendered).map((o) => `${o.file} ${o.obj.metadata.name}`);
     expect(names.sort()).toEqual(
       [
@@ -51,6 +51,7 @@ describe('Argo CD Applications (default fleet)', () => {
         ...fleet.clusters.flatMap((c) => [
           `_argocd/apps/${c.name}.yaml promfleet-${c.name}`,
           ...(isWorkload(c) ? [`_argocd/apps/${c.name}.yaml promfleet-${c.name}-crds`] : []),
+          ...appMonitorNamespaces(c).map((ns) => `_argocd/apps/${c.name}.yaml promfleet-${c.name}-monitors-${ns}`),
         ]),
       ].sort(),
     );
@@ -68,8 +69,8 @@ describe('Argo CD Applications (default fleet)', () => {
     const root = app(rendered, 'promfleet').obj.spec;
     expect(root.source.path).toBe('dist/_argocd/apps');
     expect(root.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
-    // The app-of-apps syncs exactly the cluster Applications.
-    expect(fs.readdirSync(inDist(root.source.path)).sort()).toEqual(fleet.clusters.map((c) => `${c.name}.yaml`).sort());
+    // The app-of-apps syncs exactly the cluster Applications and the fleet's AppProject.
+    expect(fs.readdirSync(inDist(root.source.path)).sort()).toEqual(['_project.yaml', ...fleet.clusters.map((c) => `${c.name}.yaml`)].sort());
   });
 
   it('syncs each cluster folder recursively, manifests only, never the git-ignored secrets/', () => {
@@ -96,9 +97,8 @@ describe('Argo CD Applications (default fleet)', () => {
       expect(crds.obj.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
       expect(crds.obj.spec.syncPolicy.automated.prune).toBe(false);
       expect(wave(crds)).toBeLessThan(wave(stack));
-      expect(crds.obj.spec.destination).toEqual(
-        stack.obj.spec.destination.server ? { server: stack.obj.spec.destination.server } : { name: stack.obj.spec.destination.name },
-      );
+      // The namespace only matches the AppProject's destinations: CRDs are cluster-scoped.
+      expect(crds.obj.spec.destination).toEqual(stack.obj.spec.destination);
     }
     expect(app(rendered, 'promfleet-workload-eu-crds').obj.spec.source.targetRevision).toBe('v0.93.0');
   });
@@ -106,7 +106,11 @@ describe('Argo CD Applications (default fleet)', () => {
   it('installs no CRDs on an observer-only cluster: it has no monitoring.coreos.com object', () => {
     expect(rendered.objects.filter((o) => o.cluster === 'observer' && o.obj.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
     expect(applications(rendered).map((o) => o.obj.metadata.name)).not.toContain('promfleet-observer-crds');
-    expect(kubectlCommands(fleet.clusters[0], 'dist/observer')).toEqual(['kubectl --context observer apply --server-side -R -f dist/observer/']);
+    expect(kubectlCommands(fleet.clusters[0], 'dist/observer')).toEqual([
+      'kubectl --context observer apply --server-side -f dist/observer/00-namespace.yaml',
+      'kubectl --context observer apply --server-side -f dist/observer/secrets/',
+      'KUBECTL_APPLYSET=true kubectl --context observer apply --server-side --prune --applyset=configmaps/promfleet -n monitoring -f dist/observer/',
+    ]);
   });
 
   it('deploys to the destination of clusters[].argocd, else to the cluster registered under the cluster name', () => {
@@ -117,7 +121,11 @@ describe('Argo CD Applications (default fleet)', () => {
   it('passes independent schema validation (@kubernetes-models/argo-cd)', () => {
     const report = validateWithKubernetesModels(path.join(rendered.outDir, '_argocd'));
     expect(report.errors).toEqual([]);
-    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/Application': 1 + fleet.clusters.length + fleet.clusters.filter(isWorkload).length });
+    const monitorApps = fleet.clusters.flatMap(appMonitorNamespaces).length;
+    expect(report.kinds).toEqual({
+      'argoproj.io/v1alpha1/Application': 1 + fleet.clusters.length + fleet.clusters.filter(isWorkload).length + monitorApps,
+      'argoproj.io/v1alpha1/AppProject': 1,
+    });
   });
 
   it('the schema check reports a field the Application CRD does not define', () => {
@@ -244,8 +252,9 @@ describe('gitops settings', () => {
     const r = render(fleet);
     expect(applications(r).map((o) => o.obj.metadata.name)).not.toContain('promfleet-workload-us-crds');
     expect(applications(r).map((o) => o.obj.metadata.name)).toContain('promfleet-workload-us');
-    expect(kubectlCommands(fleet.clusters[2], 'dist/workload-us')).toEqual(['kubectl --context workload-us apply --server-side -R -f dist/workload-us/']);
-    expect(kubectlCommands(fleet.clusters[1], 'dist/workload-eu')).toHaveLength(3);
+    expect(kubectlCommands(fleet.clusters[2], 'dist/workload-us').join('\n')).not.toContain('crds');
+    expect(kubectlCommands(fleet.clusters[2], 'dist/workload-us')).toHaveLength(3);
+    expect(kubectlCommands(fleet.clusters[1], 'dist/workload-eu')).toHaveLength(5);
   });
 
   it.each<[string, (f: EditableFleet) => void, RegExp]>([
@@ -284,14 +293,21 @@ describe('the synth summary', () => {
     const { code, stderr: out } = await runMain({ FLEET: 'fleet.yaml' }, dir);
     expect(code).toBe(0);
     const crds = 'https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.0/stripped-down-crds.yaml';
+    const stack = (c: string) =>
+      `${k(c)} apply --server-side -f dist/${c}/00-namespace.yaml && ${k(c)} apply --server-side -f dist/${c}/secrets/ && ` +
+      `KUBECTL_APPLYSET=true ${k(c)} apply --server-side --prune --applyset=configmaps/promfleet -n monitoring -f dist/${c}/`;
+    const k = (c: string) => `kubectl --context ${c}`;
     for (const c of ['workload-eu', 'workload-us']) {
-      const k = `kubectl --context ${c}`;
-      expect(out).toContain(
-        `\n  ${k} apply --server-side -f ${crds} && ${k} wait --for=condition=Established -f ${crds} && ${k} apply --server-side -R -f dist/${c}/\n`,
-      );
+      expect(out).toContain(`\n  ${k(c)} apply --server-side -f ${crds} && ${k(c)} wait --for=condition=Established -f ${crds} && ${stack(c)}\n`);
     }
-    expect(out).toContain('\n  kubectl --context observer apply --server-side -R -f dist/observer/\n');
-    expect(out).toMatch(/promfleet: Argo CD: 6 Applications in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/);
+    // The app monitors: a line of their own per namespace, after their cluster's line.
+    const monitors = (ns: string) =>
+      `KUBECTL_APPLYSET=true ${k('workload-eu')} apply --server-side --prune --applyset=configmaps/promfleet-monitoring-monitors -n ${ns} -f dist/_app-monitors/workload-eu/${ns}.yaml`;
+    expect(out).toContain(`/stripped-down-crds.yaml && ${stack('workload-eu')}\n  ${monitors('kafka')}\n  ${monitors('web')}\n`);
+    expect(out).toContain(`\n  ${stack('observer')}\n`);
+    expect(out).toMatch(
+      /promfleet: Argo CD: 9 objects \(Applications and the AppProject\) in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/,
+    );
     expect(fs.existsSync(path.join(dir, 'dist', '_argocd', 'root.yaml'))).toBe(true);
   });
 });

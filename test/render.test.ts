@@ -11,9 +11,9 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding'
 describe('render pipeline', () => {
   const rendered = render(fleetFrom(defaultFleetText()));
 
-  it('writes one folder per cluster (and _argocd/, as the default fleet has gitops)', () => {
+  it('writes one folder per cluster (and _argocd/, as the default fleet has gitops, and _app-monitors/)', () => {
     const top = fs.readdirSync(rendered.outDir).filter((f) => !f.startsWith('.'));
-    expect(top.sort()).toEqual(['_argocd', 'observer', 'workload-eu', 'workload-us']);
+    expect(top.sort()).toEqual(['_app-monitors', '_argocd', 'observer', 'workload-eu', 'workload-us']);
     expect(rendered.result.clusters.map((c) => c.cluster)).toEqual(['observer', 'workload-eu', 'workload-us']);
   });
 
@@ -61,7 +61,7 @@ describe('render pipeline', () => {
     expect([...again.files.entries()]).toEqual([...rendered.files.entries()]);
   });
 
-  it.each(['observer', 'workload-eu', 'workload-us'])('snapshot of %s', (cluster) => {
+  it.each(['observer', 'workload-eu', 'workload-us', '_app-monitors'])('snapshot of %s', (cluster) => {
     const files = [...rendered.files.entries()].filter(([f]) => f.startsWith(`${cluster}/`) && !f.includes('/secrets/'));
     expect(Object.fromEntries(files)).toMatchSnapshot();
   });

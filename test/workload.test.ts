@@ -108,9 +108,11 @@ describe('default fleet: workload clusters', () => {
         ]),
       );
     }
-    // The default fleet's application monitors live on workload-eu only.
-    expect(rendered.files.has('workload-eu/60-app-monitors.yaml')).toBe(true);
-    expect(rendered.files.has('workload-us/60-app-monitors.yaml')).toBe(false);
+    // The default fleet's application monitors live on workload-eu only, outside the cluster folder.
+    expect([...rendered.files.keys()].filter((f) => f.startsWith('_app-monitors/')).sort()).toEqual([
+      '_app-monitors/workload-eu/kafka.yaml',
+      '_app-monitors/workload-eu/web.yaml',
+    ]);
     expect(byCluster(rendered.objects, 'observer').some((o) => o.obj.kind === 'Prometheus')).toBe(false);
   });
 

@@ -42,12 +42,14 @@ export function observerMonitoringProps(
     namespace: stack.namespace,
     createNamespace: false,
     imageRegistry: stack.imageRegistry,
+    imagePullSecrets: stack.imagePullSecrets,
     versions: { thanos: stack.versions.thanos },
     // An observer that is also a workload cluster scrapes its Thanos servers with its own Prometheus.
     monitorSelector: isWorkload(cluster) ? stack.monitorSelector : undefined,
     querier: {
       replicas: querier.replicas,
       resources: querier.resources,
+      placement: querier.placement,
       ingress: querier.ingress,
       replicaLabel,
       certificates: pki?.querier(cluster.name),
@@ -60,6 +62,7 @@ export function observerMonitoringProps(
       objectStorage: gateway.objectStorage,
       replicas: gateway.replicas,
       resources: gateway.resources,
+      placement: gateway.placement,
       storage: gateway.storage,
       tls: gateway.tls,
       certificates: gateway.tls ? pki?.storeGateway(cluster.name) : undefined,

@@ -2,15 +2,19 @@
 // file per component. File numbers are the apply order: 10-19 the operator and its RBAC, then the
 // custom resources and what they need (the monitoring.coreos.com CRDs are installed beforehand).
 import { App } from 'cdk8s';
+import { AppMonitors } from '../components/monitors';
 import { SIDECAR_TLS_SECRET } from '../components/thanos-sidecar';
 import { FileChart, SECRETS_DIR } from '../file-chart';
-import { isObserver, type WorkloadCluster } from '../fleet/model';
+import { appMonitorNamespaces, isObserver, type WorkloadCluster } from '../fleet/model';
 import type { FleetPki } from '../pki';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
 
-/** The output file of each part. */
-export const WORKLOAD_FILES: Record<WorkloadPartId, string> = {
+/**
+ * The output file of each part. The application monitors are not among them: they go to a folder of
+ * their own (see buildAppMonitorsApp).
+ */
+export const WORKLOAD_FILES: Record<Exclude<WorkloadPartId, 'app-monitors'>, string> = {
   namespace: '00-namespace',
   'priority-quota': '05-priority-quota',
   'network-policies': '06-network-policies',
@@ -22,7 +26,6 @@ export const WORKLOAD_FILES: Record<WorkloadPartId, string> = {
   'kube-state-metrics': '41-kube-state-metrics',
   monitors: '50-monitors',
   rules: '55-rules',
-  'app-monitors': '60-app-monitors',
   'sidecar-tls': `${SECRETS_DIR}/${SIDECAR_TLS_SECRET}`,
 };
 
@@ -37,6 +40,7 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
     namespace: stack.namespace,
     createNamespace: false,
     imageRegistry: stack.imageRegistry,
+    imagePullSecrets: stack.imagePullSecrets,
     versions: stack.versions,
     monitorSelector: stack.monitorSelector,
     prometheus: { ...stack.prometheus, externalLabels: workload.externalLabels },
@@ -67,5 +71,35 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
 export function addWorkloadCharts(app: App, ctx: ClusterContext<WorkloadCluster>): void {
   // A PKI that withholds its keys (a synth in CI without the store) renders no Secret.
   const pki = ctx.pki.withheld ? undefined : ctx.pki;
-  for (const p of WorkloadMonitoring.parts(workloadMonitoringProps(ctx.cluster, pki))) p.build(new FileChart(app, WORKLOAD_FILES[p.id]));
+  const props = workloadMonitoringProps(ctx.cluster, pki);
+  for (const p of WorkloadMonitoring.parts({ ...props, serviceMonitors: [], podMonitors: [] })) {
+    if (p.id !== 'app-monitors') p.build(new FileChart(app, WORKLOAD_FILES[p.id]));
+  }
+}
+
+/**
+ * Folder of dist/ with the application monitors, `<cluster>/<namespace>.yaml`. They live in the
+ * applications' namespaces, which promfleet does not create: kept out of the cluster's folder, they are
+ * applied (and synced by Argo CD) apart from the stack, so that a namespace that does not exist yet
+ * fails only its own monitors. The leading "_" keeps it apart from cluster folders (DNS labels).
+ */
+export const APP_MONITORS_DIR = '_app-monitors';
+
+/**
+ * The application monitors of a workload cluster, one file per namespace, in an App of their own
+ * (rendered into `APP_MONITORS_DIR/<cluster>/`); none when the cluster has no application monitors.
+ */
+export function buildAppMonitorsApp(cluster: WorkloadCluster, outdir: string): App | undefined {
+  const namespaces = appMonitorNamespaces(cluster);
+  if (!namespaces.length) return undefined;
+  const app = new App({ outdir });
+  const { serviceMonitors, podMonitors } = cluster.workload;
+  for (const ns of namespaces) {
+    new AppMonitors(new FileChart(app, ns), 'app-monitors', {
+      monitorSelector: cluster.stack.monitorSelector,
+      serviceMonitors: serviceMonitors.filter((m) => m.namespace === ns),
+      podMonitors: podMonitors.filter((m) => m.namespace === ns),
+    });
+  }
+  return app;
 }

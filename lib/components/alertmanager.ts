@@ -12,8 +12,8 @@ import {
 import { DEFAULT_ROOT_ROUTE, DEFAULT_STACK, DEFAULT_VERSIONS, NULL_RECEIVER, type Resources } from '../fleet/defaults';
 import type { AlertmanagerInhibitRule, AlertmanagerReceiver, AlertmanagerRoute } from '../fleet/model';
 import { commonLabels, image, meta } from '../meta';
-import { controllerAnnotations, monitorSelectorOf, namespaceOf, type OperatedComponentProps } from './base';
-import { disruptionBudget, nonRootPod, resourceRequirements, softAntiAffinity } from './common';
+import { controllerAnnotations, monitorSelectorOf, namespaceOf, type OperatedComponentProps, type PlacedComponentProps } from './base';
+import { disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softAntiAffinity } from './common';
 import { stackServiceMonitor } from './service-monitor';
 
 export const ALERTMANAGER_NAME = 'main';
@@ -145,7 +145,7 @@ export function alertmanagerConfig(am: AlertmanagerRouting): Record<string, unkn
   };
 }
 
-export interface AlertmanagerProps extends OperatedComponentProps, AlertmanagerRouting {
+export interface AlertmanagerProps extends OperatedComponentProps, AlertmanagerRouting, PlacedComponentProps {
   /** @default DEFAULT_VERSIONS.alertmanager */
   readonly version?: string;
   /**
@@ -195,6 +195,7 @@ export class Alertmanager extends Construct {
         ),
         securityContext: nonRootPod(1000, 2000),
         affinity: softAntiAffinity(alertmanagerPodSelector()),
+        ...podPlacement(props.placement, DEFAULT_STACK.alertmanager.placement, props.imagePullSecrets),
       },
     });
 

@@ -1,6 +1,6 @@
 // What the props of every component share, and their defaults: the namespace the component lives
 // in, the registry its images come from, and the labels that make the stack's Prometheus scrape it.
-import { DEFAULT_STACK } from '../fleet/defaults';
+import { DEFAULT_STACK, type Placement } from '../fleet/defaults';
 
 export interface NamespacedProps {
   /**
@@ -18,6 +18,11 @@ export interface StackComponentProps extends NamespacedProps {
    * @default the upstream registries (quay.io, registry.k8s.io)
    */
   readonly imageRegistry?: string;
+  /**
+   * Names of Secrets in the component's namespace that its pods pull their images with.
+   * @default none
+   */
+  readonly imagePullSecrets?: readonly string[];
 }
 
 export interface MonitoredComponentProps extends StackComponentProps {
@@ -27,6 +32,15 @@ export interface MonitoredComponentProps extends StackComponentProps {
    * @default {"prometheus.io/monitor": "true"}
    */
   readonly monitorSelector?: Record<string, string>;
+}
+
+export interface PlacedComponentProps {
+  /**
+   * Node selector, tolerations and priority class of the component's pods; each field left out keeps
+   * the component's default (DEFAULT_STACK.<component>.placement, DEFAULT_QUERIER.placement, ...).
+   * @default the component's defaults
+   */
+  readonly placement?: Placement;
 }
 
 /** The namespace of a component. */

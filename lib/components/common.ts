@@ -2,7 +2,7 @@
 // disruption budgets and RBAC. Kept here so every component applies them the same way.
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import type { Resources } from '../fleet/defaults';
+import type { Placement, Resources, Toleration } from '../fleet/defaults';
 import { commonLabels, meta } from '../meta';
 
 /** Nobody: the conventional non-root user of the upstream images. */
@@ -28,6 +28,30 @@ const quantity = (v: string) => k8s.Quantity.fromString(v);
 /** Resources of a core container. */
 export function coreResources(r: Resources): k8s.ResourceRequirements {
   return resourceRequirements(r, quantity, quantity);
+}
+
+/** The placement fields of a pod spec; the same in core pod specs and in the Prometheus and Alertmanager CRs. */
+export interface PodPlacement {
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: Toleration[];
+  readonly priorityClassName?: string;
+  readonly imagePullSecrets?: { name: string }[];
+}
+
+/**
+ * The pod spec fields of a component's `placement`, each field falling back to the component's
+ * `defaults`, and the stack's `imagePullSecrets`. Empty fields are left out of the pod spec.
+ */
+export function podPlacement(placement: Placement | undefined, defaults: Placement, imagePullSecrets?: readonly string[]): PodPlacement {
+  const nodeSelector = placement?.nodeSelector ?? defaults.nodeSelector ?? {};
+  const tolerations = placement?.tolerations ?? defaults.tolerations ?? [];
+  const priorityClassName = placement?.priorityClassName ?? defaults.priorityClassName;
+  return {
+    ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
+    ...(tolerations.length ? { tolerations } : {}),
+    ...(priorityClassName ? { priorityClassName } : {}),
+    ...(imagePullSecrets?.length ? { imagePullSecrets: imagePullSecrets.map((name) => ({ name })) } : {}),
+  };
 }
 
 /** Container hardening: no privilege escalation, no capabilities, read-only root filesystem. */
@@ -135,8 +159,10 @@ export interface SingleDeploymentProps {
   readonly name: string;
   readonly namespace: string;
   readonly component: string;
-  /** The one container; hardening and the pod's labels, account and node selector are added here. */
+  /** The one container; hardening and the pod's labels and account are added here. */
   readonly container: Omit<k8s.Container, 'name' | 'securityContext'>;
+  /** Node selector, tolerations, priority class and image pull secrets of the pod (see podPlacement). */
+  readonly placement: PodPlacement;
   /**
    * Containers beside it, such as kube-rbac-proxy in front of its metrics (hardened by their builder).
    * @default none
@@ -162,7 +188,7 @@ export function singleDeployment(scope: Construct, props: SingleDeploymentProps)
           serviceAccountName: name,
           automountServiceAccountToken: true,
           securityContext: nonRootPod(NOBODY),
-          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          ...props.placement,
           containers: [{ ...props.container, name, securityContext: RESTRICTED_CONTAINER }, ...(props.sidecars ?? [])],
         },
       },

@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
-import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
-import { clusterAccess, coreResources, singleDeployment } from './common';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps, type PlacedComponentProps } from './base';
+import { clusterAccess, coreResources, podPlacement, singleDeployment } from './common';
 import { kubeRbacProxyContainer, proxiedEndpoint, proxiedProbe } from './kube-rbac-proxy';
 import { stackServiceMonitor } from './service-monitor';
 
@@ -71,7 +71,7 @@ export const KSM_RULES: k8s.PolicyRule[] = [
   { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 
-export interface KubeStateMetricsProps extends MonitoredComponentProps {
+export interface KubeStateMetricsProps extends MonitoredComponentProps, PlacedComponentProps {
   /** @default DEFAULT_VERSIONS.kubeStateMetrics */
   readonly version?: string;
   /** @default DEFAULT_STACK.kubeStateMetrics.resources */
@@ -103,6 +103,7 @@ export class KubeStateMetrics extends Construct {
       name: KSM_NAME,
       namespace,
       component: COMPONENT,
+      placement: podPlacement(props.placement, DEFAULT_STACK.kubeStateMetrics.placement, props.imagePullSecrets),
       container: {
         image: image('registry.k8s.io/kube-state-metrics/kube-state-metrics', props.version ?? DEFAULT_VERSIONS.kubeStateMetrics, props.imageRegistry),
         args: [`--host=127.0.0.1`, `--port=${main.local}`, `--telemetry-host=127.0.0.1`, `--telemetry-port=${self.local}`],

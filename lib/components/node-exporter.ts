@@ -5,8 +5,8 @@ import { k8s } from 'cdk8s-plus-27';
 import { ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
-import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
-import { clusterAccess, coreResources, NOBODY, podLabels, RESTRICTED_CONTAINER, selectorLabels } from './common';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps, type PlacedComponentProps } from './base';
+import { clusterAccess, coreResources, NOBODY, podLabels, podPlacement, RESTRICTED_CONTAINER, selectorLabels } from './common';
 import { KUBE_RBAC_PROXY_RULES, kubeRbacProxyContainer, proxiedEndpoint, proxiedProbe } from './kube-rbac-proxy';
 import { stackServiceMonitor } from './service-monitor';
 
@@ -17,10 +17,8 @@ export const NODE_EXPORTER_PORT = 9100;
 /** node-exporter itself, on the node's loopback only. */
 const LOCAL_PORT = 9101;
 const PORT_NAME = 'https';
-/** Its pods' priority class: node metrics must outlive the workloads under node pressure. */
-export const NODE_EXPORTER_PRIORITY_CLASS = 'system-node-critical';
 
-export interface NodeExporterProps extends MonitoredComponentProps {
+export interface NodeExporterProps extends MonitoredComponentProps, PlacedComponentProps {
   /** @default DEFAULT_VERSIONS.nodeExporter */
   readonly version?: string;
   /** @default DEFAULT_STACK.nodeExporter.resources */
@@ -60,10 +58,8 @@ export class NodeExporter extends Construct {
             // Host network and PID namespace: the node's own interfaces and processes, not the pod's.
             hostNetwork: true,
             hostPid: true,
-            priorityClassName: NODE_EXPORTER_PRIORITY_CLASS,
-            nodeSelector: { 'kubernetes.io/os': 'linux' },
-            // Every node, tainted or not (control plane included).
-            tolerations: [{ operator: 'Exists' }],
+            // By default on every node, tainted or not (control plane included), as system-node-critical.
+            ...podPlacement(props.placement, DEFAULT_STACK.nodeExporter.placement, props.imagePullSecrets),
             securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [
               {

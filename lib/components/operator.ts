@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
-import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
-import { clusterAccess, coreResources, singleDeployment } from './common';
+import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps, type PlacedComponentProps } from './base';
+import { clusterAccess, coreResources, podPlacement, singleDeployment } from './common';
 import { KUBE_RBAC_PROXY_RULES, kubeRbacProxyContainer, proxiedEndpoint, proxiedProbe } from './kube-rbac-proxy';
 import { KUBELET_SERVICE } from './monitors';
 import { stackServiceMonitor } from './service-monitor';
@@ -70,7 +70,7 @@ export function configReloaderImage(version: string, imageRegistry?: string): st
   return image('quay.io/prometheus-operator/prometheus-config-reloader', version, imageRegistry);
 }
 
-export interface PrometheusOperatorProps extends MonitoredComponentProps {
+export interface PrometheusOperatorProps extends MonitoredComponentProps, PlacedComponentProps {
   /**
    * Release of the operator and of the config-reloader it injects.
    * @default DEFAULT_VERSIONS.prometheusOperator
@@ -127,6 +127,7 @@ export class PrometheusOperator extends Construct {
       name: OPERATOR_NAME,
       namespace,
       component: COMPONENT,
+      placement: podPlacement(props.placement, DEFAULT_STACK.operator.placement, props.imagePullSecrets),
       container: {
         image: image('quay.io/prometheus-operator/prometheus-operator', version, props.imageRegistry),
         args,

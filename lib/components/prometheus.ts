@@ -13,8 +13,8 @@ import {
 } from '../../imports/prometheus-monitoring.coreos.com';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, RETENTION_SIZE_SHARE, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
-import { controllerAnnotations, namespaceOf, monitorSelectorOf, type OperatedComponentProps } from './base';
-import { clusterAccess, disruptionBudget, nonRootPod, resourceRequirements, softAntiAffinity } from './common';
+import { controllerAnnotations, namespaceOf, monitorSelectorOf, type OperatedComponentProps, type PlacedComponentProps } from './base';
+import { clusterAccess, disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softAntiAffinity } from './common';
 import { SIDECAR_HTTP_PORT, SIDECAR_HTTP_PORT_NAME, SIDECAR_TLS_SECRET, sidecarSpec, type ThanosSidecarProps } from './thanos-sidecar';
 
 /** Name of the Prometheus object (and of the pods' `operator.prometheus.io/name` label). */
@@ -94,7 +94,7 @@ export interface PrometheusStorage {
   readonly storageClassName?: string;
 }
 
-export interface PrometheusProps extends OperatedComponentProps {
+export interface PrometheusProps extends OperatedComponentProps, PlacedComponentProps {
   /** @default DEFAULT_VERSIONS.prometheus */
   readonly version?: string;
   /**
@@ -193,6 +193,8 @@ export class Prometheus extends Construct {
         ),
         securityContext: nonRootPod(1000, 2000),
         affinity: softAntiAffinity(prometheusPodSelector()),
+        // The operator copies these into the pods it creates (the Thanos sidecar shares them).
+        ...podPlacement(props.placement, DEFAULT_STACK.prometheus.placement, props.imagePullSecrets),
         ...(storage
           ? {
               storage: {

@@ -5,7 +5,8 @@ import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_QUERIER, DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import type { QuerierIngress } from '../fleet/model';
 import { image } from '../meta';
-import { namespaceOf, type StackComponentProps } from './base';
+import { namespaceOf, type PlacedComponentProps, type StackComponentProps } from './base';
+import { podPlacement } from './common';
 import { EndpointsConfigMap, type StoreEndpoint } from './endpoints';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras } from './thanos-pod';
 import { QUERIER_TLS_SECRET } from './tls-secret';
@@ -41,7 +42,7 @@ export function ingressAnnotations(ing: QuerierIngress): Record<string, string> 
   return out;
 }
 
-export interface ThanosQuerierProps extends StackComponentProps {
+export interface ThanosQuerierProps extends StackComponentProps, PlacedComponentProps {
   /** The StoreAPIs to query: sidecars, Store Gateways and other stores, in this order in the sd-config. */
   readonly endpoints: StoreEndpoint[];
   /** @default DEFAULT_VERSIONS.thanos */
@@ -114,6 +115,7 @@ export class ThanosQuerier extends Construct {
           image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
           args,
           resources: props.resources ?? DEFAULT_QUERIER.resources,
+          placement: podPlacement(props.placement, DEFAULT_QUERIER.placement, props.imagePullSecrets),
           // Whole-volume mounts (no subPath), so the kubelet delivers updated files to running pods.
           volumeMounts: [
             { name: 'tls', mountPath: QUERIER_TLS_MOUNT, readOnly: true },

@@ -6,7 +6,8 @@ import { DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS, type Resources } from '../flee
 import type { SecretKeyRef } from '../fleet/model';
 import { image } from '../meta';
 import { STORE_GATEWAY_NAME } from '../names';
-import { namespaceOf, type StackComponentProps } from './base';
+import { namespaceOf, type PlacedComponentProps, type StackComponentProps } from './base';
+import { podPlacement } from './common';
 import { serviceHost, type StoreEndpoint } from './endpoints';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras } from './thanos-pod';
 import { STORE_GATEWAY_TLS_SECRET } from './tls-secret';
@@ -22,7 +23,7 @@ export function storeGatewayEndpoint(namespace: string, tls: boolean): StoreEndp
   return { address: `${host}:${THANOS_GRPC_PORT}`, ...(tls ? { serverName: host } : {}) };
 }
 
-export interface ThanosStoreGatewayProps extends StackComponentProps {
+export interface ThanosStoreGatewayProps extends StackComponentProps, PlacedComponentProps {
   /** Key of the Secret with the Thanos object storage configuration: the bucket the sidecars upload to. */
   readonly objectStorage: SecretKeyRef;
   /** @default DEFAULT_VERSIONS.thanos */
@@ -103,6 +104,7 @@ export class ThanosStoreGateway extends Construct {
           image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
           args,
           resources: props.resources ?? DEFAULT_STORE_GATEWAY.resources,
+          placement: podPlacement(props.placement, DEFAULT_STORE_GATEWAY.placement, props.imagePullSecrets),
           volumeMounts,
           volumes,
         }),

@@ -4,7 +4,17 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import type { Resources } from '../fleet/defaults';
 import { commonLabels, meta } from '../meta';
-import { coreResources, disruptionBudget, httpProbe, nonRootPod, podLabels, RESTRICTED_CONTAINER, selectorLabels, softAntiAffinity } from './common';
+import {
+  coreResources,
+  disruptionBudget,
+  httpProbe,
+  nonRootPod,
+  podLabels,
+  type PodPlacement,
+  RESTRICTED_CONTAINER,
+  selectorLabels,
+  softAntiAffinity,
+} from './common';
 import { stackServiceMonitor } from './service-monitor';
 
 export const THANOS_GRPC_PORT = 10901;
@@ -44,6 +54,8 @@ export interface ThanosPodOptions {
   readonly resources: Resources;
   readonly volumeMounts: k8s.VolumeMount[];
   readonly volumes: k8s.Volume[];
+  /** Node selector, tolerations, priority class and image pull secrets of the pods (see podPlacement). */
+  readonly placement: PodPlacement;
 }
 
 /**
@@ -56,7 +68,7 @@ export function thanosPodTemplate(server: ThanosServer, opts: ThanosPodOptions):
     spec: {
       automountServiceAccountToken: false,
       securityContext: nonRootPod(THANOS_UID),
-      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      ...opts.placement,
       affinity: softAntiAffinity(server.selector),
       containers: [
         {

@@ -2,8 +2,10 @@
 // fleet file has a `gitops` section. `_argocd` cannot clash with a cluster folder: cluster names are
 // DNS labels, which have no "_".
 //
-//   _argocd/root.yaml          the app-of-apps; `kubectl apply` it once, Argo CD manages the rest
-//   _argocd/apps/<cluster>.yaml the cluster's CRD Application (wave 0) and stack Application (wave 1)
+//   _argocd/root.yaml            the app-of-apps; `kubectl apply` it once, Argo CD manages the rest
+//   _argocd/apps/_project.yaml   the fleet's AppProject (wave -1), unless gitops.renderProject is false
+//   _argocd/apps/<cluster>.yaml  the cluster's CRD Application (wave 0), stack Application (wave 1) and
+//                                one Application per namespace of its application monitors (wave 2)
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -14,22 +16,26 @@ import {
   ApplicationSpecSyncPolicy,
   ApplicationSpecSyncPolicyRetry,
 } from '../../imports/application-argoproj.io';
+import { APP_MONITORS_DIR } from '../clusters/workload';
 import { FileChart, SECRETS_DIR } from '../file-chart';
-import type { ClusterModel, FleetModel } from '../fleet/model';
+import { appMonitorNamespaces, type ClusterModel, type FleetModel } from '../fleet/model';
 import { meta } from '../meta';
 import { applicationNames } from '../names';
-import { needsOperatorCrds, OPERATOR_CRDS } from './crds';
+import { FleetProject, RenderedKinds } from './app-project';
+import { needsOperatorCrds, operatorCrdsSource } from './crds';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
 
 export const ARGOCD_DIR = '_argocd';
 export const ROOT_FILE = 'root';
 export const APPS_DIR = 'apps';
+/** The AppProject's file in APPS_DIR; "_" keeps it apart from the cluster files (DNS labels). */
+export const PROJECT_FILE = '_project';
 
 /** The Argo CD server's own cluster, as every Argo CD installation names it. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 /** Waves of the Applications inside the app-of-apps: CRDs before the stack that uses them. */
-export const APP_WAVES = { crds: 0, stack: 1 } as const;
+export const APP_WAVES = { crds: 0, stack: 1, monitors: 2 } as const;
 
 type GitOps = NonNullable<FleetModel['gitops']>;
 
@@ -62,7 +68,7 @@ export function repoPath(gitops: GitOps, folder: string): string {
 }
 
 /** Where a cluster's Applications deploy to: its `argocd` server or name, by default the cluster's name. */
-export function destinationOf(cluster: ClusterModel): ApplicationSpecDestination {
+export function destinationOf(cluster: ClusterModel): { server: string } | { name: string } {
   if (cluster.argocd.server) return { server: cluster.argocd.server };
   return { name: cluster.argocd.name ?? cluster.name };
 }
@@ -81,11 +87,16 @@ function syncPolicy(gitops: GitOps, options: { prune?: boolean; syncOptions?: st
   };
 }
 
-/** The Applications of one cluster: the operator CRDs (where `needsOperatorCrds`) and its dist/ folder. */
+/**
+ * The Applications of one cluster: the operator CRDs (where `needsOperatorCrds`), its dist/ folder, and
+ * the application monitors of each namespace, apart so that a missing namespace fails only its own.
+ */
 export function clusterApplications(scope: Construct, gitops: GitOps, cluster: ClusterModel): void {
-  const names = applicationNames(gitops, cluster.name);
-  const destination = destinationOf(cluster);
+  const namespaces = appMonitorNamespaces(cluster);
+  const names = applicationNames(gitops, cluster.name, namespaces);
+  const to = (namespace: string): ApplicationSpecDestination => ({ ...destinationOf(cluster), namespace });
   if (needsOperatorCrds(cluster)) {
+    const crds = operatorCrdsSource(gitops, cluster);
     application(scope, 'crds', {
       name: names.crds,
       namespace: gitops.argocdNamespace,
@@ -93,8 +104,9 @@ export function clusterApplications(scope: Construct, gitops: GitOps, cluster: C
       spec: {
         project: gitops.project,
         // No `directory`: Argo CD picks up the folder's own kustomization.yaml (only the CRD files).
-        source: { repoUrl: OPERATOR_CRDS.repoURL, path: OPERATOR_CRDS.path, targetRevision: cluster.stack.versions.prometheusOperator },
-        destination,
+        source: { repoUrl: crds.repoURL, path: crds.path, targetRevision: crds.targetRevision },
+        // CRDs are cluster-scoped; the namespace only matches the destinations of the fleet's AppProject.
+        destination: to(cluster.stack.namespace),
         // Never prune CRDs automatically: deleting one deletes every object of its kind in the cluster.
         syncPolicy: syncPolicy(gitops, { prune: false, syncOptions: ['ServerSideApply=true'] }),
       },
@@ -113,22 +125,44 @@ export function clusterApplications(scope: Construct, gitops: GitOps, cluster: C
         // Only manifests, and never secrets/: it is git-ignored, so Argo CD could not sync it anyway.
         directory: { recurse: true, include: '*.yaml', exclude: `${SECRETS_DIR}/*` },
       },
-      destination: { ...destination, namespace: cluster.stack.namespace },
+      destination: to(cluster.stack.namespace),
       // Server-side apply, as on the kubectl path: large objects (rules, CRs) exceed the client-side annotation limit.
       syncPolicy: syncPolicy(gitops, { syncOptions: ['ServerSideApply=true'] }),
     },
   });
+  for (const ns of namespaces) {
+    application(scope, `monitors-${ns}`, {
+      name: names.monitors[ns],
+      namespace: gitops.argocdNamespace,
+      wave: APP_WAVES.monitors,
+      spec: {
+        project: gitops.project,
+        source: {
+          repoUrl: gitops.repoURL,
+          targetRevision: gitops.targetRevision,
+          path: repoPath(gitops, `${APP_MONITORS_DIR}/${cluster.name}`),
+          directory: { recurse: false, include: `${ns}.yaml` },
+        },
+        destination: to(ns),
+        // No CreateNamespace: the namespace is the application's; until it exists, only this Application fails.
+        syncPolicy: syncPolicy(gitops, { syncOptions: ['ServerSideApply=true'] }),
+      },
+    });
+  }
 }
 
-/** The App rendered into dist/_argocd/: the app-of-apps and one file of Applications per cluster. */
-export function buildArgoCdApp(fleet: FleetModel & { gitops: GitOps }, outdir: string): App {
+/**
+ * The App rendered into dist/_argocd/: the app-of-apps, the fleet's AppProject (allowing the `kinds`
+ * rendered into the cluster folders) and one file of Applications per cluster.
+ */
+export function buildArgoCdApp(fleet: FleetModel & { gitops: GitOps }, outdir: string, kinds: RenderedKinds = new RenderedKinds()): App {
   const { gitops } = fleet;
   const app = new App({ outdir: path.join(outdir, ARGOCD_DIR) });
   application(new FileChart(app, ROOT_FILE), 'root', {
     name: gitops.name,
     namespace: gitops.argocdNamespace,
     spec: {
-      project: gitops.project,
+      project: gitops.rootProject,
       source: {
         repoUrl: gitops.repoURL,
         targetRevision: gitops.targetRevision,
@@ -140,6 +174,7 @@ export function buildArgoCdApp(fleet: FleetModel & { gitops: GitOps }, outdir: s
       syncPolicy: syncPolicy(gitops),
     },
   });
+  if (gitops.renderProject) new FleetProject(new FileChart(app, `${APPS_DIR}/${PROJECT_FILE}`), 'project', { gitops, fleet, kinds, destinationOf });
   for (const cluster of fleet.clusters) clusterApplications(new FileChart(app, `${APPS_DIR}/${cluster.name}`), gitops, cluster);
   return app;
 }

@@ -1,12 +1,18 @@
 // The Prometheus Operator CRDs: which clusters need them, and where both delivery paths get them
 // (the same release tag; kubectl uses the release asset, Argo CD the repository folder).
-import { isWorkload, type ClusterModel } from '../fleet/model';
+import { isWorkload, type ClusterModel, type FleetModel } from '../fleet/model';
 
-/** The upstream repository folder with one file per CRD (and a kustomization.yaml listing them). */
-export const OPERATOR_CRDS = {
-  repoURL: 'https://github.com/prometheus-operator/prometheus-operator.git',
-  path: 'example/prometheus-operator-crd',
-};
+/**
+ * The repository folder the CRD Application of `cluster` syncs: `gitops.crds` (upstream by default, or a
+ * mirror), at the cluster's operator release unless a revision is set.
+ */
+export function operatorCrdsSource(
+  gitops: NonNullable<FleetModel['gitops']>,
+  cluster: ClusterModel,
+): { repoURL: string; path: string; targetRevision: string } {
+  const { repoURL, path, targetRevision } = gitops.crds;
+  return { repoURL, path, targetRevision: targetRevision ?? cluster.stack.versions.prometheusOperator };
+}
 
 /** The operator's CRD bundle of a release (descriptions stripped; still too large for client-side apply). */
 export function operatorCrdsUrl(version: string): string {

@@ -19,14 +19,21 @@ export const DEFAULT_VERSIONS = {
   kubeRbacProxy: 'v0.22.1',
 };
 
+/** Pods that run on Linux nodes only: every image of the stack is built for Linux. */
+const LINUX_NODES: Placement = { nodeSelector: { 'kubernetes.io/os': 'linux' }, tolerations: [] };
+/** The operator renders its own pods; these add nothing to what it does by default. */
+const OPERATOR_MANAGED: Placement = { nodeSelector: {}, tolerations: [] };
+
 export const DEFAULT_STACK = {
   namespace: 'monitoring',
   imageRegistry: undefined as string | undefined,
+  imagePullSecrets: [] as string[],
   versions: DEFAULT_VERSIONS,
   monitorSelector: { 'prometheus.io/monitor': 'true' } as Record<string, string>,
   operator: {
     enabled: true,
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
+    placement: LINUX_NODES,
     // Scoping for a cluster that runs another Prometheus Operator: none by default.
     controllerId: undefined as string | undefined,
     namespaces: undefined as string[] | undefined,
@@ -40,11 +47,13 @@ export const DEFAULT_STACK = {
     replicaLabel: 'prometheus_replica',
     storage: { size: '50Gi', storageClassName: undefined as string | undefined } as { size: string; storageClassName?: string } | null,
     resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '4Gi' } } as Resources,
+    placement: OPERATOR_MANAGED,
   },
   alertmanager: {
     enabled: true,
     replicas: 2,
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } } as Resources,
+    placement: OPERATOR_MANAGED,
     route: undefined as unknown,
     receivers: [] as unknown[],
     // A critical alert silences the warnings of the same alert in the same place.
@@ -55,10 +64,13 @@ export const DEFAULT_STACK = {
   nodeExporter: {
     enabled: true,
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '180Mi' } } as Resources,
+    // On every node, whatever its taints, and never evicted before the workloads whose node it reports on.
+    placement: { nodeSelector: { 'kubernetes.io/os': 'linux' }, tolerations: [{ operator: 'Exists' }], priorityClassName: 'system-node-critical' } as Placement,
   },
   kubeStateMetrics: {
     enabled: true,
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
+    placement: LINUX_NODES,
   },
   kubelet: { enabled: true, manageService: true },
   rules: { enabled: true },
@@ -73,6 +85,22 @@ export const DEFAULT_STACK = {
     apiServerPorts: [443, 6443],
   },
 };
+
+/** A toleration of a pod, as in the Kubernetes pod spec. */
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+/** Where a component's pods may run, and how they rank when a node runs short. */
+export interface Placement {
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  priorityClassName?: string;
+}
 
 /** Resources of each kube-rbac-proxy container in front of an exporter's metrics (as kube-prometheus sizes it). */
 export const KUBE_RBAC_PROXY_RESOURCES: Resources = { requests: { cpu: '10m', memory: '20Mi' }, limits: { memory: '40Mi' } };
@@ -125,6 +153,7 @@ export const NULL_RECEIVER = 'null';
 export const DEFAULT_QUERIER = {
   replicas: 2,
   resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } } as Resources,
+  placement: LINUX_NODES,
 };
 
 /**
@@ -139,6 +168,7 @@ export const DEFAULT_QUERIER_INGRESS = {
 export const DEFAULT_STORE_GATEWAY = {
   replicas: 1,
   resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '4Gi' } } as Resources,
+  placement: LINUX_NODES,
   tls: true,
 };
 
@@ -155,7 +185,17 @@ export const DEFAULT_GITOPS = {
   targetRevision: 'main',
   pathPrefix: 'dist',
   argocdNamespace: 'argocd',
-  project: 'default',
+  project: 'promfleet',
   name: 'promfleet',
   automated: { prune: true, selfHeal: true } as { prune: boolean; selfHeal: boolean } | null,
+  renderProject: true,
+  // The app-of-apps creates Applications in Argo CD's namespace, which amounts to admin rights: it stays in
+  // a project the Argo CD admins manage, never in the fleet's restricted one.
+  rootProject: 'default',
+  /** The upstream repository folder with one file per operator CRD (and a kustomization.yaml listing them). */
+  crds: {
+    repoURL: 'https://github.com/prometheus-operator/prometheus-operator.git',
+    path: 'example/prometheus-operator-crd',
+    targetRevision: undefined as string | undefined,
+  },
 };

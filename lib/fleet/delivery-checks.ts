@@ -16,6 +16,13 @@ export function deliveryProblems(fleet: Fleet): FleetProblem[] {
     });
     return problems;
   }
+  const project = fleet.gitops.project ?? DEFAULT_GITOPS.project;
+  if (project === 'default' && (fleet.gitops.renderProject ?? DEFAULT_GITOPS.renderProject)) {
+    problems.push({
+      path: 'gitops.project',
+      message: `would make promfleet render Argo CD's own "default" project and narrow it to the fleet; keep the default "${DEFAULT_GITOPS.project}", or set gitops.renderProject: false to use a project you manage`,
+    });
+  }
   const name = fleet.gitops.name ?? DEFAULT_GITOPS.name;
   const owner = new Map<string, string>([[name, 'gitops.name (the app-of-apps)']]);
   const clusters = new Set<string>();
@@ -23,11 +30,16 @@ export function deliveryProblems(fleet: Fleet): FleetProblem[] {
     if (clusters.has(c.name)) return; // a duplicate cluster name is reported on its own
     clusters.add(c.name);
     const at = `clusters[${i}].name`;
-    for (const app of Object.values(applicationNames({ name }, c.name))) {
+    const namespaces = c.roles.includes('workload') ? [...new Set([...(c.serviceMonitors ?? []), ...(c.podMonitors ?? [])].map((m) => m.namespace))] : [];
+    const names = applicationNames({ name }, c.name, namespaces);
+    const monitorApps = new Set(Object.values(names.monitors));
+    for (const app of [names.stack, names.crds, ...monitorApps]) {
       if (app.length > MAX_NAME) {
         problems.push({
           path: at,
-          message: `makes the Argo CD Application name "${app}" longer than ${MAX_NAME} characters; shorten the cluster name or gitops.name`,
+          message: `makes the Argo CD Application name "${app}" longer than ${MAX_NAME} characters; shorten the cluster name or gitops.name${
+            monitorApps.has(app) ? ' (the name ends in the namespace of an application monitor)' : ''
+          }`,
         });
         break;
       }

@@ -11,13 +11,14 @@ import {
   DEFAULT_SIDECAR,
   DEFAULT_STACK,
   DEFAULT_STORE_GATEWAY,
+  Placement,
   Resources,
   SIDECAR_INGRESS_PORT,
 } from './defaults';
 import { replicaHosts, sidecarNodePort } from './sidecar-hosts';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
-export type { Resources } from './defaults';
+export type { Placement, Resources, Toleration } from './defaults';
 export type { AlertmanagerRouteInput as AlertmanagerRoute } from './schema';
 
 type AlertmanagerInput = NonNullable<StackSettingsInput['alertmanager']>;
@@ -70,9 +71,11 @@ export type StackVersions = typeof DEFAULT_STACK.versions;
 export interface StackSettings {
   namespace: string;
   imageRegistry?: string;
+  /** Secrets (in the stack namespace) every pod pulls its images with. */
+  imagePullSecrets: string[];
   versions: StackVersions;
   monitorSelector: Record<string, string>;
-  operator: { enabled: boolean; resources: Resources; controllerId?: string; namespaces?: string[] };
+  operator: { enabled: boolean; resources: Resources; placement: Placement; controllerId?: string; namespaces?: string[] };
   prometheus: {
     replicas: number;
     retention: string;
@@ -82,17 +85,19 @@ export interface StackSettings {
     replicaLabel: string;
     storage: { size: string; storageClassName?: string } | null;
     resources: Resources;
+    placement: Placement;
   };
   alertmanager: {
     enabled: boolean;
     replicas: number;
     resources: Resources;
+    placement: Placement;
     route?: AlertmanagerRouteInput;
     receivers: AlertmanagerReceiver[];
     inhibitRules: AlertmanagerInhibitRule[];
   };
-  nodeExporter: { enabled: boolean; resources: Resources };
-  kubeStateMetrics: { enabled: boolean; resources: Resources };
+  nodeExporter: { enabled: boolean; resources: Resources; placement: Placement };
+  kubeStateMetrics: { enabled: boolean; resources: Resources; placement: Placement };
   kubelet: { enabled: boolean; manageService: boolean };
   rules: { enabled: boolean };
   thanosSidecar: { resources: Resources };
@@ -118,6 +123,7 @@ export interface StoreGatewayModel {
   objectStorage: SecretKeyRef;
   replicas: number;
   resources: Resources;
+  placement: Placement;
   storage?: { size: string; storageClassName?: string };
   /** Serve gRPC with mTLS from the fleet PKI. */
   tls: boolean;
@@ -126,6 +132,7 @@ export interface StoreGatewayModel {
 export interface QuerierModel {
   replicas: number;
   resources: Resources;
+  placement: Placement;
   ingress?: QuerierIngress;
   storeGateway?: StoreGatewayModel;
   extraStores: ExtraStore[];
@@ -176,6 +183,13 @@ export function isWorkload(cluster: ClusterModel): cluster is WorkloadCluster {
 
 export function isObserver(cluster: ClusterModel): cluster is ObserverCluster {
   return cluster.observer !== undefined;
+}
+
+/** The namespaces of a cluster's application monitors, sorted, each once (none on a cluster without the workload role). */
+export function appMonitorNamespaces(cluster: ClusterModel): string[] {
+  if (!cluster.workload) return [];
+  const { serviceMonitors, podMonitors } = cluster.workload;
+  return [...new Set([...serviceMonitors, ...podMonitors].map((m) => m.namespace))].sort();
 }
 
 export interface FleetModel {

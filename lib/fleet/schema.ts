@@ -20,6 +20,7 @@ import {
   DEFAULT_STORE_GATEWAY,
   DEFAULT_VERSIONS,
   NULL_RECEIVER,
+  Placement,
   Resources,
   RETENTION_SIZE_SHARE,
 } from './defaults';
@@ -202,6 +203,57 @@ const resources = (d: Resources, container: string) =>
     .optional()
     .meta(about(`Resources of the ${container} container`, d));
 
+const toleration = z
+  .strictObject({
+    key: labelKey.optional().describe('Taint key to tolerate; left out, with operator Exists, every taint is tolerated'),
+    operator: z.enum(['Exists', 'Equal']).optional().describe('Exists matches any value of the key; Equal only value. Default: Equal.'),
+    value: labelValue.optional().describe('Taint value to tolerate (operator Equal only)'),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('Taint effect to tolerate. Default: every effect.'),
+    tolerationSeconds: z
+      .number()
+      .int({ message: 'must be a whole number of seconds' })
+      .min(0, { message: 'must be 0 or more seconds' })
+      .optional()
+      .describe('How long the pod stays on a node after a NoExecute taint appears (effect NoExecute only). Default: forever.'),
+  })
+  // The API server rejects these pods; say so before anything is rendered.
+  .refine((t) => t.key !== undefined || t.operator === 'Exists', { message: 'a toleration without key must have operator: Exists', path: ['operator'] })
+  .refine((t) => !(t.operator === 'Exists' && t.value !== undefined), {
+    message: 'operator Exists takes no value; remove value or use operator: Equal',
+    path: ['value'],
+  })
+  .refine((t) => t.tolerationSeconds === undefined || t.effect === 'NoExecute', {
+    message: 'tolerationSeconds needs effect: NoExecute',
+    path: ['tolerationSeconds'],
+  });
+
+/** Where the pods of a component run; `d` holds that component's defaults. */
+function placementShape(d: Placement = {}, pods = 'the') {
+  return z
+    .strictObject({
+      nodeSelector: z
+        .record(labelKey, labelValue)
+        .optional()
+        .meta(about(`Node labels the ${pods} pods require. Maps merge key by key with the layers beneath`, d.nodeSelector)),
+      tolerations: z
+        .array(toleration)
+        .optional()
+        .meta(about(`Taints the ${pods} pods tolerate. A list you give replaces the default one`, d.tolerations)),
+      priorityClassName: dnsName.optional().meta(about(`PriorityClass of the ${pods} pods; the class must exist in the cluster`, d.priorityClassName)),
+    })
+    .meta({
+      title: 'placement',
+      description:
+        '{nodeSelector, tolerations, priorityClassName} of the pods of one component. nodeSelector merges key by key with the layers beneath; a tolerations list replaces the one beneath.',
+    });
+}
+
+/** A component's placement field, annotated with its defaults `d`. */
+const placement = (d: Placement, pods: string) =>
+  placementShape(d, pods)
+    .optional()
+    .meta(about(`Node selector, tolerations and priority class of the ${pods} pods`, d));
+
 /** The field types with a title, in the order docs/fleet-reference.md lists them. */
 export const VALUE_TYPES: z.ZodType[] = [
   dnsLabel,
@@ -222,6 +274,7 @@ export const VALUE_TYPES: z.ZodType[] = [
   storeAddress,
   secretKeyRef,
   resourcesShape(),
+  placementShape(),
 ];
 
 const labels = z.record(labelKey, labelValue);
@@ -279,6 +332,7 @@ const prometheusSettings = z.strictObject({
     .optional()
     .meta(about('A PersistentVolumeClaim per replica; null uses an emptyDir, whose data is lost when the pod goes', P.storage)),
   resources: resources(P.resources, 'Prometheus'),
+  placement: placement(P.placement, 'Prometheus (and Thanos sidecar)'),
 });
 
 const receiverRef = (what: string) => secretKeyRef.describe(`Secret key that holds ${what}; Alertmanager reads it as a file`);
@@ -347,6 +401,7 @@ const alertmanagerSettings = z.strictObject({
   enabled: z.boolean().optional().meta(about("Render Alertmanager (30-alertmanager.yaml) and point Prometheus' alerting at it", A.enabled)),
   replicas: z.number().int().min(1).max(10).optional().meta(about('Alertmanager replicas; they form a gossip cluster', A.replicas)),
   resources: resources(A.resources, 'Alertmanager'),
+  placement: placement(A.placement, 'Alertmanager'),
   route: alertmanagerRoute
     .optional()
     .describe(
@@ -379,10 +434,11 @@ const alertmanagerSettings = z.strictObject({
     ),
 });
 
-const component = (d: { enabled: boolean; resources: Resources }, enabled: string, container: string) =>
+const component = (d: { enabled: boolean; resources: Resources; placement: Placement }, enabled: string, container: string) =>
   z.strictObject({
     enabled: z.boolean().optional().meta(about(enabled, d.enabled)),
     resources: resources(d.resources, container),
+    placement: placement(d.placement, container),
   });
 
 const S = DEFAULT_STACK;
@@ -394,6 +450,15 @@ export const stackSettings = z.strictObject({
     .optional()
     .describe(
       'Registry mirror, host[:port][/path], that replaces quay.io and registry.k8s.io in every image, e.g. "mirror.example.com/quay". Default: the upstream registries.',
+    ),
+  imagePullSecrets: z
+    .array(dnsName)
+    .optional()
+    .meta(
+      about(
+        'Names of Secrets (kubernetes.io/dockerconfigjson) you create in the stack namespace, which every pod of the stack pulls its images with; for a private registry or mirror',
+        S.imagePullSecrets,
+      ),
     ),
   versions: versions.optional().describe('Image tags, pinned to upstream releases that are known to work together'),
   monitorSelector: labels
@@ -668,6 +733,7 @@ const SG = DEFAULT_STORE_GATEWAY;
 const querier = z.strictObject({
   replicas: z.number().int().min(1).max(10).optional().meta(about('Thanos Querier replicas', DEFAULT_QUERIER.replicas)),
   resources: resources(DEFAULT_QUERIER.resources, 'Querier'),
+  placement: placement(DEFAULT_QUERIER.placement, 'Querier'),
   ingress: z
     .strictObject({
       ...ingressFields(''),
@@ -685,6 +751,7 @@ const querier = z.strictObject({
       objectStorage: secretKeyRef.describe('Secret key that holds the Thanos objstore configuration of the bucket the sidecars upload to'),
       replicas: z.number().int().min(1).max(10).optional().meta(about('Store Gateway replicas', SG.replicas)),
       resources: resources(SG.resources, 'Store Gateway'),
+      placement: placement(SG.placement, 'Store Gateway'),
       storage: z
         .strictObject({
           size: quantity.describe('Size of the PersistentVolumeClaim of each replica'),
@@ -848,7 +915,54 @@ const gitops = z.strictObject({
     .optional()
     .meta(about('The folder of dist/ inside that repository; "" when the content of dist/ is the repository root', G.pathPrefix)),
   argocdNamespace: dnsLabel.optional().meta(about('The namespace Argo CD runs in, where the Applications go', G.argocdNamespace)),
-  project: dnsName.optional().meta(about('The Argo CD project of every Application', G.project)),
+  project: dnsName
+    .optional()
+    .meta(
+      about(
+        "The Argo CD project of each cluster's Applications. promfleet renders it as an AppProject limited to the fleet's repositories, destinations and kinds, unless renderProject is false",
+        G.project,
+      ),
+    ),
+  renderProject: z
+    .boolean()
+    .optional()
+    .meta(
+      about(
+        'Render the AppProject named by project into dist/_argocd/apps/_project.yaml; false uses a project you manage under that name (e.g. "default")',
+        G.renderProject,
+      ),
+    ),
+  rootProject: dnsName
+    .optional()
+    .meta(
+      about(
+        "The Argo CD project of the app-of-apps. It creates Applications in Argo CD's namespace, so keep it a project only Argo CD admins manage",
+        G.rootProject,
+      ),
+    ),
+  crds: z
+    .strictObject({
+      repoURL: z
+        .string()
+        .regex(/^(https?:\/\/|ssh:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)\S+$/, {
+          message: 'must be the Git URL of the repository (or your mirror of it), e.g. "https://git.example.com/mirror/prometheus-operator.git"',
+        })
+        .optional()
+        .meta(about('Git repository of the Prometheus Operator CRDs; point it at a mirror for an air-gapped fleet', G.crds.repoURL)),
+      path: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'must be a folder path inside that repository, e.g. "example/prometheus-operator-crd"' })
+        .refine((p) => !p.split('/').includes('..'), { message: 'must stay inside the repository, without ".."' })
+        .optional()
+        .meta(about('Folder of that repository with the CRD files and their kustomization.yaml', G.crds.path)),
+      targetRevision: z
+        .string()
+        .min(1, { message: 'must be a branch, tag or commit, e.g. "v0.93.0"' })
+        .optional()
+        .describe("Branch, tag or commit of the CRDs. Default: each cluster's versions.prometheusOperator tag."),
+    })
+    .optional()
+    .describe("Where each workload cluster's CRD Application takes the Prometheus Operator CRDs from"),
   name: dnsLabel.optional().meta(about('Name of the app-of-apps, and prefix of the other Applications: <name>-<cluster> and <name>-<cluster>-crds', G.name)),
   automated: z
     .strictObject({

@@ -124,7 +124,8 @@ function ownedFiles(dir: string): { has(rel: string): boolean } | undefined {
   if (fs.existsSync(gitignore) && fs.readFileSync(gitignore, 'utf8').startsWith(LEGACY_GITIGNORE_HEADER)) {
     // Rendered by a promfleet release from before the marker: its files had these names.
     return {
-      has: (rel) => rel === '.gitignore' || /^[^/]+\/(\d\d-[^/]+|secrets\/[^/]+|sealed-secrets\/[^/]+)\.yaml$/.test(rel) || /^_argocd\/.+\.yaml$/.test(rel),
+      has: (rel) =>
+        rel === '.gitignore' || /^[^/]+\/(\d\d-[^/]+|secrets\/[^/]+|sealed-secrets\/[^/]+)\.yaml$/.test(rel) || /^_(argocd|app-monitors)\/.+\.yaml$/.test(rel),
     };
   }
   return undefined;

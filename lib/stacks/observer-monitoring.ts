@@ -24,7 +24,7 @@ export interface WithCertificates {
 }
 
 export interface ObserverQuerierOptions
-  extends WithCertificates, Pick<ThanosQuerierProps, 'replicas' | 'resources' | 'ingress' | 'replicaLabel' | 'tlsSecret'> {
+  extends WithCertificates, Pick<ThanosQuerierProps, 'replicas' | 'resources' | 'placement' | 'ingress' | 'replicaLabel' | 'tlsSecret'> {
   /**
    * More StoreAPIs (a Thanos Ruler, another Querier), listed after the sidecars and the Store Gateway.
    * @default none
@@ -45,7 +45,7 @@ export interface ObserverQuerierOptions
 }
 
 export type ObserverStoreGatewayOptions = WithCertificates &
-  Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'storage' | 'tls' | 'tlsSecret'>;
+  Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'placement' | 'storage' | 'tls' | 'tlsSecret'>;
 
 export interface ObserverMonitoringProps {
   /**
@@ -72,6 +72,11 @@ export interface ObserverMonitoringProps {
    * @default the upstream registries
    */
   readonly imageRegistry?: string;
+  /**
+   * Names of Secrets in the namespace that every pod pulls its images with.
+   * @default none
+   */
+  readonly imagePullSecrets?: readonly string[];
   /**
    * The Thanos release.
    * @default DEFAULT_VERSIONS.thanos
@@ -116,6 +121,7 @@ export class ObserverMonitoring extends Construct {
     const common = {
       namespace,
       imageRegistry: props.imageRegistry,
+      imagePullSecrets: props.imagePullSecrets,
       version: props.versions?.thanos ?? DEFAULT_VERSIONS.thanos,
       monitorSelector: props.monitorSelector,
     };
@@ -153,6 +159,7 @@ export class ObserverMonitoring extends Construct {
             endpoints,
             replicas: q.replicas,
             resources: q.resources,
+            placement: q.placement,
             ingress: q.ingress,
             replicaLabel: q.replicaLabel,
             tlsSecret: q.tlsSecret,
@@ -171,6 +178,7 @@ export class ObserverMonitoring extends Construct {
               objectStorage: gateway.objectStorage,
               replicas: gateway.replicas,
               resources: gateway.resources,
+              placement: gateway.placement,
               storage: gateway.storage,
               tls: gatewayTls,
               tlsSecret: gateway.tlsSecret,

@@ -7,7 +7,7 @@ import { KubeStateMetrics, type KubeStateMetricsProps } from '../components/kube
 import { AppMonitors, StackMonitors } from '../components/monitors';
 import { podSecurityLevel, StackNamespace } from '../components/namespace';
 import { WorkloadNetworkPolicies, type WorkloadNetworkPoliciesProps } from '../components/network-policies';
-import { NODE_EXPORTER_PRIORITY_CLASS, NodeExporter, type NodeExporterProps } from '../components/node-exporter';
+import { NodeExporter, type NodeExporterProps } from '../components/node-exporter';
 import { PrometheusOperator, type PrometheusOperatorProps } from '../components/operator';
 import { PriorityClassQuota } from '../components/priority-quota';
 import { Prometheus, type PrometheusProps } from '../components/prometheus';
@@ -15,7 +15,7 @@ import { StackRules } from '../components/rules';
 import { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from '../components/sidecar-endpoint';
 import { SIDECAR_TLS_SECRET, type ThanosSidecarProps } from '../components/thanos-sidecar';
 import { TlsSecret } from '../components/tls-secret';
-import { DEFAULT_STACK, DEFAULT_VERSIONS, QUOTA_LIMITED_PRIORITY_CLASSES } from '../fleet/defaults';
+import { DEFAULT_STACK, DEFAULT_VERSIONS, QUOTA_LIMITED_PRIORITY_CLASSES, type Placement } from '../fleet/defaults';
 import type { AppMonitor, StackVersions } from '../fleet/model';
 import type { TlsBundle } from '../pki';
 import { enabled, part, type StackPart, type Toggle } from './part';
@@ -23,7 +23,16 @@ import { enabled, part, type StackPart, type Toggle } from './part';
 /** The settings of the stack's Prometheus. */
 export type WorkloadPrometheusOptions = Pick<
   PrometheusProps,
-  'replicas' | 'retention' | 'retentionSize' | 'scrapeInterval' | 'evaluationInterval' | 'externalLabels' | 'replicaLabel' | 'storage' | 'resources'
+  | 'replicas'
+  | 'retention'
+  | 'retentionSize'
+  | 'scrapeInterval'
+  | 'evaluationInterval'
+  | 'externalLabels'
+  | 'replicaLabel'
+  | 'storage'
+  | 'resources'
+  | 'placement'
 >;
 
 /** The Thanos sidecar in each Prometheus pod, and how an observer reaches it. */
@@ -51,6 +60,11 @@ export interface WorkloadMonitoringProps {
    */
   readonly imageRegistry?: string;
   /**
+   * Names of Secrets in the namespace that every pod of the stack pulls its images with.
+   * @default none
+   */
+  readonly imagePullSecrets?: readonly string[];
+  /**
    * The upstream release of each image.
    * @default DEFAULT_VERSIONS
    */
@@ -75,16 +89,16 @@ export interface WorkloadMonitoringProps {
    * id of the operator that runs instead).
    * @default enabled, with the defaults of PrometheusOperatorProps
    */
-  readonly operator?: Toggle & Pick<PrometheusOperatorProps, 'resources' | 'controllerId' | 'namespaces'>;
+  readonly operator?: Toggle & Pick<PrometheusOperatorProps, 'resources' | 'placement' | 'controllerId' | 'namespaces'>;
   /**
    * Where alerts go; without it Prometheus sends none.
    * @default enabled, with the defaults of AlertmanagerProps
    */
-  readonly alertmanager?: Toggle & Pick<AlertmanagerProps, 'replicas' | 'resources' | 'route' | 'receivers' | 'inhibitRules'>;
+  readonly alertmanager?: Toggle & Pick<AlertmanagerProps, 'replicas' | 'resources' | 'placement' | 'route' | 'receivers' | 'inhibitRules'>;
   /** @default enabled, with the defaults of NodeExporterProps */
-  readonly nodeExporter?: Toggle & Pick<NodeExporterProps, 'resources'>;
+  readonly nodeExporter?: Toggle & Pick<NodeExporterProps, 'resources' | 'placement'>;
   /** @default enabled, with the defaults of KubeStateMetricsProps */
-  readonly kubeStateMetrics?: Toggle & Pick<KubeStateMetricsProps, 'resources'>;
+  readonly kubeStateMetrics?: Toggle & Pick<KubeStateMetricsProps, 'resources' | 'placement'>;
   /**
    * Scrape the kubelets and cAdvisor through the kubelet Service the operator keeps up to date;
    * `manageService: false` leaves that Service to another operator that already maintains it.
@@ -145,7 +159,7 @@ export class WorkloadMonitoring extends Construct {
   static parts(props: WorkloadMonitoringProps = {}): StackPart<WorkloadPartId>[] {
     const namespace = props.namespace ?? DEFAULT_STACK.namespace;
     const versions: StackVersions = { ...DEFAULT_VERSIONS, ...props.versions };
-    const common = { namespace, imageRegistry: props.imageRegistry, monitorSelector: props.monitorSelector };
+    const common = { namespace, imageRegistry: props.imageRegistry, imagePullSecrets: props.imagePullSecrets, monitorSelector: props.monitorSelector };
     const sidecar = props.thanosSidecar;
     const withAlertmanager = enabled(props.alertmanager);
     const withNodeExporter = enabled(props.nodeExporter);
@@ -158,8 +172,16 @@ export class WorkloadMonitoring extends Construct {
       const podSecurity = podSecurityLevel({ nodeExporter: withNodeExporter });
       parts.push(part('namespace', (scope, id) => new StackNamespace(scope, id, { name: namespace, podSecurity })));
     }
-    // The priority classes of the pods the stack runs, from the same constants the components render.
-    const priorityClasses = (withNodeExporter ? [NODE_EXPORTER_PRIORITY_CLASS] : []).filter((c) => QUOTA_LIMITED_PRIORITY_CLASSES.includes(c));
+    // The priority classes of the pods the stack runs: each enabled component's placement over its default,
+    // as podPlacement renders it.
+    const classOf = (on: boolean, placement: Placement | undefined, d: Placement) => (on ? (placement?.priorityClassName ?? d.priorityClassName) : undefined);
+    const priorityClasses = [
+      classOf(enabled(props.operator), props.operator?.placement, DEFAULT_STACK.operator.placement),
+      classOf(true, p.placement, DEFAULT_STACK.prometheus.placement),
+      classOf(withAlertmanager, props.alertmanager?.placement, DEFAULT_STACK.alertmanager.placement),
+      classOf(withNodeExporter, props.nodeExporter?.placement, DEFAULT_STACK.nodeExporter.placement),
+      classOf(withKubeStateMetrics, props.kubeStateMetrics?.placement, DEFAULT_STACK.kubeStateMetrics.placement),
+    ].filter((c): c is string => c !== undefined && QUOTA_LIMITED_PRIORITY_CLASSES.includes(c));
     if (priorityClasses.length) parts.push(part('priority-quota', (scope, id) => new PriorityClassQuota(scope, id, { namespace, priorityClasses })));
     if (enabled(props.networkPolicies)) {
       // The load balancer's source ranges, unless an Ingress controller (an in-cluster client) passes the calls on.
@@ -190,6 +212,7 @@ export class WorkloadMonitoring extends Construct {
               ...common,
               version: versions.prometheusOperator,
               resources: props.operator?.resources,
+              placement: props.operator?.placement,
               kubeletService: enabled(props.kubelet) && (props.kubelet?.manageService ?? DEFAULT_STACK.kubelet.manageService),
               controllerId,
               namespaces: props.operator?.namespaces,
@@ -215,6 +238,7 @@ export class WorkloadMonitoring extends Construct {
             replicaLabel: p.replicaLabel,
             storage: p.storage,
             resources: p.resources,
+            placement: p.placement,
             alertmanagerService: withAlertmanager ? ALERTMANAGER_SERVICE : undefined,
             thanosSidecar: sidecar && {
               version: versions.thanos,
@@ -247,6 +271,7 @@ export class WorkloadMonitoring extends Construct {
               version: versions.alertmanager,
               replicas: am?.replicas,
               resources: am?.resources,
+              placement: am?.placement,
               route: am?.route,
               receivers: am?.receivers,
               inhibitRules: am?.inhibitRules,
@@ -264,6 +289,7 @@ export class WorkloadMonitoring extends Construct {
               version: versions.nodeExporter,
               kubeRbacProxyVersion: versions.kubeRbacProxy,
               resources: props.nodeExporter?.resources,
+              placement: props.nodeExporter?.placement,
             }),
         ),
       );
@@ -278,6 +304,7 @@ export class WorkloadMonitoring extends Construct {
               version: versions.kubeStateMetrics,
               kubeRbacProxyVersion: versions.kubeRbacProxy,
               resources: props.kubeStateMetrics?.resources,
+              placement: props.kubeStateMetrics?.placement,
             }),
         ),
       );

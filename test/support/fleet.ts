@@ -117,7 +117,9 @@ export function readTree(outDir: string): { files: Map<string, string>; objects:
         if (rel.endsWith('.yaml')) {
           for (const doc of parseAllDocuments(text)) {
             const obj = doc.toJS() as Manifest | null;
-            if (obj) objects.push({ cluster: rel.split(path.sep)[0], file: rel, obj });
+            // dist/_app-monitors/<cluster>/ holds objects of that cluster too.
+            const [top, below] = rel.split(path.sep);
+            if (obj) objects.push({ cluster: top === '_app-monitors' ? below : top, file: rel, obj });
           }
         }
       }

@@ -2,6 +2,7 @@
 // kind promfleet renders (the models validate-objects.mjs checks the files against). Type imports
 // only: the packages are ES modules, loaded for validation in a separate process.
 import type { IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import type { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import type { IAlertmanager } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Alertmanager';
 import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import type { IPrometheus } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Prometheus';
@@ -51,6 +52,7 @@ export type Manifest = Full<
   | IPodMonitor
   | IPrometheusRule
   | IApplication
+  | IAppProject
   | ISealedSecret
 >;
 
