@@ -181,9 +181,10 @@ const byCluster = (objs: RenderedObject[], cluster: string) => objs.filter((o) =
 
 /** HUB_FLEET with source ranges on the hub's own sidecar: its Querier must still reach its Prometheus pods. */
 const HUB_WITH_RANGES = HUB_FLEET.replace(
-  'endpoint: { host: sidecar.hub.example.com }',
-  'endpoint: { host: sidecar.hub.example.com }\n      service: { sourceRanges: [192.0.2.0/24] }',
+  'endpoint: { host: "sidecar-{replica}.hub.example.com" }',
+  'endpoint: { host: "sidecar-{replica}.hub.example.com" }\n      service: { sourceRanges: [192.0.2.0/24] }',
 );
+if (HUB_WITH_RANGES === HUB_FLEET) throw new Error('HUB_FLEET changed: the source ranges were not added to the hub');
 
 const fleets = {
   default: render(fleetFrom(defaultFleetText())).objects,
@@ -337,7 +338,8 @@ describe('a NetworkPolicy per component, letting in exactly the stack’s own co
       // An Ingress controller (an in-cluster client) passes the observer's calls on.
       'default/workload-us': openSidecar,
       'rich/obs': querier,
-      'rich/eu': openSidecar,
+      // Load balancers with source ranges.
+      'rich/eu': [],
       // A ClusterIP Service: whatever fronts it is in-cluster.
       'rich/us': openSidecar,
       // Its sidecar has source ranges; its own Querier is let in by labels, not as a stranger.
@@ -356,8 +358,9 @@ describe('a NetworkPolicy per component, letting in exactly the stack’s own co
     const policy = ofKind(objs, 'NetworkPolicy').find((p) => p.obj.metadata.name === 'prometheus-k8s')!.obj;
     const grpcRules = policy.spec.ingress.filter((r) => r.ports.some((p) => p.port === 10901));
     expect(grpcRules.map((r) => r.from)).toEqual([[{ ipBlock: { cidr: '10.0.0.0/8' } }]]);
-    const svc = ofKind(objs, 'Service').find((s) => s.obj.metadata.name === 'thanos-sidecar')!.obj;
-    expect(grpcRules[0].from.map((f) => f.ipBlock.cidr)).toEqual(svc.spec.loadBalancerSourceRanges);
+    const services = ofKind(objs, 'Service').filter((s) => s.obj.metadata.name.startsWith('thanos-sidecar-'));
+    expect(services).toHaveLength(2);
+    for (const svc of services) expect(grpcRules[0].from.map((f) => f.ipBlock.cidr)).toEqual(svc.obj.spec.loadBalancerSourceRanges);
     const prom = podsOf(objs, NS).find((p) => p.owner === 'Prometheus/k8s')!;
     const grpc = prom.containers.flatMap((c) => c.ports).find((p) => p.port === 10901)!;
     expect(admits(objs, NS, prom, grpc, { ip: '10.1.2.3' })).toBe(true);
