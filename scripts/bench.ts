@@ -56,18 +56,21 @@ export interface BenchResult {
 
 /** A fleet of one observer and `n` workload clusters, each with the full workload stack. */
 export function syntheticFleet(n: number): string {
-  const clusters: unknown[] = [{ name: 'observer', roles: ['observer'], querier: { ingress: { host: 'thanos.bench.example.com' } } }];
+  const clusters: unknown[] = [{ name: 'observer', roles: ['observer'], querier: { ingress: { host: 'thanos.bench.example.com', className: 'nginx' } } }];
   for (let i = 0; i < n; i++) {
     const name = `wl-${String(i).padStart(4, '0')}`;
     clusters.push({
       name,
       roles: ['workload'],
       externalLabels: { region: `region-${i % 7}` },
-      thanos: {
-        endpoint: { host: `sidecar-{replica}.${name}.bench.example.com` },
-        service: { type: 'LoadBalancer', loadBalancer: { scope: 'internal', provider: ['aws', 'gcp', 'azure'][i % 3] } },
-        ingress: { host: `grpc.${name}.bench.example.com`, className: 'nginx' },
-      },
+      // Half reached through a load balancer per replica, half through a TLS-passthrough Ingress.
+      thanos:
+        i % 2
+          ? { ingress: { host: `grpc-{replica}.${name}.bench.example.com`, className: 'nginx' } }
+          : {
+              endpoint: { host: `sidecar-{replica}.${name}.bench.example.com` },
+              service: { type: 'LoadBalancer', loadBalancer: { scope: 'internal', provider: ['aws', 'gcp', 'azure'][(i / 2) % 3] } },
+            },
       serviceMonitors: [{ name: 'apache-exporter', namespace: 'web', selector: { 'app.kubernetes.io/name': 'apache' }, endpoints: [{ port: 'metrics' }] }],
       podMonitors: [{ name: 'kafka', namespace: 'kafka', selector: { 'app.kubernetes.io/name': 'kafka' }, endpoints: [{ port: 'metrics' }] }],
     });
