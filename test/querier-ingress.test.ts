@@ -88,6 +88,8 @@ describe('default fleet: the Querier UI is served over HTTPS behind a sign-in', 
     expect(storedPassword()).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(bcrypt.compareSync(storedPassword(), hash)).toBe(true);
     expect(bcrypt.compareSync(`${storedPassword()}x`, hash)).toBe(false);
+    // $2y$: what every musl crypt() of the ingress-nginx images reads; cost 5, as nginx hashes on every request.
+    expect(hash).toMatch(/^\$2y\$05\$[./A-Za-z0-9]{53}$/);
     expect(fs.statSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.password')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.htpasswd')).mode & 0o777).toBe(0o600);
   });

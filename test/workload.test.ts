@@ -195,6 +195,9 @@ describe('default fleet: workload clusters', () => {
       `--prometheus-config-reloader=quay.io/prometheus-operator/prometheus-config-reloader:${DEFAULT_VERSIONS.prometheusOperator}`,
     );
     expect(dep.containers[0].args).toContain('--kubelet-service=kube-system/kubelet');
+    // Prometheus discovers the kubelet through EndpointSlices: the deprecated Endpoints copy is not maintained.
+    expect(one(objs, 'Prometheus', 'k8s').obj.spec.serviceDiscoveryRole).toBe('EndpointSlice');
+    expect(dep.containers[0].args).toEqual(expect.arrayContaining(['--kubelet-endpointslice=true', '--kubelet-endpoints=false']));
     expect(one(objs, 'Service', OPERATOR_NAME).obj.spec.ports).toEqual([{ name: 'https', port: 8443, targetPort: 'https' }]);
     const role = ofKind(objs, 'ClusterRole').find((o) => o.obj.metadata.name.endsWith(`:${OPERATOR_NAME}`))!.obj;
     const crds = role.rules.find((r) => r.apiGroups.includes('monitoring.coreos.com'));

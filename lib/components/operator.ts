@@ -117,8 +117,9 @@ export class PrometheusOperator extends Construct {
       `--web.listen-address=127.0.0.1:${LOCAL_PORT}`,
     ];
     if (props.kubeletService ?? true) {
-      // Keep the kubelet Service's Endpoints and EndpointSlices in sync with the nodes.
-      args.push(`--kubelet-service=${KUBELET_SERVICE.namespace}/${KUBELET_SERVICE.name}`, '--kubelet-endpoints=true', '--kubelet-endpointslice=true');
+      // Keep the kubelet Service's EndpointSlices in sync with the nodes: Prometheus discovers through EndpointSlices,
+      // so the deprecated Endpoints copy would only add writes.
+      args.push(`--kubelet-service=${KUBELET_SERVICE.namespace}/${KUBELET_SERVICE.name}`, '--kubelet-endpoints=false', '--kubelet-endpointslice=true');
     }
     if (props.controllerId) args.push(`--controller-id=${props.controllerId}`);
     if (props.namespaces?.length) args.push(`--namespaces=${props.namespaces.join(',')}`);

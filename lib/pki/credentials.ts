@@ -8,8 +8,13 @@ import { isObserver, type FleetModel } from '../fleet/model';
 import { PkiError } from './errors';
 import type { CredentialKind, PendingWrite, PkiStore } from './store';
 
-/** bcrypt's usual work factor: ingress-nginx checks the hash once per request, so higher costs latency. */
-export const BCRYPT_COST = 10;
+/**
+ * ingress-nginx runs bcrypt on every request, in its worker: the cost of `htpasswd -B`, as the password is 144
+ * random bits, which no cost factor needs to slow down guessing of.
+ */
+export const BCRYPT_COST = 5;
+/** `$2y$`, not bcryptjs' `$2b$`: the musl crypt() of ingress-nginx images before musl 1.2.2 rejects `$2b$`. */
+const HASH_PREFIX = '$2y$';
 /** 144 random bits, 24 URL-safe characters: no quoting trouble in a shell or a browser prompt. */
 const PASSWORD_BYTES = 18;
 
@@ -75,6 +80,8 @@ export function decideCredential(store: PkiStore, spec: CredentialSpec): Credent
   const prefix = `${spec.username}:`;
   if (!line) return { spec, password: storedPassword, generate: { action: 'renewed', reason: 'no stored hash' } };
   if (!line.startsWith(prefix)) return { spec, password: storedPassword, generate: { action: 'renewed', reason: `user name is now ${spec.username}` } };
+  if (!line.startsWith(`${prefix}${HASH_PREFIX}`))
+    return { spec, password: storedPassword, generate: { action: 'renewed', reason: `hash is not ${HASH_PREFIX}` } };
   if (!bcrypt.compareSync(storedPassword, line.slice(prefix.length))) {
     return { spec, password: storedPassword, generate: { action: 'renewed', reason: 'the stored password changed' } };
   }
@@ -90,7 +97,7 @@ export function completeCredential(d: CredentialDecision): { credential: BasicAu
   }
   const files = credentialFiles(spec.kind, spec.cluster);
   const password = d.password ?? crypto.randomBytes(PASSWORD_BYTES).toString('base64url');
-  const htpasswd = `${spec.username}:${bcrypt.hashSync(password, BCRYPT_COST)}\n`;
+  const htpasswd = `${spec.username}:${HASH_PREFIX}${bcrypt.hashSync(password, BCRYPT_COST).slice(HASH_PREFIX.length)}\n`;
   const writes: PendingWrite[] = [{ rel: files.htpasswd, content: htpasswd, secret: true }];
   if (!d.password) writes.unshift({ rel: files.password, content: `${password}\n`, secret: true });
   return { credential: { username: spec.username, htpasswd }, writes };
