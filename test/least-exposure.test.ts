@@ -322,14 +322,15 @@ describe('a NetworkPolicy per component, letting in exactly the stack’s own co
     }
   });
 
-  it.each(clusters)('%s: a pod elsewhere in the cluster reaches only the Querier’s HTTP API and an open sidecar', (name, objs) => {
+  it.each(clusters)('%s: a pod elsewhere in the cluster reaches only an open sidecar, never the Querier behind its sign-in', (name, objs) => {
     const stranger: Client = { namespace: 'default', labels: { app: 'curious' } };
     const open = podsOf(objs, NS).flatMap((pod) =>
       pod.hostNetwork
         ? []
         : pod.containers.flatMap((c) => c.ports.filter((port) => admits(objs, NS, pod, port, stranger)).map((p) => `${pod.owner}:${p.port}`)),
     );
-    const querier = ['Deployment/thanos-querier:10902'];
+    // The Querier answers its own namespace and the Ingress controller's only: its sign-in is on the Ingress.
+    const querier: string[] = [];
     const openSidecar = ['Prometheus/k8s:10901'];
     const expected: Record<string, string[]> = {
       'default/observer': querier,
@@ -351,6 +352,31 @@ describe('a NetworkPolicy per component, letting in exactly the stack’s own co
     };
     expect(Object.keys(expected)).toContain(name);
     expect(open).toEqual(expected[name]);
+  });
+
+  it('lets the Ingress controller’s namespace and the stack’s own reach the Querier’s HTTP API; querierClients changes who', () => {
+    const querierPort = (objs: RenderedObject[]) => {
+      const pod = podsOf(objs, NS).find((p) => p.owner === 'Deployment/thanos-querier')!;
+      return { pod, port: pod.containers.flatMap((c) => c.ports).find((p) => p.port === 10902)! };
+    };
+    const reaches = (objs: RenderedObject[], namespace: string) => {
+      const { pod, port } = querierPort(objs);
+      return admits(objs, NS, pod, port, { namespace, labels: { 'app.kubernetes.io/name': 'ingress-nginx' } });
+    };
+    const observer = byCluster(fleets.default, 'observer');
+    expect([reaches(observer, 'ingress-nginx'), reaches(observer, NS), reaches(observer, 'default')]).toEqual([true, true, false]);
+    const withClients = (value: string) =>
+      byCluster(
+        render(fleetFrom(defaultFleetText().replace('defaults:\n', `defaults:\n  networkPolicies: { querierClients: ${value} }\n`))).objects,
+        'observer',
+      );
+    const grafana = withClients('[grafana]');
+    expect([reaches(grafana, 'grafana'), reaches(grafana, 'ingress-nginx'), reaches(grafana, NS)]).toEqual([true, false, true]);
+    const none = withClients('[]');
+    expect([reaches(none, 'ingress-nginx'), reaches(none, NS)]).toEqual([false, true]);
+    // A controller on the host network arrives from node addresses, which no namespace selector matches.
+    const open = withClients('null');
+    expect([reaches(open, 'default'), reaches(open, 'anything')]).toEqual([true, true]);
   });
 
   it('opens the sidecar’s gRPC to exactly the fleet’s source ranges', () => {

@@ -57,7 +57,7 @@ export function observerMonitoringProps(
       ingressCertificates: querier.ingress?.tls.source === 'pki' ? pki?.querierIngress(cluster.name) : undefined,
       ingressBasicAuth: querier.ingress?.auth.type === 'basic' ? pki?.querierBasicAuth(cluster.name) : undefined,
     },
-    networkPolicies: { enabled: stack.networkPolicies.enabled },
+    networkPolicies: { enabled: stack.networkPolicies.enabled, querierClients: stack.networkPolicies.querierClients },
     storeGateway: gateway && {
       objectStorage: gateway.objectStorage,
       replicas: gateway.replicas,

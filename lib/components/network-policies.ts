@@ -9,6 +9,8 @@ import { meta } from '../meta';
 import { alertmanagerPodSelector, ALERTMANAGER_SERVICE } from './alertmanager';
 import { namespaceOf, type NamespacedProps } from './base';
 import { selectorLabels } from './common';
+/** Set by the API server on every namespace (Kubernetes 1.22 and later): selects a namespace by its name. */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 import { KSM_NAME, KSM_PORTS } from './kube-state-metrics';
 import { OPERATOR_METRICS_PORT, OPERATOR_NAME } from './operator';
 import { PROMETHEUS_SERVICE, prometheusPodSelector } from './prometheus';
@@ -164,6 +166,12 @@ export interface ObserverNetworkPoliciesProps extends NamespacedProps {
   /** @default false */
   readonly storeGateway?: boolean;
   /**
+   * Namespaces whose pods may call the Querier's HTTP API and UI, besides its own (the Ingress controller's,
+   * Grafana's); null lets every pod in.
+   * @default ["ingress-nginx"]
+   */
+  readonly querierClients?: readonly string[] | null;
+  /**
    * Labels of the pods of a Prometheus in the same namespace that scrapes the Thanos servers.
    * @default none
    */
@@ -171,21 +179,30 @@ export interface ObserverNetworkPoliciesProps extends NamespacedProps {
 }
 
 /**
- * The observer's NetworkPolicies: the Querier's HTTP API and UI stay open (the Ingress controller and
- * Grafana live in namespaces promfleet does not know), its gRPC is closed; the Store Gateway answers
- * the Querier only.
+ * The observer's NetworkPolicies: the Querier's HTTP API and UI answer its own namespace and the named client
+ * namespaces only, as the sign-in sits on the Ingress; its gRPC is closed; the Store Gateway answers the Querier only.
  */
 export class ObserverNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: ObserverNetworkPoliciesProps = {}) {
     super(scope, id);
     const namespace = namespaceOf(props);
+    const clients = props.querierClients === undefined ? DEFAULT_STACK.networkPolicies.querierClients : props.querierClients;
     networkPolicy(this, 'querier', {
       name: QUERIER_NAME,
       namespace,
       component: 'querier',
       app: QUERIER_NAME,
       pods: selectorLabels(QUERIER_NAME),
-      ingress: [{ ports: ports([THANOS_HTTP_PORT]) }],
+      ingress: [
+        clients === null
+          ? { ports: ports([THANOS_HTTP_PORT]) }
+          : {
+              from: [namespace, ...clients.filter((c) => c !== namespace)].map((ns) => ({
+                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } },
+              })),
+              ports: ports([THANOS_HTTP_PORT]),
+            },
+      ],
     });
     if (props.storeGateway) {
       const scraper = props.scrapedBy;

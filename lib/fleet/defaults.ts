@@ -83,6 +83,8 @@ export const DEFAULT_STACK = {
     // Where the API server's address is unknown, its port is all a NetworkPolicy can name: 443 on most
     // managed clusters, 6443 on kubeadm, k3s and kind.
     apiServerPorts: [443, 6443],
+    // The namespace the ingress-nginx manifests and chart install into: the Querier's UI is reached through it.
+    querierClients: ['ingress-nginx'] as string[] | null,
   },
 };
 

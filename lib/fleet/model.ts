@@ -101,7 +101,7 @@ export interface StackSettings {
   kubelet: { enabled: boolean; manageService: boolean };
   rules: { enabled: boolean };
   thanosSidecar: { resources: Resources };
-  networkPolicies: { enabled: boolean; apiServerPorts: number[] };
+  networkPolicies: { enabled: boolean; apiServerPorts: number[]; querierClients: string[] | null };
 }
 
 export interface SidecarModel {

@@ -545,6 +545,16 @@ export const stackSettings = z.strictObject({
             S.networkPolicies.apiServerPorts,
           ),
         ),
+      querierClients: z
+        .array(dnsLabel)
+        .nullable()
+        .optional()
+        .meta(
+          about(
+            "Observer clusters: the namespaces whose pods may call the Querier's HTTP API and UI (port 10902), besides the stack's own namespace: the Ingress controller's, and Grafana's. The sign-in is on the Ingress, so every other pod is kept out. [] admits only the stack's namespace; null admits every pod, as for an Ingress controller on the host network",
+            S.networkPolicies.querierClients,
+          ),
+        ),
     })
     .optional()
     .describe('NetworkPolicies of the stack'),

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { StoreEndpoint } from '../components/endpoints';
 import { BasicAuthSecret } from '../components/basic-auth-secret';
 import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
-import { ObserverNetworkPolicies } from '../components/network-policies';
+import { ObserverNetworkPolicies, type ObserverNetworkPoliciesProps } from '../components/network-policies';
 import { prometheusPodSelector } from '../components/prometheus';
 import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
 import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
@@ -97,9 +97,9 @@ export interface ObserverMonitoringProps {
   readonly storeGateway?: ObserverStoreGatewayOptions;
   /**
    * A NetworkPolicy per component (see ObserverNetworkPolicies).
-   * @default enabled
+   * @default enabled, the Querier's HTTP API open to the stack's namespace and "ingress-nginx"
    */
-  readonly networkPolicies?: Toggle;
+  readonly networkPolicies?: Toggle & Pick<ObserverNetworkPoliciesProps, 'querierClients'>;
 }
 
 /** The parts of an observer stack, in apply order. */
@@ -144,6 +144,7 @@ export class ObserverMonitoring extends Construct {
             new ObserverNetworkPolicies(scope, id, {
               namespace,
               storeGateway: !!gateway,
+              querierClients: props.networkPolicies?.querierClients,
               // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
               scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
             }),
