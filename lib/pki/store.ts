@@ -274,10 +274,12 @@ export class PkiStore {
    */
   audit(): void {
     if (!fs.existsSync(this.dir)) return;
-    const now = this.readOnly ? 'a synth with CI=false does it' : 'promfleet does it now';
+    // In CI nothing is repaired (see commit): say who will.
+    const who = this.readOnly ? 'a synth with CI=false' : 'promfleet';
+    const when = this.readOnly ? '' : ' now';
     const gitignore = this.file('.gitignore');
     if (!fs.existsSync(gitignore) || fs.readFileSync(gitignore, 'utf8') !== this.gitignore) {
-      this.warnings.push(`${gitignore} is missing or changed, so git could stage the private keys; it must be written back: ${now}`);
+      this.warnings.push(`${gitignore} is missing or changed, so git could stage the private keys; ${who} writes it back${when}`);
       this.needsRepair = true;
     }
     // An encrypted store that holds only ciphertext and certificates has nothing to hide in its folder
@@ -286,7 +288,7 @@ export class PkiStore {
     for (const dir of this.folders()) {
       const mode = fs.statSync(dir).mode & 0o777;
       if (mode & 0o077) {
-        this.warnings.push(`${dir} is open to other users (mode ${mode.toString(8)}); it must be set to 700: ${now}`);
+        this.warnings.push(`${dir} is open to other users (mode ${mode.toString(8)}); ${who} sets it to 700${when}`);
         this.needsRepair = true;
       }
     }
