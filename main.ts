@@ -10,8 +10,8 @@ import { deliverySummary } from './lib/delivery/summary';
 import { FleetError } from './lib/fleet/errors';
 import { loadFleetFromEnv } from './lib/fleet/load';
 import type { FleetModel } from './lib/fleet/model';
-import { errnoText, IoError, isErrno } from './lib/io/errors';
-import { acquireLock, type Lock } from './lib/io/lock';
+import { EnvError, errnoText, IoError, isErrno } from './lib/io/errors';
+import { acquireLock, lockTimeoutFromEnv, type Lock } from './lib/io/lock';
 import { realPathOf } from './lib/io/paths';
 import { OutputError, resolveOutputDir } from './lib/output/ownership';
 import { recoverOutput } from './lib/output/staging';
@@ -45,7 +45,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     target = resolveOutputDir(outArg, { fleetFile: fleet.source === '<inline>' ? undefined : fleet.source, storeDir });
 
     // One synth at a time per output folder and per store: a second one waits, so one fleet never gets two CAs.
-    const lockOpts = { timeoutMs: lockTimeoutMs(env), onWait: say };
+    const lockOpts = { timeoutMs: lockTimeoutFromEnv(env), onWait: say };
     locks.push(await acquireLock(target, 'the output folder', lockOpts));
     locks.push(await acquireLock(realPathOf(storeDir), 'the PKI store', lockOpts));
     // The store first, as it is written first.
@@ -56,7 +56,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     // Everything is checked and rendered against certificates held in memory; the store is then
     // updated first and dist/ second, each in one step.
     const pki = await stagePki(fleet, { issue: !ci, identities: ageIdentitiesFromEnv(env) });
-    if (pki.withheld) withholdSecrets(fleet, pki.withheld, ci, storeDir, say);
+    if (pki.withheld) withholdSecrets(fleet, pki, ci, storeDir, say);
     const rendered = stageFleet(fleet, target, pki);
     // An encrypted store: the render's files for the store (seal states) are encrypted before anything is written.
     let storeWrites: PendingWrite[];
@@ -78,7 +78,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     for (const line of deliverySummary(fleet, result)) process.stderr.write(`${line}\n`);
     return 0;
   } catch (e) {
-    const known = e instanceof FleetError || e instanceof PkiError || e instanceof OutputError || e instanceof IoError;
+    const known = e instanceof FleetError || e instanceof PkiError || e instanceof OutputError || e instanceof IoError || e instanceof EnvError;
     if (known) say(e.message);
     else if (isErrno(e)) say(`${e.path ?? 'a file'}: ${e.syscall ?? 'file system'} failed: ${errnoText(e)}`);
     else say(`internal error, please report it with the fleet file that caused it:\n${(e as Error)?.stack ?? String(e)}`);
@@ -106,7 +106,7 @@ function pkiInCi(env: NodeJS.ProcessEnv): 'render' | 'fail' {
   const v = env.PROMFLEET_PKI_IN_CI ?? '';
   if (v === '' || v === 'render') return 'render';
   if (v === 'fail') return 'fail';
-  throw new FleetError('PROMFLEET_PKI_IN_CI', [{ path: '', message: `must be "render" (the default) or "fail", got ${JSON.stringify(v)}` }]);
+  throw new EnvError('PROMFLEET_PKI_IN_CI', `must be "render" (the default) or "fail", got ${JSON.stringify(v)}`);
 }
 
 /**
@@ -114,11 +114,20 @@ function pkiInCi(env: NodeJS.ProcessEnv): 'render' | 'fail' {
  * to render them, or fails (PROMFLEET_PKI_IN_CI=fail, or a sealed cluster, whose committed
  * SealedSecrets come from the store's keys) before anything is written.
  */
-function withholdSecrets(fleet: FleetModel, needs: readonly string[], ci: 'render' | 'fail' | undefined, storeDir: string, say: (line: string) => void): void {
+function withholdSecrets(
+  fleet: FleetModel,
+  pki: { withheld?: readonly string[]; locked?: boolean },
+  ci: 'render' | 'fail' | undefined,
+  storeDir: string,
+  say: (line: string) => void,
+): void {
+  const needs = pki.withheld ?? [];
   const shown = needs.length > 6 ? [...needs.slice(0, 5), `${needs.length - 5} more`] : needs;
   const lacks = `CI is set, so promfleet issues no certificate, and this PKI store lacks ${shown.join(', ')}`;
-  const fix =
-    'run npm run synth where the store is and commit dist/, or share the store encrypted with age and give this job its identity in PROMFLEET_AGE_IDENTITY (docs/operations.md, "In CI")';
+  // CI systems set CI=true, so a job meant to renew (or to issue for a new cluster) must turn it off: CI=false.
+  const fix = pki.locked
+    ? 'give this job an age identity whose recipient is in pki.encryption.recipients, in PROMFLEET_AGE_IDENTITY or PROMFLEET_AGE_IDENTITY_FILE (docs/operations.md, "In CI")'
+    : `run CI=false npm run synth where the store is (with its age identity if the store is encrypted), and commit dist/ and the store (docs/operations.md, "In CI")`;
   const sealed = fleet.clusters.filter((c) => c.sealedSecrets).map((c) => c.name);
   if (sealed.length) {
     throw new PkiError(
@@ -130,7 +139,7 @@ function withholdSecrets(fleet: FleetModel, needs: readonly string[], ci: 'rende
     throw new PkiError(storeDir, `${lacks} (PROMFLEET_PKI_IN_CI=fail). To fix it, ${fix}; or unset PROMFLEET_PKI_IN_CI to render dist/ without its secrets`);
   say(`${path.relative(process.cwd(), storeDir) || '.'}/: ${lacks}.`);
   say(
-    `So dist/<cluster>/secrets/ (git-ignored: the TLS Secrets) is not rendered; every other file of dist/ is, exactly as with the store. To render the secrets, ${fix}. PROMFLEET_PKI_IN_CI=fail makes this an error.`,
+    `So dist/<cluster>/secrets/ (git-ignored: every Secret, the TLS keys and the Querier's sign-in) is not rendered; every other file of dist/ is, exactly as with the store. To render the secrets, ${fix}. PROMFLEET_PKI_IN_CI=fail makes this an error.`,
   );
 }
 
@@ -143,16 +152,6 @@ function outcome(p: Progress, out: string, store: string | undefined): string {
   }
   const besides = p.recovered ? ' else (besides finishing the interrupted work above)' : '';
   return `Nothing${besides} was written: ${out}/ and ${storeWords} are as they were.`;
-}
-
-function lockTimeoutMs(env: NodeJS.ProcessEnv): number | undefined {
-  const v = env.PROMFLEET_LOCK_TIMEOUT;
-  if (v === undefined || v === '') return undefined;
-  const seconds = Number(v);
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new FleetError('PROMFLEET_LOCK_TIMEOUT', [{ path: '', message: `must be a number of seconds, got ${JSON.stringify(v)}` }]);
-  }
-  return seconds * 1000;
 }
 
 /**

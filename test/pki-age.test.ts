@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import bcrypt from 'bcryptjs';
 import { defaultFleetText, fleetProblems, ROOT, tmpDir } from './support/fleet';
 import { APP } from './support/interrupt';
 import { changedFiles, fingerprintTree } from './support/pki';
@@ -90,6 +91,8 @@ describe('a store encrypted with age', () => {
   it('a synth with the identity renders the same dist/ and keeps every encrypted file byte for byte', () => {
     const r = synth(p, withRecipients([ids[0].recipient]), { PROMFLEET_AGE_IDENTITY: `# created: a comment\n${ids[0].identity}\n` });
     expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
+    // The password is named by the file that exists: the encrypted one.
+    expect(r.stderr).toContain(`querier-basic-auth password kept, in ${path.join('.pki', 'querier-basic-auth', 'observer.password.age')} (encrypted)`);
     expect(fingerprintTree(p.store)).toEqual(encrypted);
     expect(fingerprintTree(p.dist)).toEqual(plainDist);
   });
@@ -187,6 +190,118 @@ describe('a store encrypted with age', () => {
     });
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toMatch(/^ {2}sidecar\/workload-eu: expires \d{4}-\d\d-\d\d$/m);
+  });
+
+  describe('on a copy of the shared store', () => {
+    const both = () => withRecipients([ids[0].recipient, ids[1].recipient]);
+    function copy(): Project {
+      const q = project();
+      fs.cpSync(p.store, q.store, { recursive: true });
+      fs.cpSync(p.dist, q.dist, { recursive: true });
+      return q;
+    }
+    const pkiCmd = (q: Project, fleetText: string, env: Record<string, string>, ...args: string[]) => {
+      fs.writeFileSync(q.fleet, fleetText);
+      return spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', 'status', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60000,
+        env: { ...process.env, FLEET: q.fleet, PROMFLEET_PKI_DIR: q.store, ...env },
+      });
+    };
+    /** Mode of every file and folder. */
+    const modes = (dir: string): Record<string, number> => {
+      const out: Record<string, number> = { '.': fs.statSync(dir).mode & 0o777 };
+      const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const f = path.join(d, e.name);
+          out[path.relative(dir, f)] = fs.statSync(f).mode & 0o777;
+          if (e.isDirectory()) walk(f);
+        }
+      };
+      walk(dir);
+      return out;
+    };
+
+    it('as a git clone has it (folders 0755, files 0644): a synth in CI leaves it byte- and mode-identical', () => {
+      const q = copy();
+      const cloned = (d: string): void => {
+        fs.chmodSync(d, 0o755);
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const f = path.join(d, e.name);
+          if (e.isDirectory()) cloned(f);
+          else fs.chmodSync(f, 0o644);
+        }
+      };
+      cloned(q.store);
+      const before = { files: fingerprintTree(q.store), modes: modes(q.store) };
+      const r = synth(q, both(), { CI: 'true', PROMFLEET_AGE_IDENTITY: ids[1].identity });
+      expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
+      expect(r.stderr).not.toContain('PKI warning');
+      expect({ files: fingerprintTree(q.store), modes: modes(q.store) }).toEqual(before);
+    });
+
+    it('a password written by hand (any mode) is encrypted, hashed, and its plaintext removed', () => {
+      const q = copy();
+      fs.writeFileSync(path.join(q.store, 'querier-basic-auth', 'observer.password'), 'chosen-by-hand\n', { mode: 0o644 });
+      const r = synth(q, both(), { PROMFLEET_AGE_IDENTITY: ids[0].identity });
+      expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('querier-basic-auth password renewed (the stored password changed)')]);
+      expect(plaintextSecrets(q.store)).toEqual([]);
+      const secret = fs.readFileSync(path.join(q.dist, 'observer', 'secrets', 'thanos-querier-basic-auth.yaml'), 'utf8');
+      const auth = Buffer.from(/^\s+auth: (\S+)$/m.exec(secret)?.[1] ?? '', 'base64').toString();
+      expect(bcrypt.compareSync('chosen-by-hand', auth.trim().slice('admin:'.length))).toBe(true);
+      // pki status with the identity names the encrypted file.
+      const status = pkiCmd(q, both(), { PROMFLEET_AGE_IDENTITY: ids[0].identity });
+      expect(status.stdout).toContain(
+        `querier-basic-auth/observer: user admin, password in ${path.join(q.store, 'querier-basic-auth', 'observer.password.age')} (encrypted)`,
+      );
+    });
+
+    it('a malformed identity is an error naming the variable or the file, for a synth and for pki status', () => {
+      const q = copy();
+      const before = fingerprintTree(q.store);
+      const bad = 'AGE-SECRET-KEY-1GARBAGE';
+      const r = synth(q, both(), { PROMFLEET_AGE_IDENTITY: bad });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('promfleet: PROMFLEET_AGE_IDENTITY: is not a valid age identity (');
+      expect(r.stderr).toContain('copy the whole AGE-SECRET-KEY-1... line that age-keygen wrote');
+      expect(r.stderr).not.toContain('internal error');
+      const file = path.join(q.dir, 'key.txt');
+      fs.writeFileSync(file, `# created: today\n${bad}\n`);
+      expect(synth(q, both(), { PROMFLEET_AGE_IDENTITY_FILE: file }).stderr).toContain(`${file} (PROMFLEET_AGE_IDENTITY_FILE): is not a valid age identity`);
+      const status = pkiCmd(q, both(), { PROMFLEET_AGE_IDENTITY: bad });
+      expect([status.status, status.stderr]).toEqual([1, expect.stringContaining('promfleet pki: PROMFLEET_AGE_IDENTITY: is not a valid age identity')]);
+      expect(fingerprintTree(q.store)).toEqual(before);
+    });
+
+    it('a file damaged by a merge conflict is named as damaged, with the fix, not as a wrong identity', () => {
+      const q = copy();
+      const file = path.join(q.store, 'sidecar', 'workload-eu.key.age');
+      const text = fs.readFileSync(file, 'utf8');
+      fs.writeFileSync(file, `<<<<<<< HEAD\n${text}=======\n${text}>>>>>>> theirs\n`);
+      const r = synth(q, both(), { PROMFLEET_AGE_IDENTITY: ids[0].identity });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /sidecar\/workload-eu\.key\.age: is damaged, not a readable age file \(.*\); a merge conflict leaves such a file: restore it from Git/,
+      );
+      expect(r.stderr).not.toContain('cannot be decrypted with the age identity given');
+    });
+
+    it('locked, with a changed recipient list: pki status still reads the expiry, a CI synth renders without secrets and says who must synth', () => {
+      const q = copy();
+      const one = withRecipients([ids[0].recipient]);
+      const before = fingerprintTree(q.store);
+      const status = pkiCmd(q, one, {}, '--expiring-within', '30d');
+      expect([status.status, status.stderr]).toEqual([0, '']);
+      expect(status.stdout).toMatch(/^ {2}sidecar\/workload-eu: expires \d{4}-\d\d-\d\d$/m);
+      const ci = synth(q, one, { CI: 'true' });
+      expect(ci.code).toBe(0);
+      expect(ci.stderr).toContain('pki.encryption.recipients changed, so someone with an age identity that opens the store must run CI=false npm run synth');
+      expect(ci.stderr).not.toContain('give this job an age identity');
+      expect(fingerprintTree(q.store)).toEqual(before);
+      const local = synth(q, one);
+      expect([local.code, local.stderr]).toEqual([1, expect.stringContaining('age-recipients: differs from pki.encryption.recipients')]);
+    });
   });
 });
 

@@ -4,7 +4,9 @@
 // error that changes nothing. And `npm run pki -- status --expiring-within` for a scheduled job.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { lockPathFor } from '../lib/io/lock';
 import { preparePki } from '../lib/pki';
 import { defaultFleetText, ROOT, runMain, tmpDir } from './support/fleet';
 import { fingerprintTree, fleetWithStore } from './support/pki';
@@ -46,7 +48,10 @@ describe('a synth with CI set', () => {
     expect(secretFiles(p.dist)).toEqual([]);
     expect(r.stderr).toContain('CI is set, so promfleet issues no certificate, and this PKI store lacks the CA (there is no store), querier/observer (new)');
     expect(r.stderr).toMatch(/dist\/<cluster>\/secrets\/ .* is not rendered; every other file of dist\/ is/);
-    expect(r.stderr).toContain('PROMFLEET_AGE_IDENTITY');
+    // No store here, so no identity would help: the fix is a synth with CI turned off where the store is.
+    expect(r.stderr).toContain('To render the secrets, run CI=false npm run synth where the store is');
+    expect(r.stderr).not.toContain('PROMFLEET_AGE_IDENTITY');
+    expect(r.stderr).toContain("(git-ignored: every Secret, the TLS keys and the Querier's sign-in)");
     // The marker lists the same committed files: a later synth with the store replaces this dist/ as its own.
     expect(fs.readFileSync(path.join(p.dist, '.promfleet'), 'utf8')).toBe(fs.readFileSync(path.join(withStore.dist, '.promfleet'), 'utf8'));
   });
@@ -65,11 +70,17 @@ describe('a synth with CI set', () => {
     const r = await synth(p, { CI: 'true', PROMFLEET_PKI_IN_CI: 'fail' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\.pki: CI is set, so promfleet issues no certificate, and this PKI store lacks the CA .*\(PROMFLEET_PKI_IN_CI=fail\)/);
-    expect(r.stderr).toMatch(/To fix it, run npm run synth where the store is and commit dist\/, or share the store encrypted with age/);
+    expect(r.stderr).toMatch(
+      /To fix it, run CI=false npm run synth where the store is \(with its age identity if the store is encrypted\), and commit dist\/ and the store/,
+    );
     expect(r.stderr).toContain('Nothing was written');
     expect(fingerprintTree(p.dir)).toEqual(before);
     const bad = await synth(p, { CI: 'true', PROMFLEET_PKI_IN_CI: 'maybe' });
-    expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/PROMFLEET_PKI_IN_CI: [^]*must be "render" \(the default\) or "fail", got "maybe"/)]);
+    expect([bad.code, bad.stderr]).toEqual([
+      1,
+      expect.stringContaining('environment variable PROMFLEET_PKI_IN_CI: must be "render" (the default) or "fail", got "maybe"'),
+    ]);
+    expect(bad.stderr).not.toContain('fleet file');
   });
 
   it('with a current store: renders everything, secrets included, and changes nothing in the store', async () => {
@@ -117,10 +128,69 @@ describe('a synth with CI set', () => {
     const r = await synth(p, { CI: 'true' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /the committed SealedSecrets of observer are sealed from the store's keys, so dist\/ cannot be rendered. To fix it, run npm run synth where the store is/,
+      /the committed SealedSecrets of observer are sealed from the store's keys, so dist\/ cannot be rendered. To fix it, run CI=false npm run synth where the store is/,
     );
     expect(fs.existsSync(p.dist)).toBe(false);
     expect(fs.existsSync(p.store)).toBe(false);
+  });
+});
+
+describe('a scheduled renewal job in CI (CI=true set by the CI system)', () => {
+  const DAY = 86400e3;
+
+  it('renews nothing with CI set, says to run CI=false npm run synth, and CI=false renews', async () => {
+    // Issued 340 days ago: the leaves (365 days) are within pki.renewBeforeDays of their end.
+    const old = fleetWithStore();
+    await preparePki(old, { now: new Date(Date.now() - 340 * DAY) });
+    const p = project();
+    fs.cpSync(old.pki.dir, p.store, { recursive: true });
+    const store = fingerprintTree(p.store);
+    const ci = await synth(p, { CI: 'true' });
+    expect(ci.code).toBe(0);
+    expect(ci.stderr).toMatch(/this PKI store lacks querier\/observer \(expires on \d{4}-\d\d-\d\d, within \d+ days\)/);
+    expect(ci.stderr).toContain('To render the secrets, run CI=false npm run synth where the store is');
+    expect(fingerprintTree(p.store)).toEqual(store);
+    // The job of docs/operations.md, "In CI": CI=false npm run synth, then commit dist/ and the store.
+    const renew = await synth(p, { CI: 'false' });
+    expect([renew.code, renew.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 4 renewed, 0 kept')]);
+    expect(secretFiles(p.dist)).toHaveLength(5);
+  });
+});
+
+/** Mode of every file and folder of `dir`. */
+function modes(dir: string): Record<string, string> {
+  const out: Record<string, string> = { '.': (fs.statSync(dir).mode & 0o777).toString(8) };
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      out[path.relative(dir, f)] = (fs.statSync(f).mode & 0o777).toString(8);
+      if (e.isDirectory()) walk(f);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('a synth with CI set never writes the store', () => {
+  it('a store as a git clone leaves it (folders 0755): byte- and mode-identical, and says what a CI=false synth repairs', async () => {
+    const p = project();
+    expect((await synth(p)).code).toBe(0);
+    // What a checkout gives: folders 0755 and files 0644; the secrets are current, so nothing needs issuing.
+    const open = (d: string): void => {
+      fs.chmodSync(d, 0o755);
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) open(path.join(d, e.name));
+    };
+    open(p.store);
+    const before = { files: fingerprintTree(p.store), modes: modes(p.store) };
+    const r = await synth(p, { CI: 'true' });
+    expect(r.code).toBe(0);
+    expect({ files: fingerprintTree(p.store), modes: modes(p.store) }).toEqual(before);
+    expect(r.stderr).toMatch(/\.pki is open to other users \(mode 755\); a synth with CI=false sets it to 700$/m);
+    expect(r.stderr).toMatch(/CI is set, so the PKI store \S+ was left as it is; a synth would repair its \.gitignore and folder modes/);
+    expect(r.stderr).toContain('Run CI=false npm run synth where the store is to do it');
+    // Outside CI the same synth repairs it.
+    expect((await synth(p, { CI: 'false' })).code).toBe(0);
+    expect(modes(p.store)['.']).toBe('700');
   });
 });
 
@@ -165,5 +235,38 @@ describe('npm run pki -- status --expiring-within', () => {
     expect(ca.status).toBe(3);
     expect(ca.stderr).toMatch(/^ {2}CA expires \d{4}-\d\d-\d\d \(.*ca\.crt\)$/m);
     expect(status(fresh.pki.dir, 'soon').status).toBe(2);
+  });
+
+  it('without a store: exits 1 naming the path and the likely cause, and creates no folder', () => {
+    const top = tmpDir('promfleet-ci-nostore-');
+    const store = path.join(top, 'typo', 'deeper', '.pki');
+    const r = status(store, '30d');
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toContain(`${path.join(store, 'ca')}: does not exist, so no expiry can be checked: there is no store.`);
+    expect(r.stderr).toContain('Check FLEET and PROMFLEET_PKI_DIR (or pki.dir)');
+    expect(fs.readdirSync(top)).toEqual([]);
+    // An empty store folder too.
+    fs.mkdirSync(store, { recursive: true });
+    expect([status(store, '30d').status, status(store, '30d').stderr]).toEqual([1, expect.stringContaining('the store holds no CA')]);
+  });
+
+  it('reads PROMFLEET_LOCK_TIMEOUT like a synth', async () => {
+    const fleet = fleetWithStore();
+    await preparePki(fleet);
+    // A lock held by a live process (this one): with a timeout of 0 the command gives up at once.
+    const lock = lockPathFor(fleet.pki.dir);
+    fs.mkdirSync(lock);
+    fs.writeFileSync(path.join(lock, 'owner'), JSON.stringify({ pid: process.pid, host: os.hostname() }));
+    const run = (timeout: string) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', 'status'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 30000,
+        env: { ...process.env, PROMFLEET_PKI_DIR: fleet.pki.dir, FLEET: path.join(ROOT, 'fleet.yaml'), PROMFLEET_LOCK_TIMEOUT: timeout },
+      });
+    const r = run('0');
+    expect([r.status, r.stderr]).toEqual([1, expect.stringContaining(`is writing it (another synth or pki command)`)]);
+    expect(run('soon').stderr).toContain('environment variable PROMFLEET_LOCK_TIMEOUT: must be a number of seconds, got "soon"');
+    fs.rmSync(lock, { recursive: true });
   });
 });

@@ -58,3 +58,14 @@ export function io<T>(path: string, doing: string, op: () => T, fix?: string): T
     throw e;
   }
 }
+
+/** An environment variable promfleet reads has a value it cannot use; the message names the variable and what it takes. */
+export class EnvError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`environment variable ${variable}: ${problem}`);
+    this.name = 'EnvError';
+  }
+}

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { IoError, isErrno } from './errors';
+import { EnvError, IoError, isErrno } from './errors';
 
 export interface Lock {
   readonly path: string;
@@ -17,6 +17,15 @@ export interface LockOptions {
   readonly timeoutMs?: number;
   /** Told once when the lock is held by another process and this one starts waiting. */
   readonly onWait?: (message: string) => void;
+}
+
+/** PROMFLEET_LOCK_TIMEOUT (seconds), as LockOptions.timeoutMs; undefined when unset. Read by a synth and `npm run pki`. */
+export function lockTimeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.PROMFLEET_LOCK_TIMEOUT;
+  if (v === undefined || v === '') return undefined;
+  const seconds = Number(v);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new EnvError('PROMFLEET_LOCK_TIMEOUT', `must be a number of seconds, got ${JSON.stringify(v)}`);
+  return seconds * 1000;
 }
 
 interface Owner {

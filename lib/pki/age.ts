@@ -17,6 +17,9 @@ let loading: Promise<Age> | undefined;
 /** age-encryption is an ES module: loaded on first use, so a plaintext store never loads it. */
 const age = (): Promise<Age> => (loading ??= import('age-encryption'));
 
+/** Where ageIdentitiesFromEnv found each list of identities: named when one of them is not a valid key. */
+const identitySources = new WeakMap<readonly string[], string>();
+
 /** The identities (AGE-SECRET-KEY-1...) of PROMFLEET_AGE_IDENTITY, else of the file PROMFLEET_AGE_IDENTITY_FILE; [] when neither is set. */
 export function ageIdentitiesFromEnv(env: NodeJS.ProcessEnv): string[] {
   let text = env.PROMFLEET_AGE_IDENTITY ?? '';
@@ -40,6 +43,7 @@ export function ageIdentitiesFromEnv(env: NodeJS.ProcessEnv): string[] {
       'is not an age identity: each line must be an AGE-SECRET-KEY-1... key (age-keygen prints one) or a # comment',
     );
   }
+  identitySources.set(lines, env.PROMFLEET_AGE_IDENTITY ? 'PROMFLEET_AGE_IDENTITY' : `${file} (PROMFLEET_AGE_IDENTITY_FILE)`);
   return lines;
 }
 
@@ -54,6 +58,11 @@ export interface OpenedSecrets {
   readonly toEncrypt: ReadonlySet<string>;
   /** Plaintext secret files on disk, removed by the update that encrypts them. */
   readonly plaintextFiles: ReadonlySet<string>;
+  /**
+   * The files are encrypted to other recipients than pki.encryption lists. With an identity the next update
+   * encrypts them anew (toEncrypt); a locked store cannot be: only a synth with an identity can.
+   */
+  readonly recipientsChanged: boolean;
 }
 
 /** Every file of `dir`, relative, sorted. */
@@ -70,13 +79,17 @@ function filesOf(dir: string): string[] {
   return out.sort();
 }
 
+/** Names of the store's secret files: keys, seal states, generated passwords and their hashes (as store.ts makes them private). */
+export const SECRET_FILE = /\.(key|json|password|htpasswd)$/;
+
 /**
- * Whether a plaintext file of the store is secret: a key or seal state, or any file written private (the
- * store writes every secret 0600); not a certificate, an encrypted file or the store's own bookkeeping.
+ * Whether a plaintext file of the store is secret: by its name (a password written by hand has whatever
+ * mode the editor gave it), or any file written private (the store writes every secret 0600); not a
+ * certificate, an encrypted file or the store's own bookkeeping.
  */
 function isPlaintextSecret(dir: string, rel: string): boolean {
   if (rel.endsWith('.crt') || rel.endsWith(AGE_SUFFIX) || rel === '.gitignore' || rel === RECIPIENTS_FILE) return false;
-  return /\.(key|json)$/.test(rel) || (fs.statSync(path.join(dir, rel)).mode & 0o077) === 0;
+  return SECRET_FILE.test(rel) || (fs.statSync(path.join(dir, rel)).mode & 0o077) === 0;
 }
 
 export function recipientsText(recipients: readonly string[]): string {
@@ -105,14 +118,39 @@ export async function openSecrets(dir: string, recipients: readonly string[] | u
   if (encrypted.length && !locked) {
     const { Decrypter, armor } = await age();
     const d = new Decrypter();
-    for (const id of identities) d.addIdentity(id);
-    for (const f of encrypted) {
+    identities.forEach((id, i) => {
       try {
-        plaintext.set(f.slice(0, -AGE_SUFFIX.length), await d.decrypt(armor.decode(fs.readFileSync(path.join(dir, f), 'utf8')), 'text'));
+        d.addIdentity(id);
       } catch (e) {
+        const where = identitySources.get(identities) ?? 'the age identity given';
         throw new PkiError(
-          path.join(dir, f),
-          `cannot be decrypted with the age identity given (${(e as Error).message}); give an identity whose recipient is in pki.encryption.recipients, or have someone who has one add yours and synth`,
+          where,
+          `${identities.length > 1 ? `key ${i + 1} ` : ''}is not a valid age identity (${(e as Error).message}); copy the whole AGE-SECRET-KEY-1... line that age-keygen wrote, or make a new identity with age-keygen and have someone who opens the store add its recipient`,
+        );
+      }
+    });
+    for (const f of encrypted) {
+      const file = path.join(dir, f);
+      // A file that is not age's format was damaged, typically by a merge: no identity would open it.
+      const damaged = (why: string) =>
+        new PkiError(
+          file,
+          `is damaged, not a readable age file (${why}); a merge conflict leaves such a file: restore it from Git (git checkout <commit> -- ${f}, or resolve the merge by taking one side whole), then synth`,
+        );
+      let bytes: Uint8Array;
+      try {
+        bytes = armor.decode(fs.readFileSync(file, 'utf8'));
+      } catch (e) {
+        throw damaged((e as Error).message);
+      }
+      try {
+        plaintext.set(f.slice(0, -AGE_SUFFIX.length), await d.decrypt(bytes, 'text'));
+      } catch (e) {
+        const message = (e as Error).message;
+        if (!/no identity matched/.test(message)) throw damaged(message);
+        throw new PkiError(
+          file,
+          `cannot be decrypted with the age identity given (${message}); give an identity whose recipient is in pki.encryption.recipients, or have someone who has one add yours and synth`,
         );
       }
     }
@@ -129,16 +167,22 @@ export async function openSecrets(dir: string, recipients: readonly string[] | u
   } catch {
     stored = undefined;
   }
-  if (encrypted.length && stored !== recipientsText(recipients)) {
-    if (locked) {
-      throw new PkiError(
-        path.join(dir, RECIPIENTS_FILE),
-        'differs from pki.encryption.recipients, so every file must be encrypted anew, which takes an age identity: set PROMFLEET_AGE_IDENTITY or PROMFLEET_AGE_IDENTITY_FILE',
-      );
-    }
-    for (const f of encrypted) toEncrypt.add(f.slice(0, -AGE_SUFFIX.length));
-  }
-  return { recipients, plaintext, locked, toEncrypt, plaintextFiles };
+  // A locked store whose recipients changed: the certificates can still be read (pki status); what needs the
+  // keys says that a synth with an identity must encrypt the files anew (see recipientsChangedError).
+  const recipientsChanged = encrypted.length > 0 && stored !== recipientsText(recipients);
+  if (recipientsChanged && !locked) for (const f of encrypted) toEncrypt.add(f.slice(0, -AGE_SUFFIX.length));
+  return { recipients, plaintext, locked, toEncrypt, plaintextFiles, recipientsChanged };
+}
+
+/** What a locked store whose recipients changed needs: a synth with an identity, outside CI. */
+export const RECIPIENTS_CHANGED_FIX =
+  'someone with an age identity that opens the store must run CI=false npm run synth (PROMFLEET_AGE_IDENTITY or PROMFLEET_AGE_IDENTITY_FILE set) and commit the store';
+
+export function recipientsChangedError(dir: string): PkiError {
+  return new PkiError(
+    path.join(dir, RECIPIENTS_FILE),
+    `differs from pki.encryption.recipients, so every file must be encrypted anew, which takes an age identity: ${RECIPIENTS_CHANGED_FIX}`,
+  );
 }
 
 /** Encrypts the secret writes to the recipients (as <rel>.age); the others pass through. */

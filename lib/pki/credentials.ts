@@ -41,8 +41,10 @@ export interface CredentialReportEntry {
   readonly cluster: string;
   readonly action: CredentialAction;
   readonly reason?: string;
-  /** Absolute path of the password file: where the user reads it. */
+  /** Absolute path of the password file: where the user reads it (`<file>.age` in an encrypted store). */
   readonly file: string;
+  /** The file is encrypted with age (pki.encryption): `age -d` reads it. */
+  readonly encrypted?: boolean;
 }
 
 export function credentialFiles(kind: CredentialKind, cluster: string): { password: string; htpasswd: string } {

@@ -7,7 +7,7 @@ import * as crypto from 'crypto';
 import * as path from 'path';
 import forge from 'node-forge';
 import { isObserver, isWorkload, type FleetModel } from '../fleet/model';
-import { openSecrets, type OpenedSecrets } from './age';
+import { AGE_SUFFIX, openSecrets, RECIPIENTS_CHANGED_FIX, recipientsChangedError, type OpenedSecrets } from './age';
 import { PkiError } from './errors';
 import {
   completeCredential,
@@ -96,6 +96,8 @@ export interface FleetPki {
    * throw, and commit() writes nothing.
    */
   readonly withheld?: readonly string[];
+  /** With withheld: the store is encrypted and no identity was given, so the keys could not be read. */
+  readonly locked?: boolean;
 }
 
 export interface PkiOptions {
@@ -170,8 +172,8 @@ export interface StoreState {
  * commands, which exist to replace such a CA), also refuses an expired CA or one whose shape
  * (with or without intermediate) differs from pki.intermediate.
  */
-export function openStore(fleet: FleetModel, now: Date, rotating = false, secrets?: OpenedSecrets): StoreState {
-  const store = new PkiStore(fleet.pki.dir, secrets);
+export function openStore(fleet: FleetModel, now: Date, rotating = false, secrets?: OpenedSecrets, readOnly = false): StoreState {
+  const store = new PkiStore(fleet.pki.dir, secrets, readOnly);
   store.audit();
   const current = store.readCaSet(CA_DIR);
   const next = store.readCaSet(NEXT_CA_DIR);
@@ -315,16 +317,19 @@ export interface PkiPlan {
 /** `secrets`: the encrypted store opened by openSecrets (see stagePki); a plaintext store has none. */
 export function planPki(fleet: FleetModel, opts: PkiOptions = {}, secrets?: OpenedSecrets): PkiPlan {
   const now = opts.now ?? new Date();
-  const state = openStore(fleet, now, false, secrets);
+  // A synth that may not issue (in CI) does not write the store either.
+  const state = openStore(fleet, now, false, secrets, opts.issue === false);
   const { store } = state;
   if (store.locked) {
     // Without an identity the keys cannot be read: in CI, render what needs none; elsewhere, say how to open the store.
-    if (opts.issue === false)
-      return {
-        keysNeeded: 0,
-        credentialsNeeded: 0,
-        complete: () => withheldPki(store, ['the keys (the store is encrypted with age and no identity was given)']),
-      };
+    const changed = !!secrets?.recipientsChanged;
+    if (opts.issue === false) {
+      const why = changed
+        ? `the keys (the store is encrypted with age and no identity was given; pki.encryption.recipients changed, so ${RECIPIENTS_CHANGED_FIX})`
+        : 'the keys (the store is encrypted with age and no identity was given)';
+      return { keysNeeded: 0, credentialsNeeded: 0, complete: () => withheldPki(store, [why], !changed) };
+    }
+    if (changed) throw recipientsChangedError(store.dir);
     throw new PkiError(
       store.dir,
       'is encrypted with age (pki.encryption) and no identity was given to open it: set PROMFLEET_AGE_IDENTITY (or PROMFLEET_AGE_IDENTITY_FILE) to an identity whose recipient is in pki.encryption.recipients',
@@ -444,7 +449,9 @@ function complete(
       cluster: spec.cluster,
       action: d.generate?.action ?? 'kept',
       ...(d.generate?.action === 'renewed' ? { reason: d.generate.reason } : {}),
-      file: store.file(credentialFiles(spec.kind, spec.cluster).password),
+      // An encrypted store keeps the password as <file>.age only: name the file that exists.
+      file: store.file(credentialFiles(spec.kind, spec.cluster).password) + (store.secrets ? AGE_SUFFIX : ''),
+      encrypted: !!store.secrets,
     });
   }
   const warnings = [...store.warnings];
@@ -490,7 +497,10 @@ function complete(
     },
     certificate: (kind, cluster) => describe(get(kind, cluster).x509),
     commit: (more = []) => {
+      const known = store.warnings.length;
       store.commit([...writes, ...more]);
+      // A store that may not be written (in CI) says what it left undone.
+      warnings.push(...store.warnings.slice(known));
       writes.length = 0;
     },
     protect: async (more = []) => {
@@ -501,8 +511,8 @@ function complete(
   };
 }
 
-/** A PKI that may not issue and lacks `needs`: no key material at all, so no Secret is rendered. */
-function withheldPki(store: PkiStore, needs: string[]): FleetPki {
+/** A PKI that may not issue and lacks `needs`: no key material at all, so no Secret is rendered. `locked`: an identity would open the store. */
+function withheldPki(store: PkiStore, needs: string[], locked = false): FleetPki {
   const none = (): never => {
     throw new Error(`the PKI store ${store.dir} lacks what the fleet needs (${needs.join(', ')}), and this synth may not issue it`);
   };
@@ -511,6 +521,7 @@ function withheldPki(store: PkiStore, needs: string[]): FleetPki {
     report: { dir: store.dir, entries: [], warnings: [...store.warnings], credentials: [] },
     caBundle: '',
     withheld: needs,
+    locked,
     sidecar: none,
     querier: none,
     storeGateway: none,

@@ -7,7 +7,7 @@
 import type { X509Certificate } from 'crypto';
 import * as path from 'path';
 import type { FleetModel } from '../fleet/model';
-import { openSecrets, type OpenedSecrets } from './age';
+import { AGE_SUFFIX, openSecrets, type OpenedSecrets } from './age';
 import { PkiError } from './errors';
 import { credentialFiles, credentialSpecs, decideCredential } from './credentials';
 import { caKeyCount, createCa, leafFiles, leafSpecs, openStore, renewalReason, type PkiOptions } from './fleet-pki';
@@ -119,7 +119,7 @@ export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}, secrets?: Op
     const file = store.file(credentialFiles(spec.kind, spec.cluster).password);
     // A locked store cannot be read, and its password needs no identity to be located.
     if (store.locked) {
-      lines.push(`  ${spec.kind}/${spec.cluster}: user ${spec.username}, password in ${file}.age (encrypted)`);
+      lines.push(`  ${spec.kind}/${spec.cluster}: user ${spec.username}, password in ${file}${AGE_SUFFIX} (encrypted)`);
       continue;
     }
     const d = decideCredential(store, spec);
@@ -128,7 +128,8 @@ export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}, secrets?: Op
       : d.generate.action === 'created'
         ? 'missing; the next synth generates it into'
         : `the next synth hashes it again (${d.generate.reason}):`;
-    lines.push(`  ${spec.kind}/${spec.cluster}: user ${spec.username}, password ${state} ${file}`);
+    // An encrypted store keeps it as <file>.age only.
+    lines.push(`  ${spec.kind}/${spec.cluster}: user ${spec.username}, password ${state} ${store.secrets ? `${file}${AGE_SUFFIX} (encrypted)` : file}`);
   }
   return lines;
 }
@@ -136,12 +137,19 @@ export function pkiStatus(fleet: FleetModel, opts: PkiOptions = {}, secrets?: Op
 /**
  * Every certificate of the store that a scheduled job should hear about: the CAs (current, and the
  * other one during a rotation) and the fleet's leaves that expire within `days` from now, each as
- * "<name> expires <day> (<file>)". Missing leaves are not listed: the next synth issues them.
+ * "<name> expires <day> (<file>)". Missing leaves are not listed: the next synth issues them. A store
+ * without a CA is an error: the job most likely looks at the wrong folder.
  */
 export function pkiExpiring(fleet: FleetModel, days: number, opts: PkiOptions = {}, secrets?: OpenedSecrets): string[] {
   const now = opts.now ?? new Date();
   const { store, current, other } = openStore(fleet, now, true, secrets);
-  if (!current) return [];
+  // A scheduled job pointed at the wrong place must not report "nothing expires".
+  if (!current) {
+    throw new PkiError(
+      store.file(CA_DIR),
+      `does not exist, so no expiry can be checked: ${store.exists() ? 'the store holds no CA' : 'there is no store'}. Is this the fleet's store? Check FLEET and PROMFLEET_PKI_DIR (or pki.dir); a synth creates the CA`,
+    );
+  }
   const limit = now.getTime() + days * DAY_MS;
   const found: string[] = [];
   const check = (name: string, x509: X509Certificate, file: string) => {

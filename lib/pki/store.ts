@@ -18,7 +18,7 @@ import { PkiError } from './errors';
 import { errnoText, IoError } from '../io/errors';
 import { recoverTree, StagedTree } from '../io/staged-tree';
 import { realPathOf } from '../io/paths';
-import { AGE_SUFFIX, encryptWrites, RECIPIENTS_FILE, recipientsText, type OpenedSecrets } from './age';
+import { AGE_SUFFIX, encryptWrites, RECIPIENTS_FILE, recipientsText, SECRET_FILE, type OpenedSecrets } from './age';
 import type { Issuer } from './profiles';
 
 export const CA_DIR = 'ca';
@@ -83,10 +83,14 @@ export class PkiStore {
   /** Secret files still to encrypt at the next update (see OpenedSecrets.toEncrypt). */
   private readonly toEncrypt: Set<string>;
 
-  /** `secrets`: an encrypted store (pki.encryption), opened by openSecrets. */
+  /**
+   * `secrets`: an encrypted store (pki.encryption), opened by openSecrets. `readOnly`: a synth that may not
+   * issue (in CI) never writes the store either; commit() then only reports what it would have done.
+   */
   constructor(
     readonly dir: string,
     readonly secrets?: OpenedSecrets,
+    readonly readOnly = false,
   ) {
     this.toEncrypt = new Set(secrets?.toEncrypt);
   }
@@ -270,15 +274,21 @@ export class PkiStore {
    */
   audit(): void {
     if (!fs.existsSync(this.dir)) return;
+    // In CI nothing is repaired (see commit): say who will.
+    const who = this.readOnly ? 'a synth with CI=false' : 'promfleet';
+    const when = this.readOnly ? '' : ' now';
     const gitignore = this.file('.gitignore');
     if (!fs.existsSync(gitignore) || fs.readFileSync(gitignore, 'utf8') !== this.gitignore) {
-      this.warnings.push(`${gitignore} is missing or changed, so git could stage the private keys; promfleet writes it back now`);
+      this.warnings.push(`${gitignore} is missing or changed, so git could stage the private keys; ${who} writes it back${when}`);
       this.needsRepair = true;
     }
+    // An encrypted store that holds only ciphertext and certificates has nothing to hide in its folder
+    // modes: a git clone makes them 0755, and flagging that would rewrite every clone's store.
+    if (this.secrets && !this.secrets.plaintextFiles.size) return;
     for (const dir of this.folders()) {
       const mode = fs.statSync(dir).mode & 0o777;
       if (mode & 0o077) {
-        this.warnings.push(`${dir} is open to other users (mode ${mode.toString(8)}); promfleet sets it to 700 now`);
+        this.warnings.push(`${dir} is open to other users (mode ${mode.toString(8)}); ${who} sets it to 700${when}`);
         this.needsRepair = true;
       }
     }
@@ -305,6 +315,21 @@ export class PkiStore {
    */
   commit(writes: PendingWrite[], moves: StoreMove[] = []): void {
     if (!writes.length && !moves.length && !this.needsRepair && !this.toEncrypt.size) return;
+    if (this.readOnly) {
+      // In CI: a store checked out from Git stays as Git has it, so the job leaves no change behind.
+      const would = [
+        ...(writes.length ? [`write ${writes.map((w) => w.rel).join(', ')}`] : []),
+        ...(moves.length ? [`move ${moves.map((m) => `${m.from} to ${m.to}`).join(', ')}`] : []),
+        ...(this.secrets?.plaintextFiles.size ? [`encrypt and remove the plaintext ${[...this.secrets.plaintextFiles].join(', ')}`] : []),
+        ...(this.needsRepair ? ['repair its .gitignore and folder modes (above)'] : []),
+      ];
+      if (would.length) {
+        this.warnings.push(
+          `CI is set, so the PKI store ${this.dir} was left as it is; a synth would ${would.join('; ')}. Run CI=false npm run synth where the store is to do it (docs/operations.md, "In CI")`,
+        );
+      }
+      return;
+    }
     if (this.secrets && (this.toEncrypt.size || writes.some((w) => w.secret))) {
       // protect() first: plaintext never reaches the disk of an encrypted store.
       throw new Error(`the encrypted PKI store ${this.dir} was given plaintext to write; encrypt it with protect() first`);
@@ -403,6 +428,6 @@ function makePrivate(dir: string): void {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) makePrivate(p);
-    else if (e.isFile() && /\.(key|json|password|htpasswd)$/.test(e.name) && fs.statSync(p).mode & 0o077) fs.chmodSync(p, 0o600);
+    else if (e.isFile() && SECRET_FILE.test(e.name) && fs.statSync(p).mode & 0o077) fs.chmodSync(p, 0o600);
   }
 }

@@ -36,6 +36,6 @@ export function clusterCertSummary(report: PkiReport, cluster: string, cwd = pro
     ...report.entries.filter((e) => e.cluster === cluster).map((e) => `${e.kind} certificate ${describeEntry(e)}`),
     ...report.credentials
       .filter((e) => e.cluster === cluster)
-      .map((e) => `${e.kind} password ${e.action}${e.reason ? ` (${e.reason})` : ''}, in ${path.relative(cwd, e.file)}`),
+      .map((e) => `${e.kind} password ${e.action}${e.reason ? ` (${e.reason})` : ''}, in ${path.relative(cwd, e.file)}${e.encrypted ? ' (encrypted)' : ''}`),
   ].join('; ');
 }
