@@ -67,7 +67,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       throw e;
     }
     const staged = { ...rendered, storeWrites };
-    publishRender(staged, pki, (step) => (step === 'store' ? (progress.storeWritten = true) : (progress.distReplaced = true)));
+    // In CI the store is opened read-only: its commit writes nothing.
+    publishRender(staged, pki, (step) => (step === 'store' ? (progress.storeWritten = !ci) : (progress.distReplaced = true)));
 
     if (!pki.withheld) for (const line of pkiSummary(pki.report)) say(line);
     const result = staged.result;
