@@ -1,13 +1,13 @@
 // A PKI store shared with age (docs/operations.md, "Sharing the store with age"): every secret file is
 // kept encrypted (<file>.age) to the recipients of pki.encryption and decrypted in memory only, so that
-// `git add` stages the store without a plaintext key. age-encryption is an ES module, which Jest does
-// not load: the synths here are the real app, run as child processes.
+// `git add` stages the store without a plaintext key. age-encryption is an ES module: Jest loads the
+// CommonJS bundle its global setup makes of it (jest.config.js), so the synths run in this process.
 import { execFileSync, spawnSync } from 'child_process';
+import * as age from 'age-encryption';
 import * as fs from 'fs';
 import * as path from 'path';
 import bcrypt from 'bcryptjs';
-import { defaultFleetText, fleetProblems, ROOT, tmpDir } from './support/fleet';
-import { APP } from './support/interrupt';
+import { defaultFleetText, fleetProblems, ROOT, runMain, tmpDir } from './support/fleet';
 import { changedFiles, fingerprintTree } from './support/pki';
 import { makeController } from './support/sealed';
 
@@ -17,12 +17,13 @@ interface Identity {
 }
 
 /** New age identities, made by age-encryption itself. */
-function identities(n: number): Identity[] {
-  const code = `import * as age from 'age-encryption';
-const out = [];
-for (let i = 0; i < ${n}; i++) { const identity = await age.generateX25519Identity(); out.push({ identity, recipient: await age.identityToRecipient(identity) }); }
-process.stdout.write(JSON.stringify(out));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' })) as Identity[];
+async function identities(n: number): Promise<Identity[]> {
+  const out: Identity[] = [];
+  for (let i = 0; i < n; i++) {
+    const identity = await age.generateX25519Identity();
+    out.push({ identity, recipient: await age.identityToRecipient(identity) });
+  }
+  return out;
 }
 
 const withRecipients = (recipients: string[]) =>
@@ -34,15 +35,9 @@ function project(): { dir: string; fleet: string; store: string; dist: string } 
 }
 type Project = ReturnType<typeof project>;
 
-function synth(p: Project, fleetText: string, env: Record<string, string> = {}): { code: number; stderr: string } {
+async function synth(p: Project, fleetText: string, env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
   fs.writeFileSync(p.fleet, fleetText);
-  const r = spawnSync(process.execPath, [APP], {
-    cwd: p.dir,
-    env: { ...process.env, FLEET: p.fleet, PROMFLEET_OUT: p.dist, PROMFLEET_PKI_DIR: p.store, CDK8S_OUTDIR: '', ...env },
-    encoding: 'utf8',
-    timeout: 120000,
-  });
-  return { code: r.status ?? -1, stderr: r.stderr };
+  return runMain({ FLEET: p.fleet, PROMFLEET_OUT: p.dist, PROMFLEET_PKI_DIR: p.store, CDK8S_OUTDIR: '', ...env }, p.dir);
 }
 
 /** Files of the store whose content is plaintext key material or seal state. */
@@ -56,15 +51,15 @@ describe('a store encrypted with age', () => {
   const p = project();
   let plainDist: Record<string, string>;
   let encrypted: Record<string, string>;
-  beforeAll(() => {
-    ids = identities(2);
+  beforeAll(async () => {
+    ids = await identities(2);
     // A team's plaintext store first, as it is before it is shared.
-    expect(synth(p, defaultFleetText()).code).toBe(0);
+    expect((await synth(p, defaultFleetText())).code).toBe(0);
     plainDist = fingerprintTree(p.dist);
   });
 
-  it('turning pki.encryption on encrypts every key, leaves no plaintext, and renders the same dist/', () => {
-    const r = synth(p, withRecipients([ids[0].recipient]));
+  it('turning pki.encryption on encrypts every key, leaves no plaintext, and renders the same dist/', async () => {
+    const r = await synth(p, withRecipients([ids[0].recipient]));
     expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 0 renewed, 4 kept')]);
     encrypted = fingerprintTree(p.store);
     expect(Object.keys(encrypted).sort()).toEqual([
@@ -88,8 +83,8 @@ describe('a store encrypted with age', () => {
     expect(fingerprintTree(p.dist)).toEqual(plainDist);
   });
 
-  it('a synth with the identity renders the same dist/ and keeps every encrypted file byte for byte', () => {
-    const r = synth(p, withRecipients([ids[0].recipient]), { PROMFLEET_AGE_IDENTITY: `# created: a comment\n${ids[0].identity}\n` });
+  it('a synth with the identity renders the same dist/ and keeps every encrypted file byte for byte', async () => {
+    const r = await synth(p, withRecipients([ids[0].recipient]), { PROMFLEET_AGE_IDENTITY: `# created: a comment\n${ids[0].identity}\n` });
     expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
     // The password is named by the file that exists: the encrypted one.
     expect(r.stderr).toContain(`querier-basic-auth password kept, in ${path.join('.pki', 'querier-basic-auth', 'observer.password.age')} (encrypted)`);
@@ -115,14 +110,14 @@ describe('a store encrypted with age', () => {
     );
   });
 
-  it('without the identity: outside CI an error naming the fix; in CI the committed part of dist/, and nothing written', () => {
+  it('without the identity: outside CI an error naming the fix; in CI the committed part of dist/, and nothing written', async () => {
     const before = fingerprintTree(p.dir);
-    const r = synth(p, withRecipients([ids[0].recipient]));
+    const r = await synth(p, withRecipients([ids[0].recipient]));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\.pki: is encrypted with age \(pki\.encryption\) and no identity was given to open it: set PROMFLEET_AGE_IDENTITY/);
     expect(fingerprintTree(p.dir)).toEqual(before);
 
-    const ci = synth(p, withRecipients([ids[0].recipient]), { CI: 'true' });
+    const ci = await synth(p, withRecipients([ids[0].recipient]), { CI: 'true' });
     expect(ci.code).toBe(0);
     expect(ci.stderr).toContain('lacks the keys (the store is encrypted with age and no identity was given)');
     expect(fingerprintTree(p.dist)).toEqual(Object.fromEntries(Object.entries(plainDist).filter(([f]) => !f.split(path.sep).includes('secrets'))));
@@ -131,14 +126,14 @@ describe('a store encrypted with age', () => {
     // With the identity in CI: the whole dist/ again, the store untouched.
     const file = path.join(tmpDir('promfleet-age-id-'), 'key.txt');
     fs.writeFileSync(file, `${ids[0].identity}\n`);
-    expect(synth(p, withRecipients([ids[0].recipient]), { CI: 'true', PROMFLEET_AGE_IDENTITY_FILE: file }).code).toBe(0);
+    expect((await synth(p, withRecipients([ids[0].recipient]), { CI: 'true', PROMFLEET_AGE_IDENTITY_FILE: file })).code).toBe(0);
     expect(fingerprintTree(p.dist)).toEqual(plainDist);
     expect(fingerprintTree(p.store)).toEqual(encrypted);
   });
 
-  it('a new recipient: every file is encrypted anew, after which the new identity alone opens the store', () => {
+  it('a new recipient: every file is encrypted anew, after which the new identity alone opens the store', async () => {
     const both = withRecipients([ids[0].recipient, ids[1].recipient]);
-    expect(synth(p, both, { PROMFLEET_AGE_IDENTITY: ids[0].identity }).code).toBe(0);
+    expect((await synth(p, both, { PROMFLEET_AGE_IDENTITY: ids[0].identity })).code).toBe(0);
     const after = fingerprintTree(p.store);
     expect(changedFiles(encrypted, after)).toEqual([
       'age-recipients',
@@ -150,33 +145,33 @@ describe('a store encrypted with age', () => {
       'sidecar/workload-eu.key.age',
       'sidecar/workload-us.key.age',
     ]);
-    const second = synth(p, both, { PROMFLEET_AGE_IDENTITY: ids[1].identity });
+    const second = await synth(p, both, { PROMFLEET_AGE_IDENTITY: ids[1].identity });
     expect([second.code, second.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
     expect(fingerprintTree(p.store)).toEqual(after);
     expect(fingerprintTree(p.dist)).toEqual(plainDist);
   });
 
-  it('an identity that is not a recipient is refused, naming the file and the fix', () => {
-    const [stranger] = identities(1);
+  it('an identity that is not a recipient is refused, naming the file and the fix', async () => {
+    const [stranger] = await identities(1);
     const before = fingerprintTree(p.store);
-    const r = synth(p, withRecipients([ids[0].recipient, ids[1].recipient]), { PROMFLEET_AGE_IDENTITY: stranger.identity });
+    const r = await synth(p, withRecipients([ids[0].recipient, ids[1].recipient]), { PROMFLEET_AGE_IDENTITY: stranger.identity });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\.pki\/ca\/ca\.key\.age: cannot be decrypted with the age identity given .*add yours and synth/);
     expect(fingerprintTree(p.store)).toEqual(before);
   });
 
-  it('sealed-secrets mode: the seal state is encrypted too, and the committed SealedSecrets stay byte-identical', () => {
+  it('sealed-secrets mode: the seal state is encrypted too, and the committed SealedSecrets stay byte-identical', async () => {
     const q = project();
     makeController().writeCert(path.join(q.dir, 'certs', 'observer.pem'));
     const text = withRecipients([ids[0].recipient]).replace(/( {2}- name: observer\n)/, '$1    sealedSecrets:\n      certificate: certs/observer.pem\n');
-    expect(synth(q, text).code).toBe(0);
+    expect((await synth(q, text)).code).toBe(0);
     const store = fingerprintTree(q.store);
     expect(Object.keys(store)).toContain('sealed/observer.json.age');
     expect(plaintextSecrets(q.store)).toEqual([]);
     const dist = fingerprintTree(q.dist);
     expect(Object.keys(dist)).toContain('observer/sealed-secrets/thanos-querier-tls.yaml');
     for (const env of [{ CI: 'false' }, { CI: 'true' }]) {
-      expect(synth(q, text, { PROMFLEET_AGE_IDENTITY: ids[0].identity, ...env }).code).toBe(0);
+      expect((await synth(q, text, { PROMFLEET_AGE_IDENTITY: ids[0].identity, ...env })).code).toBe(0);
       expect(fingerprintTree(q.dist)).toEqual(dist);
       expect(fingerprintTree(q.store)).toEqual(store);
     }
@@ -223,7 +218,7 @@ describe('a store encrypted with age', () => {
       return out;
     };
 
-    it('as a git clone has it (folders 0755, files 0644): a synth in CI leaves it byte- and mode-identical', () => {
+    it('as a git clone has it (folders 0755, files 0644): a synth in CI leaves it byte- and mode-identical', async () => {
       const q = copy();
       const cloned = (d: string): void => {
         fs.chmodSync(d, 0o755);
@@ -235,16 +230,16 @@ describe('a store encrypted with age', () => {
       };
       cloned(q.store);
       const before = { files: fingerprintTree(q.store), modes: modes(q.store) };
-      const r = synth(q, both(), { CI: 'true', PROMFLEET_AGE_IDENTITY: ids[1].identity });
+      const r = await synth(q, both(), { CI: 'true', PROMFLEET_AGE_IDENTITY: ids[1].identity });
       expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
       expect(r.stderr).not.toContain('PKI warning');
       expect({ files: fingerprintTree(q.store), modes: modes(q.store) }).toEqual(before);
     });
 
-    it('a password written by hand (any mode) is encrypted, hashed, and its plaintext removed', () => {
+    it('a password written by hand (any mode) is encrypted, hashed, and its plaintext removed', async () => {
       const q = copy();
       fs.writeFileSync(path.join(q.store, 'querier-basic-auth', 'observer.password'), 'chosen-by-hand\n', { mode: 0o644 });
-      const r = synth(q, both(), { PROMFLEET_AGE_IDENTITY: ids[0].identity });
+      const r = await synth(q, both(), { PROMFLEET_AGE_IDENTITY: ids[0].identity });
       expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('querier-basic-auth password renewed (the stored password changed)')]);
       expect(plaintextSecrets(q.store)).toEqual([]);
       const secret = fs.readFileSync(path.join(q.dist, 'observer', 'secrets', 'thanos-querier-basic-auth.yaml'), 'utf8');
@@ -257,29 +252,31 @@ describe('a store encrypted with age', () => {
       );
     });
 
-    it('a malformed identity is an error naming the variable or the file, for a synth and for pki status', () => {
+    it('a malformed identity is an error naming the variable or the file, for a synth and for pki status', async () => {
       const q = copy();
       const before = fingerprintTree(q.store);
       const bad = 'AGE-SECRET-KEY-1GARBAGE';
-      const r = synth(q, both(), { PROMFLEET_AGE_IDENTITY: bad });
+      const r = await synth(q, both(), { PROMFLEET_AGE_IDENTITY: bad });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('promfleet: PROMFLEET_AGE_IDENTITY: is not a valid age identity (');
       expect(r.stderr).toContain('copy the whole AGE-SECRET-KEY-1... line that age-keygen wrote');
       expect(r.stderr).not.toContain('internal error');
       const file = path.join(q.dir, 'key.txt');
       fs.writeFileSync(file, `# created: today\n${bad}\n`);
-      expect(synth(q, both(), { PROMFLEET_AGE_IDENTITY_FILE: file }).stderr).toContain(`${file} (PROMFLEET_AGE_IDENTITY_FILE): is not a valid age identity`);
+      expect((await synth(q, both(), { PROMFLEET_AGE_IDENTITY_FILE: file })).stderr).toContain(
+        `${file} (PROMFLEET_AGE_IDENTITY_FILE): is not a valid age identity`,
+      );
       const status = pkiCmd(q, both(), { PROMFLEET_AGE_IDENTITY: bad });
       expect([status.status, status.stderr]).toEqual([1, expect.stringContaining('promfleet pki: PROMFLEET_AGE_IDENTITY: is not a valid age identity')]);
       expect(fingerprintTree(q.store)).toEqual(before);
     });
 
-    it('a file damaged by a merge conflict is named as damaged, with the fix, not as a wrong identity', () => {
+    it('a file damaged by a merge conflict is named as damaged, with the fix, not as a wrong identity', async () => {
       const q = copy();
       const file = path.join(q.store, 'sidecar', 'workload-eu.key.age');
       const text = fs.readFileSync(file, 'utf8');
       fs.writeFileSync(file, `<<<<<<< HEAD\n${text}=======\n${text}>>>>>>> theirs\n`);
-      const r = synth(q, both(), { PROMFLEET_AGE_IDENTITY: ids[0].identity });
+      const r = await synth(q, both(), { PROMFLEET_AGE_IDENTITY: ids[0].identity });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
         /sidecar\/workload-eu\.key\.age: is damaged, not a readable age file \(.*\); a merge conflict leaves such a file: restore it from Git/,
@@ -287,19 +284,19 @@ describe('a store encrypted with age', () => {
       expect(r.stderr).not.toContain('cannot be decrypted with the age identity given');
     });
 
-    it('locked, with a changed recipient list: pki status still reads the expiry, a CI synth renders without secrets and says who must synth', () => {
+    it('locked, with a changed recipient list: pki status still reads the expiry, a CI synth renders without secrets and says who must synth', async () => {
       const q = copy();
       const one = withRecipients([ids[0].recipient]);
       const before = fingerprintTree(q.store);
       const status = pkiCmd(q, one, {}, '--expiring-within', '30d');
       expect([status.status, status.stderr]).toEqual([0, '']);
       expect(status.stdout).toMatch(/^ {2}sidecar\/workload-eu: expires \d{4}-\d\d-\d\d$/m);
-      const ci = synth(q, one, { CI: 'true' });
+      const ci = await synth(q, one, { CI: 'true' });
       expect(ci.code).toBe(0);
       expect(ci.stderr).toContain('pki.encryption.recipients changed, so someone with an age identity that opens the store must run CI=false npm run synth');
       expect(ci.stderr).not.toContain('give this job an age identity');
       expect(fingerprintTree(q.store)).toEqual(before);
-      const local = synth(q, one);
+      const local = await synth(q, one);
       expect([local.code, local.stderr]).toEqual([1, expect.stringContaining('age-recipients: differs from pki.encryption.recipients')]);
     });
   });

@@ -1,5 +1,5 @@
 // The pool of RSA keys the tests draw from (see key-pool.ts): made once into the git-ignored .build/
-// by jest's global setup, before the test files run side by side.
+// by jest's global setup (global-setup.ts), before the test files run side by side.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
