@@ -6,7 +6,6 @@ import * as path from 'path';
 import { expect } from '@jest/globals';
 
 const ROOT = path.resolve(__dirname, '..');
-const ESLINT = path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js');
 
 /** [folder, module source, the import eslint must name, the layer it must name]. */
 const UPWARD: [string, string, string, string][] = [
@@ -30,13 +29,15 @@ beforeAll(() => {
   const probes = new Map([...UPWARD.map(([dir, source], i): [string, string] => [probe(dir, i), source]), [probe('lib/components', UPWARD.length), DOWNWARD]]);
   try {
     for (const [file, source] of probes) fs.writeFileSync(file, `${source}\n`);
-    let out: string;
-    try {
-      out = execFileSync(process.execPath, [ESLINT, '--format', 'json', ...probes.keys()], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    } catch (e) {
-      // eslint exits 1 when it reports a problem; its report is still on stdout.
-      out = (e as { stdout: string }).stdout;
-    }
+    // eslint.config.mjs as `npm test` loads it, running the layer rule alone: it needs no type information, so
+    // the probes are parsed without building the TypeScript program of the project.
+    const lint = `import { ESLint } from 'eslint';
+const eslint = new ESLint({
+  overrideConfig: [{ languageOptions: { parserOptions: { projectService: false, project: null } } }],
+  ruleFilter: ({ ruleId }) => ruleId === 'import-x/no-restricted-paths',
+});
+process.stdout.write(JSON.stringify(await eslint.lintFiles(${JSON.stringify([...probes.keys()])})));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', lint], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     const results = JSON.parse(out) as { filePath: string; messages: { ruleId: string | null; message: string }[] }[];
     findings = new Map(results.map((r) => [r.filePath, r.messages.filter((m) => m.ruleId === 'import-x/no-restricted-paths').map((m) => m.message)]));
   } finally {
