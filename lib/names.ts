@@ -2,7 +2,7 @@
 // the PKI puts these Services' DNS names into certificates before any component is built, and the
 // fleet checks reject cluster names whose Argo CD Application names would not fit.
 
-/** The Service exposing the sidecar's gRPC port to the observer; its in-cluster names are certificate SANs. */
+/** The sidecar's `app` label, the prefix of each replica's Service (below) and the name of its Ingress. */
 export const SIDECAR_SERVICE = 'thanos-sidecar';
 
 /**

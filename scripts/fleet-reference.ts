@@ -251,15 +251,27 @@ versions), the synth checks these rules:
 - **Alertmanager**, on each workload cluster's merged settings: every receiver a route names is declared, receiver
   names are unique, and matchers parse.
 - **Sidecar Service.** \`thanos.service.sourceRanges\` and \`thanos.service.loadBalancer\` need \`type: LoadBalancer\`, and
-  \`loadBalancer.scope\` needs a \`provider\`.
+  \`loadBalancer.scope\` needs a \`provider\`. With \`type: NodePort\`, \`thanos.endpoint.port\` is required and every
+  replica's node port (\`port + i\`) must lie in the API server's default node-port range, 30000 to 32767.
 - **Sidecar Ingress.** Behind \`thanos.ingress\` the Services are ClusterIP (another \`type\` is an error), and the
   Ingress passes TLS through: \`className: nginx\`, or your controller's passthrough annotation under
   \`annotations\`.
+- **Operator scope.** When promfleet's operator runs with \`operator.namespaces\` set, the list holds the stack
+  namespace and the namespace of every \`serviceMonitors\` and \`podMonitors\` entry of the cluster; otherwise the
+  operator would silently ignore them.
+- **Querier Ingress.** \`tls.source: secret\` needs \`tls.secretName\`, \`source: none\` takes none, and
+  \`source: cert-manager\` needs exactly one of \`issuer\` and \`clusterIssuer\` (which no other source takes). A sign-in
+  (\`auth.type\` other than \`none\`) needs \`className: nginx\`, because it is made of ingress-nginx annotations;
+  \`auth.url\` and \`auth.signinUrl\` are required with \`oauth2-proxy\` and only allowed there, and \`auth.username\` only
+  with \`basic\`.
 - **Settings that would have no effect** are errors: \`thanos\`, \`externalLabels\`, \`serviceMonitors\` and \`podMonitors\`
   on an observer-only cluster, \`querier\` on a cluster that is not an observer, and \`clusters[].argocd\` without a
   \`gitops\` section.
 - **Argo CD.** With \`gitops\`, every Application name is unique and at most 63 characters long, because it is also a
-  label value. A cluster name can therefore be at most 63 characters minus the length of \`<gitops.name>-\` and \`-crds\`.
+  label value. A cluster name can therefore be at most 63 characters minus the length of \`<gitops.name>-\` and \`-crds\`,
+  and, with application monitors, \`<gitops.name>-<cluster>-monitors-<namespace>\` must fit too.
+  \`gitops.project: default\` requires \`gitops.renderProject: false\`, so that promfleet never narrows Argo CD's own
+  default project.
 
 The checks that need the certificates run later, on each observer, before anything is written: see
 [Checks of the observer's wiring](output.md#checks-of-the-observers-wiring).`;

@@ -1,5 +1,6 @@
 // An observer cluster of the fleet: the ObserverMonitoring stack over every workload cluster's
-// sidecar, one file per component (70-79, the TLS Secrets under secrets/).
+// sidecar, one file per component (its NetworkPolicies in 69, the Thanos components in 70-79, the TLS Secrets
+// under secrets/).
 import { App } from 'cdk8s';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET } from '../components/tls-secret';
 import { FileChart, SECRETS_DIR } from '../file-chart';

@@ -576,7 +576,11 @@ const endpoint = z.strictObject({
   ...replicaHosts(
     "Each resolves to the load balancer of that replica's thanos-sidecar-<replica> Service; the observer dials it, and the sidecar certificate carries it.",
   ),
-  port: port.optional().meta(about('The gRPC port the observer dials', DEFAULT_SIDECAR.port)),
+  port: port
+    .optional()
+    .meta(
+      about('The gRPC port the observer dials. With thanos.service.type NodePort, replica <i> is dialled at this port + i on the nodes', DEFAULT_SIDECAR.port),
+    ),
 });
 
 const SVC = DEFAULT_SIDECAR.service;
@@ -973,7 +977,14 @@ const gitops = z.strictObject({
     })
     .optional()
     .describe("Where each workload cluster's CRD Application takes the Prometheus Operator CRDs from"),
-  name: dnsLabel.optional().meta(about('Name of the app-of-apps, and prefix of the other Applications: <name>-<cluster> and <name>-<cluster>-crds', G.name)),
+  name: dnsLabel
+    .optional()
+    .meta(
+      about(
+        'Name of the app-of-apps, and prefix of the other Applications: <name>-<cluster>, <name>-<cluster>-crds and <name>-<cluster>-monitors-<namespace>',
+        G.name,
+      ),
+    ),
   automated: z
     .strictObject({
       prune: z.boolean().optional().meta(about('Delete objects that disappear from dist/. Never applied to the CRD Applications', G.automated?.prune)),
