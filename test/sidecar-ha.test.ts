@@ -75,8 +75,8 @@ describe('the default fleet: every Prometheus replica is reached on its own', ()
   });
 });
 
-describe('the replica hosts of a fleet file', () => {
-  const fleet = (thanos: string, extra = '') => `
+/** An observer and one workload cluster "eu" whose `thanos` section is `thanos`, then `extra`. */
+const fleet = (thanos: string, extra = '') => `
 clusters:
   - name: observer
     roles: [observer]
@@ -86,6 +86,7 @@ clusters:
 ${thanos}${extra}
 `;
 
+describe('the replica hosts of a fleet file', () => {
   it('lists one name per replica under hosts, in replica order, and follows prometheus.replicas', () => {
     const r = render(
       fleetFrom(
@@ -182,16 +183,6 @@ ${thanos}${extra}
 });
 
 describe('the sidecar Ingress is a working path or rejected', () => {
-  const fleet = (thanos: string) => `
-clusters:
-  - name: observer
-    roles: [observer]
-  - name: eu
-    roles: [workload]
-    thanos:
-${thanos}
-`;
-
   it.each([
     [
       'an Ingress next to the endpoint (two paths, one of them never dialled)',
