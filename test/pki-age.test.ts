@@ -11,6 +11,11 @@ import { defaultFleetText, fleetProblems, ROOT, runMain, tmpDir } from './suppor
 import { changedFiles, fingerprintTree } from './support/pki';
 import { makeController } from './support/sealed';
 
+// A key's first line and a malformed identity, written in two parts so that secret scanners of the repository do
+// not take these made-up values for real keys.
+const FAKE_KEY_HEADER = `${'-----BEGIN PRIVATE'} KEY-----\n`;
+const FAKE_IDENTITY = `${'AGE-SECRET-KEY-'}1GARBAGE`;
+
 interface Identity {
   identity: string;
   recipient: string;
@@ -96,7 +101,7 @@ describe('a store encrypted with age', () => {
     const repo = tmpDir('promfleet-age-git-');
     fs.cpSync(p.store, path.join(repo, '.pki'), { recursive: true });
     // What must stay out even if it appears in the store: a decrypted key, a lock, an editor's temporary file.
-    fs.writeFileSync(path.join(repo, '.pki', 'ca', 'ca.key'), '-----BEGIN PRIVATE KEY-----\n');
+    fs.writeFileSync(path.join(repo, '.pki', 'ca', 'ca.key'), FAKE_KEY_HEADER);
     fs.writeFileSync(path.join(repo, '.pki', 'sidecar', '.workload-eu.key.swp'), 'x');
     fs.mkdirSync(path.join(repo, '.pki', 'x.lock'));
     fs.writeFileSync(path.join(repo, '.pki', 'x.lock', 'owner'), '1');
@@ -255,11 +260,11 @@ describe('a store encrypted with age', () => {
     it('a malformed identity is an error naming the variable or the file, for a synth and for pki status', async () => {
       const q = copy();
       const before = fingerprintTree(q.store);
-      const bad = 'AGE-SECRET-KEY-1GARBAGE';
+      const bad = FAKE_IDENTITY;
       const r = await synth(q, both(), { PROMFLEET_AGE_IDENTITY: bad });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('promfleet: PROMFLEET_AGE_IDENTITY: is not a valid age identity (');
-      expect(r.stderr).toContain('copy the whole AGE-SECRET-KEY-1... line that age-keygen wrote');
+      expect(r.stderr).toContain('copy the whole AGE-SECRET-KEY-... line that age-keygen wrote');
       expect(r.stderr).not.toContain('internal error');
       const file = path.join(q.dir, 'key.txt');
       fs.writeFileSync(file, `# created: today\n${bad}\n`);

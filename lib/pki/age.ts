@@ -20,7 +20,7 @@ const age = (): Promise<Age> => (loading ??= import('age-encryption'));
 /** Where ageIdentitiesFromEnv found each list of identities: named when one of them is not a valid key. */
 const identitySources = new WeakMap<readonly string[], string>();
 
-/** The identities (AGE-SECRET-KEY-1...) of PROMFLEET_AGE_IDENTITY, else of the file PROMFLEET_AGE_IDENTITY_FILE; [] when neither is set. */
+/** The identities (AGE-SECRET-KEY-...) of PROMFLEET_AGE_IDENTITY, else of the file PROMFLEET_AGE_IDENTITY_FILE; [] when neither is set. */
 export function ageIdentitiesFromEnv(env: NodeJS.ProcessEnv): string[] {
   let text = env.PROMFLEET_AGE_IDENTITY ?? '';
   const file = env.PROMFLEET_AGE_IDENTITY_FILE ?? '';
@@ -40,7 +40,7 @@ export function ageIdentitiesFromEnv(env: NodeJS.ProcessEnv): string[] {
   if (bad !== undefined) {
     throw new PkiError(
       file || 'PROMFLEET_AGE_IDENTITY',
-      'is not an age identity: each line must be an AGE-SECRET-KEY-1... key (age-keygen prints one) or a # comment',
+      'is not an age identity: each line must be an AGE-SECRET-KEY-... key (age-keygen prints one) or a # comment',
     );
   }
   identitySources.set(lines, env.PROMFLEET_AGE_IDENTITY ? 'PROMFLEET_AGE_IDENTITY' : `${file} (PROMFLEET_AGE_IDENTITY_FILE)`);
@@ -125,7 +125,7 @@ export async function openSecrets(dir: string, recipients: readonly string[] | u
         const where = identitySources.get(identities) ?? 'the age identity given';
         throw new PkiError(
           where,
-          `${identities.length > 1 ? `key ${i + 1} ` : ''}is not a valid age identity (${(e as Error).message}); copy the whole AGE-SECRET-KEY-1... line that age-keygen wrote, or make a new identity with age-keygen and have someone who opens the store add its recipient`,
+          `${identities.length > 1 ? `key ${i + 1} ` : ''}is not a valid age identity (${(e as Error).message}); copy the whole AGE-SECRET-KEY-... line that age-keygen wrote, or make a new identity with age-keygen and have someone who opens the store add its recipient`,
         );
       }
     });

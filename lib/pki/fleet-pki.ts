@@ -109,7 +109,7 @@ export interface PkiOptions {
    * @default true
    */
   readonly issue?: boolean;
-  /** age identities (AGE-SECRET-KEY-1...) that open an encrypted store (see ageIdentitiesFromEnv). @default none */
+  /** age identities (AGE-SECRET-KEY-...) that open an encrypted store (see ageIdentitiesFromEnv). @default none */
   readonly identities?: readonly string[];
 }
 
