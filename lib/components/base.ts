@@ -69,3 +69,6 @@ export interface OperatedComponentProps extends MonitoredComponentProps {
 export function controllerAnnotations(props: OperatedComponentProps): Record<string, string> {
   return props.controllerId ? { [CONTROLLER_ID_ANNOTATION]: props.controllerId } : {};
 }
+
+/** Prefix of the ingress-nginx annotations promfleet renders (TLS passthrough, sign-in). */
+export const NGINX_ANNOTATIONS = 'nginx.ingress.kubernetes.io';

@@ -5,7 +5,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_QUERIER, DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import type { QuerierIngress } from '../fleet/model';
 import { image } from '../meta';
-import { namespaceOf, type PlacedComponentProps, type StackComponentProps } from './base';
+import { namespaceOf, NGINX_ANNOTATIONS, type PlacedComponentProps, type StackComponentProps } from './base';
 import { podPlacement } from './common';
 import { EndpointsConfigMap, type StoreEndpoint } from './endpoints';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras } from './thanos-pod';
@@ -20,9 +20,6 @@ export const QUERIER_ENDPOINTS_MOUNT = '/etc/thanos/endpoints';
 /** How often Thanos re-reads the sd-config file (the kubelet projects ConfigMap changes within about a minute). */
 export const ENDPOINTS_RELOAD_INTERVAL = '30s';
 
-/** ingress-nginx's annotation prefix: the sign-in is made of its annotations. */
-const NGINX = 'nginx.ingress.kubernetes.io';
-
 /** What the Ingress's TLS source and sign-in ask of cert-manager and ingress-nginx. */
 export function ingressAnnotations(ing: QuerierIngress): Record<string, string> {
   const out: Record<string, string> = {};
@@ -31,13 +28,13 @@ export function ingressAnnotations(ing: QuerierIngress): Record<string, string> 
     out[ing.tls.issuer.kind === 'Issuer' ? 'cert-manager.io/issuer' : 'cert-manager.io/cluster-issuer'] = ing.tls.issuer.name;
   }
   if (ing.auth.type === 'basic') {
-    out[`${NGINX}/auth-type`] = 'basic';
-    out[`${NGINX}/auth-secret`] = ing.auth.secretName;
-    out[`${NGINX}/auth-realm`] = ing.auth.realm;
+    out[`${NGINX_ANNOTATIONS}/auth-type`] = 'basic';
+    out[`${NGINX_ANNOTATIONS}/auth-secret`] = ing.auth.secretName;
+    out[`${NGINX_ANNOTATIONS}/auth-realm`] = ing.auth.realm;
   } else if (ing.auth.type === 'oauth2-proxy') {
     // nginx asks auth-url about every request and sends a visitor who is not signed in to auth-signin.
-    out[`${NGINX}/auth-url`] = ing.auth.url;
-    out[`${NGINX}/auth-signin`] = ing.auth.signinUrl;
+    out[`${NGINX_ANNOTATIONS}/auth-url`] = ing.auth.url;
+    out[`${NGINX_ANNOTATIONS}/auth-signin`] = ing.auth.signinUrl;
   }
   return out;
 }

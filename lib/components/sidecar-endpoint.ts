@@ -7,7 +7,7 @@ import { sidecarNodePort } from '../fleet/sidecar-hosts';
 import type { SidecarIngress, SidecarService } from '../fleet/model';
 import { meta } from '../meta';
 import { SIDECAR_SERVICE, sidecarReplicaService } from '../names';
-import { namespaceOf, type NamespacedProps } from './base';
+import { namespaceOf, NGINX_ANNOTATIONS, type NamespacedProps } from './base';
 import { PROMETHEUS_NAME, prometheusPodName, prometheusPodSelector } from './prometheus';
 import { SIDECAR_GRPC_PORT_NAME } from './thanos-sidecar';
 
@@ -47,7 +47,7 @@ export function sidecarServiceAnnotations(service: SidecarService, host: string)
  * ingress-nginx must pass TLS through untouched: the sidecar terminates mTLS itself, so the
  * observer's client certificate reaches it. The controller needs --enable-ssl-passthrough.
  */
-export const NGINX_PASSTHROUGH = { 'nginx.ingress.kubernetes.io/ssl-passthrough': 'true' };
+export const NGINX_PASSTHROUGH = { [`${NGINX_ANNOTATIONS}/ssl-passthrough`]: 'true' };
 
 /** The label the StatefulSet controller gives each pod: it selects one Prometheus replica. */
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';

@@ -65,7 +65,7 @@ export const DEFAULT_STACK = {
     enabled: true,
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '180Mi' } } as Resources,
     // On every node, whatever its taints, and never evicted before the workloads whose node it reports on.
-    placement: { nodeSelector: { 'kubernetes.io/os': 'linux' }, tolerations: [{ operator: 'Exists' }], priorityClassName: 'system-node-critical' } as Placement,
+    placement: { ...LINUX_NODES, tolerations: [{ operator: 'Exists' }], priorityClassName: 'system-node-critical' } as Placement,
   },
   kubeStateMetrics: {
     enabled: true,
