@@ -29,7 +29,8 @@ export const LAYERS = [
   { name: 'clusters', paths: ['lib/clusters', 'lib/file-chart.ts'] },
   { name: 'delivery', paths: ['lib/delivery'] },
   { name: 'render', paths: ['lib/render.ts', 'lib/output'] },
-  { name: 'entry points', paths: ['lib/index.ts', 'main.ts', 'scripts', 'test'] },
+  { name: 'review (validate and diff rendered trees)', paths: ['lib/validate', 'lib/diff'] },
+  { name: 'entry points', paths: ['lib/index.ts', 'main.ts', 'lib/cli', 'bin', 'scripts', 'test'] },
 ];
 
 const layerZones = LAYERS.slice(0, -1).map((layer, i) => ({
