@@ -99,57 +99,107 @@ export interface StagedRender {
   discard(): void;
 }
 
+/** Where a render puts each file: a path relative to the tree's top, its bytes, and whether it holds key material. */
+export type RenderSink = (rel: string, data: Buffer, secret: boolean) => void;
+
+/** Options of a render. */
+export interface RenderOptions {
+  /** Hears each cluster as it is done (for a progress indicator): how many are done, of how many. */
+  readonly onCluster?: (done: number, total: number) => void;
+}
+
+/** What a render made, beside its files. */
+interface RenderedFleet {
+  readonly clusters: ClusterSummary[];
+  readonly argocd?: ClusterSummary;
+  readonly sealers: ClusterSealer[];
+}
+
+/**
+ * Renders every cluster of the fleet, with the certificates of `pki`, file by file into `sink`.
+ * `outDir` is where the tree will be (the apps' output folder; nothing is written there).
+ */
+function renderFiles(fleet: FleetModel, outDir: string, pki: FleetPki, sink: RenderSink, options: RenderOptions = {}): RenderedFleet {
+  const clusters: ClusterSummary[] = [];
+  const sealers: ClusterSealer[] = [];
+  const memo = new YamlMemo();
+  // What the cluster folders hold: the fleet's AppProject allows exactly these kinds.
+  const kinds = new RenderedKinds();
+  sink('.gitignore', Buffer.from(GITIGNORE), false);
+  fleet.clusters.forEach((cluster, i) => {
+    const app = buildClusterApp({ fleet, cluster, pki }, path.join(outDir, cluster.name));
+    annotateSyncWaves(app);
+    const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir, (rel) => pki.storeText(rel));
+    if (sealer) sealers.push(sealer);
+    const summary = writeApp(cluster.name, app, sink, memo, sealer, kinds);
+    const monitors = isWorkload(cluster) ? buildAppMonitorsApp(cluster, path.join(outDir, APP_MONITORS_DIR, cluster.name)) : undefined;
+    if (monitors) {
+      annotateSyncWaves(monitors);
+      const m = writeApp(`${APP_MONITORS_DIR}/${cluster.name}`, monitors, sink, memo, undefined, kinds);
+      clusters.push({ ...summary, objects: summary.objects + m.objects, files: summary.files + m.files });
+    } else clusters.push(summary);
+    options.onCluster?.(i + 1, fleet.clusters.length);
+  });
+  const argocd = fleet.gitops ? writeApp(ARGOCD_DIR, buildArgoCdApp({ ...fleet, gitops: fleet.gitops }, outDir, kinds), sink, memo) : undefined;
+  return { clusters, argocd, sealers };
+}
+
 /**
  * Renders every cluster of the fleet into a staging folder beside `target` (a folder that
  * resolveOutputDir accepted and recoverOutput cleaned), with the certificates of `pki`. Writes
  * nothing else: neither the output folder nor the PKI store.
  */
-export function stageFleet(fleet: FleetModel, target: string, pki: FleetPki): StagedRender {
+export function stageFleet(fleet: FleetModel, target: string, pki: FleetPki, options: RenderOptions = {}): StagedRender {
   assertOwnedOutput(target);
-  const summaries: ClusterSummary[] = [];
-  const sealers: ClusterSealer[] = [];
-  let argocd: ClusterSummary | undefined;
-  const memo = new YamlMemo();
-  // What the cluster folders hold: the fleet's AppProject allows exactly these kinds.
-  const kinds = new RenderedKinds();
   const tree = new StagedTree(target, 0o755, `make ${path.dirname(target)} writable, or set PROMFLEET_OUT to a folder you can write`, 'dist');
   const tmp = tree.dir;
+  let rendered: RenderedFleet;
   try {
     const written: string[] = [];
-    const put = (rel: string, data: Buffer, secret = false) => {
-      writeOrLink(path.join(tmp, rel), data, secret, path.join(target, rel));
-      written.push(rel);
-    };
-    put('.gitignore', Buffer.from(GITIGNORE));
-    for (const cluster of fleet.clusters) {
-      const dir = path.join(tmp, cluster.name);
-      const app = buildClusterApp({ fleet, cluster, pki }, dir);
-      annotateSyncWaves(app);
-      const sealer = ClusterSealer.forCluster(fleet, cluster, pki.dir, (rel) => pki.storeText(rel));
-      if (sealer) sealers.push(sealer);
-      const summary = writeApp(cluster.name, app, tmp, put, memo, sealer, kinds);
-      const monitors = isWorkload(cluster) ? buildAppMonitorsApp(cluster, path.join(tmp, APP_MONITORS_DIR, cluster.name)) : undefined;
-      if (monitors) {
-        annotateSyncWaves(monitors);
-        const m = writeApp(`${APP_MONITORS_DIR}/${cluster.name}`, monitors, tmp, put, memo, undefined, kinds);
-        summaries.push({ ...summary, objects: summary.objects + m.objects, files: summary.files + m.files });
-      } else summaries.push(summary);
-    }
-    if (fleet.gitops) {
-      const app = buildArgoCdApp({ ...fleet, gitops: fleet.gitops }, tmp, kinds);
-      argocd = writeApp(ARGOCD_DIR, app, tmp, put, memo);
-    }
-    put(MARKER_FILE, Buffer.from(markerText(written)));
+    const made = new Set<string>();
+    rendered = renderFiles(
+      fleet,
+      tmp,
+      pki,
+      (rel, data, secret) => {
+        const parent = path.dirname(path.join(tmp, rel));
+        if (!made.has(parent)) {
+          io(parent, 'create an output folder', () => fs.mkdirSync(parent, { recursive: true }));
+          made.add(parent);
+        }
+        writeOrLink(path.join(tmp, rel), data, secret, path.join(target, rel));
+        written.push(rel);
+      },
+      options,
+    );
+    const marker = Buffer.from(markerText(written));
+    writeOrLink(path.join(tmp, MARKER_FILE), marker, false, path.join(target, MARKER_FILE));
   } catch (e) {
     tree.discard();
     throw e;
   }
   return {
-    result: { outDir: target, clusters: summaries, argocd },
-    storeWrites: sealers.flatMap((s) => s.pendingWrite() ?? []),
+    result: { outDir: target, clusters: rendered.clusters, argocd: rendered.argocd },
+    storeWrites: rendered.sealers.flatMap((s) => s.pendingWrite() ?? []),
     publish: () => tree.publish(),
     discard: () => tree.discard(),
   };
+}
+
+/** A render held in memory: every file of the tree `stageFleet` would write, by path relative to its top. */
+export interface MemoryRender {
+  readonly result: RenderResult;
+  readonly files: ReadonlyMap<string, { readonly data: Buffer; readonly secret: boolean }>;
+}
+
+/**
+ * Renders every cluster of the fleet in memory, exactly as `stageFleet` would into `outDir`, and
+ * writes nothing at all (for a comparison with what is rendered already, as `promfleet diff` does).
+ */
+export function renderInMemory(fleet: FleetModel, outDir: string, pki: FleetPki, options: RenderOptions = {}): MemoryRender {
+  const files = new Map<string, { data: Buffer; secret: boolean }>();
+  const rendered = renderFiles(fleet, outDir, pki, (rel, data, secret) => files.set(rel, { data, secret }), options);
+  return { result: { outDir, clusters: rendered.clusters, argocd: rendered.argocd }, files };
 }
 
 /**
@@ -182,19 +232,10 @@ export function publishRender(staged: StagedRender, pki: FleetPki, done: (step: 
   done('dist');
 }
 
-/** Writes the charts of one App, each through `put` (a path relative to the tree's top). */
-function writeApp(
-  name: string,
-  app: App,
-  top: string,
-  put: (rel: string, data: Buffer, secret: boolean) => void,
-  memo: YamlMemo,
-  sealer?: ClusterSealer,
-  kinds?: RenderedKinds,
-): ClusterSummary {
+/** Renders the charts of one App into `sink`, each as one file under `name`/. */
+function writeApp(name: string, app: App, sink: RenderSink, memo: YamlMemo, sealer?: ClusterSealer, kinds?: RenderedKinds): ClusterSummary {
   let objects = 0;
   let files = 0;
-  const made = new Set<string>();
   for (const chart of fileCharts(app)) {
     let out: { file: string; objects: unknown[] } = { file: chart.file, objects: chart.toJson() };
     // Sealed secrets mode: key material goes to Git sealed, instead of to the git-ignored secrets/
@@ -205,14 +246,7 @@ function writeApp(
     if (kinds) for (const o of out.objects) kinds.add(o as Parameters<RenderedKinds['add']>[0]);
     const secret = out.file.startsWith(`${SECRETS_DIR}/`);
     // Key material is unique to each cluster: it is not kept in the memo.
-    const data = Buffer.from(objectsYaml(out.objects, secret ? undefined : memo));
-    const rel = `${name}/${out.file}.yaml`;
-    const parent = path.dirname(path.join(top, rel));
-    if (!made.has(parent)) {
-      io(parent, 'create an output folder', () => fs.mkdirSync(parent, { recursive: true }));
-      made.add(parent);
-    }
-    put(rel, data, secret);
+    sink(`${name}/${out.file}.yaml`, Buffer.from(objectsYaml(out.objects, secret ? undefined : memo)), secret);
     objects += n;
     files++;
   }

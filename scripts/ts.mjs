@@ -85,7 +85,7 @@ function bundle(entry, outfile) {
 }
 
 /** Loads a CommonJS bundle like require() does, with V8's code cache (written once the process has run). */
-function loadWithCodeCache(file) {
+export function loadBundle(file) {
   const cacheFile = file.replace(/\.cjs$/, '.v8cache');
   const source = fs.readFileSync(file);
   // The cache file starts with the hash of the bundle it was made from (see the top of this file).
@@ -120,7 +120,7 @@ export function loadTs(entry, buildDir = path.join(root, '.build')) {
   const outfile = path.join(buildDir, `${name}.cjs`);
   fs.mkdirSync(path.dirname(outfile), { recursive: true });
   bundle(path.resolve(root, entry), outfile);
-  return loadWithCodeCache(outfile);
+  return loadBundle(outfile);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -183,7 +183,7 @@ describe('a store encrypted with age', () => {
   });
 
   it('npm run pki -- status reads the expiry without an identity', () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', 'status', '--expiring-within', '30d'], {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'promfleet.mjs'), 'pki', 'status', '--expiring-within', '30d'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, FLEET: p.fleet, PROMFLEET_PKI_DIR: p.store },
@@ -202,7 +202,7 @@ describe('a store encrypted with age', () => {
     }
     const pkiCmd = (q: Project, fleetText: string, env: Record<string, string>, ...args: string[]) => {
       fs.writeFileSync(q.fleet, fleetText);
-      return spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', 'status', ...args], {
+      return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'promfleet.mjs'), 'pki', 'status', ...args], {
         cwd: ROOT,
         encoding: 'utf8',
         timeout: 60000,

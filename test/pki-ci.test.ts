@@ -197,7 +197,7 @@ describe('a synth with CI set never writes the store', () => {
 describe('npm run pki -- status --expiring-within', () => {
   const DAY = 86400e3;
   const status = (store: string, window: string) =>
-    spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', 'status', '--expiring-within', window], {
+    spawnSync(process.execPath, [path.join(ROOT, 'bin', 'promfleet.mjs'), 'pki', 'status', '--expiring-within', window], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 60000,
@@ -258,7 +258,7 @@ describe('npm run pki -- status --expiring-within', () => {
     fs.mkdirSync(lock);
     fs.writeFileSync(path.join(lock, 'owner'), JSON.stringify({ pid: process.pid, host: os.hostname() }));
     const run = (timeout: string) =>
-      spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', 'status'], {
+      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'promfleet.mjs'), 'pki', 'status'], {
         cwd: ROOT,
         encoding: 'utf8',
         timeout: 30000,

@@ -112,9 +112,9 @@ describe('rotation to or from an intermediate CA', () => {
   });
 });
 
-describe('npm run pki', () => {
+describe('promfleet pki', () => {
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ts.mjs'), 'scripts/pki.ts', ...args], {
+    spawnSync(process.execPath, [path.join(ROOT, 'bin', 'promfleet.mjs'), 'pki', ...args], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 60000,
@@ -136,6 +136,11 @@ describe('npm run pki', () => {
     const wrong = cli(['rotate-ca', 'start'], env);
     expect([wrong.status, wrong.stderr]).toEqual([1, expect.stringMatching(/^promfleet pki: .*ca-next: cannot run rotate-ca start/)]);
     const usage = cli(['rotate-ca'], env);
-    expect([usage.status, usage.stderr]).toEqual([2, 'usage: npm run pki -- status [--expiring-within <days>d] | rotate-ca <start|switch|finish>\n']);
+    expect([usage.status, usage.stderr]).toEqual([
+      2,
+      'promfleet pki: rotate-ca takes one step: start, switch, finish\nusage: promfleet pki status [--expiring-within <days>d] | rotate-ca <start|switch|finish>\n(promfleet pki --help for more)\n',
+    ]);
+    const help = cli(['--help'], env);
+    expect([help.status, help.stdout]).toEqual([0, expect.stringMatching(/^usage: promfleet pki [\s\S]*--pki-dir <dir> .*\[env PROMFLEET_PKI_DIR\]/)]);
   });
 });

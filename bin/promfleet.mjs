@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The promfleet command. Each subcommand is its own bundle (lib/cli/<command>.ts), so that a synth
+// never loads what validate or diff need: in this repository it is bundled on the fly (and cached, see
+// scripts/ts.mjs); in an installed package it was bundled when the package was packed (out/cli/).
+import * as fs from 'fs';
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+import { loadBundle, loadTs } from '../scripts/ts.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const COMMANDS = {
+  synth: 'render every cluster of the fleet into dist/ (what cdk8s synth renders)',
+  validate: 'validate rendered objects offline against the CRD and Kubernetes schemas',
+  diff: 'compare a render of the fleet with dist/ (or a git ref), per cluster and object',
+  pki: 'inspect the PKI store and rotate its CA',
+};
+
+const HELP = `usage: promfleet <command> [options]
+
+Renders Prometheus Operator + Thanos manifests for a fleet of Kubernetes clusters from one fleet file.
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, about]) => `  ${name.padEnd(10)}${about}`)
+  .join('\n')}
+
+promfleet <command> --help shows a command's options. promfleet --version prints the version.
+`;
+
+const [command, ...args] = process.argv.slice(2);
+if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  process.stdout.write(HELP);
+  process.exitCode = command === undefined ? 2 : 0;
+} else if (command === '--version' || command === '-v') {
+  process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`);
+} else if (!Object.hasOwn(COMMANDS, command)) {
+  process.stderr.write(`promfleet: unknown command ${JSON.stringify(command)}; the commands are ${Object.keys(COMMANDS).join(', ')} (promfleet --help)\n`);
+  process.exitCode = 2;
+} else {
+  const source = path.join(ROOT, 'lib', 'cli', `${command}.ts`);
+  const mod = fs.existsSync(source) ? loadTs(source) : loadBundle(path.join(ROOT, 'out', 'cli', `${command}.cjs`));
+  process.exitCode = await mod.main(args);
+}
