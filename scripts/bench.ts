@@ -22,6 +22,10 @@ export const TARGETS = {
   clusters1000RssMb: 500,
   coldPki100Ms: 10_000,
   cdk8sSynthMs: 1_500,
+  /** The README's render command (`npm run synth`, which runs promfleet synth), end to end, against `helm template`. */
+  readmeRenderVsHelm: 1.0,
+  /** `node bin/promfleet.mjs synth`, end to end, against `helm template`. */
+  binVsHelm: 0.5,
   testSuiteMs: 120_000,
   linearity: 1.5,
 } as const;
@@ -50,6 +54,14 @@ export interface BenchResult {
   linearity?: { perCluster10to100Ms: number; perCluster100to1000Ms: number; ratio: number };
   coldPki100Ms: number;
   cdk8sSynthDefaultMs: number;
+  /** The README's render command, `npm run synth`, end to end (default fleet). */
+  readmeRenderMs: number;
+  /** `node bin/promfleet.mjs synth`, end to end (default fleet). */
+  binSynthMs: number;
+  /** `node -e 0`: the cost of starting a do-nothing Node.js process here. */
+  nodeStartMs: number;
+  /** `helm template` of kube-prometheus-stack, once per cluster of the default fleet; estimated when helm is not here. */
+  helm: { ms: number; measured: boolean; how: string };
   testSuiteMs?: number;
   validated?: { clusters: number; objects: number; errors: number };
 }
@@ -210,6 +222,20 @@ export function main(args: string[]): number {
     const cdk8sSynthDefaultMs = median(Array.from({ length: runs }, () => timeCommand(cdk8s, synthArgs, synthEnv)));
     log(`cdk8s synth (default fleet): ${cdk8sSynthDefaultMs.toFixed(0)} ms`);
 
+    // The README's render command and the promfleet bin, side by side with cdk8s and helm, same fleet and store.
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const timeRuns = (cmd: string, args: string[]) => (
+      timeCommand(cmd, args, synthEnv),
+      median(Array.from({ length: runs }, () => timeCommand(cmd, args, synthEnv)))
+    );
+    const readmeRenderMs = timeRuns(npm, ['run', 'synth']);
+    log(`npm run synth (the README's render command): ${readmeRenderMs.toFixed(0)} ms`);
+    const binSynthMs = timeRuns(process.execPath, [path.join(ROOT, 'bin', 'promfleet.mjs'), 'synth']);
+    log(`node bin/promfleet.mjs synth: ${binSynthMs.toFixed(0)} ms`);
+    const nodeStartMs = timeRuns(process.execPath, ['-e', '0']);
+    const helm = helmTemplate(nodeStartMs, timeRuns);
+    log(`helm template: ${helm.ms.toFixed(0)} ms (${helm.how})`);
+
     const testSuiteMs = quick ? undefined : timeCommand('npm', ['test', '--silent']);
     if (testSuiteMs !== undefined) log(`npm test: ${(testSuiteMs / 1000).toFixed(1)} s`);
 
@@ -225,6 +251,10 @@ export function main(args: string[]): number {
       ...(m100 && m1000 ? { linearity: { perCluster10to100Ms: m100, perCluster100to1000Ms: m1000, ratio: m1000 / m100 } } : {}),
       coldPki100Ms,
       cdk8sSynthDefaultMs,
+      readmeRenderMs,
+      binSynthMs,
+      nodeStartMs,
+      helm,
       testSuiteMs,
       validated,
     };
@@ -236,6 +266,31 @@ export function main(args: string[]): number {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * \`helm template\` of kube-prometheus-stack for the clusters of the default fleet (one release each), when
+ * helm and the chart are here (PROMFLEET_BENCH_HELM_CHART: the chart's folder or archive). Neither npm nor
+ * Debian ships helm, so otherwise it is estimated from a same-machine measure: there, helm took 1.05 s
+ * where a do-nothing Node.js process took 0.10 s, so helm costs 10.5 Node.js starts of this machine.
+ */
+function helmTemplate(nodeStartMs: number, timeRuns: (cmd: string, args: string[]) => number): BenchResult['helm'] {
+  const chart = process.env.PROMFLEET_BENCH_HELM_CHART;
+  const helm = spawnSync('helm', ['version', '--short'], { encoding: 'utf8' });
+  if (chart && helm.status === 0) {
+    const script = ['observer', 'workload-eu', 'workload-us']
+      .map((c) => `helm template ${c} ${JSON.stringify(chart)} --namespace monitoring >/dev/null`)
+      .join(' && ');
+    return { ms: timeRuns('sh', ['-c', script]), measured: true, how: `measured, helm ${helm.stdout.trim()}` };
+  }
+  return {
+    ms: nodeStartMs * HELM_IN_NODE_STARTS,
+    measured: false,
+    how: `estimated: helm is not installed here; ${HELM_IN_NODE_STARTS} x a Node.js start, the ratio measured on one machine`,
+  };
+}
+
+/** helm template of kube-prometheus-stack for three clusters (1.05 s) over a do-nothing Node.js process (0.10 s), one 2-core machine. */
+const HELM_IN_NODE_STARTS = 10.5;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
@@ -273,6 +328,18 @@ export function table(r: BenchResult): string {
       r.cdk8sSynthDefaultMs <= TARGETS.cdk8sSynthMs,
     ],
     [
+      "README's render command (`npm run synth`), end to end",
+      `<= ${TARGETS.readmeRenderVsHelm.toFixed(1)}x helm`,
+      `${seconds(r.readmeRenderMs)}, ${(r.readmeRenderMs / r.helm.ms).toFixed(2)}x`,
+      r.readmeRenderMs <= TARGETS.readmeRenderVsHelm * r.helm.ms,
+    ],
+    [
+      '`node bin/promfleet.mjs synth`, end to end',
+      `<= ${TARGETS.binVsHelm.toFixed(1)}x helm`,
+      `${seconds(r.binSynthMs)}, ${(r.binSynthMs / r.helm.ms).toFixed(2)}x`,
+      r.binSynthMs <= TARGETS.binVsHelm * r.helm.ms,
+    ],
+    [
       '`npm test`',
       `<= ${seconds(TARGETS.testSuiteMs)}`,
       r.testSuiteMs === undefined ? 'not run' : seconds(r.testSuiteMs),
@@ -293,6 +360,8 @@ export function table(r: BenchResult): string {
     '| target | wanted | measured | |',
     '| :--- | ---: | ---: | :--- |',
     ...checks.map(([name, wanted, got, ok]) => `| ${name} | ${wanted} | ${got} | ${ok === undefined ? '-' : verdict(ok)} |`),
+    '',
+    `Default fleet end to end: \`npm run synth\` ${seconds(r.readmeRenderMs)}, \`node bin/promfleet.mjs synth\` ${seconds(r.binSynthMs)}, \`cdk8s synth\` ${seconds(r.cdk8sSynthDefaultMs)}; \`helm template\` ${seconds(r.helm.ms)} (${r.helm.how}); a do-nothing \`node -e 0\` ${seconds(r.nodeStartMs)}.`,
     ...(r.validated ? ['', `Validated: all ${r.validated.objects} objects of the ${r.validated.clusters}-cluster fleet, ${r.validated.errors} errors.`] : []),
   ].join('\n');
 }

@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 
 // The packages are bundled too: one file to read and compile instead of ~450 modules to resolve.
 // (esbuild itself could not be: it runs its own binary. No entry imports it.)
-const BUILD_OPTIONS = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' };
+export const BUILD_OPTIONS = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' };
 
 // File times can be coarse (up to 2 s on some filesystems) and lag the clock: an input whose mtime is
 // this close to the build's start may have changed after esbuild read it.

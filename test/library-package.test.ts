@@ -7,7 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { expect } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
-import { ofKind, ROOT, type RenderedObject } from './support/fleet';
+import { preparePki } from '../lib/pki';
+import { ofKind, ROOT, tmpDir, type RenderedObject } from './support/fleet';
+import { fingerprintTree, fleetWithStore } from './support/pki';
 import type { Manifest } from './support/manifests';
 import { matches, prometheusSelects, SELECTION, unselected } from './support/selection';
 
@@ -46,7 +48,19 @@ describe('examples/library, with promfleet installed from its packed tarball', (
     // The compiled library and its types; nothing of the repository around it.
     const paths = packed.files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'out/lib/index.js', 'out/lib/index.d.ts']));
-    expect(paths.filter((p) => !p.startsWith('out/lib/') && !p.startsWith('out/imports/'))).toEqual(['README.md', 'package.json']);
+    // And the promfleet command: its launcher and one bundle per subcommand.
+    expect(paths.filter((p) => !p.startsWith('out/lib/') && !p.startsWith('out/imports/')).sort()).toEqual(
+      [
+        'README.md',
+        'bin/promfleet.mjs',
+        'out/cli/diff.cjs',
+        'out/cli/pki.cjs',
+        'out/cli/synth.cjs',
+        'out/cli/validate.cjs',
+        'package.json',
+        'scripts/ts.mjs',
+      ].sort(),
+    );
   });
 
   it('shares one copy of cdk8s and constructs with the app (peer dependencies)', () => {
@@ -80,5 +94,26 @@ describe('examples/library, with promfleet installed from its packed tarball', (
     expect(service.obj.spec.ports.map((p) => p.name)).toEqual(monitor.obj.spec.endpoints.map((e) => e.port));
     // And nothing of promfleet's own goes unscraped.
     expect(unselected(objects).map((o) => `${o.obj.kind} ${o.obj.metadata.name}`)).toEqual([]);
+  });
+});
+
+describe('the promfleet command of the installed package', () => {
+  it('renders the default fleet as the repository does, from its packed bundles', async () => {
+    const work = tmpDir('promfleet-installed-');
+    const store = path.join(work, 'store');
+    await preparePki(fleetWithStore(store));
+    fs.copyFileSync(path.join(ROOT, 'fleet.yaml'), path.join(work, 'fleet.yaml'));
+    const bin = path.join(app, 'node_modules', '.bin', 'promfleet');
+    const run = (cwd: string, args: string[]) =>
+      execFileSync(bin, args, { cwd, encoding: 'utf8', env: { ...process.env, CI: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(run(work, ['--version'])).toBe(`${(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+    // No TypeScript source is installed: the command runs what npm pack bundled.
+    expect(fs.existsSync(path.join(app, 'node_modules', 'promfleet', 'lib'))).toBe(false);
+    run(work, ['synth', '--quiet', '--pki-dir', store, '--out', 'installed']);
+    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'promfleet.mjs'), 'synth', '--quiet', '--pki-dir', store, '--out', 'repository'], {
+      cwd: work,
+      env: { ...process.env, CI: '' },
+    });
+    expect(fingerprintTree(path.join(work, 'installed'))).toEqual(fingerprintTree(path.join(work, 'repository')));
   });
 });
