@@ -293,6 +293,32 @@ describe('diffTrees', () => {
     expect(ignored.summary.changed).toBe(2);
   });
 
+  it('prints the example of docs/operations.md for the edits it describes', () => {
+    const dir = copyOfDist();
+    editObject(dir, 'observer/70-querier.yaml', 'ConfigMap', 'thanos-querier-endpoints', (o) => {
+      const data = o.data as Record<string, string>;
+      data['endpoints.yaml'] = data['endpoints.yaml'].replace('sidecar-0.workload-eu.example.com', 'sidecar-0.workload-eu.example.net');
+    });
+    editObject(dir, 'workload-eu/10-operator.yaml', 'Deployment', 'prometheus-operator', (o) => {
+      const spec = (o.spec as { template: { spec: { containers: { name: string; args: string[] }[] } } }).template.spec;
+      for (const c of spec.containers) c.args = c.args.map((a) => (a === '--kubelet-endpoints=false' ? '--kubelet-endpoints=true' : a));
+    });
+    editObject(dir, 'workload-eu/20-prometheus.yaml', 'Prometheus', 'k8s', (o) => ((o.spec as { replicas: number }).replicas = 3));
+    editObject(dir, 'workload-eu/30-alertmanager.yaml', 'Secret', 'alertmanager-main', (o) => {
+      (o.stringData as Record<string, string>)['alertmanager.yaml'] += '# changed\n';
+    });
+    editFile(dir, 'workload-eu/50-monitors.yaml', (docs) => docs.filter((o) => o.metadata.name !== 'prometheus-k8s'));
+    editFile(dir, 'workload-eu/51-more-monitors.yaml', () =>
+      YAML.parseAllDocuments(fs.readFileSync(path.join(DIST, 'workload-eu/50-monitors.yaml'), 'utf8'))
+        .map((d) => d.toJS() as Doc)
+        .filter((o) => o.metadata.name === 'prometheus-k8s'),
+    );
+    editFile(dir, 'workload-us/30-alertmanager.yaml', (docs) => docs.filter((o) => o.kind !== 'PodDisruptionBudget'));
+    const docs = fs.readFileSync(path.resolve(__dirname, '..', 'docs', 'operations.md'), 'utf8');
+    const example = /\*\*Text output\.\*\*[^]*?```text\n([^]*?)```/.exec(docs)?.[1];
+    expect(formatDiffText(diffTrees(readTreeFromDir(DIST), readTreeFromDir(dir)))).toBe(example);
+  });
+
   it('fails naming the side and the file of a document that is not YAML', () => {
     const dir = copyOfDist();
     fs.writeFileSync(path.join(dir, 'workload-eu/20-prometheus.yaml'), 'kind: [unclosed\n');
