@@ -319,6 +319,16 @@ describe('diffTrees', () => {
     expect(formatDiffText(diffTrees(readTreeFromDir(DIST), readTreeFromDir(dir)))).toBe(example);
   });
 
+  it('sees keys that share a name with what every JavaScript object inherits', () => {
+    const dir = copyOfDist();
+    editObject(dir, 'workload-eu/20-prometheus.yaml', 'Prometheus', 'k8s', (o) => {
+      (o.metadata as unknown as { labels: Record<string, string> }).labels['constructor'] = 'x';
+    });
+    expect(formatDiffText(diffTrees(readTreeFromDir(DIST), readTreeFromDir(dir)))).toBe(
+      'workload-eu Prometheus/k8s metadata.labels.constructor added: x\n1 object changed in 1 cluster\n',
+    );
+  });
+
   it('fails naming the side and the file of a document that is not YAML', () => {
     const dir = copyOfDist();
     fs.writeFileSync(path.join(dir, 'workload-eu/20-prometheus.yaml'), 'kind: [unclosed\n');

@@ -172,12 +172,22 @@ function objectsOf(tree: RenderedTree, side: string, ignore: (file: string) => b
   return objects;
 }
 
+/** A key's value, never one inherited from Object (a label may well be called `constructor`). */
+function own(o: JsonObject, key: string): Json | undefined {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
+/** The keys of a, then those only b has. */
+function keysOf(a: JsonObject, b: JsonObject): string[] {
+  return [...Object.keys(a), ...Object.keys(b).filter((k) => !Object.hasOwn(a, k))];
+}
+
 function same(a: Json | undefined, b: Json | undefined): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => same(v, b[i]));
   if (isObject(a) && isObject(b)) {
     const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => k in b && same(a[k], b[k]));
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && same(a[k], b[k]));
   }
   return false;
 }
@@ -257,7 +267,7 @@ class FieldDiffer {
       return;
     }
     if (isObject(a) && isObject(b)) {
-      for (const key of [...Object.keys(a), ...Object.keys(b).filter((k) => !(k in a))]) this.value(path ? `${path}.${key}` : key, a[key], b[key]);
+      for (const key of keysOf(a, b)) this.value(path ? `${path}.${key}` : key, own(a, key), own(b, key));
       return;
     }
     if (Array.isArray(a) && Array.isArray(b)) return this.list(path, a, b);
@@ -274,7 +284,7 @@ class FieldDiffer {
     if ((isObject(a) || a === undefined) && (isObject(b) || b === undefined)) {
       const ka = a ?? {};
       const kb = b ?? {};
-      for (const key of [...Object.keys(ka), ...Object.keys(kb).filter((k) => !(k in ka))]) this.secret(path ? `${path}.${key}` : key, ka[key], kb[key]);
+      for (const key of keysOf(ka, kb)) this.secret(path ? `${path}.${key}` : key, own(ka, key), own(kb, key));
       return;
     }
     this.out.push({ path, status: a === undefined ? 'added' : b === undefined ? 'removed' : 'changed', secret: true });
