@@ -7,7 +7,6 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { diffTrees, formatDiffMarkdown, formatDiffText, isSecretsFile, readTreeFromDir, readTreeFromGit, type ObjectDiff, type TreeDiff } from '../lib/diff';
 
-const DIST = path.resolve(__dirname, '..', 'dist');
 const dirs: string[] = [];
 
 function tmp(): string {
@@ -16,6 +15,10 @@ function tmp(): string {
   return dir;
 }
 afterAll(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/** The committed dist/: the repository's, without the git-ignored secrets/ a local synth adds. */
+const DIST = path.join(tmp(), 'committed-dist');
+fs.cpSync(path.resolve(__dirname, '..', 'dist'), DIST, { recursive: true, filter: (src) => path.basename(src) !== 'secrets' });
 
 /** A copy of the committed dist/, marker and .gitignore included. */
 function copyOfDist(): string {
@@ -293,7 +296,7 @@ describe('diffTrees', () => {
     expect(ignored.summary.changed).toBe(2);
   });
 
-  it('prints the example of docs/operations.md for the edits it describes', () => {
+  it('prints the example of docs/cli.md for the edits it describes', () => {
     const dir = copyOfDist();
     editObject(dir, 'observer/70-querier.yaml', 'ConfigMap', 'thanos-querier-endpoints', (o) => {
       const data = o.data as Record<string, string>;
@@ -314,7 +317,7 @@ describe('diffTrees', () => {
         .filter((o) => o.metadata.name === 'prometheus-k8s'),
     );
     editFile(dir, 'workload-us/30-alertmanager.yaml', (docs) => docs.filter((o) => o.kind !== 'PodDisruptionBudget'));
-    const docs = fs.readFileSync(path.resolve(__dirname, '..', 'docs', 'operations.md'), 'utf8');
+    const docs = fs.readFileSync(path.resolve(__dirname, '..', 'docs', 'cli.md'), 'utf8');
     const example = /\*\*Text output\.\*\*[^]*?```text\n([^]*?)```/.exec(docs)?.[1];
     expect(formatDiffText(diffTrees(readTreeFromDir(DIST), readTreeFromDir(dir)))).toBe(example);
   });

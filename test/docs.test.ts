@@ -16,7 +16,7 @@ describe('README.md', () => {
     const quickStart = codeBlocks('README.md').find((b) => b.lang === 'sh');
     expect(quickStart?.text).toBe(
       [
-        'npm ci && npm run synth      # install, then render the default fleet (fleet.yaml) into dist/',
+        'npm ci && npm run synth      # install, then render the default fleet (fleet.yaml) into dist/ with promfleet synth',
         'npm ci && npm test           # install, then type-check and run every test',
         '',
       ].join('\n'),
