@@ -5,7 +5,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument } from 'yaml';
 import { preparePki } from '../lib/pki';
-import { BIN, installPromfleet } from './support/cli';
+import { main as diffMain } from '../lib/cli/diff';
+import { main as synthMain } from '../lib/cli/synth';
+import { installPromfleet, runCli } from './support/cli';
 import { ROOT, tmpDir } from './support/fleet';
 import { fingerprintTree, fleetWithStore } from './support/pki';
 
@@ -13,8 +15,9 @@ describe('promfleet diff', () => {
   let work: string;
   let store: string;
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...args], { cwd: work, encoding: 'utf8' });
-  const promfleet = (args: string[]) =>
-    spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', timeout: 120000, env: { ...process.env, CI: '', PROMFLEET_PKI_DIR: store } });
+  /** promfleet <args>, in this process; `promfleet diff` runs as a separate process once, below. */
+  const promfleet = ([command, ...args]: string[]) =>
+    runCli(command === 'synth' ? synthMain : diffMain, args, { cwd: work, env: { PROMFLEET_PKI_DIR: store } });
   /** The default fleet with `edit` applied, written to `file` in the work folder. */
   const fleetFile = (file: string, edit: (doc: ReturnType<typeof parseDocument>) => void) => {
     const doc = parseDocument(fs.readFileSync(path.join(ROOT, 'fleet.yaml'), 'utf8'));
@@ -28,7 +31,7 @@ describe('promfleet diff', () => {
     store = path.join(work, 'store');
     await preparePki(fleetWithStore(store));
     fs.copyFileSync(path.join(ROOT, 'fleet.yaml'), path.join(work, 'fleet.yaml'));
-    expect(promfleet(['synth', '--quiet']).status).toBe(0);
+    expect((await promfleet(['synth', '--quiet'])).status).toBe(0);
     git('init', '-q', '-b', 'main');
     installPromfleet(work);
     fs.writeFileSync(path.join(work, '.gitignore'), 'store/\nnode_modules/\n');
@@ -38,20 +41,20 @@ describe('promfleet diff', () => {
     git('update-ref', 'refs/remotes/origin/main', 'main');
   });
 
-  it('reports no change for the fleet dist/ was rendered from, and writes nothing', () => {
+  it('reports no change for the fleet dist/ was rendered from, and writes nothing', async () => {
     const before = { dist: fingerprintTree(path.join(work, 'dist')), store: fingerprintTree(store) };
-    const r = promfleet(['diff', '--exit-code']);
+    const r = await promfleet(['diff', '--exit-code']);
     expect([r.status, r.stdout, r.stderr]).toEqual([0, 'no changes\n', '']);
     expect({ dist: fingerprintTree(path.join(work, 'dist')), store: fingerprintTree(store) }).toEqual(before);
   });
 
-  it('names each changed field per cluster; --exit-code exits 1; nothing is written', () => {
+  it('names each changed field per cluster; --exit-code exits 1; nothing is written', async () => {
     const changed = fleetFile('more.yaml', (doc) => {
       doc.setIn(['defaults', 'prometheus', 'replicas'], 3);
       doc.setIn(['defaults', 'prometheus', 'retention'], '30d');
     });
     const before = { dist: fingerprintTree(path.join(work, 'dist')), store: fingerprintTree(store) };
-    const r = promfleet(['diff', '--fleet', changed, '--exit-code']);
+    const r = await promfleet(['diff', '--fleet', changed, '--exit-code']);
     expect(r.status).toBe(1);
     for (const cluster of ['workload-eu', 'workload-us']) {
       expect(r.stdout).toContain(`${cluster} Prometheus/k8s spec.replicas 2 -> 3`);
@@ -61,15 +64,15 @@ describe('promfleet diff', () => {
     expect(r.stdout).toContain('workload-eu Service/thanos-sidecar-2 added in 21-thanos-sidecar.yaml');
     expect({ dist: fingerprintTree(path.join(work, 'dist')), store: fingerprintTree(store) }).toEqual(before);
     // Without --exit-code a change is not a failure.
-    expect(promfleet(['diff', '--fleet', changed]).status).toBe(0);
+    expect((await promfleet(['diff', '--fleet', changed])).status).toBe(0);
   });
 
-  it('--base compares with dist/ as a git ref holds it; a missing ref exits 2 naming it', () => {
+  it('--base compares with dist/ as a git ref holds it; a missing ref exits 2 naming it', async () => {
     // The working tree's dist/ is re-rendered from the changed fleet; the commit still holds the old one.
     const changed = fleetFile('retention.yaml', (doc) => doc.setIn(['defaults', 'prometheus', 'retention'], '9d'));
-    expect(promfleet(['synth', '--quiet', '--fleet', changed]).status).toBe(0);
-    expect(promfleet(['diff', '--fleet', changed, '--exit-code']).stdout).toBe('no changes\n');
-    const r = promfleet(['diff', '--fleet', changed, '--base', 'main', '--exit-code']);
+    expect((await promfleet(['synth', '--quiet', '--fleet', changed])).status).toBe(0);
+    expect((await promfleet(['diff', '--fleet', changed, '--exit-code'])).stdout).toBe('no changes\n');
+    const r = await promfleet(['diff', '--fleet', changed, '--base', 'main', '--exit-code']);
     expect([r.status, r.stdout]).toEqual([1, expect.stringContaining('workload-eu Prometheus/k8s spec.retention 15d -> 9d')]);
     // The README's command, as a user types it.
     const readme = spawnSync('sh', ['-c', 'npx promfleet diff --base origin/main'], {
@@ -78,24 +81,25 @@ describe('promfleet diff', () => {
       env: { ...process.env, CI: '', FLEET: changed, PROMFLEET_PKI_DIR: store },
     });
     expect([readme.status, readme.stdout]).toEqual([0, r.stdout]);
-    const json = JSON.parse(promfleet(['diff', '--fleet', changed, '--base', 'main', '--json']).stdout) as {
+    const json = JSON.parse((await promfleet(['diff', '--fleet', changed, '--base', 'main', '--json'])).stdout) as {
       base: string;
       summary: { changed: number; clusters: string[] };
     };
     expect(json.base).toBe('main');
     expect(json.summary.clusters).toEqual(['workload-eu', 'workload-us']);
-    const missing = promfleet(['diff', '--base', 'no-such-branch']);
+    const missing = await promfleet(['diff', '--base', 'no-such-branch']);
     expect([missing.status, missing.stderr]).toEqual([
       2,
       expect.stringMatching(/^promfleet diff: git ref "no-such-branch" is not a commit of .*fetch it first/),
     ]);
-    expect(promfleet(['synth', '--quiet']).status).toBe(0);
+    expect((await promfleet(['synth', '--quiet'])).status).toBe(0);
   });
 
-  it('shows a changed Secret by name and key only, never its value, in every format', () => {
+  it('shows a changed Secret by name and key only, never its value, in every format', async () => {
     // The Alertmanager configuration is a Secret in a committed file.
     const changed = fleetFile('am.yaml', (doc) => doc.setIn(['defaults', 'alertmanager', 'route', 'groupWait'], '47s'));
-    const outputs = ['', '--markdown', '--json'].map((format) => promfleet(['diff', '--fleet', changed, ...(format ? [format] : [])]).stdout);
+    const outputs: string[] = [];
+    for (const format of ['', '--markdown', '--json']) outputs.push((await promfleet(['diff', '--fleet', changed, ...(format ? [format] : [])])).stdout);
     expect(outputs[0]).toMatch(/^workload-eu Secret\/alertmanager-\S+ stringData\.alertmanager\.yaml changed/m);
     for (const out of outputs) {
       expect(out).toContain('alertmanager.yaml');
@@ -104,9 +108,9 @@ describe('promfleet diff', () => {
     }
   });
 
-  it('--markdown is a pull request comment: a heading, the counts, one section per set of clusters', () => {
+  it('--markdown is a pull request comment: a heading, the counts, one section per set of clusters', async () => {
     const changed = fleetFile('md.yaml', (doc) => doc.setIn(['defaults', 'prometheus', 'retention'], '20d'));
-    const md = promfleet(['diff', '--fleet', changed, '--markdown']).stdout;
+    const md = (await promfleet(['diff', '--fleet', changed, '--markdown'])).stdout;
     expect(md).toMatch(/^### promfleet diff\n\n\*\*2 objects changed in 2 clusters\*\*\n/);
     expect(md).toContain('- `spec.retention`: `15d` → `20d`');
   });

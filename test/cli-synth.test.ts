@@ -3,7 +3,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { runSynth } from '../lib/cli/synth';
+import { main, runSynth } from '../lib/cli/synth';
+import { runCli } from './support/cli';
 import { preparePki } from '../lib/pki';
 import { ROOT, tmpDir } from './support/fleet';
 import { fingerprintTree, fleetWithStore } from './support/pki';
@@ -24,8 +25,11 @@ describe('promfleet synth', () => {
     await preparePki(fleetWithStore(store));
   });
 
+  /** The launcher, as a separate process. */
   const promfleet = (args: string[], env: Record<string, string> = {}) =>
     spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', timeout: 120000, env: { ...process.env, CI: '', ...env } });
+  /** promfleet synth <args> in this process. */
+  const synth = (args: string[], env: Record<string, string> = {}) => runCli(main, args, { cwd: work, env });
 
   it('renders the same files, byte for byte, as cdk8s synth, with flags in place of the variables', () => {
     const cdk8s = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade'], {
@@ -46,8 +50,8 @@ describe('promfleet synth', () => {
     expect(fingerprintTree(store)).toEqual(storeBefore);
   });
 
-  it('--json prints the summary as JSON on stdout and nothing human; --quiet prints nothing', () => {
-    const json = promfleet(['synth', '--json', '--out', 'out-json'], { FLEET: 'fleet.yaml', PROMFLEET_PKI_DIR: store });
+  it('--json prints the summary as JSON on stdout and nothing human; --quiet prints nothing', async () => {
+    const json = await synth(['--json', '--out', 'out-json'], { FLEET: 'fleet.yaml', PROMFLEET_PKI_DIR: store });
     expect([json.status, json.stderr]).toEqual([0, '']);
     const report = JSON.parse(json.stdout) as { ok: boolean; out: string; clusters: { cluster: string; objects: number; files: number; dir: string }[] };
     expect(report).toMatchObject({ ok: true, out: 'out-json' });
@@ -57,20 +61,20 @@ describe('promfleet synth', () => {
       expect(files.length).toBeGreaterThan(0);
       expect(c.objects).toBeGreaterThanOrEqual(c.files);
     }
-    const quiet = promfleet(['synth', '-q', '--out', 'out-json'], { FLEET: 'fleet.yaml', PROMFLEET_PKI_DIR: store });
+    const quiet = await synth(['-q', '--out', 'out-json'], { FLEET: 'fleet.yaml', PROMFLEET_PKI_DIR: store });
     expect([quiet.status, quiet.stdout, quiet.stderr]).toEqual([0, '', '']);
   });
 
-  it('fails with the field named, exit 1 and a JSON error with --json; usage errors exit 2', () => {
+  it('fails with the field named, exit 1 and a JSON error with --json; usage errors exit 2', async () => {
     fs.writeFileSync(path.join(work, 'bad.yaml'), 'clusters:\n  - name: Bad_Name\n    role: workload\n');
-    const bad = promfleet(['synth', '--fleet', 'bad.yaml', '--out', 'out-bad', '--json'], { PROMFLEET_PKI_DIR: store });
+    const bad = await synth(['--fleet', 'bad.yaml', '--out', 'out-bad', '--json'], { PROMFLEET_PKI_DIR: store });
     expect(bad.status).toBe(1);
     const report = JSON.parse(bad.stdout) as { ok: boolean; error: string };
     expect(report.ok).toBe(false);
     expect(report.error).toMatch(/clusters\[0\]\.name/);
     expect(bad.stderr).toMatch(/clusters\[0\]\.name/);
     expect(fs.existsSync(path.join(work, 'out-bad'))).toBe(false);
-    const usage = promfleet(['synth', 'extra']);
+    const usage = await synth(['extra']);
     expect([usage.status, usage.stderr]).toEqual([2, expect.stringMatching(/^promfleet synth: unexpected argument "extra"\nusage: promfleet synth /)]);
     const unknown = promfleet(['sinth']);
     expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringContaining('unknown command "sinth"; the commands are synth, validate, diff, pki')]);
