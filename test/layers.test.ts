@@ -16,6 +16,8 @@ const UPWARD: [string, string, string, string][] = [
   ['lib/components', "export { FileChart } from '../file-chart';", '../file-chart', 'components'],
   ['lib/delivery', "export { renderFleet } from '../render';", '../render', 'delivery'],
   ['lib/clusters', "export { main } from '../../main';", '../../main', 'clusters'],
+  ['lib/diff', "export { main } from '../cli/diff';", '../cli/diff', 'review (validate and diff rendered trees)'],
+  ['lib/output', "export { main } from '../cli/synth';", '../cli/synth', 'render'],
 ];
 
 const DOWNWARD =
