@@ -1,0 +1,105 @@
+// CRD objects are checked against the structural schemas of the imported CRDs (imports/crd-schemas/,
+// written by scripts/import-crds.sh from the same files as imports/*.ts), made strict the way the API
+// server prunes: a field no schema defines is reported instead of dropped.
+import Ajv, { type ValidateFunction } from 'ajv';
+import type { RegExpEngine } from 'ajv/dist/types';
+import { CRD_SCHEMAS } from '../../imports/crd-schemas';
+import type { SchemaError } from './problems';
+
+type Schema = Record<string, unknown>;
+
+interface CrdSchemaFile {
+  group: string;
+  kind: string;
+  versions: Record<string, Schema>;
+}
+
+const PRESERVE = 'x-kubernetes-preserve-unknown-fields';
+
+/**
+ * The schema as the API server applies it: an object schema with properties keeps only those (unless it
+ * preserves unknown fields or declares additionalProperties), int-or-string takes either, an embedded
+ * resource keeps apiVersion, kind and metadata, and `nullable` admits null. Inside anyOf/allOf/oneOf/not a
+ * structural schema only adds constraints on the fields defined next to them, so those are left alone.
+ */
+export function prunedLikeTheApiServer(schema: Schema): Schema {
+  const out: Schema = { ...schema };
+  if (out['x-kubernetes-int-or-string'] === true) {
+    delete out.anyOf;
+    out.type = ['integer', 'string'];
+  }
+  if (out['x-kubernetes-embedded-resource'] === true) {
+    out.properties = {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object', [PRESERVE]: true },
+      ...(out.properties as Schema),
+    };
+  }
+  if (out.properties && typeof out.properties === 'object') {
+    out.properties = Object.fromEntries(Object.entries(out.properties as Record<string, Schema>).map(([k, v]) => [k, prunedLikeTheApiServer(v)]));
+    if (out.additionalProperties === undefined && out[PRESERVE] !== true) out.additionalProperties = false;
+  }
+  if (out.additionalProperties && typeof out.additionalProperties === 'object')
+    out.additionalProperties = prunedLikeTheApiServer(out.additionalProperties as Schema);
+  if (out.items && typeof out.items === 'object' && !Array.isArray(out.items)) out.items = prunedLikeTheApiServer(out.items as Schema);
+  if (out.nullable === true) {
+    delete out.nullable;
+    if (out.type !== undefined) out.type = [...new Set([...(Array.isArray(out.type) ? (out.type as string[]) : [out.type as string]), 'null'])];
+  }
+  for (const key of Object.keys(out)) if (key.startsWith('x-kubernetes-')) delete out[key];
+  return out;
+}
+
+/**
+ * CRD patterns are Go (RE2) regular expressions: JavaScript's agree but for inline flags, which the
+ * operator's CRDs use as a leading `(?i)` (case-insensitive).
+ */
+export const goRegExp: RegExpEngine = Object.assign(
+  (pattern: string, flags: string) => {
+    const m = /^\^?\(\?i\)/.exec(pattern);
+    return m ? new RegExp((pattern.startsWith('^') ? '^' : '') + pattern.slice(m[0].length), flags + 'i') : new RegExp(pattern, flags);
+  },
+  { code: 'goRegExp' },
+);
+
+let ajv: Ajv | undefined;
+const compiled = new Map<string, ValidateFunction | undefined>();
+let byKind: Map<string, Schema> | undefined;
+
+/** The apiVersion/kind pairs of the imported CRDs (`monitoring.coreos.com/v1/Prometheus`...). */
+export function crdKinds(): string[] {
+  return [...schemas().keys()];
+}
+
+function schemas(): Map<string, Schema> {
+  if (!byKind) {
+    byKind = new Map();
+    for (const crd of CRD_SCHEMAS as CrdSchemaFile[])
+      for (const [version, schema] of Object.entries(crd.versions)) byKind.set(`${crd.group}/${version}/${crd.kind}`, schema);
+  }
+  return byKind;
+}
+
+/**
+ * The validator of an imported CRD's kind (undefined if none is imported): it returns the errors of an
+ * object without its metadata, which the API server checks as ObjectMeta (see validateObjectMeta).
+ */
+export function crdValidator(apiVersion: string, kind: string): ((obj: unknown) => SchemaError[]) | undefined {
+  const key = `${apiVersion}/${kind}`;
+  if (!compiled.has(key)) {
+    const schema = schemas().get(key);
+    let fn: ValidateFunction | undefined;
+    if (schema) {
+      // Formats (int32, date-time...) are hints in CRDs, CEL rules (x-kubernetes-validations) need the server.
+      ajv ??= new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { regExp: goRegExp, optimize: false } });
+      const strict = prunedLikeTheApiServer(schema);
+      strict.properties = { ...(strict.properties as Schema), metadata: {} };
+      fn = ajv.compile(strict);
+    }
+    compiled.set(key, fn);
+  }
+  const fn = compiled.get(key);
+  if (!fn) return undefined;
+  return (obj) => (fn(obj) ? [] : ((fn.errors ?? []) as SchemaError[]));
+}
