@@ -108,7 +108,7 @@ describe('Argo CD Applications (default fleet)', () => {
     expect(app(rendered, 'promfleet-workload-eu').obj.spec.destination).toEqual({ name: 'workload-eu', namespace: 'monitoring' });
   });
 
-  it('passes independent schema validation (@kubernetes-models/argo-cd)', () => {
+  it('passes schema validation against the imported Argo CD CRDs', () => {
     const report = validateRendered(path.join(rendered.outDir, '_argocd'));
     expect(report.findings).toEqual([]);
     const monitorApps = fleet.clusters.flatMap(appMonitorNamespaces).length;

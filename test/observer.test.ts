@@ -252,7 +252,7 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     expect(querierContainer(r, 'hub').args).toContain('--query.auto-downsampling');
   });
 
-  it('passes independent schema validation (kubernetes-models)', () => {
+  it('passes schema validation (promfleet validate)', () => {
     const report = validateRendered(`${r.outDir}/hub`, `${r.outDir}/backup`);
     expect(report.findings).toEqual([]);
     expect(report.objects).toBe(r.objects.filter((o) => o.cluster === 'hub' || o.cluster === 'backup').length);

@@ -50,7 +50,7 @@ describe('render pipeline', () => {
     }
   });
 
-  it('passes independent schema validation (kubernetes-models)', () => {
+  it('passes schema validation (promfleet validate)', () => {
     const report = validateRendered(rendered.outDir);
     expect(report.findings).toEqual([]);
     expect(report.objects).toBe(rendered.objects.length);
