@@ -392,7 +392,7 @@ describe('selection: every monitor, rule and Service reaches something real', ()
     expect(receiverSecrets(am)).toEqual(['dms']);
   });
 
-  it('passes independent schema validation, with no field the CRDs do not define', () => {
+  it('passes schema validation, with no field the CRDs do not define', () => {
     const report = validateRendered(rendered.outDir);
     expect(report.findings).toEqual([]);
     expect(report.objects).toBe(rendered.objects.length);

@@ -41,7 +41,7 @@ export interface ValidationReport {
 
 export interface ValidateOptions {
   /**
-   * The Kubernetes release (`major.minor`) whose core schemas apply.
+   * The Kubernetes release (`major.minor`; a leading `v` and a patch number are ignored) whose core schemas apply.
    * @default KUBERNETES_VERSION
    */
   kubernetesVersion?: string;
@@ -114,7 +114,9 @@ export function objectProblems(obj: Record<string, unknown>): FieldProblem[] | u
 
 /** Validates every YAML document in `paths` (files, or folders searched for *.yaml and *.yml). */
 export function validateTree(paths: readonly string[], opts: ValidateOptions = {}): ValidationReport {
-  const kubernetesVersion = opts.kubernetesVersion ?? KUBERNETES_VERSION;
+  // A release is named by major.minor: the schemas do not change in patch releases (`v1.36.2` means 1.36).
+  const named = opts.kubernetesVersion ?? KUBERNETES_VERSION;
+  const kubernetesVersion = /^v?(\d+\.\d+)(\.\d+)?$/.exec(named)?.[1] ?? named;
   if (!SUPPORTED_KUBERNETES_VERSIONS.includes(kubernetesVersion)) {
     throw new ValidateUsageError(
       `Kubernetes ${kubernetesVersion}: no bundled schemas for this release; supported: ${SUPPORTED_KUBERNETES_VERSIONS.join(', ')} (the core schemas come from kubernetes-models)`,
