@@ -3,6 +3,7 @@
 // In-process: this part of lib/validate/ needs only ajv and the committed imports/crd-schemas/.
 import * as fs from 'fs';
 import * as path from 'path';
+import { clusterOf } from '../lib/validate/cluster';
 import { crdKinds, crdValidator, strictValidator } from '../lib/validate/crd';
 import { problemsOf, UNKNOWN_FIELD } from '../lib/validate/problems';
 import { ROOT } from './support/fleet';
@@ -90,5 +91,20 @@ describe('CRD schemas', () => {
     expect(problems(rule, group('abort'))).toEqual([]);
     expect(problems(rule, group('ignore'))).toEqual([expect.stringMatching(/^spec\.groups\[0\]\.partial_response_strategy: string "ignore" does not match /)]);
     expect(crdValidator('example.com/v1', 'Widget')).toBeUndefined();
+  });
+});
+
+describe('the cluster of a finding', () => {
+  it('is the folder holding the file, its secrets/ folder included; the Applications are under _argocd', () => {
+    expect(
+      [
+        'dist/workload-eu/20-prometheus.yaml',
+        'dist/workload-eu/secrets/alertmanager.yaml',
+        'dist/_app-monitors/workload-eu/kafka.yaml',
+        'dist/_argocd/root.yaml',
+        'dist/_argocd/apps/workload-eu.yaml',
+        'workload-us/10-operator.yaml',
+      ].map(clusterOf),
+    ).toEqual(['workload-eu', 'workload-eu', 'workload-eu', '_argocd', '_argocd', 'workload-us']);
   });
 });

@@ -7,12 +7,14 @@ import { validate as validateObjectMetaSchema } from '@kubernetes-models/apimach
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
+import { clusterOf } from './cluster';
 import { crdValidator } from './crd';
 import { coreModel, KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from './kubernetes';
 import { type FieldProblem, problemsOf, type SchemaError } from './problems';
 import { validateWatchingReads } from './unread-fields';
 
 export { KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from './kubernetes';
+export { clusterOf } from './cluster';
 export { UNKNOWN_FIELD } from './problems';
 
 /** One problem of one object. */
@@ -49,18 +51,6 @@ export interface ValidateOptions {
 
 /** Thrown for a path that cannot be read or a release whose schemas are not bundled. */
 export class ValidateUsageError extends Error {}
-
-/**
- * The cluster a rendered file is applied to: the folder holding it (dist/<cluster>/, its secrets/ folder,
- * dist/_app-monitors/<cluster>/). The Applications under dist/_argocd/ go to the cluster Argo CD runs on,
- * which the tree does not name: they are reported under `_argocd`.
- */
-export function clusterOf(file: string): string {
-  const parts = path.resolve(file).split(path.sep);
-  if (parts.includes('_argocd')) return '_argocd';
-  const dir = parts[parts.length - 2] ?? '';
-  return dir === 'secrets' ? (parts[parts.length - 3] ?? dir) : dir;
-}
 
 function yamlFiles(p: string): string[] {
   let st: fs.Stats;
