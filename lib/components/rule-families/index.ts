@@ -2,17 +2,17 @@
 // groups of a PrometheusRule with the fleet file's overrides (disabled groups and alerts, `for`,
 // severity, extra labels, thresholds) applied.
 import { closest } from '../../fleet/load';
-// import { alertmanager } from './alertmanager';
+import { alertmanager } from './alertmanager';
 import { general } from './general';
 import { prometheus } from './prometheus';
-// X
-// X
+import { prometheusOperator } from './prometheus-operator';
+import { thanosSidecar } from './thanos-sidecar';
 import { isAlert, type AlertSpec, type RuleFamily, type RuleNeed, type Severity } from './types';
 
 export * from './types';
 
 /** Every family of the catalogue. */
-export const RULE_FAMILIES: readonly RuleFamily[] = [general, prometheus];
+export const RULE_FAMILIES: readonly RuleFamily[] = [general, prometheus, alertmanager, prometheusOperator, thanosSidecar];
 
 /** The families whose needs are all met, in catalogue order. */
 export function familiesFor(needsMet: ReadonlySet<RuleNeed>, families: readonly RuleFamily[] = RULE_FAMILIES): RuleFamily[] {
