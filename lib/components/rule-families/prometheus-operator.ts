@@ -108,7 +108,8 @@ export const prometheusOperator: RuleFamily = {
           for: '10m',
           severity: 'warning',
           summary: 'A config reloader sidecar fails to reload.',
-          description: 'The config reloader of {{ $labels.namespace }}/{{ $labels.pod }} has failed to reload for 10 minutes: the server runs an old configuration.',
+          description:
+            'The config reloader of {{ $labels.namespace }}/{{ $labels.pod }} has failed to reload for 10 minutes: the server runs an old configuration.',
           runbook: 'prometheus-operator/configreloadersidecarerrors',
         },
       ],

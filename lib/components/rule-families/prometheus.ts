@@ -9,12 +9,12 @@ const m = (metric: string) => `${metric}{${P}}`;
 const who = 'Prometheus {{ $labels.namespace }}/{{ $labels.pod }}';
 
 /** An alert on a counter that should never move: any increase over `window` fires it. */
-const counterMoves = (
-  alert: string,
-  metric: string,
-  window: string,
-  spec: Pick<AlertSpec, 'for' | 'severity' | 'summary' | 'description'>,
-): AlertSpec => ({ alert, expr: `increase(${m(metric)}[${window}]) > 0`, runbook: `prometheus/${alert.toLowerCase()}`, ...spec });
+const counterMoves = (alert: string, metric: string, window: string, spec: Pick<AlertSpec, 'for' | 'severity' | 'summary' | 'description'>): AlertSpec => ({
+  alert,
+  expr: `increase(${m(metric)}[${window}]) > 0`,
+  runbook: `prometheus/${alert.toLowerCase()}`,
+  ...spec,
+});
 
 export const prometheus: RuleFamily = {
   name: 'prometheus',
