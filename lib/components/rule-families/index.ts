@@ -116,6 +116,11 @@ export function ruleOverrideProblems(overrides: RuleOverrides, families: readonl
   });
   for (const [name, o] of Object.entries(overrides.alerts ?? {})) {
     const spec = alerts.get(name);
+    if (o.labels && 'severity' in o.labels)
+      problems.push({
+        path: `alerts.${name}.labels.severity`,
+        message: `set alerts.${name}.severity instead: it is the label routes and inhibitions match on`,
+      });
     if (!spec) problems.push({ path: `alerts.${name}`, message: unknown('an alert', name, [...alerts.keys()]) });
     else if (o.threshold !== undefined && spec.threshold === undefined)
       problems.push({ path: `alerts.${name}.threshold`, message: `${name} has no tunable threshold; remove it, or disable the alert and write your own rule` });
