@@ -9,6 +9,8 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { parse, stringify } from 'yaml';
 import { alertExpr, isAlert, RULE_FAMILIES, renderFamily, type RuleFamily } from '../lib/components/rule-families';
 import { promqlSyntaxError } from '../lib/components/rules';
+import { alertsDoc } from '../scripts/rule-coverage';
+import { UPSTREAM_ALERTS } from '../scripts/upstream-alerts';
 import { tmpDir } from './support/fleet';
 
 const FAMILY_DIR = path.join(__dirname, '..', 'lib', 'components', 'rule-families');
@@ -145,5 +147,16 @@ describe('rule catalogue', () => {
     expect([check.ok, check.output]).toEqual([true, expect.any(String)]);
     const run = promtool(['test', 'rules', `${module}.test.yaml`], dir);
     expect([run.ok, run.output]).toEqual([true, expect.stringContaining('SUCCESS')]);
+  });
+
+  it('docs/alerts.md is the generated coverage table (npm run docs)', () => {
+    expect(fs.readFileSync(path.join(__dirname, '..', 'docs', 'alerts.md'), 'utf8')).toEqual(alertsDoc());
+    const upstream = UPSTREAM_ALERTS.flatMap((g) => g.alerts);
+    expect(upstream.filter((a, i) => upstream.indexOf(a) !== i)).toEqual([]);
+    // Each catalogue alert is listed with its family; an upstream alert without one reads "not yet".
+    const doc = alertsDoc();
+    expect(doc).toContain('| alertmanager | alertmanager.rules | AlertmanagerClusterDown | yes (alertmanager) |');
+    expect(doc).toContain('| etcd | etcd | etcdNoLeader | not yet |');
+    expect(doc).toContain("promfleet's own alerts (no upstream equivalent): ThanosSidecarGrpcErrors.");
   });
 });

@@ -254,6 +254,11 @@ const placement = (d: Placement, pods: string) =>
     .optional()
     .meta(about(`Node selector, tolerations and priority class of the ${pods} pods`, d));
 
+export const ruleName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, { message: 'must be the name of an alert or rule group of the catalogue, e.g. "KubePodCrashLooping" (docs/alerts.md)' })
+  .meta({ title: 'rule name', description: 'The name of an alert or a rule group of the catalogue, as docs/alerts.md lists them.' });
+
 /** The field types with a title, in the order docs/fleet-reference.md lists them. */
 export const VALUE_TYPES: z.ZodType[] = [
   dnsLabel,
@@ -275,6 +280,7 @@ export const VALUE_TYPES: z.ZodType[] = [
   secretKeyRef,
   resourcesShape(),
   placementShape(),
+  ruleName,
 ];
 
 const labels = z.record(labelKey, labelValue);
@@ -442,11 +448,6 @@ const component = (d: { enabled: boolean; resources: Resources; placement: Place
   });
 
 const S = DEFAULT_STACK;
-
-const ruleName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, { message: 'must be the name of an alert or rule group of the catalogue, e.g. "KubePodCrashLooping" (docs/alerts.md)' })
-  .meta({ title: 'rule name', description: 'The name of an alert or a rule group of the catalogue, as docs/alerts.md lists them.' });
 
 const alertOverride = z.strictObject({
   for: duration.optional().describe("How long the alert's condition must hold before it fires. Default: the catalogue's"),
