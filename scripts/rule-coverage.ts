@@ -22,7 +22,7 @@ export function alertsDoc(families: readonly RuleFamily[] = RULE_FAMILIES): stri
     '',
     "Each rule family is one PrometheusRule in a workload cluster's `55-rules.yaml`, rendered when the cluster runs",
     'everything the family needs (docs/output.md, "Rules"). Alerts keep their upstream names, severities and runbooks;',
-    'disable or tune them in the fleet file under `rules` (docs/operations.md, "Tuning alerts"). A threshold is the number',
+    'disable or tune them in the fleet file under `rules` (docs/output.md, "Disabling and tuning rules"). A threshold is the number',
     "the alert's expression compares against, which `rules.alerts.<alert>.threshold` replaces.",
     '',
     `## Upstream coverage: ${covered} of ${upstream.size} upstream alert names`,
