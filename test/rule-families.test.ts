@@ -37,16 +37,32 @@ async function familyOf(module: string): Promise<RuleFamily> {
   return exported[0];
 }
 
-/** What the tests of a family cover: alerts shown firing, alerts shown silent, records checked. */
+/** What the tests of a family cover: alerts shown firing, alerts shown silent, series whose records are checked. */
 function coverage(tests: PromtoolTests) {
   const fires = new Set<string>();
   const silent = new Set<string>();
   const recorded = new Set<string>();
   for (const t of tests.tests ?? []) {
     for (const a of t.alert_rule_test ?? []) (a.exp_alerts?.length ? fires : silent).add(a.alertname);
-    for (const q of t.promql_exp_test ?? []) recorded.add(q.expr.trim());
+    // The recorded series itself, with or without label matchers: `node:cpu:rate5m` or `node:cpu:rate5m{cluster="eu"}`.
+    for (const q of t.promql_exp_test ?? []) recorded.add(q.expr.trim().replace(/\s*\{[^}]*\}$/, ''));
   }
   return { fires, silent, recorded };
+}
+
+/** Each rule of `family` without the tests it needs, with what is missing. */
+function missingTests(family: RuleFamily, tests: PromtoolTests): string[] {
+  const { fires, silent, recorded } = coverage(tests);
+  const missing: string[] = [];
+  for (const g of family.groups)
+    for (const r of g.rules) {
+      if (isAlert(r)) {
+        if (!fires.has(r.alert)) missing.push(`${r.alert}: no alert_rule_test where it fires (exp_alerts)`);
+        // An alert that reads no series (Watchdog) fires by design: there is no healthy case.
+        if (!silent.has(r.alert) && readsSeries(r.expr)) missing.push(`${r.alert}: no alert_rule_test where it stays silent (exp_alerts: [])`);
+      } else if (!recorded.has(r.record)) missing.push(`${r.record}: no promql_exp_test of the recorded series`);
+    }
+  return missing;
 }
 
 /** Rules that aggregate without keeping `cluster`: each `by (...)` must list it (or the rule uses `without`). */
@@ -121,6 +137,35 @@ describe('rule catalogue', () => {
     expect(aggregationsDroppingCluster('min without (alertmanager) (x)')).toEqual([]);
   });
 
+  it('the coverage check names each rule without the tests it needs', () => {
+    const family: RuleFamily = {
+      name: 'demo',
+      needs: ['prometheus'],
+      groups: [
+        {
+          name: 'demo',
+          rules: [
+            { alert: 'DemoDown', expr: 'up{job="demo"} == 0', severity: 'warning', summary: 's', description: 'd' },
+            { alert: 'DemoAlways', expr: 'vector(1)', severity: 'none', summary: 's', description: 'd' },
+            { record: 'cluster:demo_up:sum', expr: 'sum by (cluster) (up{job="demo"})' },
+            { record: 'cluster:demo_down:sum', expr: 'sum by (cluster) (1 - up{job="demo"})' },
+          ],
+        },
+      ],
+    };
+    const tests: PromtoolTests = {
+      tests: [
+        { alert_rule_test: [{ alertname: 'DemoDown', exp_alerts: [{}] }], promql_exp_test: [{ expr: 'cluster:demo_up:sum{cluster="eu"}' }] },
+        { alert_rule_test: [{ alertname: 'DemoAlways', exp_alerts: [] }] },
+      ],
+    };
+    expect(missingTests(family, tests)).toEqual([
+      'DemoDown: no alert_rule_test where it stays silent (exp_alerts: [])',
+      'DemoAlways: no alert_rule_test where it fires (exp_alerts)',
+      'cluster:demo_down:sum: no promql_exp_test of the recorded series',
+    ]);
+  });
+
   it.each(MODULES)('%s: promtool checks the rules and runs the tests, which cover every alert and record', async (module) => {
     const family = await familyOf(module);
     const testFile = path.join(RULE_TESTS_DIR, `${module}.test.yaml`);
@@ -128,16 +173,7 @@ describe('rule catalogue', () => {
 
     const tests = parse(fs.readFileSync(testFile, 'utf8')) as PromtoolTests;
     expect(tests.rule_files).toEqual([`${module}.rules.yaml`]);
-    const { fires, silent, recorded } = coverage(tests);
-    const missing: string[] = [];
-    for (const g of family.groups)
-      for (const r of g.rules) {
-        if (isAlert(r)) {
-          if (!fires.has(r.alert)) missing.push(`${r.alert}: no alert_rule_test where it fires (exp_alerts)`);
-          // An alert that reads no series (Watchdog) fires by design: there is no healthy case.
-          if (!silent.has(r.alert) && readsSeries(r.expr)) missing.push(`${r.alert}: no alert_rule_test where it stays silent (exp_alerts: [])`);
-        } else if (!recorded.has(r.record)) missing.push(`${r.record}: no promql_exp_test of the recorded series`);
-      }
+    const missing = missingTests(family, tests);
     expect(missing).toEqual([]);
 
     const dir = tmpDir('promfleet-rules-');
