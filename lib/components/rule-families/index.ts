@@ -6,13 +6,15 @@ import { alertmanager } from './alertmanager';
 import { general } from './general';
 import { prometheus } from './prometheus';
 import { prometheusOperator } from './prometheus-operator';
+import { thanosQuery } from './thanos-query';
 import { thanosSidecar } from './thanos-sidecar';
+import { thanosStore } from './thanos-store';
 import { isAlert, type AlertSpec, type RuleFamily, type RuleNeed, type Severity } from './types';
 
 export * from './types';
 
 /** Every family of the catalogue. */
-export const RULE_FAMILIES: readonly RuleFamily[] = [general, prometheus, alertmanager, prometheusOperator, thanosSidecar];
+export const RULE_FAMILIES: readonly RuleFamily[] = [general, prometheus, alertmanager, prometheusOperator, thanosSidecar, thanosQuery, thanosStore];
 
 /** The families whose needs are all met, in catalogue order. */
 export function familiesFor(needsMet: ReadonlySet<RuleNeed>, families: readonly RuleFamily[] = RULE_FAMILIES): RuleFamily[] {
