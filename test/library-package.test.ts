@@ -77,7 +77,7 @@ describe('examples/library, with promfleet installed from its packed tarball', (
         'Deployment prometheus-operator',
         'Prometheus k8s',
         'Alertmanager main',
-        'PrometheusRule promfleet-stack',
+        'PrometheusRule promfleet-prometheus',
       ]),
     );
   });

@@ -9,6 +9,7 @@ import { appMonitorNamespaces, isObserver, type WorkloadCluster } from '../fleet
 import type { FleetPki } from '../pki';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
+import { assertRuleSettings } from './rule-checks';
 
 /**
  * The output file of each part. The application monitors are not among them: they go to a folder of
@@ -71,6 +72,7 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
 export function addWorkloadCharts(app: App, ctx: ClusterContext<WorkloadCluster>): void {
   // A PKI that withholds its keys (a synth in CI without the store) renders no Secret.
   const pki = ctx.pki.withheld ? undefined : ctx.pki;
+  if (ctx.cluster.stack.rules.enabled) assertRuleSettings(ctx.fleet, ctx.cluster);
   const props = workloadMonitoringProps(ctx.cluster, pki);
   for (const p of WorkloadMonitoring.parts({ ...props, serviceMonitors: [], podMonitors: [] })) {
     if (p.id !== 'app-monitors') p.build(new FileChart(app, WORKLOAD_FILES[p.id]));
