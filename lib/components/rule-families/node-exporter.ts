@@ -101,6 +101,10 @@ const fileDescriptors = (severity: 'warning' | 'critical', percent: number): Ale
 /** Rate window of the recording rules (in their names, as upstream). */
 const RATE = '5m';
 const notLo = ne('device!="lo"');
+/** CPU time doing work: neither idle, waiting for I/O nor stolen by the hypervisor. */
+const busyCpu = ne('mode!="idle", mode!="iowait", mode!="steal"');
+/** CPUs per cluster and instance. */
+const cpus = (by: string) => `count by (${by}) (count by (cluster, instance, cpu) (node_cpu_seconds_total${ne()}))`;
 
 export const nodeExporter: RuleFamily = {
   name: 'node-exporter',
@@ -286,6 +290,35 @@ export const nodeExporter: RuleFamily = {
             expr: `sum without (device) (rate(node_network_${dir}_${what}_total${notLo}[${RATE}]))`,
           })),
         ),
+      ],
+    },
+    {
+      // kube-prometheus' own node series, read by its older dashboards.
+      name: 'kube-prometheus-node-recording.rules',
+      rules: [
+        { record: 'instance:node_cpu:rate:sum', expr: `sum by (cluster, instance) (rate(node_cpu_seconds_total${busyCpu}[3m]))` },
+        { record: 'instance:node_network_receive_bytes:rate:sum', expr: `sum by (cluster, instance) (rate(node_network_receive_bytes_total${ne()}[3m]))` },
+        { record: 'instance:node_network_transmit_bytes:rate:sum', expr: `sum by (cluster, instance) (rate(node_network_transmit_bytes_total${ne()}[3m]))` },
+        {
+          record: 'instance:node_cpu:ratio',
+          expr: `sum without (cpu, mode) (rate(node_cpu_seconds_total${busyCpu}[5m])) / on (cluster, instance) group_left () ${cpus('cluster, instance')}`,
+        },
+        { record: 'cluster:node_cpu:sum_rate5m', expr: `sum by (cluster) (rate(node_cpu_seconds_total${busyCpu}[5m]))` },
+        { record: 'cluster:node_cpu:ratio', expr: `cluster:node_cpu:sum_rate5m / ${cpus('cluster')}` },
+      ],
+    },
+    {
+      name: 'node-network',
+      rules: [
+        {
+          alert: 'NodeNetworkInterfaceFlapping',
+          expr: `changes(node_network_up${ne('device!~"veth.+"')}[2m]) > 2`,
+          for: '2m',
+          severity: 'warning',
+          summary: 'A network interface keeps going up and down.',
+          description: 'Network interface {{ $labels.device }} on {{ $labels.instance }} changed its up status {{ $value }} times in 2 minutes.',
+          runbook: 'general/nodenetworkinterfaceflapping',
+        },
       ],
     },
   ],
