@@ -25,7 +25,7 @@ interface PromtoolTests {
   rule_files?: string[];
   tests?: {
     alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[];
-    promql_exp_test?: { expr: string }[];
+    promql_expr_test?: { expr: string }[];
   }[];
 }
 
@@ -45,7 +45,7 @@ function coverage(tests: PromtoolTests) {
   for (const t of tests.tests ?? []) {
     for (const a of t.alert_rule_test ?? []) (a.exp_alerts?.length ? fires : silent).add(a.alertname);
     // The recorded series itself, with or without label matchers: `node:cpu:rate5m` or `node:cpu:rate5m{cluster="eu"}`.
-    for (const q of t.promql_exp_test ?? []) recorded.add(q.expr.trim().replace(/\s*\{[^}]*\}$/, ''));
+    for (const q of t.promql_expr_test ?? []) recorded.add(q.expr.trim().replace(/\s*\{[^}]*\}$/, ''));
   }
   return { fires, silent, recorded };
 }
@@ -60,7 +60,7 @@ function missingTests(family: RuleFamily, tests: PromtoolTests): string[] {
         if (!fires.has(r.alert)) missing.push(`${r.alert}: no alert_rule_test where it fires (exp_alerts)`);
         // An alert that reads no series (Watchdog) fires by design: there is no healthy case.
         if (!silent.has(r.alert) && readsSeries(r.expr)) missing.push(`${r.alert}: no alert_rule_test where it stays silent (exp_alerts: [])`);
-      } else if (!recorded.has(r.record)) missing.push(`${r.record}: no promql_exp_test of the recorded series`);
+      } else if (!recorded.has(r.record)) missing.push(`${r.record}: no promql_expr_test of the recorded series`);
     }
   return missing;
 }
@@ -105,13 +105,14 @@ describe('rule catalogue', () => {
     expect(RULE_FAMILIES).toHaveLength(MODULES.length);
   });
 
-  it('names every group, alert and record once across the catalogue', () => {
+  it('names every group, alert (per severity) and record once across the catalogue', () => {
     const names = (pick: (f: RuleFamily) => string[]) => {
       const all = RULE_FAMILIES.flatMap(pick);
       return all.filter((n, i) => all.indexOf(n) !== i);
     };
     expect(names((f) => f.groups.map((g) => g.name))).toEqual([]);
-    expect(names((f) => f.groups.flatMap((g) => g.rules.filter(isAlert).map((a) => a.alert)))).toEqual([]);
+    // An alert name may come twice with two severities, as upstream's do (a warning, then a critical threshold).
+    expect(names((f) => f.groups.flatMap((g) => g.rules.filter(isAlert).map((a) => `${a.alert} ${a.severity}`)))).toEqual([]);
     // Records may repeat a name with other labels (upstream does, for instance per quantile), never in one group.
     for (const f of RULE_FAMILIES)
       for (const g of f.groups) {
@@ -155,14 +156,14 @@ describe('rule catalogue', () => {
     };
     const tests: PromtoolTests = {
       tests: [
-        { alert_rule_test: [{ alertname: 'DemoDown', exp_alerts: [{}] }], promql_exp_test: [{ expr: 'cluster:demo_up:sum{cluster="eu"}' }] },
+        { alert_rule_test: [{ alertname: 'DemoDown', exp_alerts: [{}] }], promql_expr_test: [{ expr: 'cluster:demo_up:sum{cluster="eu"}' }] },
         { alert_rule_test: [{ alertname: 'DemoAlways', exp_alerts: [] }] },
       ],
     };
     expect(missingTests(family, tests)).toEqual([
       'DemoDown: no alert_rule_test where it stays silent (exp_alerts: [])',
       'DemoAlways: no alert_rule_test where it fires (exp_alerts)',
-      'cluster:demo_down:sum: no promql_exp_test of the recorded series',
+      'cluster:demo_down:sum: no promql_expr_test of the recorded series',
     ]);
   });
 

@@ -4,6 +4,13 @@
 import { closest } from '../../fleet/load';
 import { alertmanager } from './alertmanager';
 import { general } from './general';
+import { kubeStateMetrics } from './kube-state-metrics';
+import { kubernetesApps } from './kubernetes-apps';
+import { kubernetesNodes } from './kubernetes-nodes';
+import { kubernetesResources } from './kubernetes-resources';
+import { kubernetesStorage } from './kubernetes-storage';
+import { kubernetesSystem } from './kubernetes-system';
+import { nodeExporter } from './node-exporter';
 import { prometheus } from './prometheus';
 import { prometheusOperator } from './prometheus-operator';
 import { thanosQuery } from './thanos-query';
@@ -14,7 +21,22 @@ import { isAlert, type AlertSpec, type RuleFamily, type RuleNeed, type Severity 
 export * from './types';
 
 /** Every family of the catalogue. */
-export const RULE_FAMILIES: readonly RuleFamily[] = [general, prometheus, alertmanager, prometheusOperator, thanosSidecar, thanosQuery, thanosStore];
+export const RULE_FAMILIES: readonly RuleFamily[] = [
+  general,
+  prometheus,
+  alertmanager,
+  prometheusOperator,
+  nodeExporter,
+  kubernetesNodes,
+  kubeStateMetrics,
+  kubernetesApps,
+  kubernetesResources,
+  kubernetesStorage,
+  kubernetesSystem,
+  thanosSidecar,
+  thanosQuery,
+  thanosStore,
+];
 
 /** The families whose needs are all met, in catalogue order. */
 export function familiesFor(needsMet: ReadonlySet<RuleNeed>, families: readonly RuleFamily[] = RULE_FAMILIES): RuleFamily[] {
