@@ -181,6 +181,18 @@ export const secretKeyRef = z
       '{name, key}: a key of a Secret you create and manage yourself in the stack namespace. promfleet renders a reference to it, never its content.',
   });
 
+/** Name of a credential in the secret store (`promfleet credential set <name>`): also its key in the rendered Secret. */
+export const credentialName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'must be a credential name of lowercase letters, digits and "-", e.g. "slack-ops"' })
+  .meta({ title: 'credential name', description: 'Name of a credential in the secret store, e.g. "slack-ops": set it with promfleet credential set <name>.' });
+
+// A receiver credential comes from the secret store (rendered into the git-ignored secrets/, or sealed), or
+// from a Secret the user manages; the fleet file never holds the value.
+const storeCredential = z
+  .strictObject({ credential: credentialName.describe('Credential of the secret store; promfleet renders it into a Secret outside the committed tree') })
+  .meta({ title: 'store credential', description: '{credential}: a credential promfleet keeps in its secret store (promfleet credential set <name>).' });
+
 /** The shape of a container's resources; `d` holds that container's defaults. */
 function resourcesShape(d: Resources = {}, container = 'the') {
   const pair = (kind: 'requests' | 'limits') =>
@@ -274,6 +286,8 @@ export const VALUE_TYPES: z.ZodType[] = [
   matcher,
   storeAddress,
   secretKeyRef,
+  credentialName,
+  storeCredential,
   resourcesShape(),
   placementShape(),
 ];
@@ -335,18 +349,6 @@ const prometheusSettings = z.strictObject({
   resources: resources(P.resources, 'Prometheus'),
   placement: placement(P.placement, 'Prometheus (and Thanos sidecar)'),
 });
-
-/** Name of a credential in the secret store (`promfleet credential set <name>`): also its key in the rendered Secret. */
-export const credentialName = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'must be a credential name of lowercase letters, digits and "-", e.g. "slack-ops"' })
-  .meta({ title: 'credential name', description: 'Name of a credential in the secret store, e.g. "slack-ops": set it with promfleet credential set <name>.' });
-
-// A receiver credential comes from the secret store (rendered into the git-ignored secrets/, or sealed), or
-// from a Secret the user manages; the fleet file never holds the value.
-const storeCredential = z
-  .strictObject({ credential: credentialName.describe('Credential of the secret store; promfleet renders it into a Secret outside the committed tree') })
-  .meta({ title: 'store credential', description: '{credential}: a credential promfleet keeps in its secret store (promfleet credential set <name>).' });
 
 /** Ends the message of a field that takes where a credential is kept: the input, perhaps the credential, is not echoed. */
 export const NOT_A_VALUE = 'never the value itself';
@@ -461,7 +463,9 @@ const alertmanagerSettings = z.strictObject({
       receiver: z.string().min(1).describe('Receiver that gets the always-firing Watchdog alert; it must be declared in receivers'),
       repeatInterval: duration
         .optional()
-        .meta(about('How often Watchdog is sent again; the service raises an alarm when it stops arriving', DEFAULT_DEAD_MANS_SWITCH.repeatInterval)),
+        .describe(
+          `How often Watchdog is sent again; the service raises an alarm when it stops arriving. Default: ${DEFAULT_DEAD_MANS_SWITCH.repeatInterval} (sent at once, group interval ${DEFAULT_DEAD_MANS_SWITCH.groupInterval}).`,
+        ),
     })
     .optional()
     .describe(
