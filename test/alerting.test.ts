@@ -2,7 +2,7 @@
 // severity and cluster, the kube-prometheus inhibitions, Watchdog to a dead man's switch, and a warning
 // when nothing would be sent anywhere. The rendered configurations go through amtool 0.25 (check-config,
 // config routes test); what is newer than amtool is checked here against what Alertmanager mounts.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
@@ -278,6 +278,30 @@ describe('examples/alert-receivers/fleet.yaml', () => {
     expect(to(['severity=warning', 'cluster=workload-eu', 'alertname=X'])).toBe('slack');
     expect(to(['severity=info', 'namespace=shop', 'alertname=X'])).toBe('teams,mail');
     expect(to(['alertname=Watchdog', 'severity=none'])).toBe('deadmans-switch');
+  });
+});
+
+describe('the documented commands', () => {
+  it('npm run credential -- set reads the value on standard input; list shows names, never values', () => {
+    // Run from a folder inside the repository (the git-ignored .build/), as a reader runs npm from a checkout.
+    fs.mkdirSync(path.join(ROOT, '.build'), { recursive: true });
+    const dir = fs.mkdtempSync(path.join(ROOT, '.build', 'credential-'));
+    try {
+      fs.copyFileSync(path.join(ROOT, 'examples', 'alert-receivers', 'fleet.yaml'), path.join(dir, 'fleet.yaml'));
+      fs.writeFileSync(path.join(dir, 'slack-webhook-url.txt'), `${VALUES['slack-ops']}\n`);
+      const env = { ...process.env, FLEET: path.join(dir, 'fleet.yaml'), PROMFLEET_PKI_DIR: path.join(dir, '.pki'), npm_config_update_notifier: 'false' };
+      const sh = (command: string) => spawnSync('sh', ['-c', command], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+      const set = sh('npm run credential -- set slack-ops < slack-webhook-url.txt');
+      expect([set.status, set.stderr]).toEqual([0, expect.stringContaining('stored slack-ops')]);
+      expect(fs.readFileSync(path.join(dir, '.pki', 'receivers', 'slack-ops.credential'), 'utf8')).toBe(`${VALUES['slack-ops']}\n`);
+      const list = sh('npm run credential -- list');
+      // Exit 1: the example names more credentials than this one.
+      expect(list.status).toBe(1);
+      expect(list.stdout).toMatch(/^slack-ops\tstored\t/m);
+      expect(list.stdout + list.stderr).not.toContain(VALUES['slack-ops']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
