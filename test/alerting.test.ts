@@ -3,6 +3,7 @@
 // when nothing would be sent anywhere. The rendered configurations go through amtool 0.25 (check-config,
 // config routes test); what is newer than amtool is checked here against what Alertmanager mounts.
 import { execFileSync, spawnSync } from 'child_process';
+import * as age from 'age-encryption';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
@@ -13,7 +14,21 @@ import { SECRETS_DIR } from '../lib/file-chart';
 import { PkiError } from '../lib/pki';
 import { preparePkiSync } from '../lib/pki/fleet-pki';
 import { renderFleet } from '../lib/render';
-import { defaultFleetText, fleetFrom, fleetProblems, ofKind, readTree, render, ROOT, testPki, testPkiDir, tmpDir, type Rendered } from './support/fleet';
+import { makeController, unseal } from './support/sealed';
+import {
+  defaultFleetText,
+  fleetFrom,
+  fleetProblems,
+  ofKind,
+  readTree,
+  render,
+  ROOT,
+  runMain,
+  testPki,
+  testPkiDir,
+  tmpDir,
+  type Rendered,
+} from './support/fleet';
 
 const amtool = (args: string[]) => execFileSync('amtool', args, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -301,6 +316,54 @@ describe('the documented commands', () => {
       expect(list.stdout + list.stderr).not.toContain(VALUES['slack-ops']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a store encrypted with age', () => {
+  it('keeps each credential encrypted; a synth with the identity renders it, one without in CI leaves it out', async () => {
+    const identity = await age.generateX25519Identity();
+    const text = KNOWN_KINDS.replace(/^clusters:\n/m, `pki:\n  encryption:\n    recipients: [${await age.identityToRecipient(identity)}]\n\nclusters:\n`);
+    const dir = tmpDir('promfleet-age-');
+    const store = path.join(dir, '.pki');
+    const file = await setCredentials(text, ['slack-ops', 'pagerduty-key', 'opsgenie-key', 'smtp-password'], store);
+    const inStore = fs.readdirSync(path.join(store, 'receivers')).sort();
+    expect(inStore).toEqual(['opsgenie-key.credential.age', 'pagerduty-key.credential.age', 'slack-ops.credential.age', 'smtp-password.credential.age']);
+    for (const f of inStore) expect(fs.readFileSync(path.join(store, 'receivers', f), 'utf8')).not.toContain('VALUE');
+    const synth = (out: string, env: Record<string, string>) =>
+      runMain({ FLEET: file, PROMFLEET_OUT: path.join(dir, out), PROMFLEET_PKI_DIR: store, CDK8S_OUTDIR: '', ...env }, dir);
+    expect((await synth('dist', { PROMFLEET_AGE_IDENTITY: identity })).code).toBe(0);
+    const secret = fs.readFileSync(path.join(dir, 'dist', 'workload-eu', SECRETS_DIR, `${RECEIVER_CREDENTIALS_SECRET}.yaml`), 'utf8');
+    expect(secret).toContain(Buffer.from(VALUES['slack-ops']).toString('base64'));
+    const ci = await synth('dist-ci', { CI: 'true' });
+    expect(ci.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'dist-ci', 'workload-eu', SECRETS_DIR))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'dist-ci', 'workload-eu', '30-alertmanager.yaml'), 'utf8')).toBe(
+      fs.readFileSync(path.join(dir, 'dist', 'workload-eu', '30-alertmanager.yaml'), 'utf8'),
+    );
+  });
+});
+
+describe('sealed secrets mode', () => {
+  it('commits the credentials sealed for the cluster, and nothing in plain', async () => {
+    const dir = tmpDir();
+    const controller = makeController();
+    controller.writeCert(path.join(dir, 'certs', 'eu.pem'));
+    const text = KNOWN_KINDS.replace('  - name: workload-eu\n', '  - name: workload-eu\n    sealedSecrets: { certificate: certs/eu.pem }\n');
+    const names = ['slack-ops', 'pagerduty-key', 'opsgenie-key', 'smtp-password'];
+    await setCredentials(text, names);
+    const fleet = fleetFrom(text, dir);
+    const r = render(fleet, path.join(dir, 'dist'), testPki(fleet));
+    const sealed = ofKind(r.objects, 'SealedSecret').find((o) => o.cluster === 'workload-eu' && o.obj.metadata.name === RECEIVER_CREDENTIALS_SECRET);
+    expect(sealed).toBeDefined();
+    const opened = unseal(controller.privateKey, sealed!.obj);
+    expect(Object.fromEntries(Object.entries(opened.data).map(([k, v]) => [k, v.toString()]))).toEqual(Object.fromEntries(names.map((n) => [n, VALUES[n]])));
+    // workload-us is not sealed: its plain Secret is in the git-ignored secrets/, and workload-eu has none.
+    expect([...r.files.keys()].filter((f) => f.includes(RECEIVER_CREDENTIALS_SECRET) && f.split(path.sep).includes(SECRETS_DIR))).toEqual([
+      path.join('workload-us', SECRETS_DIR, `${RECEIVER_CREDENTIALS_SECRET}.yaml`),
+    ]);
+    for (const [rel, content] of [...r.files].filter(([f]) => !f.split(path.sep).includes(SECRETS_DIR))) {
+      for (const n of names) expect([rel, content.includes(VALUES[n]) || content.includes(Buffer.from(VALUES[n]).toString('base64'))]).toEqual([rel, false]);
     }
   });
 });
