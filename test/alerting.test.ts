@@ -175,8 +175,13 @@ describe('receivers amtool 0.25 knows', () => {
     expect(() => amtool(['config', 'routes', 'test', `--config.file=${file}`, '--verify.receivers=slack', 'severity=critical', 'alertname=X'])).toThrow();
   });
 
-  it("Watchdog goes alone to the dead man's switch, at once and every minute", () => {
-    const route = configOf(r, 'workload-eu').config.route as { routes: Record<string, unknown>[] };
+  it("Watchdog goes alone to the dead man's switch, at once and every minute, which is never told it resolved", () => {
+    const { config } = configOf(r, 'workload-eu');
+    const deadman = (config.receivers as { name: string; webhook_configs?: { send_resolved: boolean }[] }[]).find((x) => x.name === 'deadman')!;
+    expect(deadman.webhook_configs?.[0].send_resolved).toBe(false);
+    const slack = (config.receivers as { name: string; slack_configs?: { send_resolved: boolean }[] }[]).find((x) => x.name === 'slack')!;
+    expect(slack.slack_configs?.[0].send_resolved).toBe(true);
+    const route = config.route as { routes: Record<string, unknown>[] };
     expect(route.routes[0]).toEqual({
       receiver: 'deadman',
       matchers: ['alertname="Watchdog"'],

@@ -147,17 +147,19 @@ const PAGERDUTY_SEVERITY =
   '{{ if .CommonLabels.severity }}{{ if eq .CommonLabels.severity "critical" "warning" "info" }}{{ .CommonLabels.severity }}{{ else }}error{{ end }}{{ else }}error{{ end }}';
 const OPSGENIE_PRIORITY = '{{ if eq .CommonLabels.severity "critical" }}P1{{ else if eq .CommonLabels.severity "info" }}P5{{ else }}P3{{ end }}';
 
-/** The `*_configs` of one receiver. */
-function receiverConfigs(r: AlertmanagerReceiver): Record<string, unknown> {
+/**
+ * The `*_configs` of one receiver. `sendResolved` is false for the dead man's switch: a resolved Watchdog, sent
+ * when Prometheus stops, would count as one more sign of life and delay the alarm.
+ */
+function receiverConfigs(r: AlertmanagerReceiver, sendResolved: boolean): Record<string, unknown> {
+  const resolved = { send_resolved: sendResolved };
   const webhookUrl = r.webhook?.url;
   return {
-    ...(r.slack ? { slack_configs: [{ channel: r.slack.channel, api_url_file: credentialFile(r.slack.apiUrl), send_resolved: true }] } : {}),
+    ...(r.slack ? { slack_configs: [{ channel: r.slack.channel, api_url_file: credentialFile(r.slack.apiUrl), ...resolved }] } : {}),
     ...(webhookUrl !== undefined
-      ? { webhook_configs: [{ ...(typeof webhookUrl === 'string' ? { url: webhookUrl } : { url_file: credentialFile(webhookUrl) }), send_resolved: true }] }
+      ? { webhook_configs: [{ ...(typeof webhookUrl === 'string' ? { url: webhookUrl } : { url_file: credentialFile(webhookUrl) }), ...resolved }] }
       : {}),
-    ...(r.pagerduty
-      ? { pagerduty_configs: [{ routing_key_file: credentialFile(r.pagerduty.routingKey), severity: PAGERDUTY_SEVERITY, send_resolved: true }] }
-      : {}),
+    ...(r.pagerduty ? { pagerduty_configs: [{ routing_key_file: credentialFile(r.pagerduty.routingKey), severity: PAGERDUTY_SEVERITY, ...resolved }] } : {}),
     ...(r.email
       ? {
           email_configs: [
@@ -167,7 +169,7 @@ function receiverConfigs(r: AlertmanagerReceiver): Record<string, unknown> {
               smarthost: r.email.smarthost,
               ...(r.email.authUsername ? { auth_username: r.email.authUsername } : {}),
               ...(r.email.authPassword ? { auth_password_file: credentialFile(r.email.authPassword) } : {}),
-              send_resolved: true,
+              ...resolved,
             },
           ],
         }
@@ -179,13 +181,13 @@ function receiverConfigs(r: AlertmanagerReceiver): Record<string, unknown> {
               api_key_file: credentialFile(r.opsgenie.apiKey),
               ...(r.opsgenie.apiUrl ? { api_url: r.opsgenie.apiUrl } : {}),
               priority: OPSGENIE_PRIORITY,
-              send_resolved: true,
+              ...resolved,
             },
           ],
         }
       : {}),
     // The Office 365 connectors behind msteams_configs are retired: Teams takes workflow webhooks (msteamsv2).
-    ...(r.msteams ? { msteamsv2_configs: [{ webhook_url_file: credentialFile(r.msteams.webhookUrl), send_resolved: true }] } : {}),
+    ...(r.msteams ? { msteamsv2_configs: [{ webhook_url_file: credentialFile(r.msteams.webhookUrl), ...resolved }] } : {}),
   };
 }
 
@@ -221,7 +223,7 @@ export function alertmanagerConfig(am: AlertmanagerRouting): Record<string, unkn
       ...(user.routes ?? []),
     ],
   };
-  const receivers = receiverList.map((r) => ({ name: r.name, ...receiverConfigs(r) }));
+  const receivers = receiverList.map((r) => ({ name: r.name, ...receiverConfigs(r, r.name !== dms?.receiver) }));
   const hasNull = receiverList.some((r) => r.name === NULL_RECEIVER);
   return {
     route: route(root),
