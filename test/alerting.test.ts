@@ -421,6 +421,9 @@ describe('a fleet whose alerts reach nobody', () => {
   it('gets a warning in the synth summary; a fleet with a receiver does not', () => {
     expect(alertingWarnings(fleetFrom(defaultFleetText()))).toEqual([expect.stringMatching(/warning: clusters .*workload-eu.*Alertmanager has no receiver/)]);
     expect(alertingWarnings(fleetFrom(KNOWN_KINDS))).toEqual([]);
+    // A dead man's switch alone proves the pipeline works, but pages nobody.
+    const onlyDeadman = `defaults:\n  alertmanager:\n    receivers: [{ name: deadman, webhook: { url: "https://hc-ping.example.com/x" } }]\n    deadMansSwitch: { receiver: deadman }\n${clusters}`;
+    expect(alertingWarnings(fleetFrom(onlyDeadman))).toEqual([expect.stringContaining('clusters workload-eu, workload-us: Alertmanager has no receiver')]);
   });
 });
 

@@ -121,9 +121,14 @@ export function receiverSecrets(am: AlertmanagerRouting): string[] {
   return [...new Set(names)].sort();
 }
 
-/** Whether any receiver sends somewhere: without one, every alert goes to "null" and reaches nobody. */
-export function hasRealReceiver(receivers: readonly AlertmanagerReceiver[] = []): boolean {
-  return receivers.some((r) => r.name !== NULL_RECEIVER && !!(r.slack || r.webhook || r.pagerduty || r.email || r.opsgenie || r.msteams));
+/**
+ * Whether any receiver but the dead man's switch (which only proves the pipeline works) sends somewhere:
+ * without one, alerts reach nobody.
+ */
+export function hasRealReceiver(receivers: readonly AlertmanagerReceiver[] = [], deadMansSwitch?: AlertmanagerDeadMansSwitch): boolean {
+  return receivers.some(
+    (r) => r.name !== NULL_RECEIVER && r.name !== deadMansSwitch?.receiver && !!(r.slack || r.webhook || r.pagerduty || r.email || r.opsgenie || r.msteams),
+  );
 }
 
 const WATCHDOG = /^\s*alertname\s*=\s*"?Watchdog"?\s*$/;

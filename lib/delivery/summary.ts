@@ -72,11 +72,13 @@ export function appMonitorCommands(cluster: ClusterModel, folder: string): strin
  * every alert (the "null" receiver), which is easy to miss until the day an alert should have paged.
  */
 export function alertingWarnings(fleet: FleetModel): string[] {
-  const silent = fleet.clusters.filter((c) => isWorkload(c) && c.stack.alertmanager.enabled && !hasRealReceiver(c.stack.alertmanager.receivers));
+  const silent = fleet.clusters.filter(
+    (c) => isWorkload(c) && c.stack.alertmanager.enabled && !hasRealReceiver(c.stack.alertmanager.receivers, c.stack.alertmanager.deadMansSwitch),
+  );
   if (!silent.length) return [];
   const names = silent.map((c) => c.name).join(', ');
   return [
-    `promfleet: warning: ${silent.length === 1 ? 'cluster' : 'clusters'} ${names}: Alertmanager has no receiver, so every alert goes to "null" and reaches nobody; declare alertmanager.receivers (docs/operations.md, "Alert receivers")`,
+    `promfleet: warning: ${silent.length === 1 ? 'cluster' : 'clusters'} ${names}: Alertmanager has no receiver besides "null" (and the dead man's switch), so alerts reach nobody; declare alertmanager.receivers (docs/operations.md, "Alert receivers")`,
   ];
 }
 
