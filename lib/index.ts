@@ -65,10 +65,13 @@ export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
 export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
 export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
+export { RECEIVER_CREDENTIALS_SECRET } from './components/alertmanager';
+export { ReceiverCredentialsSecret, type ReceiverCredentialsSecretProps } from './components/receiver-credentials';
 
 // ---------- the shapes and defaults of settings ----------
 export { DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
 export type {
+  AlertmanagerDeadMansSwitch,
   AlertmanagerInhibitRule,
   AlertmanagerReceiver,
   AlertmanagerRoute,
@@ -77,6 +80,7 @@ export type {
   QuerierIngress,
   QuerierIngressAuth,
   QuerierIngressTls,
+  ReceiverCredentialRef,
   Resources,
   SecretKeyRef,
   SidecarIngress,

@@ -2,6 +2,7 @@
 // file per component. File numbers are the apply order: 10-19 the operator and its RBAC, then the
 // custom resources and what they need (the monitoring.coreos.com CRDs are installed beforehand).
 import { App } from 'cdk8s';
+import { RECEIVER_CREDENTIALS_SECRET } from '../components/alertmanager';
 import { AppMonitors } from '../components/monitors';
 import { SIDECAR_TLS_SECRET } from '../components/thanos-sidecar';
 import { FileChart, SECRETS_DIR } from '../file-chart';
@@ -10,6 +11,7 @@ import type { FleetPki } from '../pki';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
 import { assertRuleSettings } from './rule-checks';
+import { receiverCredentials } from './receiver-credentials';
 
 /**
  * The output file of each part. The application monitors are not among them: they go to a folder of
@@ -28,13 +30,14 @@ export const WORKLOAD_FILES: Record<Exclude<WorkloadPartId, 'app-monitors'>, str
   monitors: '50-monitors',
   rules: '55-rules',
   'sidecar-tls': `${SECRETS_DIR}/${SIDECAR_TLS_SECRET}`,
+  'receiver-credentials': `${SECRETS_DIR}/${RECEIVER_CREDENTIALS_SECRET}`,
 };
 
 /**
  * The stack of a workload cluster as its fleet file declares it, with the sidecar certificate of
  * `pki`. The Namespace is left out: the app renders it once per cluster, whatever its roles.
  */
-export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<FleetPki, 'sidecar'>): WorkloadMonitoringProps {
+export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<FleetPki, 'sidecar' | 'dir' | 'storeText'>): WorkloadMonitoringProps {
   const { stack, workload } = cluster;
   const { sidecar } = workload;
   return {
@@ -57,7 +60,7 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
       resources: stack.thanosSidecar.resources,
     },
     operator: stack.operator,
-    alertmanager: stack.alertmanager,
+    alertmanager: { ...stack.alertmanager, credentials: pki && stack.alertmanager.enabled ? receiverCredentials(cluster, pki) : undefined },
     nodeExporter: stack.nodeExporter,
     kubeStateMetrics: stack.kubeStateMetrics,
     kubelet: stack.kubelet,

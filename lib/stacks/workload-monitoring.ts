@@ -3,6 +3,7 @@
 // stack's own monitors and alerts, and the applications' monitors.
 import { Construct } from 'constructs';
 import { ALERTMANAGER_SERVICE, Alertmanager, type AlertmanagerProps } from '../components/alertmanager';
+import { ReceiverCredentialsSecret } from '../components/receiver-credentials';
 import { KubeStateMetrics, type KubeStateMetricsProps } from '../components/kube-state-metrics';
 import { AppMonitors, StackMonitors } from '../components/monitors';
 import { podSecurityLevel, StackNamespace } from '../components/namespace';
@@ -96,7 +97,15 @@ export interface WorkloadMonitoringProps {
    * Where alerts go; without it Prometheus sends none.
    * @default enabled, with the defaults of AlertmanagerProps
    */
-  readonly alertmanager?: Toggle & Pick<AlertmanagerProps, 'replicas' | 'resources' | 'placement' | 'route' | 'receivers' | 'inhibitRules'>;
+  readonly alertmanager?: Toggle &
+    Pick<AlertmanagerProps, 'replicas' | 'resources' | 'placement' | 'route' | 'receivers' | 'deadMansSwitch' | 'inhibitRules'> & {
+      /**
+       * Values of the secret store's credentials the receivers name (`{credential: <name>}`), rendered as the
+       * Secret RECEIVER_CREDENTIALS_SECRET. Left out (a synth in CI without the store), that Secret is not rendered.
+       * @default none
+       */
+      readonly credentials?: Readonly<Record<string, string>>;
+    };
   /** @default enabled, with the defaults of NodeExporterProps */
   readonly nodeExporter?: Toggle & Pick<NodeExporterProps, 'resources' | 'placement'>;
   /** @default enabled, with the defaults of KubeStateMetricsProps */
@@ -144,7 +153,8 @@ export type WorkloadPartId =
   | 'monitors'
   | 'rules'
   | 'app-monitors'
-  | 'sidecar-tls';
+  | 'sidecar-tls'
+  | 'receiver-credentials';
 
 /**
  * The monitoring stack of a workload cluster, in any chart:
@@ -277,11 +287,13 @@ export class WorkloadMonitoring extends Construct {
               placement: am?.placement,
               route: am?.route,
               receivers: am?.receivers,
+              deadMansSwitch: am?.deadMansSwitch,
               inhibitRules: am?.inhibitRules,
             }),
         ),
       );
     }
+    const receiverCredentials = withAlertmanager ? props.alertmanager?.credentials : undefined;
     if (withNodeExporter) {
       parts.push(
         part(
@@ -335,6 +347,9 @@ export class WorkloadMonitoring extends Construct {
           (scope, id) => new TlsSecret(scope, id, { name: sidecar.tlsSecret ?? SIDECAR_TLS_SECRET, namespace, app: 'thanos-sidecar', bundle: certificates }),
         ),
       );
+    }
+    if (receiverCredentials && Object.keys(receiverCredentials).length) {
+      parts.push(part('receiver-credentials', (scope, id) => new ReceiverCredentialsSecret(scope, id, { namespace, credentials: receiverCredentials })));
     }
     return parts;
   }
