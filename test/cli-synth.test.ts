@@ -53,7 +53,7 @@ describe('promfleet synth', () => {
   it('--json prints the summary as JSON on stdout and nothing human; --quiet prints nothing', async () => {
     const json = await synth(['--json', '--out', 'out-json'], { FLEET: 'fleet.yaml', PROMFLEET_PKI_DIR: store });
     // The default fleet declares no receiver: the one warning, on stderr, with --json and --quiet too.
-    const warning = expect.stringMatching(/^promfleet: warning: clusters workload-eu, workload-us: Alertmanager has no receiver besides "null".*\n$/);
+    const warning: unknown = expect.stringMatching(/^promfleet: warning: clusters workload-eu, workload-us: Alertmanager has no receiver besides "null".*\n$/);
     expect([json.status, json.stderr]).toEqual([0, warning]);
     const report = JSON.parse(json.stdout) as { ok: boolean; out: string; clusters: { cluster: string; objects: number; files: number; dir: string }[] };
     expect(report).toMatchObject({ ok: true, out: 'out-json' });
