@@ -169,6 +169,7 @@ export const UPSTREAM_ALERTS: readonly UpstreamGroup[] = [
       'NodeMemoryHighUtilization',
       'NodeDiskIOSaturation',
       'NodeSystemdServiceFailed',
+      'NodeSystemdServiceCrashlooping',
       'NodeBondingDegraded',
     ],
   },

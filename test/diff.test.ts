@@ -197,7 +197,7 @@ describe('diffTrees', () => {
       const data = o.data as Record<string, string>;
       data['endpoints.yaml'] = data['endpoints.yaml'].replace('sidecar-0.workload-eu.example.com:10901', 'sidecar-0.workload-eu.example.net:10901');
     });
-    editObject(dir, 'workload-eu/55-rules.yaml', 'PrometheusRule', 'promfleet-stack', (o) => {
+    editObject(dir, 'workload-eu/55-rules.yaml', 'PrometheusRule', 'promfleet-general', (o) => {
       const groups = (o.spec as { groups: { name: string; rules: { alert?: string; expr: string }[] }[] }).groups;
       const rule = groups.flatMap((g) => g.rules).find((r) => r.alert === 'TargetDown');
       if (!rule) throw new Error('no TargetDown alert');
@@ -211,11 +211,11 @@ describe('diffTrees', () => {
         lines: expect.objectContaining({ unit: 'lines', added: 1, removed: 1 }) as unknown,
       },
     ]);
-    const [rule] = objectOf(d, 'workload-eu', 'PrometheusRule', 'promfleet-stack').fields ?? [];
-    expect(rule.path).toBe('spec.groups[promfleet.general].rules[TargetDown].expr');
+    const [rule] = objectOf(d, 'workload-eu', 'PrometheusRule', 'promfleet-general').fields ?? [];
+    expect(rule.path).toBe('spec.groups[general.rules].rules[TargetDown].expr');
     const text = formatDiffText(d);
     expect(text).toContain('observer ConfigMap/thanos-querier-endpoints data.endpoints.yaml changed (+1 -1 lines)\n');
-    expect(text).toContain('workload-eu PrometheusRule/promfleet-stack spec.groups[promfleet.general].rules[TargetDown].expr changed (+1 -1 lines)\n');
+    expect(text).toContain('workload-eu PrometheusRule/promfleet-general spec.groups[general.rules].rules[TargetDown].expr changed (+1 -1 lines)\n');
     const md = formatDiffMarkdown(d);
     expect(md).toContain('\n-  - address: sidecar-0.workload-eu.example.com:10901\n+  - address: sidecar-0.workload-eu.example.net:10901\n');
     expect(md).toMatch(
@@ -420,21 +420,21 @@ describe('readTreeFromGit', () => {
     git(repo, 'commit', '-q', '-m', 'first');
     const first = readTreeFromDir(dist);
     editObject(dist, 'workload-eu/20-prometheus.yaml', 'Prometheus', 'k8s', (o) => ((o.spec as { replicas: number }).replicas = 3));
-    fs.rmSync(path.join(dist, 'workload-us/55-rules.yaml'));
+    fs.rmSync(path.join(dist, 'workload-us/05-priority-quota.yaml'));
     git(repo, 'commit', '-q', '-am', 'second');
     // The working tree moves on; the commits do not.
     editObject(dist, 'workload-eu/20-prometheus.yaml', 'Prometheus', 'k8s', (o) => ((o.spec as { replicas: number }).replicas = 4));
 
     expect(readTreeFromGit('HEAD~1', 'dist', repo)).toEqual(first);
     const second = readTreeFromGit('main', dist, path.join(repo, 'dist', 'workload-eu'));
-    expect(second.has('workload-us/55-rules.yaml')).toBe(false);
+    expect(second.has('workload-us/05-priority-quota.yaml')).toBe(false);
     expect(second.has('.promfleet')).toBe(false);
 
     const d = diffTrees(readTreeFromGit('HEAD~1', 'dist', repo), readTreeFromGit('HEAD', 'dist', repo));
     expect(formatDiffText(d)).toBe(
       [
         'workload-eu Prometheus/k8s spec.replicas 2 -> 3',
-        'workload-us PrometheusRule/promfleet-stack removed from 55-rules.yaml',
+        'workload-us ResourceQuota/promfleet-critical-pods removed from 05-priority-quota.yaml',
         '1 object removed, 1 changed in 2 clusters',
         '',
       ].join('\n'),

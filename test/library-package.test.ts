@@ -53,6 +53,7 @@ describe('examples/library, with promfleet installed from its packed tarball', (
       [
         'README.md',
         'bin/promfleet.mjs',
+        'out/cli/credential.cjs',
         'out/cli/diff.cjs',
         'out/cli/pki.cjs',
         'out/cli/synth.cjs',

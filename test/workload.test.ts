@@ -430,7 +430,20 @@ describe('alert rules', () => {
   it('renders one PrometheusRule per rule family, for the components each cluster runs', () => {
     // eu runs everything the catalogue's families need; us runs no operator of its own.
     const names = (cluster: string) => rules(cluster).map((r) => `${path.basename(r.file)} ${r.obj.metadata.name}`);
-    const families = ['general', 'prometheus', 'alertmanager', 'prometheus-operator', 'thanos-sidecar'];
+    const families = [
+      'general',
+      'prometheus',
+      'alertmanager',
+      'prometheus-operator',
+      'node-exporter',
+      'kubernetes-nodes',
+      'kube-state-metrics',
+      'kubernetes-apps',
+      'kubernetes-resources',
+      'kubernetes-storage',
+      'kubernetes-system',
+      'thanos-sidecar',
+    ];
     expect(names('eu')).toEqual(families.map((f) => `55-rules.yaml promfleet-${f}`));
     expect(names('us')).toEqual(families.filter((f) => f !== 'prometheus-operator').map((f) => `55-rules.yaml promfleet-${f}`));
     expect(alertsOf('eu')).toEqual(expect.arrayContaining(['Watchdog', 'PrometheusBadConfig', 'AlertmanagerFailedReload', 'PrometheusOperatorNotReady']));
