@@ -428,7 +428,7 @@ describe('alert rules', () => {
   const alertsOf = (cluster: string) => rules(cluster).flatMap((r) => r.obj.spec.groups.flatMap((g) => g.rules.map((x) => x.alert)));
 
   it('renders one PrometheusRule per rule family, for the components each cluster runs', () => {
-    // eu runs everything the catalogue's families need; us runs no operator of its own.
+    // eu runs everything the catalogue's families need (but the control plane's).
     const names = (cluster: string) => rules(cluster).map((r) => `${path.basename(r.file)} ${r.obj.metadata.name}`);
     const families = [
       'general',
@@ -445,7 +445,9 @@ describe('alert rules', () => {
       'thanos-sidecar',
     ];
     expect(names('eu')).toEqual(families.map((f) => `55-rules.yaml promfleet-${f}`));
-    expect(names('us')).toEqual(families.filter((f) => f !== 'prometheus-operator').map((f) => `55-rules.yaml promfleet-${f}`));
+    // us: without node-exporter, and without an operator of its own, nothing scrapes the kubelet.
+    const us = ['general', 'prometheus', 'alertmanager', 'kube-state-metrics', 'kubernetes-apps', 'thanos-sidecar'];
+    expect(names('us')).toEqual(us.map((f) => `55-rules.yaml promfleet-${f}`));
     expect(alertsOf('eu')).toEqual(expect.arrayContaining(['Watchdog', 'PrometheusBadConfig', 'AlertmanagerFailedReload', 'PrometheusOperatorNotReady']));
     expect(alertsOf('us')).not.toContain('PrometheusOperatorNotReady');
   });
