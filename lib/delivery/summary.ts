@@ -4,7 +4,8 @@ import * as path from 'path';
 import { NAMESPACE_FILE } from '../clusters';
 import { SECRETS_DIR } from '../file-chart';
 import { APP_MONITORS_DIR } from '../clusters/workload';
-import { appMonitorNamespaces, type ClusterModel, type FleetModel } from '../fleet/model';
+import { appMonitorNamespaces, isWorkload, type ClusterModel, type FleetModel } from '../fleet/model';
+import { exposes } from '../fleet/platforms';
 import { applySetParents } from '../names';
 import { ARGOCD_DIR, ROOT_FILE } from './argocd';
 import { needsOperatorCrds, operatorCrdsUrl } from './crds';
@@ -66,10 +67,21 @@ export function appMonitorCommands(cluster: ClusterModel, folder: string): strin
   return appMonitorNamespaces(cluster).map((ns) => applySetApply(kubectl, parent, ns, `-f ${folder}/${ns}.yaml`));
 }
 
+/** What a workload cluster's platform exposes but the fleet file leaves unscraped: etcd without its client certificate. */
+export function controlPlaneNotes(fleet: FleetModel): string[] {
+  return fleet.clusters
+    .filter((c) => isWorkload(c) && exposes(c.platform, 'etcd') && !c.etcd)
+    .map(
+      (c) =>
+        `promfleet: warning: ${c.name}: etcd is not scraped, as it needs a client certificate its CA signed; set clusters[${c.index}].controlPlane.etcd.tls (docs/platforms.md)`,
+    );
+}
+
 /** Summary lines (stderr) for the delivery of a render into `outDir`; paths relative to `cwd`. */
 export function deliverySummary(fleet: FleetModel, result: RenderedFleet, cwd = process.cwd()): string[] {
   const rel = (p: string) => path.relative(cwd, p) || '.';
   const lines: string[] = [];
+  lines.push(...controlPlaneNotes(fleet));
   for (const c of result.clusters) {
     if (!c.sealed) continue;
     const s = c.sealed;
