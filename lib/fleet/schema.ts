@@ -893,7 +893,9 @@ const cluster = z.strictObject({
     })
     .optional()
     .describe('Render key material as committed SealedSecrets instead of git-ignored Secrets; see docs/operations.md, "Sealed secrets"'),
-  overrides: stackSettings.optional().describe('Settings of this cluster that differ from defaults, with the same keys'),
+  overrides: stackSettings
+    .optional()
+    .describe('Settings of this cluster that differ from defaults, with the same keys but platform, which a cluster sets as clusters[].platform'),
 });
 
 const days = (min: number) =>
