@@ -7,9 +7,9 @@ import { controlPlaneNotes } from '../lib/delivery/summary';
 import { FleetError } from '../lib/fleet/errors';
 import { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Platform } from '../lib/fleet/platforms';
 import { JOB } from '../lib/components/rule-families/types';
-import { preparePkiSync } from '../lib/pki';
+import { clusterCertSummary, preparePkiSync } from '../lib/pki';
 import { makeEtcdFiles } from './support/etcd';
-import { fleetFrom, fleetProblems, ofKind, render, ROOT, testPki, tmpDir, type RenderedObject } from './support/fleet';
+import { fleetFrom, fleetProblems, ofKind, render, ROOT, testPki, tmpDir, validateWithKubernetesModels, type RenderedObject } from './support/fleet';
 import type { ManifestOf } from './support/manifests';
 import { unselected } from './support/selection';
 
@@ -154,6 +154,12 @@ describe('platforms and the control plane', () => {
     for (const s of services) expect(s.file).toBe('_app-monitors/wl-kubeadm/kube-system.yaml');
   });
 
+  it('every object passes independent schema validation (Kubernetes and the operator CRDs)', () => {
+    const report = validateWithKubernetesModels(r.outDir);
+    expect(report.errors).toEqual([]);
+    expect(report.objects).toBe(r.objects.length);
+  });
+
   it("the cluster's Prometheus selects every control-plane ServiceMonitor", () => {
     for (const c of fleet.clusters.filter((x) => x.name !== 'observer')) expect(unselected(of(c.name))).toEqual([]);
   });
@@ -203,6 +209,21 @@ describe('platforms and the control plane', () => {
     expect(ci.withheld).toBeUndefined();
     expect(ci.etcdClient('wl-kubeadm')?.cert).toBe(fs.readFileSync(etcd.cert, 'utf8'));
   });
+
+  it('the summary says where the pair went and when it expires, and warns before it does', () => {
+    expect(clusterCertSummary(pki.report, 'wl-kubeadm')).toMatch(
+      /etcd client certificate imported into .*etcd-client\/wl-kubeadm\.crt, expires \d{4}-\d\d-\d\d/,
+    );
+    expect(pki.report.warnings.filter((w) => w.includes('etcd'))).toEqual([]);
+    const soon = tmpDir();
+    makeEtcdFiles(soon, 'etcd', 20);
+    const short = fleetFrom(platformFleet(), soon);
+    const expiring = preparePkiSync({ ...short, pki: { ...short.pki, dir: path.join(tmpDir(), 'pki') } });
+    const at = short.clusters.findIndex((c) => c.name === 'wl-kubeadm');
+    expect(expiring.report.warnings.filter((w) => w.includes('etcd'))).toEqual([
+      expect.stringMatching(new RegExp(`etcd client certificate of wl-kubeadm .* expires on .*clusters\\[${at}\\]\\.controlPlane\\.etcd\\.tls`)),
+    ]);
+  });
 });
 
 describe('etcd client files: errors name the field', () => {
@@ -249,7 +270,7 @@ describe('etcd client files: errors name the field', () => {
   });
 
   it('an expired certificate', () => {
-    const later = new Date(Date.now() + 40 * 24 * 3600 * 1000);
+    const later = new Date(Date.now() + 400 * 24 * 3600 * 1000);
     expect(etcdProblems(tls(...good), dir, later)).toEqual([expect.stringMatching(/^clusters\[1\]\.controlPlane\.etcd\.tls\.cert: .*expired/)]);
   });
 });

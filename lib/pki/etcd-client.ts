@@ -42,6 +42,18 @@ export interface EtcdClientDecision {
   readonly bundle?: EtcdClientBundle;
   readonly writes: PendingWrite[];
   readonly action?: 'imported' | 'kept';
+  /** When the client certificate expires: kubeadm's last a year, and etcd refuses an expired one. */
+  readonly notAfter?: Date;
+  /** The certificate's file in the store. */
+  readonly file: string;
+}
+
+/** What the synth summary says of one cluster's etcd client certificate. */
+export interface EtcdClientReportEntry {
+  readonly cluster: string;
+  readonly action: 'imported' | 'kept';
+  readonly notAfter: Date;
+  readonly file: string;
 }
 
 const normalize = (pem: string) => `${pem.replace(/\r\n/g, '\n').trim()}\n`;
@@ -58,13 +70,15 @@ export function decideEtcdClient(store: PkiStore, fleet: FleetModel, cluster: Wo
   const fail = (k: 'ca' | 'cert' | 'key', message: string): never => {
     throw new FleetError(fleet.source, [{ path: field(k), message }]);
   };
+  const file = store.file(stored.cert);
   const keep = (): EtcdClientDecision | undefined => {
     const ca = store.text(stored.ca);
     const cert = store.text(stored.cert);
     const key = store.readSecret(stored.key);
-    return ca && cert && key ? { cluster: cluster.name, bundle: { ca, cert, key }, writes: [], action: 'kept' } : undefined;
+    if (!ca || !cert || !key) return undefined;
+    return { cluster: cluster.name, bundle: { ca, cert, key }, writes: [], action: 'kept', notAfter: new Date(new crypto.X509Certificate(cert).validTo), file };
   };
-  if (!readUserFiles) return keep() ?? { cluster: cluster.name, writes: [] };
+  if (!readUserFiles) return keep() ?? { cluster: cluster.name, writes: [], file };
   const present = (['ca', 'cert', 'key'] as const).filter((k) => fs.existsSync(given[k]));
   if (!present.length) {
     const kept = keep();
@@ -114,6 +128,8 @@ export function decideEtcdClient(store: PkiStore, fleet: FleetModel, cluster: Wo
     cluster: cluster.name,
     bundle,
     action: 'imported',
+    notAfter: new Date(cert.validTo),
+    file,
     writes: [
       { rel: stored.ca, content: bundle.ca, secret: false },
       { rel: stored.cert, content: bundle.cert, secret: false },

@@ -18,7 +18,7 @@ import {
   type CredentialDecision,
   type CredentialReportEntry,
 } from './credentials';
-import { decideEtcdClient, etcdClientClusters, type EtcdClientBundle, type EtcdClientDecision } from './etcd-client';
+import { decideEtcdClient, etcdClientClusters, type EtcdClientBundle, type EtcdClientDecision, type EtcdClientReportEntry } from './etcd-client';
 import { describe, isoDay as day, signedBy, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
 import { DAY_MS, issueCa, issueLeaf, sidecarSans, storeGatewaySans, type LeafUsage, type SubjectAltNames } from './profiles';
@@ -55,6 +55,8 @@ export interface PkiReport {
   readonly warnings: string[];
   /** Generated credentials (passwords): where each is kept, never its value. */
   readonly credentials: CredentialReportEntry[];
+  /** etcd client certificates imported into the store (controlPlane.etcd), or kept there. */
+  readonly etcdClients?: EtcdClientReportEntry[];
   /** Set while a CA rotation is under way (see `npm run pki -- rotate-ca`). */
   readonly rotation?: 'started' | 'switched';
 }
@@ -463,11 +465,21 @@ function complete(
     });
   }
   const etcdClients = new Map<string, EtcdClientBundle>();
+  const etcdEntries: EtcdClientReportEntry[] = [];
+  const warnings = [...store.warnings];
   for (const d of etcdDecisions) {
     writes.push(...d.writes);
-    if (d.bundle) etcdClients.set(d.cluster, d.bundle);
+    if (!d.bundle || !d.action || !d.notAfter) continue;
+    etcdClients.set(d.cluster, d.bundle);
+    etcdEntries.push({ cluster: d.cluster, action: d.action, notAfter: d.notAfter, file: d.file });
+    // Nobody else renews it: kubeadm renews its own copy (kubeadm certs renew), not the store's.
+    if (d.notAfter.getTime() < now.getTime() + fleet.pki.renewBeforeDays * DAY_MS) {
+      const at = fleet.clusters.find((c) => c.name === d.cluster)?.index;
+      warnings.push(
+        `the etcd client certificate of ${d.cluster} (${d.file}) ${d.notAfter.getTime() <= now.getTime() ? 'expired' : 'expires'} on ${day(d.notAfter)}; put a renewed pair at the clusters[${at}].controlPlane.etcd.tls paths and synth again`,
+      );
+    }
   }
-  const warnings = [...store.warnings];
   const signerEnd = new Date(ca.signer.pair.x509.validTo);
   if (signerEnd.getTime() < now.getTime() + fleet.pki.leafValidityDays * DAY_MS) {
     warnings.push(
@@ -496,6 +508,7 @@ function complete(
       entries,
       warnings,
       credentials: credentialEntries,
+      ...(etcdEntries.length ? { etcdClients: etcdEntries } : {}),
       ...(other ? { rotation: other.role === 'next' ? ('started' as const) : ('switched' as const) } : {}),
     },
     caBundle,

@@ -13,7 +13,7 @@ export interface EtcdFiles {
 }
 
 /** Writes the files under `<dir>/etcd/`; `name` tells apart several CAs in one folder. */
-export function makeEtcdFiles(dir: string, name = 'etcd', days = 30): EtcdFiles {
+export function makeEtcdFiles(dir: string, name = 'etcd', days = 365): EtcdFiles {
   const at = path.join(dir, name);
   fs.mkdirSync(at, { recursive: true });
   const f = {
