@@ -291,6 +291,11 @@ describe('platform validation', () => {
     ]);
   });
 
+  it('controlPlane on a cluster without Prometheus', () => {
+    const text = `clusters:\n  - name: observer\n    roles: [observer]\n    controlPlane: { etcd: { tls: { ca: a, cert: b, key: c } } }${workload('wl')}\n`;
+    expect(fleetProblems(text)).toEqual([expect.stringMatching(/^clusters\[0\]\.controlPlane: .*only a workload cluster runs one/)]);
+  });
+
   it('defaults.platform applies to clusters that name none', () => {
     const fleet = fleetFrom(
       `defaults: { platform: aks }\nclusters:\n  - name: observer\n    roles: [observer]${workload('wl')}${workload('wl2', '\n    platform: k3s')}\n`,
