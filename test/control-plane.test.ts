@@ -226,6 +226,31 @@ describe('platforms and the control plane', () => {
   });
 });
 
+describe('controlPlane.exclude', () => {
+  it('leaves out what the platform exposes but the cluster does not want scraped, with its Service', () => {
+    const text = `clusters:\n  - name: observer\n    roles: [observer]${workload('wl', '\n    platform: kubeadm\n    controlPlane: { exclude: [kube-proxy, kube-scheduler, kube-controller-manager] }')}\n`;
+    const fleet = fleetFrom(text);
+    const r = render(fleet);
+    const objects = r.objects.filter((o) => o.cluster === 'wl');
+    const services = ofKind(objects, 'Service');
+    const jobs = ofKind(objects, 'ServiceMonitor').flatMap((m) => scrapeJobs(m, services).map((s) => s.job));
+    expect(jobs.filter((j) => CONTROL_PLANE_JOBS.has(j)).sort()).toEqual(['apiserver', 'coredns', 'kubelet']);
+    expect(services.filter((s) => s.obj.metadata.namespace === 'kube-system').map((s) => s.obj.metadata.name)).toEqual(['coredns-prometheus-discovery']);
+    // etcd is not listed, so the summary still says how to scrape it.
+    expect(controlPlaneNotes(fleet)).toHaveLength(1);
+  });
+
+  it('etcd both excluded and given a client certificate, and an unknown component, name the field', () => {
+    const text = (cp: string) => `clusters:\n  - name: observer\n    roles: [observer]${workload('wl', `\n    platform: kubeadm\n    controlPlane: ${cp}`)}\n`;
+    expect(fleetProblems(text('{ exclude: [etcd], etcd: { tls: { ca: a, cert: b, key: c } } }'))).toEqual([
+      expect.stringMatching(/^clusters\[1\]\.controlPlane\.etcd: .*exclude lists/),
+    ]);
+    expect(fleetProblems(text('{ exclude: [kubelet] }'))).toEqual([
+      expect.stringMatching(/^clusters\[1\]\.controlPlane\.exclude\[0\]: must be one of apiserver, coredns/),
+    ]);
+  });
+});
+
 describe('etcd client files: errors name the field', () => {
   const tls = (ca: string, cert: string, key: string) =>
     `clusters:\n  - name: observer\n    roles: [observer]${workload('wl', `\n    platform: kubeadm\n    controlPlane: { etcd: { tls: { ca: ${ca}, cert: ${cert}, key: ${key} } } }`)}\n`;

@@ -152,6 +152,7 @@ clusters:
       ['gitops.', fleet.gitops],
     ];
     if (field === 'defaults.platform' || field === 'clusters[].platform') return workload.platform;
+    if (field === 'clusters[].controlPlane.exclude') return workload.controlPlaneExclude;
     const section = sections.find(([prefix]) => field.startsWith(prefix));
     if (!section) throw new Error(`${field}: no section of the model holds it`);
     return at(section[1], field.slice(section[0].length));

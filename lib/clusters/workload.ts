@@ -68,6 +68,7 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
     kubeStateMetrics: stack.kubeStateMetrics,
     kubelet: stack.kubelet,
     platform: cluster.platform,
+    controlPlaneExclude: cluster.controlPlaneExclude,
     // Without the client files a platform's etcd is not scraped (the summary says so: see controlPlaneNotes).
     etcd: cluster.etcd && { certificates: pki?.etcdClient(cluster.name), serverName: cluster.etcd.serverName },
     rules: stack.rules,
@@ -114,7 +115,7 @@ export function buildAppMonitorsApp(cluster: WorkloadCluster, outdir: string): A
     });
     // The control plane's discovery Services (see ControlPlaneMonitors): in kube-system, so applied apart like the monitors.
     if (ns === KUBE_SYSTEM && hasDiscoveryServices(cluster)) {
-      new ControlPlaneServices(chart, 'control-plane-services', { platform: cluster.platform, etcd: cluster.etcd && {} });
+      new ControlPlaneServices(chart, 'control-plane-services', { platform: cluster.platform, etcd: cluster.etcd && {}, exclude: cluster.controlPlaneExclude });
     }
   }
   return app;

@@ -106,15 +106,20 @@ export interface ControlPlaneMonitorsProps extends MonitoredComponentProps {
    * @default etcd is not scraped
    */
   readonly etcd?: { readonly secretName?: string; readonly serverName?: string };
+  /**
+   * Components the platform exposes that are not scraped.
+   * @default none
+   */
+  readonly exclude?: readonly ControlPlaneTarget[];
 }
 
 /** The targets the props scrape (the kubelets aside: StackMonitors scrapes them). */
-export function controlPlaneTargets(props: Pick<ControlPlaneMonitorsProps, 'platform' | 'etcd'>): ControlPlaneTarget[] {
-  return scrapedTargets(props.platform ?? DEFAULT_PLATFORM, !!props.etcd).filter((t) => t !== 'kubelet');
+export function controlPlaneTargets(props: Pick<ControlPlaneMonitorsProps, 'platform' | 'etcd' | 'exclude'>): ControlPlaneTarget[] {
+  return scrapedTargets(props.platform ?? DEFAULT_PLATFORM, !!props.etcd, props.exclude).filter((t) => t !== 'kubelet');
 }
 
 /** The targets scraped through a Service promfleet renders in kube-system (ControlPlaneServices). */
-export const discoveredTargets = (props: Pick<ControlPlaneMonitorsProps, 'platform' | 'etcd'>): ControlPlaneTarget[] =>
+export const discoveredTargets = (props: Pick<ControlPlaneMonitorsProps, 'platform' | 'etcd' | 'exclude'>): ControlPlaneTarget[] =>
   controlPlaneTargets(props).filter((t) => DISCOVERY_SERVICE_TARGETS.includes(t));
 
 /**
@@ -190,7 +195,7 @@ function discovered(target: ControlPlaneTarget): Discovered {
   return d;
 }
 
-export type ControlPlaneServicesProps = Pick<ControlPlaneMonitorsProps, 'platform' | 'etcd'>;
+export type ControlPlaneServicesProps = Pick<ControlPlaneMonitorsProps, 'platform' | 'etcd' | 'exclude'>;
 
 /**
  * Headless Services in kube-system selecting the pods of the components ControlPlaneMonitors scrapes that

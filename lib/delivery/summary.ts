@@ -70,7 +70,7 @@ export function appMonitorCommands(cluster: ClusterModel, folder: string): strin
 /** What a workload cluster's platform exposes but the fleet file leaves unscraped: etcd without its client certificate. */
 export function controlPlaneNotes(fleet: FleetModel): string[] {
   return fleet.clusters
-    .filter((c) => isWorkload(c) && exposes(c.platform, 'etcd') && !c.etcd)
+    .filter((c) => isWorkload(c) && exposes(c.platform, 'etcd') && !c.etcd && !c.controlPlaneExclude.includes('etcd'))
     .map(
       (c) =>
         `promfleet: warning: ${c.name}: etcd is not scraped, as it needs a client certificate its CA signed; set clusters[${c.index}].controlPlane.etcd.tls (docs/platforms.md)`,

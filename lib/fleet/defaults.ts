@@ -2,7 +2,7 @@
 // This file is the only place a static default is written down: lib/fleet/schema.ts annotates each
 // field with its value here, so fleet.schema.json (`npm run schema`) and docs/fleet-reference.md
 // (`npm run docs`) show it. Image versions are pinned to upstream releases; bump them here.
-import type { Platform } from './platforms';
+import type { ControlPlaneTarget, Platform } from './platforms';
 
 /**
  * Upstream releases, pinned together. Prometheus, Alertmanager and Thanos are the releases shipped
@@ -133,6 +133,9 @@ export const DEFAULT_SIDECAR_PORT = 10901;
  * kubelets only (see PLATFORM_TARGETS in lib/fleet/platforms.ts).
  */
 export const DEFAULT_PLATFORM: Platform = 'generic';
+
+/** Control-plane components a cluster leaves unscraped although its platform exposes them: none. */
+export const DEFAULT_CONTROL_PLANE_EXCLUDE: ControlPlaneTarget[] = [];
 
 /** The port an Ingress controller serves TLS on: the observer dials the sidecars behind a `thanos.ingress` there. */
 export const SIDECAR_INGRESS_PORT = 443;

@@ -4,6 +4,7 @@
 import * as path from 'path';
 import {
   DEFAULT_GITOPS,
+  DEFAULT_CONTROL_PLANE_EXCLUDE,
   DEFAULT_PKI,
   DEFAULT_PLATFORM,
   DEFAULT_QUERIER,
@@ -16,7 +17,7 @@ import {
   Resources,
   SIDECAR_INGRESS_PORT,
 } from './defaults';
-import { DISCOVERY_SERVICE_TARGETS, KUBE_SYSTEM, scrapedTargets, type Platform } from './platforms';
+import { DISCOVERY_SERVICE_TARGETS, KUBE_SYSTEM, scrapedTargets, type ControlPlaneTarget, type Platform } from './platforms';
 import { replicaHosts, sidecarNodePort } from './sidecar-hosts';
 import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
@@ -174,6 +175,8 @@ export interface ClusterModel {
   platform: Platform;
   /** etcd's client certificate files (absolute paths), when the fleet file gives them. */
   etcd?: EtcdClientFiles;
+  /** Control-plane components the platform exposes that the cluster does not scrape. */
+  controlPlaneExclude: ControlPlaneTarget[];
   /** Absolute path of the sealed-secrets controller certificate, when sealing is on. */
   sealedSecrets?: { certificate: string; scope: 'strict' | 'namespace-wide' | 'cluster-wide' };
 }
@@ -212,7 +215,7 @@ export function appMonitorNamespaces(cluster: ClusterModel): string[] {
 
 /** Whether the cluster scrapes a control-plane component through a Service promfleet renders in kube-system. */
 export function hasDiscoveryServices(cluster: ClusterModel): boolean {
-  return !!cluster.workload && scrapedTargets(cluster.platform, !!cluster.etcd).some((t) => DISCOVERY_SERVICE_TARGETS.includes(t));
+  return !!cluster.workload && scrapedTargets(cluster.platform, !!cluster.etcd, cluster.controlPlaneExclude).some((t) => DISCOVERY_SERVICE_TARGETS.includes(t));
 }
 
 export interface FleetModel {
@@ -261,7 +264,8 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   const replicaLabel = workloadAt < 0 ? DEFAULT_STACK.prometheus.replicaLabel : stacks[workloadAt].prometheus.replicaLabel;
   const clusters = fleet.clusters.map((c, index): ClusterModel => {
     const platform = c.platform ?? fleet.defaults?.platform ?? DEFAULT_PLATFORM;
-    const model: ClusterModel = { name: c.name, index, stack: stacks[index], argocd: c.argocd ?? {}, platform };
+    const controlPlaneExclude = c.controlPlane?.exclude ?? [...DEFAULT_CONTROL_PLANE_EXCLUDE];
+    const model: ClusterModel = { name: c.name, index, stack: stacks[index], argocd: c.argocd ?? {}, platform, controlPlaneExclude };
     const etcd = c.controlPlane?.etcd;
     if (etcd) {
       const { ca, cert, key } = etcd.tls;

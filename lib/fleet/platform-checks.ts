@@ -15,7 +15,9 @@ export function controlPlaneProblems(fleet: Fleet): FleetProblem[] {
       return;
     }
     const platform = c.platform ?? fleet.defaults?.platform ?? DEFAULT_PLATFORM;
-    if (c.controlPlane.etcd && !exposes(platform, 'etcd')) {
+    if (c.controlPlane.etcd && c.controlPlane.exclude?.includes('etcd')) {
+      problems.push({ path: `${at}.etcd`, message: 'gives the client certificate of etcd, which exclude lists; remove one of the two' });
+    } else if (c.controlPlane.etcd && !exposes(platform, 'etcd')) {
       const exposure = PLATFORM_TARGETS[platform].etcd;
       const why = exposure === true ? '' : ` (${exposure.why})`;
       const withEtcd = PLATFORMS.filter((p) => exposes(p, 'etcd')).join(', ');

@@ -80,9 +80,15 @@ export const PLATFORM_TARGETS: Record<Platform, Record<ControlPlaneTarget, Expos
 /** Whether the platform exposes the target. */
 export const exposes = (platform: Platform, target: ControlPlaneTarget): boolean => PLATFORM_TARGETS[platform][target] === true;
 
-/** What a cluster of the platform scrapes: what the platform exposes, etcd only with its client certificate. */
-export function scrapedTargets(platform: Platform, withEtcdClient: boolean): ControlPlaneTarget[] {
-  return CONTROL_PLANE_TARGETS.filter((t) => exposes(platform, t) && (t !== 'etcd' || withEtcdClient));
+/** The targets a cluster may leave out (controlPlane.exclude); the kubelets have a switch of their own (kubelet.enabled). */
+export const EXCLUDABLE_TARGETS = CONTROL_PLANE_TARGETS.filter((t) => t !== 'kubelet');
+
+/**
+ * What a cluster of the platform scrapes: what the platform exposes, etcd only with its client certificate,
+ * and none of `exclude`.
+ */
+export function scrapedTargets(platform: Platform, withEtcdClient: boolean, exclude: readonly ControlPlaneTarget[] = []): ControlPlaneTarget[] {
+  return CONTROL_PLANE_TARGETS.filter((t) => exposes(platform, t) && (t !== 'etcd' || withEtcdClient) && !exclude.includes(t));
 }
 
 /**

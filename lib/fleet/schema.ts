@@ -11,6 +11,7 @@ import { z } from 'zod';
 import {
   DEFAULT_GITOPS,
   DEFAULT_PKI,
+  DEFAULT_CONTROL_PLANE_EXCLUDE,
   DEFAULT_PLATFORM,
   DEFAULT_QUERIER,
   DEFAULT_QUERIER_INGRESS,
@@ -25,7 +26,7 @@ import {
   Resources,
   RETENTION_SIZE_SHARE,
 } from './defaults';
-import { PLATFORMS } from './platforms';
+import { EXCLUDABLE_TARGETS, PLATFORMS } from './platforms';
 
 /** JSON Schema annotations of a field: what it means and, when there is one, its default. */
 const about = (description: string, value?: unknown): { description: string; default?: unknown } =>
@@ -816,6 +817,15 @@ const pemFile = (what: string) =>
     .min(1, { message: `must be the path of ${what}` })
     .describe(`Path of ${what}, relative to the fleet file`);
 const controlPlane = z.strictObject({
+  exclude: z
+    .array(z.enum(EXCLUDABLE_TARGETS, { message: `must be one of ${EXCLUDABLE_TARGETS.join(', ')}` }))
+    .optional()
+    .meta(
+      about(
+        "Components the platform exposes that this cluster does not scrape, e.g. kube-proxy where Cilium replaces it, or the scheduler and controller-manager until they listen on the node's address",
+        DEFAULT_CONTROL_PLANE_EXCLUDE,
+      ),
+    ),
   etcd: z
     .strictObject({
       tls: z

@@ -33,7 +33,7 @@ export function etcdClientFiles(cluster: string): { ca: string; cert: string; ke
 
 /** The workload clusters whose etcd is scraped: a platform that exposes it, and client files given. */
 export function etcdClientClusters(fleet: FleetModel): WorkloadCluster[] {
-  return fleet.clusters.filter(isWorkload).filter((c) => c.etcd && exposes(c.platform, 'etcd'));
+  return fleet.clusters.filter(isWorkload).filter((c) => c.etcd && exposes(c.platform, 'etcd') && !c.controlPlaneExclude.includes('etcd'));
 }
 
 export interface EtcdClientDecision {

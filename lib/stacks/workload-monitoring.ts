@@ -18,7 +18,7 @@ import { SIDECAR_TLS_SECRET, type ThanosSidecarProps } from '../components/thano
 import { TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, QUOTA_LIMITED_PRIORITY_CLASSES, type Placement } from '../fleet/defaults';
 import type { AppMonitor, StackVersions } from '../fleet/model';
-import type { Platform } from '../fleet/platforms';
+import type { ControlPlaneTarget, Platform } from '../fleet/platforms';
 import type { TlsBundle } from '../pki';
 import { enabled, part, type StackPart, type Toggle } from './part';
 
@@ -118,6 +118,11 @@ export interface WorkloadMonitoringProps {
    * @default etcd is not scraped
    */
   readonly etcd?: { readonly certificates?: TlsBundle; readonly serverName?: string };
+  /**
+   * Control-plane components the platform exposes that are not scraped.
+   * @default none
+   */
+  readonly controlPlaneExclude?: readonly ControlPlaneTarget[];
   /**
    * The stack's own alerts (StackRules), for the components it runs.
    * @default enabled
@@ -327,7 +332,7 @@ export class WorkloadMonitoring extends Construct {
     }
     parts.push(part('monitors', (scope, id) => new StackMonitors(scope, id, { ...common, thanosSidecar: !!sidecar, kubelet: enabled(props.kubelet) })));
     const etcd = props.etcd && { secretName: ETCD_CLIENT_SECRET, serverName: props.etcd.serverName };
-    const controlPlane = { ...common, platform: props.platform, etcd };
+    const controlPlane = { ...common, platform: props.platform, etcd, exclude: props.controlPlaneExclude };
     if (controlPlaneTargets(controlPlane).length) {
       parts.push(part('control-plane', (scope, id) => new ControlPlaneMonitors(scope, id, controlPlane)));
     }
