@@ -1,6 +1,7 @@
 // Platforms and the control plane: each platform scrapes what it exposes, every control-plane monitor
 // finds a Service with its port and gives the job label the rule catalogue selects on, and etcd's client
 // certificate goes from the user's files into the PKI store and a git-ignored Secret only.
+import * as age from 'age-encryption';
 import * as fs from 'fs';
 import * as path from 'path';
 import { controlPlaneNotes } from '../lib/delivery/summary';
@@ -9,7 +10,19 @@ import { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTa
 import { JOB } from '../lib/components/rule-families/types';
 import { clusterCertSummary, preparePkiSync } from '../lib/pki';
 import { makeEtcdFiles } from './support/etcd';
-import { fleetFrom, fleetProblems, ofKind, render, ROOT, testPki, tmpDir, validateWithKubernetesModels, type RenderedObject } from './support/fleet';
+import {
+  defaultFleetText,
+  fleetFrom,
+  fleetProblems,
+  ofKind,
+  render,
+  ROOT,
+  runMain,
+  testPki,
+  tmpDir,
+  validateWithKubernetesModels,
+  type RenderedObject,
+} from './support/fleet';
 import type { ManifestOf } from './support/manifests';
 import { unselected } from './support/selection';
 
@@ -345,5 +358,37 @@ describe('docs/platforms.md', () => {
         if (e !== true) expect(doc).toContain(e.why);
       }
     }
+  });
+});
+
+describe('a synth of the default fleet with etcd client files, into a store encrypted with age', () => {
+  it('imports the pair once, keeps its key encrypted, and renders it from the store in CI after the files are gone', async () => {
+    const identity = await age.generateX25519Identity();
+    const recipient = await age.identityToRecipient(identity);
+    const dir = tmpDir();
+    const files = makeEtcdFiles(dir);
+    const text = defaultFleetText()
+      .replace(/^clusters:\n/m, `pki:\n  encryption:\n    recipients: [${recipient}]\n\nclusters:\n`)
+      .replace(
+        '    platform: kubeadm\n',
+        '    platform: kubeadm\n    controlPlane: { etcd: { tls: { ca: etcd/ca.crt, cert: etcd/apiserver-etcd-client.crt, key: etcd/apiserver-etcd-client.key } } }\n',
+      );
+    fs.writeFileSync(path.join(dir, 'fleet.yaml'), text);
+    const env = { FLEET: 'fleet.yaml', PROMFLEET_OUT: 'dist', PROMFLEET_PKI_DIR: '.pki', CDK8S_OUTDIR: '', PROMFLEET_AGE_IDENTITY: identity };
+    const first = await runMain(env, dir);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/workload-eu: .*etcd client certificate imported into \.pki\/etcd-client\/workload-eu\.crt/);
+    expect(first.stderr).not.toContain('etcd is not scraped');
+    const store = path.join(dir, '.pki', 'etcd-client');
+    expect(fs.readdirSync(store).sort()).toEqual(['workload-eu-ca.crt', 'workload-eu.crt', 'workload-eu.key.age']);
+    const secretFile = path.join(dir, 'dist', 'workload-eu', 'secrets', 'etcd-client-tls.yaml');
+    const secret = fs.readFileSync(secretFile, 'utf8');
+    expect(secret).toContain(Buffer.from(fs.readFileSync(files.key, 'utf8')).toString('base64'));
+    // The user deletes the copies; CI renders from the store alone, the same Secret.
+    fs.rmSync(path.join(dir, 'etcd'), { recursive: true });
+    fs.rmSync(secretFile);
+    const ci = await runMain({ ...env, CI: 'true' }, dir);
+    expect(ci.code).toBe(0);
+    expect(fs.readFileSync(secretFile, 'utf8')).toBe(secret);
   });
 });
