@@ -51,7 +51,22 @@ export {
   type ControlPlaneMonitorsProps,
   type ControlPlaneServicesProps,
 } from './components/control-plane';
-export { checkRuleGroups, StackRules, stackRuleGroups, type AlertRule, type RuleGroup, type StackRuleScope, type StackRulesProps } from './components/rules';
+export { checkRuleGroups, DEFAULT_RULE_NEEDS, promqlSyntaxError, RULES_NAME_PREFIX, StackRules, type StackRulesProps } from './components/rules';
+export {
+  familiesFor,
+  renderFamily,
+  RULE_FAMILIES,
+  ruleOverrideProblems,
+  type AlertOverride,
+  type AlertSpec,
+  type FamilyGroup,
+  type RecordSpec,
+  type RuleFamily,
+  type RuleNeed,
+  type RuleOverrides,
+  type RuleSpec,
+  type Severity,
+} from './components/rule-families';
 export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
 export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
 export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { formatFinding, validateTree } from '../lib/validate';
 
 const ROOT = path.resolve(__dirname, '..');
 const CHILD = path.join(ROOT, 'scripts', 'bench-child.mjs');
@@ -183,17 +184,11 @@ export function main(args: string[]): number {
     const freshOutput = measureFleet(largest.clusters, path.join(largestDir, 'fleet.yaml'), path.join(largestDir, 'dist'), pkiDir, 3, true);
     let validated: BenchResult['validated'];
     if (validate) {
-      // Every object of the largest fleet, through the same independent validation as the tests' default fleet.
-      const report = JSON.parse(
-        execFileSync(process.execPath, [path.join(ROOT, 'test/support/validate-objects.mjs'), path.join(largestDir, 'dist')], {
-          cwd: ROOT,
-          encoding: 'utf8',
-          maxBuffer: 1 << 30,
-        }),
-      ) as { objects: number; errors: unknown[] };
-      validated = { clusters: largest.clusters, objects: report.objects, errors: report.errors.length };
-      log(`validated ${report.objects} objects of the ${largest.clusters}-cluster fleet: ${report.errors.length} errors`);
-      if (report.errors.length) throw new Error(JSON.stringify(report.errors.slice(0, 5), null, 2));
+      // Every object of the largest fleet, through `promfleet validate`'s checks, as the tests' default fleet.
+      const report = validateTree([path.join(largestDir, 'dist')]);
+      validated = { clusters: largest.clusters, objects: report.objects, errors: report.findings.length };
+      log(`validated ${report.objects} objects of the ${largest.clusters}-cluster fleet: ${report.findings.length} findings`);
+      if (report.findings.length) throw new Error(report.findings.slice(0, 5).map(formatFinding).join('\n'));
     }
     const perCluster = (a: number, b: number) => {
       const [ra, rb] = [rows.find((r) => r.clusters === a), rows.find((r) => r.clusters === b)];

@@ -9,8 +9,13 @@ import { BUILD_OPTIONS } from './ts.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const commands = fs
   .readdirSync(path.join(root, 'lib', 'cli'))
-  .filter((f) => f.endsWith('.ts') && fs.readFileSync(path.join(root, 'lib', 'cli', f), 'utf8').includes('export async function main('));
+  .filter((f) => f.endsWith('.ts') && fs.readFileSync(path.join(root, 'lib', 'cli', f), 'utf8').match(/^export (async )?function main\(/m));
 for (const file of commands) {
-  buildSync({ ...BUILD_OPTIONS, entryPoints: [path.join(root, 'lib', 'cli', file)], outfile: path.join(root, 'out', 'cli', file.replace(/\.ts$/, '.cjs')), absWorkingDir: root });
+  buildSync({
+    ...BUILD_OPTIONS,
+    entryPoints: [path.join(root, 'lib', 'cli', file)],
+    outfile: path.join(root, 'out', 'cli', file.replace(/\.ts$/, '.cjs')),
+    absWorkingDir: root,
+  });
 }
-process.stdout.write(`bundled ${commands.map((f) => f.replace(/\.ts$/, '')).join(', ')} into out/cli/\n`);
+process.stderr.write(`bundled ${commands.map((f) => f.replace(/\.ts$/, '')).join(', ')} into out/cli/\n`);

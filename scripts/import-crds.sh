@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates imports/ from the CRDs listed under `imports:` in cdk8s.yaml (name:=upstream URL), one
-# module per kind, so the app loads only the kinds it uses (a whole API group can be a 6 MB module).
+# module per kind, so the app loads only the kinds it uses (a whole API group can be a 6 MB module),
+# and imports/crd-schemas/: each CRD's structural schema, which `promfleet validate` checks objects against.
 #   scripts/import-crds.sh <crd-dir>   # offline: each listed file is taken, by its file name, from <crd-dir>
 #                                      # or a folder below it (e.g. one folder per upstream release)
 #   scripts/import-crds.sh             # downloads the listed URLs (needs GitHub access)
@@ -29,6 +30,7 @@ entries=$(node -e '
 mkdir -p .build
 work=$(mktemp -d .build/import-crds.XXXXXX)
 trap 'rm -rf "$root/$work"' EXIT
+schema_specs=()
 for entry in $entries; do
   name=${entry%%:=*} url=${entry#*:=}
   spec=$url
@@ -46,8 +48,12 @@ for entry in $entries; do
   (cd "$work" && "$cdk8s" import "${name}:=${spec}" --no-check-upgrade -l typescript -o "$name" >/dev/null)
   modules=("$work/$name"/*.ts)
   [ ${#modules[@]} -eq 1 ] && [ -f "${modules[0]}" ] || { echo "import-crds: $spec gave no single module for $name" >&2; exit 1; }
+  schema_specs+=("${name}=${spec}")
 done
+node scripts/crd-schemas.mjs "$work/crd-schemas" "${schema_specs[@]}"
 rm -f imports/*.ts
+rm -rf imports/crd-schemas
 mkdir -p imports
 for entry in $entries; do mv "$work/${entry%%:=*}"/*.ts imports/; done
+mv "$work/crd-schemas" imports/crd-schemas
 ls imports

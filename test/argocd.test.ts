@@ -1,5 +1,6 @@
 // GitOps delivery: the Argo CD Applications in dist/_argocd/, the sync waves inside each cluster's
 // folder, and the kubectl path printed by the synth.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
@@ -9,19 +10,8 @@ import { kubectlCommands } from '../lib/delivery/summary';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib/delivery/sync-waves';
 import { appMonitorNamespaces, isWorkload } from '../lib/fleet/model';
 import type { FleetInput } from '../lib/fleet/schema';
-import {
-  defaultFleetText,
-  fleetFrom,
-  fleetProblems,
-  ofKind,
-  render,
-  Rendered,
-  RenderedObject,
-  ROOT,
-  runMain,
-  tmpDir,
-  validateWithKubernetesModels,
-} from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, ofKind, render, Rendered, RenderedObject, ROOT, runMain, tmpDir, validateRendered } from './support/fleet';
+import { UNKNOWN_FIELD } from '../lib/validate/problems';
 
 type EditableFleet = FleetInput & { gitops: NonNullable<FleetInput['gitops']> };
 
@@ -118,9 +108,9 @@ describe('Argo CD Applications (default fleet)', () => {
     expect(app(rendered, 'promfleet-workload-eu').obj.spec.destination).toEqual({ name: 'workload-eu', namespace: 'monitoring' });
   });
 
-  it('passes independent schema validation (@kubernetes-models/argo-cd)', () => {
-    const report = validateWithKubernetesModels(path.join(rendered.outDir, '_argocd'));
-    expect(report.errors).toEqual([]);
+  it('passes schema validation against the imported Argo CD CRDs', () => {
+    const report = validateRendered(path.join(rendered.outDir, '_argocd'));
+    expect(report.findings).toEqual([]);
     const monitorApps = fleet.clusters.flatMap(appMonitorNamespaces).length;
     expect(report.kinds).toEqual({
       'argoproj.io/v1alpha1/Application': 1 + fleet.clusters.length + fleet.clusters.filter(isWorkload).length + monitorApps,
@@ -136,9 +126,9 @@ describe('Argo CD Applications (default fleet)', () => {
     stack.spec.syncPolicy.automated.pruneLast = true;
     const tampered = path.join(tmpDir(), 'tampered.yaml');
     fs.writeFileSync(tampered, [crds, stack].map((d) => stringify(d)).join('---\n'));
-    expect(validateWithKubernetesModels(tampered).errors.map((e) => `${e.name} ${e.error}`)).toEqual([
-      expect.stringMatching(/^promfleet-workload-eu-crds field \/spec\/source\/repoUrl is not defined/),
-      expect.stringMatching(/^promfleet-workload-eu field \/spec\/syncPolicy\/automated\/pruneLast is not defined/),
+    expect(validateRendered(tampered).findings.map((e) => `${e.name} ${e.field}: ${e.problem}`)).toEqual([
+      `promfleet-workload-eu-crds spec.source.repoUrl: ${UNKNOWN_FIELD}`,
+      `promfleet-workload-eu spec.syncPolicy.automated.pruneLast: ${UNKNOWN_FIELD}`,
     ]);
   });
 
@@ -328,8 +318,15 @@ describe('docs/operations.md', () => {
     const [appSet] = blocks.filter((b) => b.lang === 'yaml' && b.text.includes('kind: ApplicationSet'));
     const file = path.join(tmpDir(), 'applicationset.yaml');
     fs.writeFileSync(file, appSet.text);
-    const report = validateWithKubernetesModels(file);
-    expect(report.errors).toEqual([]);
-    expect(report.kinds).toEqual({ 'argoproj.io/v1alpha1/ApplicationSet': 1 });
+    // No CRD of it is imported: `promfleet validate` says so, and @kubernetes-models/argo-cd checks it.
+    expect(validateRendered(file).findings.map((f) => f.problem)).toEqual([expect.stringMatching(/^no schema for argoproj.io\/v1alpha1\/ApplicationSet /)]);
+    const check = (f: string) =>
+      JSON.parse(
+        execFileSync(process.execPath, [path.join(ROOT, 'scripts/ts.mjs'), 'test/support/applicationset-check.ts', f], { cwd: ROOT, encoding: 'utf8' }),
+      ) as unknown[];
+    expect(check(file)).toEqual([]);
+    const tampered = path.join(tmpDir(), 'tampered.yaml');
+    fs.writeFileSync(tampered, appSet.text.replace('spec:\n', 'spec:\n  goTemplat: true\n'));
+    expect(check(tampered)).toEqual([{ field: 'spec.goTemplat', problem: UNKNOWN_FIELD }]);
   });
 });

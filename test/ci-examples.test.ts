@@ -35,8 +35,8 @@ const git = (cwd: string, ...args: string[]) =>
   });
 
 /** A fresh clone of `branch`, as a CI runner checks it out. */
-function checkout(branch: string): string {
-  const dir = path.join(scratch, `ci-${branch}`);
+function checkout(branch: string, ci: string): string {
+  const dir = path.join(scratch, `${ci}-${branch}`);
   git(scratch, 'clone', '-q', '-b', branch, origin, dir);
   installPromfleet(dir);
   return dir;
@@ -112,7 +112,7 @@ describe('the GitHub Actions example', () => {
   });
 
   it('passes a pull request that commits its dist/, and writes the comment naming the change', () => {
-    const dir = checkout('rendered');
+    const dir = checkout('rendered', 'github');
     const results = runAll(dir, commands, { GITHUB_BASE_REF: 'main' });
     expect(results.map((r) => [r.command, r.status])).toEqual(commands.map((c) => [c, 0]));
     const comment = fs.readFileSync(path.join(dir, 'promfleet-diff.md'), 'utf8');
@@ -120,7 +120,7 @@ describe('the GitHub Actions example', () => {
   });
 
   it('fails a pull request whose dist/ is stale, at the stale check, naming the files', () => {
-    const dir = checkout('stale');
+    const dir = checkout('stale', 'github');
     const results = runAll(dir, commands, { GITHUB_BASE_REF: 'main' });
     expect(results.map((r) => r.status)).toEqual([0, 1]);
     expect(results[1].output).toContain('workload-eu/20-prometheus.yaml');
@@ -131,7 +131,7 @@ describe('the GitLab CI example', () => {
   const script = Object.values(gitlab)[0]?.script ?? [];
 
   it('runs the same checks on a merge request, fetching the target branch', () => {
-    const dir = checkout('rendered');
+    const dir = checkout('rendered', 'gitlab');
     const commands = script.filter((c) => !skipped(c));
     expect(commands).toHaveLength(script.length - 1);
     const results = runAll(dir, commands, { CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main' });

@@ -9,6 +9,7 @@ import { FleetError } from '../lib/fleet/errors';
 import { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Platform } from '../lib/fleet/platforms';
 import { JOB } from '../lib/components/rule-families/types';
 import { clusterCertSummary, preparePkiSync } from '../lib/pki';
+import { rulesNeedsMet } from '../lib/stacks/rule-needs';
 import { makeEtcdFiles } from './support/etcd';
 import {
   defaultFleetText,
@@ -20,7 +21,7 @@ import {
   runMain,
   testPki,
   tmpDir,
-  validateWithKubernetesModels,
+  validateRendered,
   type RenderedObject,
 } from './support/fleet';
 import type { ManifestOf } from './support/manifests';
@@ -168,8 +169,8 @@ describe('platforms and the control plane', () => {
   });
 
   it('every object passes independent schema validation (Kubernetes and the operator CRDs)', () => {
-    const report = validateWithKubernetesModels(r.outDir);
-    expect(report.errors).toEqual([]);
+    const report = validateRendered(r.outDir);
+    expect(report.findings).toEqual([]);
     expect(report.objects).toBe(r.objects.length);
   });
 
@@ -235,6 +236,24 @@ describe('platforms and the control plane', () => {
     const at = short.clusters.findIndex((c) => c.name === 'wl-kubeadm');
     expect(expiring.report.warnings.filter((w) => w.includes('etcd'))).toEqual([
       expect.stringMatching(new RegExp(`etcd client certificate of wl-kubeadm .* expires on .*clusters\\[${at}\\]\\.controlPlane\\.etcd\\.tls`)),
+    ]);
+  });
+});
+
+describe('rule needs', () => {
+  const controlPlaneNeeds = (source: Parameters<typeof rulesNeedsMet>[0]) =>
+    [...rulesNeedsMet(source)].filter((n) => ['apiserver', 'coredns', 'kube-scheduler', 'kube-controller-manager', 'kube-proxy', 'etcd'].includes(n)).sort();
+
+  it('the rule families of the control plane follow what the platform scrapes', () => {
+    expect(controlPlaneNeeds({})).toEqual(['apiserver']);
+    expect(controlPlaneNeeds({ platform: 'eks' })).toEqual(['apiserver', 'coredns', 'kube-proxy']);
+    expect(controlPlaneNeeds({ platform: 'kubeadm' })).toEqual(['apiserver', 'coredns', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler']);
+    expect(controlPlaneNeeds({ platform: 'kubeadm', etcd: {} })).toContain('etcd');
+    expect(controlPlaneNeeds({ platform: 'kubeadm', etcd: {}, controlPlaneExclude: ['kube-proxy', 'etcd'] })).toEqual([
+      'apiserver',
+      'coredns',
+      'kube-controller-manager',
+      'kube-scheduler',
     ]);
   });
 });

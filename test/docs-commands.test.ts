@@ -159,7 +159,8 @@ describe('docs/operations.md, PKI', () => {
 
 describe('CONTRIBUTING.md, generated files', () => {
   // scripts/import-crds.sh runs for real in a copy of the project, with a stand-in for the cdk8s CLI that
-  // records its arguments and writes the module cdk8s would: the real imports take ~20 s.
+  // records its arguments and writes the module cdk8s would: the real imports take ~20 s. scripts/crd-schemas.mjs
+  // (which would download the listed URLs) has a stand-in too; the real one is tested on its own below.
   const ENTRIES = (yaml.parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8')) as { imports: string[] }).imports;
 
   function project() {
@@ -169,6 +170,19 @@ describe('CONTRIBUTING.md, generated files', () => {
     for (const f of ['package.json', 'cdk8s.yaml', 'scripts/import-crds.sh']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
     fs.chmodSync(path.join(dir, 'scripts/import-crds.sh'), 0o755);
     fs.writeFileSync(path.join(dir, 'imports', 'probe-monitoring.coreos.com.ts'), '// an older import\n');
+    fs.mkdirSync(path.join(dir, 'imports', 'crd-schemas'));
+    fs.writeFileSync(path.join(dir, 'imports', 'crd-schemas', 'probe.json'), '{}\n');
+    fs.writeFileSync(
+      path.join(dir, 'scripts', 'crd-schemas.mjs'),
+      [
+        "import * as fs from 'fs';",
+        'const [out, ...entries] = process.argv.slice(2);',
+        'fs.mkdirSync(out, { recursive: true });',
+        "fs.appendFileSync(process.env.IMPORT_LOG, entries.map((e) => `schema ${e}\\n`).join(''));",
+        "for (const e of entries) fs.writeFileSync(`${out}/${e.slice(0, e.indexOf('='))}.json`, '{}');",
+        '',
+      ].join('\n'),
+    );
     fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
     fs.symlinkSync(path.join(ROOT, 'node_modules', 'yaml'), path.join(dir, 'node_modules', 'yaml'));
     fs.writeFileSync(
@@ -192,8 +206,10 @@ describe('CONTRIBUTING.md, generated files', () => {
     const r = run(command.replace('<crd-dir>', crds), { cwd: p.dir, env: p.env });
     expect([r.status, r.stderr]).toEqual([0, expect.any(String)]);
     const spec = (e: string) => (offline ? `${e.slice(0, e.indexOf(':='))}:=${path.join(crds, 'release', e.slice(e.lastIndexOf('/') + 1))}` : e);
-    expect(fs.readFileSync(p.log, 'utf8').trim().split('\n')).toEqual(ENTRIES.map(spec));
-    expect(fs.readdirSync(path.join(p.dir, 'imports')).sort()).toEqual(ENTRIES.map((e) => `${e.slice(0, e.indexOf(':='))}-kind.ts`).sort());
+    expect(fs.readFileSync(p.log, 'utf8').trim().split('\n')).toEqual([...ENTRIES.map(spec), ...ENTRIES.map((e) => `schema ${spec(e).replace(':=', '=')}`)]);
+    const names = ENTRIES.map((e) => e.slice(0, e.indexOf(':=')));
+    expect(fs.readdirSync(path.join(p.dir, 'imports')).sort()).toEqual([...names.map((n) => `${n}-kind.ts`), 'crd-schemas'].sort());
+    expect(fs.readdirSync(path.join(p.dir, 'imports', 'crd-schemas')).sort()).toEqual(names.map((n) => `${n}.json`).sort());
     expect(fs.readFileSync(path.join(p.dir, 'cdk8s.yaml'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'));
   });
 
@@ -202,6 +218,45 @@ describe('CONTRIBUTING.md, generated files', () => {
     const r = run(`npm run import -- ${p.dir}/scripts`, { cwd: p.dir, env: p.env });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/import-crds: \S+\.yaml \(for \w+\) is not in /);
-    expect(fs.readdirSync(path.join(p.dir, 'imports'))).toEqual(['probe-monitoring.coreos.com.ts']);
+    expect(fs.readdirSync(path.join(p.dir, 'imports')).sort()).toEqual(['crd-schemas', 'probe-monitoring.coreos.com.ts']);
+    expect(fs.readdirSync(path.join(p.dir, 'imports', 'crd-schemas'))).toEqual(['probe.json']);
+  });
+
+  it("writes each CRD's structural schema per served version, without descriptions, and an index module", () => {
+    const dir = tmpDir('promfleet-crd-schemas-');
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        names: { kind: 'Widget', plural: 'widgets' },
+        scope: 'Namespaced',
+        versions: ['v1', 'v1beta1'].map((name) => ({
+          name,
+          served: name === 'v1',
+          storage: name === 'v1',
+          schema: {
+            openAPIV3Schema: {
+              description: 'A widget.',
+              type: 'object',
+              properties: { spec: { type: 'object', properties: { description: { type: 'string', description: 'Its description.' } } } },
+            },
+          },
+        })),
+      },
+    };
+    fs.writeFileSync(path.join(dir, 'widget-crd.yaml'), `# a CRD\n---\n${yaml.stringify(crd)}`);
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/crd-schemas.mjs'), path.join(dir, 'out'), `widget=${path.join(dir, 'widget-crd.yaml')}`], {
+      encoding: 'utf8',
+    });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'out', 'widget.json'), 'utf8'))).toEqual({
+      source: 'widget-crd.yaml',
+      group: 'example.com',
+      kind: 'Widget',
+      versions: { v1: { type: 'object', properties: { spec: { type: 'object', properties: { description: { type: 'string' } } } } } },
+    });
+    expect(fs.readFileSync(path.join(dir, 'out', 'index.ts'), 'utf8')).toContain("import widget from './widget.json';");
   });
 });

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { anchors, codeBlocks, docFiles, prose, readDoc } from './support/docs';
-import { fleetFrom, render, ROOT, validateWithKubernetesModels } from './support/fleet';
+import { fleetFrom, render, ROOT, validateRendered } from './support/fleet';
 
 describe('README.md', () => {
   const readme = readDoc('README.md');
@@ -27,8 +27,8 @@ describe('README.md', () => {
     const [fleet] = codeBlocks('README.md').filter((b) => b.lang === 'yaml');
     const r = render(fleetFrom(fleet.text));
     expect(r.result.clusters.map((c) => c.cluster)).toEqual(['observer', 'workload-eu']);
-    const report = validateWithKubernetesModels(r.outDir);
-    expect(report.errors).toEqual([]);
+    const report = validateRendered(r.outDir);
+    expect(report.findings).toEqual([]);
   });
 });
 

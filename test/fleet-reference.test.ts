@@ -13,7 +13,7 @@ import { isObserver, isWorkload, type FleetModel } from '../lib/fleet/model';
 import { fleetSchema, VALUE_TYPES } from '../lib/fleet/schema';
 import { fleetReference, type JsonSchema as ReferenceSchema, Reference } from '../scripts/fleet-reference';
 import { makeEtcdFiles } from './support/etcd';
-import { fleetFrom, render, ROOT, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { fleetFrom, render, ROOT, tmpDir, validateRendered } from './support/fleet';
 
 const EXAMPLES = ['reference', 'sealed-secrets', 'shared-store'].map((e) => path.join(ROOT, 'examples', e, 'fleet.yaml'));
 
@@ -81,8 +81,8 @@ describe('examples/reference/fleet.yaml', () => {
     makeEtcdFiles(dir);
     const r = render(fleetFrom(text, dir));
     expect(r.result.clusters.map((c) => c.cluster)).toEqual(['hub', 'prod-eu', 'prod-us']);
-    const report = validateWithKubernetesModels(r.outDir);
-    expect(report.errors).toEqual([]);
+    const report = validateRendered(r.outDir);
+    expect(report.findings).toEqual([]);
     expect(report.objects).toBe(r.objects.length);
   });
 });

@@ -77,7 +77,7 @@ describe('examples/library, with promfleet installed from its packed tarball', (
         'Deployment prometheus-operator',
         'Prometheus k8s',
         'Alertmanager main',
-        'PrometheusRule promfleet-stack',
+        'PrometheusRule promfleet-prometheus',
       ]),
     );
   });
@@ -115,5 +115,8 @@ describe('the promfleet command of the installed package', () => {
       env: { ...process.env, CI: '' },
     });
     expect(fingerprintTree(path.join(work, 'installed'))).toEqual(fingerprintTree(path.join(work, 'repository')));
+    // Its other bundles run too (each throws on a non-zero exit).
+    expect(run(work, ['validate', 'installed'])).toMatch(/checked against Kubernetes 1\.36 and the imported CRDs: all valid\n$/);
+    expect(run(work, ['diff', '--exit-code', '--pki-dir', store, '--out', 'installed'])).toBe('no changes\n');
   });
 });

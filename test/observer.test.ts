@@ -1,7 +1,7 @@
 // The observer: the Querier's endpoint config lists exactly the fleet's stores, every file it
 // names exists in what is mounted, and the Querier, Store Gateway and their extras are wired right.
 import { certificateCoversHost, verifiesChain } from '../lib/pki';
-import { defaultFleetText, fleetFrom, ofKind, render, Rendered, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, ofKind, render, Rendered, validateRendered } from './support/fleet';
 import {
   find,
   flagValue,
@@ -252,9 +252,9 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     expect(querierContainer(r, 'hub').args).toContain('--query.auto-downsampling');
   });
 
-  it('passes independent schema validation (kubernetes-models)', () => {
-    const report = validateWithKubernetesModels(`${r.outDir}/hub`, `${r.outDir}/backup`);
-    expect(report.errors).toEqual([]);
+  it('passes schema validation (promfleet validate)', () => {
+    const report = validateRendered(`${r.outDir}/hub`, `${r.outDir}/backup`);
+    expect(report.findings).toEqual([]);
     expect(report.objects).toBe(r.objects.filter((o) => o.cluster === 'hub' || o.cluster === 'backup').length);
     expect(report.kinds['apps/v1/StatefulSet']).toBe(1);
   });

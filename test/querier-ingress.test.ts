@@ -10,18 +10,7 @@ import { parseDocument, stringify } from 'yaml';
 import { planPki } from '../lib/pki/fleet-pki';
 import { pkiStatus } from '../lib/pki/rotation';
 import type { FleetInput } from '../lib/fleet/schema';
-import {
-  defaultFleetText,
-  fleetFrom,
-  fleetProblems,
-  ofKind,
-  readTree,
-  render,
-  runMain,
-  tmpDir,
-  validateWithKubernetesModels,
-  type Rendered,
-} from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, ofKind, readTree, render, runMain, tmpDir, validateRendered, type Rendered } from './support/fleet';
 import { find, renderedTlsSecret } from './support/observer-fleet';
 import { fleetWithStore, opensslVerify } from './support/pki';
 import { makeController, unseal } from './support/sealed';
@@ -138,7 +127,7 @@ describe('default fleet: the Querier UI is served over HTTPS behind a sign-in', 
   });
 
   it('still validates against the core schemas', () => {
-    expect(validateWithKubernetesModels(r.outDir).errors).toEqual([]);
+    expect(validateRendered(r.outDir).findings).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { fileCharts, FileChart } from '../lib/file-chart';
-import { defaultFleetText, fleetFrom, render, readTree, ROOT, runMain, testPki, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, render, readTree, ROOT, runMain, testPki, tmpDir, validateRendered } from './support/fleet';
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
 
@@ -50,9 +50,9 @@ describe('render pipeline', () => {
     }
   });
 
-  it('passes independent schema validation (kubernetes-models)', () => {
-    const report = validateWithKubernetesModels(rendered.outDir);
-    expect(report.errors).toEqual([]);
+  it('passes schema validation (promfleet validate)', () => {
+    const report = validateRendered(rendered.outDir);
+    expect(report.findings).toEqual([]);
     expect(report.objects).toBe(rendered.objects.length);
   });
 

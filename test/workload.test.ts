@@ -17,11 +17,13 @@ import { API_SERVER_SERVICE } from '../lib/components/control-plane';
 import { KUBELET_SERVICE } from '../lib/components/monitors';
 import { OPERATOR_NAME } from '../lib/components/operator';
 import { prometheusPodLabels } from '../lib/components/prometheus';
-import { checkRuleGroups, promqlSyntaxError, StackRules, stackRuleGroups } from '../lib/components/rules';
+import { renderFamily, type RuleFamily } from '../lib/components/rule-families';
+import { checkRuleGroups, promqlSyntaxError, StackRules } from '../lib/components/rules';
 import { FileChart } from '../lib/file-chart';
 import { DEFAULT_VERSIONS } from '../lib/fleet/defaults';
 import { SIDECAR_SERVICE, sidecarReplicaService } from '../lib/names';
-import { defaultFleetText, fleetFrom, fleetProblems, ofKind, render, RenderedObject, tmpDir, validateWithKubernetesModels } from './support/fleet';
+import { defaultFleetText, fleetFrom, fleetProblems, ofKind, render, RenderedObject, tmpDir, validateRendered } from './support/fleet';
+import { UNKNOWN_FIELD } from '../lib/validate/problems';
 import { matches, monitorNamespaceIncludes, unselected } from './support/selection';
 import { hasPodTemplate, isKind, type Kind, type Manifest, type ManifestOf } from './support/manifests';
 import { RICH_FLEET } from './support/workload-fleet';
@@ -402,9 +404,9 @@ describe('selection: every monitor, rule and Service reaches something real', ()
     expect(receiverSecrets(am)).toEqual(['dms']);
   });
 
-  it('passes independent schema validation, with no field the CRDs do not define', () => {
-    const report = validateWithKubernetesModels(rendered.outDir);
-    expect(report.errors).toEqual([]);
+  it('passes schema validation, with no field the CRDs do not define', () => {
+    const report = validateRendered(rendered.outDir);
+    expect(report.findings).toEqual([]);
     expect(report.objects).toBe(rendered.objects.length);
   });
 
@@ -418,69 +420,59 @@ describe('selection: every monitor, rule and Service reaches something real', ()
     Object.assign(svc.spec.ports[0], { nodeport: 30000 });
     const tampered = path.join(tmpDir(), 'tampered.yaml');
     fs.writeFileSync(tampered, docs.map((d) => stringify(d)).join('---\n'));
-    const errors = validateWithKubernetesModels(tampered).errors.map((e) => `${e.kind} ${e.error}`);
-    expect(errors).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/Prometheus field \/spec\/thanos\/grpcListenAddress is not defined/),
-        expect.stringMatching(/Prometheus field \/spec\/retentionDays is not defined/),
-        expect.stringMatching(/Service field \/spec\/ports\/0\/nodeport is not defined/),
-      ]),
-    );
-    expect(errors).toHaveLength(3);
+    const errors = validateRendered(tampered).findings.map((e) => `${e.kind} ${e.field}: ${e.problem}`);
+    expect(errors.sort()).toEqual([
+      `Prometheus spec.retentionDays: ${UNKNOWN_FIELD}`,
+      `Prometheus spec.thanos.grpcListenAddress: ${UNKNOWN_FIELD}`,
+      `Service spec.ports[0].nodeport: ${UNKNOWN_FIELD}`,
+    ]);
   });
 });
 
 describe('alert rules', () => {
-  // Everything the stack can run.
-  const all = { thanosSidecar: true, objectStorage: true };
+  const rendered = render(fleetFrom(RICH_FLEET));
+  const rules = (cluster: string) => ofKind(byCluster(rendered.objects, cluster), 'PrometheusRule');
+  const alertsOf = (cluster: string) => rules(cluster).flatMap((r) => r.obj.spec.groups.flatMap((g) => g.rules.map((x) => x.alert)));
 
-  it('parses every expression with the PromQL grammar', () => {
-    const groups = stackRuleGroups(all);
-    const names = groups.flatMap((g) => g.rules.map((r) => r.alert));
-    expect(names).toEqual(
-      expect.arrayContaining([
-        'Watchdog',
-        'TargetDown',
-        'PrometheusRuleFailures',
-        'AlertmanagerFailedReload',
-        'ThanosSidecarNoConnectionToPrometheus',
-        'ThanosSidecarBucketOperationsFailed',
-        'NodeFilesystemAlmostOutOfSpace',
-        'KubeNodeNotReady',
-      ]),
-    );
-    for (const g of groups) for (const r of g.rules) expect([r.alert, promqlSyntaxError(r.expr)]).toEqual([r.alert, undefined]);
-    expect(promqlSyntaxError('sum by (cluster (up)')).toEqual({ offset: expect.any(Number), near: expect.any(String) });
+  it('renders one PrometheusRule per rule family, for the components each cluster runs', () => {
+    // eu runs everything the catalogue's families need; us runs no operator of its own.
+    const names = (cluster: string) => rules(cluster).map((r) => `${path.basename(r.file)} ${r.obj.metadata.name}`);
+    const families = ['general', 'prometheus', 'alertmanager', 'prometheus-operator', 'thanos-sidecar'];
+    expect(names('eu')).toEqual(families.map((f) => `55-rules.yaml promfleet-${f}`));
+    expect(names('us')).toEqual(families.filter((f) => f !== 'prometheus-operator').map((f) => `55-rules.yaml promfleet-${f}`));
+    expect(alertsOf('eu')).toEqual(expect.arrayContaining(['Watchdog', 'PrometheusBadConfig', 'AlertmanagerFailedReload', 'PrometheusOperatorNotReady']));
+    expect(alertsOf('us')).not.toContain('PrometheusOperatorNotReady');
   });
 
-  it('keeps the cluster label wherever a rule aggregates', () => {
-    for (const g of stackRuleGroups(all)) {
-      for (const r of g.rules) {
-        for (const m of r.expr.matchAll(/\bby\s*\(([^)]*)\)/g)) {
-          expect([r.alert, m[1].split(',').map((s) => s.trim())]).toEqual([r.alert, expect.arrayContaining(['cluster'])]);
-        }
-      }
-    }
-  });
-
-  it('leaves out rules of components a cluster does not run', () => {
-    const rendered = render(fleetFrom(RICH_FLEET));
-    const alerts = (cluster: string) =>
-      one(byCluster(rendered.objects, cluster), 'PrometheusRule', 'promfleet-stack').obj.spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
-    expect(alerts('eu')).toEqual(expect.arrayContaining(['ThanosSidecarBucketOperationsFailed', 'NodeFilesystemAlmostOutOfSpace', 'AlertmanagerFailedReload']));
-    const names = alerts('us');
-    expect(names).not.toContain('NodeFilesystemAlmostOutOfSpace');
-    expect(names).not.toContain('ThanosSidecarBucketOperationsFailed');
-    expect(names).toContain('KubeNodeNotReady');
+  it('gives each alert its severity label, summary, description and upstream runbook', () => {
+    const rule = rules('eu')
+      .flatMap((r) => r.obj.spec.groups.flatMap((g) => g.rules))
+      .find((r) => r.alert === 'PrometheusBadConfig');
+    expect(rule).toEqual({
+      alert: 'PrometheusBadConfig',
+      expr: 'max_over_time(prometheus_config_last_reload_successful{job="prometheus-k8s"}[5m]) == 0',
+      for: '10m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: expect.any(String),
+        description: expect.stringContaining('{{ $labels.namespace }}/{{ $labels.pod }}'),
+        runbook_url: 'https://runbooks.prometheus-operator.dev/runbooks/prometheus/prometheusbadconfig',
+      },
+    });
   });
 
   it('fails the synth on a bad expression, naming the rule', () => {
-    const bad = [
-      { name: 'custom', rules: [{ alert: 'BrokenRule', expr: 'sum(rate(up[5m]) > 1', severity: 'warning' as const, summary: 's', description: 'd' }] },
-    ];
-    expect(() => checkRuleGroups(bad)).toThrow(/alert rule "BrokenRule" \(group "custom"\): invalid PromQL/);
+    const broken: RuleFamily = {
+      name: 'custom',
+      needs: ['prometheus'],
+      groups: [
+        { name: 'custom', rules: [{ alert: 'BrokenRule', expr: 'sum by (cluster) (rate(up[5m]) > 1', severity: 'warning', summary: 's', description: 'd' }] },
+      ],
+    };
+    expect(() => checkRuleGroups(renderFamily(broken))).toThrow(/alert rule "BrokenRule" \(group "custom"\): invalid PromQL/);
     const app = new App({ outdir: tmpDir() });
-    expect(() => new StackRules(new FileChart(app, '55-rules'), 'rules', { groups: bad })).toThrow(/BrokenRule/);
+    expect(() => new StackRules(new FileChart(app, '55-rules'), 'rules', { families: [broken] })).toThrow(/BrokenRule/);
+    expect(promqlSyntaxError('sum by (cluster (up)')).toEqual({ offset: expect.any(Number), near: expect.any(String) });
   });
 });
 

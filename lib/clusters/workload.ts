@@ -11,6 +11,7 @@ import { KUBE_SYSTEM } from '../fleet/platforms';
 import type { FleetPki } from '../pki';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
+import { assertRuleSettings } from './rule-checks';
 
 /** The parts outside the stack namespace, rendered into a folder of their own (see buildAppMonitorsApp). */
 type ElsewherePart = 'app-monitors' | 'control-plane-services';
@@ -82,6 +83,7 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
 export function addWorkloadCharts(app: App, ctx: ClusterContext<WorkloadCluster>): void {
   // A PKI that withholds its keys (a synth in CI without the store) renders no Secret.
   const pki = ctx.pki.withheld ? undefined : ctx.pki;
+  if (ctx.cluster.stack.rules.enabled) assertRuleSettings(ctx.fleet, ctx.cluster);
   const props = workloadMonitoringProps(ctx.cluster, pki);
   for (const p of WorkloadMonitoring.parts({ ...props, serviceMonitors: [], podMonitors: [] })) {
     if (p.id !== 'app-monitors' && p.id !== 'control-plane-services') p.build(new FileChart(app, WORKLOAD_FILES[p.id]));

@@ -74,7 +74,8 @@ export const DEFAULT_STACK = {
     placement: LINUX_NODES,
   },
   kubelet: { enabled: true, manageService: true },
-  rules: { enabled: true },
+  // Every rule of the catalogue as it is; `alerts` changes alerts by name (for, severity, labels, threshold).
+  rules: { enabled: true, disabled: { groups: [] as string[], alerts: [] as string[] }, alerts: {} as Record<string, never> },
   thanosSidecar: {
     // The sidecar streams series to the Querier: its memory grows with the queries it serves.
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } } as Resources,

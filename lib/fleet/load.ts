@@ -237,7 +237,8 @@ function unwrap(s: unknown): unknown {
   }
 }
 
-function closest(word: string, candidates: string[]): string | undefined {
+/** The candidate nearest to `word` (case-insensitive edit distance), when it is near enough to be a typo. */
+export function closest(word: string, candidates: string[]): string | undefined {
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {

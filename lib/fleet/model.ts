@@ -19,7 +19,7 @@ import {
 } from './defaults';
 import { DISCOVERY_SERVICE_TARGETS, KUBE_SYSTEM, scrapedTargets, type ControlPlaneTarget, type Platform } from './platforms';
 import { replicaHosts, sidecarNodePort } from './sidecar-hosts';
-import type { AlertmanagerRouteInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
+import type { AlertmanagerRouteInput, AlertOverrideInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
 export type { Placement, Resources, Toleration } from './defaults';
 export type { AlertmanagerRouteInput as AlertmanagerRoute } from './schema';
@@ -102,7 +102,7 @@ export interface StackSettings {
   nodeExporter: { enabled: boolean; resources: Resources; placement: Placement };
   kubeStateMetrics: { enabled: boolean; resources: Resources; placement: Placement };
   kubelet: { enabled: boolean; manageService: boolean };
-  rules: { enabled: boolean };
+  rules: { enabled: boolean; disabled: { groups: string[]; alerts: string[] }; alerts: Record<string, AlertOverrideInput> };
   thanosSidecar: { resources: Resources };
   networkPolicies: { enabled: boolean; apiServerPorts: number[]; querierClients: string[] | null };
 }
@@ -223,6 +223,8 @@ export interface FleetModel {
   source: string;
   /** Folder the fleet file's relative paths resolve from. */
   baseDir: string;
+  /** The fleet file as validated, before merging: checks in later layers name the field a merged setting came from. */
+  input: Fleet;
   clusters: ClusterModel[];
   pki: typeof DEFAULT_PKI & { encryption?: PkiEncryption };
   gitops?: typeof DEFAULT_GITOPS & { repoURL: string };
@@ -296,6 +298,7 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   return {
     source,
     baseDir,
+    input: fleet,
     clusters,
     pki: { ...pki, dir: path.resolve(baseDir, pki.dir) },
     gitops: fleet.gitops ? (deepMerge({ ...DEFAULT_GITOPS }, fleet.gitops) as FleetModel['gitops']) : undefined,

@@ -257,6 +257,11 @@ const placement = (d: Placement, pods: string) =>
     .optional()
     .meta(about(`Node selector, tolerations and priority class of the ${pods} pods`, d));
 
+export const ruleName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, { message: 'must be the name of an alert or rule group of the catalogue, e.g. "KubePodCrashLooping" (docs/alerts.md)' })
+  .meta({ title: 'rule name', description: 'The name of an alert or a rule group of the catalogue, as docs/alerts.md lists them.' });
+
 /** The field types with a title, in the order docs/fleet-reference.md lists them. */
 export const VALUE_TYPES: z.ZodType[] = [
   dnsLabel,
@@ -278,6 +283,7 @@ export const VALUE_TYPES: z.ZodType[] = [
   secretKeyRef,
   resourcesShape(),
   placementShape(),
+  ruleName,
 ];
 
 const labels = z.record(labelKey, labelValue);
@@ -445,6 +451,22 @@ const component = (d: { enabled: boolean; resources: Resources; placement: Place
   });
 
 const S = DEFAULT_STACK;
+
+const alertOverride = z.strictObject({
+  for: duration.optional().describe("How long the alert's condition must hold before it fires. Default: the catalogue's"),
+  severity: z
+    .enum(['critical', 'warning', 'info', 'none'], { message: 'must be one of critical, warning, info, none' })
+    .optional()
+    .describe("The alert's severity label, which routes and inhibitions match on. Default: the catalogue's"),
+  labels: z
+    .record(promLabelName, z.string())
+    .optional()
+    .describe('Labels added to the alert, e.g. team: payments for routing; set severity with `severity`. Default: none'),
+  threshold: z
+    .number({ message: 'must be a number' })
+    .optional()
+    .describe("The number the alert compares against, for the alerts that have one (docs/alerts.md lists them with their unit). Default: the catalogue's"),
+});
 export const stackSettings = z.strictObject({
   namespace: dnsLabel.optional().meta(about('Namespace of the monitoring stack', S.namespace)),
   imageRegistry: z
@@ -519,10 +541,34 @@ export const stackSettings = z.strictObject({
     .describe('Kubelet metrics'),
   rules: z
     .strictObject({
-      enabled: z.boolean().optional().meta(about('Render the built-in alert rules (55-rules.yaml)', S.rules.enabled)),
+      enabled: z.boolean().optional().meta(about('Render the built-in alerting and recording rules (55-rules.yaml)', S.rules.enabled)),
+      disabled: z
+        .strictObject({
+          groups: z
+            .array(ruleName)
+            .optional()
+            .meta(
+              about('Rule groups left out, by name (docs/alerts.md lists them); a list in overrides replaces the one in defaults', S.rules.disabled.groups),
+            ),
+          alerts: z
+            .array(ruleName)
+            .optional()
+            .meta(about('Alerts left out, by name (docs/alerts.md lists them); a list in overrides replaces the one in defaults', S.rules.disabled.alerts)),
+        })
+        .optional()
+        .describe('Rule groups and alerts of the catalogue to leave out'),
+      alerts: z
+        .record(ruleName, alertOverride)
+        .optional()
+        .meta(
+          about(
+            "Changes to alerts of the catalogue, by alert name: for, severity, labels, threshold. A cluster's overrides merge over defaults alert by alert and field by field",
+            S.rules.alerts,
+          ),
+        ),
     })
     .optional()
-    .describe('The built-in alert rules of the stack'),
+    .describe('The built-in alerting and recording rules of the stack (docs/output.md, "Rules")'),
   thanosSidecar: z
     .strictObject({ resources: resources(S.thanosSidecar.resources, 'Thanos sidecar') })
     .optional()
@@ -1063,3 +1109,5 @@ export type FleetInput = z.input<typeof fleetSchema>;
 export type Fleet = z.output<typeof fleetSchema>;
 export type ClusterInput = Fleet['clusters'][number];
 export type StackSettingsInput = z.output<typeof stackSettings>;
+/** What the fleet file changes about one alert of the rule catalogue. */
+export type AlertOverrideInput = z.output<typeof alertOverride>;

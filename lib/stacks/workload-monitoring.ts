@@ -12,6 +12,7 @@ import { NodeExporter, type NodeExporterProps } from '../components/node-exporte
 import { PrometheusOperator, type PrometheusOperatorProps } from '../components/operator';
 import { PriorityClassQuota } from '../components/priority-quota';
 import { Prometheus, type PrometheusProps } from '../components/prometheus';
+import type { RuleOverrides } from '../components/rule-families';
 import { StackRules } from '../components/rules';
 import { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from '../components/sidecar-endpoint';
 import { SIDECAR_TLS_SECRET, type ThanosSidecarProps } from '../components/thanos-sidecar';
@@ -21,6 +22,7 @@ import type { AppMonitor, StackVersions } from '../fleet/model';
 import type { ControlPlaneTarget, Platform } from '../fleet/platforms';
 import type { TlsBundle } from '../pki';
 import { enabled, part, type StackPart, type Toggle } from './part';
+import { rulesNeedsMet } from './rule-needs';
 
 /** The settings of the stack's Prometheus. */
 export type WorkloadPrometheusOptions = Pick<
@@ -124,10 +126,11 @@ export interface WorkloadMonitoringProps {
    */
   readonly controlPlaneExclude?: readonly ControlPlaneTarget[];
   /**
-   * The stack's own alerts (StackRules), for the components it runs.
-   * @default enabled
+   * The stack's alerting and recording rules (StackRules): the rule families of the components it runs,
+   * with groups or alerts disabled and alerts tuned by `disabled` and `alerts`.
+   * @default enabled, every family whose needs the stack meets, as the catalogue has it
    */
-  readonly rules?: Toggle;
+  readonly rules?: Toggle & RuleOverrides;
   /**
    * A NetworkPolicy per component, letting in only the stack's own connections (see WorkloadNetworkPolicies).
    * @default enabled, with the API server ports of DEFAULT_STACK.networkPolicies
@@ -340,14 +343,9 @@ export class WorkloadMonitoring extends Construct {
       parts.push(part('control-plane-services', (scope, id) => new ControlPlaneServices(scope, id, controlPlane)));
     }
     if (enabled(props.rules)) {
-      const scope = {
-        alertmanager: withAlertmanager,
-        thanosSidecar: !!sidecar,
-        objectStorage: !!sidecar?.objectStorage,
-        nodeExporter: withNodeExporter,
-        kubeStateMetrics: withKubeStateMetrics,
-      };
-      parts.push(part('rules', (s, id) => new StackRules(s, id, { ...common, scope })));
+      const needsMet = rulesNeedsMet(props);
+      const overrides = { disabled: props.rules?.disabled, alerts: props.rules?.alerts };
+      parts.push(part('rules', (s, id) => new StackRules(s, id, { ...common, needsMet, overrides })));
     }
     if (props.serviceMonitors?.length || props.podMonitors?.length) {
       parts.push(

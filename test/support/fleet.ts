@@ -1,5 +1,5 @@
 // Test helpers: render fleets into temporary folders and read back what was written.
-import { execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,6 +9,7 @@ import { parseFleet } from '../../lib/fleet/load';
 import { isObserver, isWorkload, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../../lib/fleet/model';
 import { preparePkiSync, type FleetPki } from '../../lib/pki';
 import { renderFleet, RenderResult } from '../../lib/render';
+import type { ValidationReport } from '../../lib/validate';
 import { main } from '../../main';
 import { isKind, type Kind, type Manifest, type ManifestOf } from './manifests';
 
@@ -143,18 +144,17 @@ export async function runMain(env: Record<string, string>, cwd?: string): Promis
   }
 }
 
-export interface SchemaReport {
-  objects: number;
-  kinds: Record<string, number>;
-  errors: { file: string; kind: string; name: string; error: string }[];
-}
-
-/** Validates rendered manifests with kubernetes-models in a separate process (ESM-only package). */
-export function validateWithKubernetesModels(...paths: string[]): SchemaReport {
-  const out = execFileSync(process.execPath, [path.join(ROOT, 'test/support/validate-objects.mjs'), ...paths], {
+/**
+ * Validates rendered manifests with `promfleet validate --json` (lib/validate/): CRD kinds against the
+ * imported CRDs, core kinds against kubernetes-models, unknown fields included. A separate process,
+ * because kubernetes-models is ESM-only, which Jest's CommonJS runtime cannot load.
+ */
+export function validateRendered(...paths: string[]): ValidationReport {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/ts.mjs'), 'lib/cli/validate.ts', '--json', ...paths], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
-  return JSON.parse(out) as SchemaReport;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`promfleet validate exited with ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as ValidationReport;
 }

@@ -1,6 +1,6 @@
 // Types of the manifests the tests read back from dist/: the kubernetes-models interfaces of every
-// kind promfleet renders (the models validate-objects.mjs checks the files against). Type imports
-// only: the packages are ES modules, loaded for validation in a separate process.
+// kind promfleet renders. Type imports only: the packages are ES modules, which Jest cannot load
+// (`promfleet validate`, run in a separate process, checks the files themselves).
 import type { IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import type { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import type { IAlertmanager } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Alertmanager';

@@ -30,6 +30,12 @@ export interface AlertSpec {
    * @default none
    */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The number users commonly tune: `expr` holds it as the placeholder `$threshold`, which the fleet
+   * file's `rules.alerts.<alert>.threshold` replaces.
+   * @default the alert has no tunable threshold
+   */
+  readonly threshold?: number;
 }
 
 /** A recording rule: the series `record` is what the expression gives. */
