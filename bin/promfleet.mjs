@@ -14,6 +14,7 @@ const COMMANDS = {
   validate: 'validate rendered objects offline against the CRD and Kubernetes schemas',
   diff: 'compare a render of the fleet with dist/ (or a git ref), per cluster and object',
   pki: 'inspect the PKI store and rotate its CA',
+  credential: "keep the Alertmanager receivers' credentials in the secret store",
 };
 
 const HELP = `usage: promfleet <command> [options]

@@ -72,12 +72,15 @@ export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
 export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
 export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
+export { RECEIVER_CREDENTIALS_SECRET } from './components/alertmanager';
+export { ReceiverCredentialsSecret, type ReceiverCredentialsSecretProps } from './components/receiver-credentials';
 
 // ---------- the shapes and defaults of settings ----------
 export { DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
 export { DEFAULT_PLATFORM } from './fleet/defaults';
 export { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Exposure, type Platform } from './fleet/platforms';
 export type {
+  AlertmanagerDeadMansSwitch,
   AlertmanagerInhibitRule,
   AlertmanagerReceiver,
   AlertmanagerRoute,
@@ -86,6 +89,7 @@ export type {
   QuerierIngress,
   QuerierIngressAuth,
   QuerierIngressTls,
+  ReceiverCredentialRef,
   Resources,
   SecretKeyRef,
   SidecarIngress,

@@ -214,7 +214,8 @@ one is monitored. This page lists every field it accepts. The same descriptions 
 the YAML language server complete and check the file as you type and show each field's default.
 
 \`examples/reference/fleet.yaml\` sets every field (the \`sealedSecrets\` fields are in
-\`examples/sealed-secrets/fleet.yaml\`); a test keeps it complete and renderable.
+\`examples/sealed-secrets/fleet.yaml\`, receiver credentials of the secret store in
+\`examples/alert-receivers/fleet.yaml\`); a test keeps it complete and renderable.
 
 ## How the file is read
 

@@ -386,7 +386,8 @@ describe('selection: every monitor, rule and Service reaches something real', ()
     for (const inline of ['api_url:', 'routing_key:', 'auth_password:', 'url:', 'service_key:']) expect(text).not.toContain(inline);
     expect(config.route.receiver).toBe('team-slack');
     expect(config.route.routes[0]).toEqual({ receiver: 'null', matchers: ['alertname="Watchdog"'] });
-    expect(config.route.routes.slice(1).map((r) => r.receiver)).toEqual(['pager', 'mail']);
+    expect(config.route.routes[1]).toEqual({ receiver: 'null', matchers: ['alertname="InfoInhibitor"'] });
+    expect(config.route.routes.slice(2).map((r) => r.receiver)).toEqual(['pager', 'mail']);
   });
 
   it('references webhook URLs as files, and leaves Watchdog to a route of yours that handles it', () => {
@@ -400,7 +401,10 @@ describe('selection: every monitor, rule and Service reaches something real', ()
       { name: 'null' },
       { name: 'deadmans-switch', webhook_configs: [{ url_file: `${ALERTMANAGER_SECRETS_DIR}/dms/url`, send_resolved: true }] },
     ]);
-    expect(config.route.routes).toEqual([{ receiver: 'deadmans-switch', matchers: ['alertname = Watchdog'], repeat_interval: '1m' }]);
+    expect(config.route.routes).toEqual([
+      { receiver: 'null', matchers: ['alertname="InfoInhibitor"'] },
+      { receiver: 'deadmans-switch', matchers: ['alertname = Watchdog'], repeat_interval: '1m' },
+    ]);
     expect(receiverSecrets(am)).toEqual(['dms']);
   });
 

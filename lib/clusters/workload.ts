@@ -2,6 +2,7 @@
 // file per component. File numbers are the apply order: 10-19 the operator and its RBAC, then the
 // custom resources and what they need (the monitoring.coreos.com CRDs are installed beforehand).
 import { App } from 'cdk8s';
+import { RECEIVER_CREDENTIALS_SECRET } from '../components/alertmanager';
 import { ControlPlaneServices, ETCD_CLIENT_SECRET } from '../components/control-plane';
 import { AppMonitors } from '../components/monitors';
 import { SIDECAR_TLS_SECRET } from '../components/thanos-sidecar';
@@ -12,6 +13,7 @@ import type { FleetPki } from '../pki';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
 import { assertRuleSettings } from './rule-checks';
+import { receiverCredentials } from './receiver-credentials';
 
 /** The parts outside the stack namespace, rendered into a folder of their own (see buildAppMonitorsApp). */
 type ElsewherePart = 'app-monitors' | 'control-plane-services';
@@ -35,13 +37,17 @@ export const WORKLOAD_FILES: Record<Exclude<WorkloadPartId, ElsewherePart>, stri
   rules: '55-rules',
   'sidecar-tls': `${SECRETS_DIR}/${SIDECAR_TLS_SECRET}`,
   'etcd-client-tls': `${SECRETS_DIR}/${ETCD_CLIENT_SECRET}`,
+  'receiver-credentials': `${SECRETS_DIR}/${RECEIVER_CREDENTIALS_SECRET}`,
 };
 
 /**
  * The stack of a workload cluster as its fleet file declares it, with the sidecar certificate of
  * `pki`. The Namespace is left out: the app renders it once per cluster, whatever its roles.
  */
-export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<FleetPki, 'sidecar' | 'etcdClient'>): WorkloadMonitoringProps {
+export function workloadMonitoringProps(
+  cluster: WorkloadCluster,
+  pki?: Pick<FleetPki, 'sidecar' | 'etcdClient' | 'dir' | 'storeText'>,
+): WorkloadMonitoringProps {
   const { stack, workload } = cluster;
   const { sidecar } = workload;
   return {
@@ -64,7 +70,7 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
       resources: stack.thanosSidecar.resources,
     },
     operator: stack.operator,
-    alertmanager: stack.alertmanager,
+    alertmanager: { ...stack.alertmanager, credentials: pki && stack.alertmanager.enabled ? receiverCredentials(cluster, pki) : undefined },
     nodeExporter: stack.nodeExporter,
     kubeStateMetrics: stack.kubeStateMetrics,
     kubelet: stack.kubelet,

@@ -1,6 +1,7 @@
 // Alertmanager (imported class) with its configuration Secret built from the fleet file.
-// Receiver credentials stay in Secrets the user manages: the config only names files where the
-// operator mounts them (spec.secrets -> /etc/alertmanager/secrets/<secret>/<key>).
+// Receiver credentials come from the secret store (rendered into the git-ignored secrets/ or sealed) or from
+// Secrets the user manages: the config only names files where the operator mounts them (spec.secrets ->
+// /etc/alertmanager/secrets/<secret>/<key>), so it stays committed.
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { stringify } from 'yaml';
@@ -9,8 +10,8 @@ import {
   AlertmanagerSpecResourcesLimits,
   AlertmanagerSpecResourcesRequests,
 } from '../../imports/alertmanager-monitoring.coreos.com';
-import { DEFAULT_ROOT_ROUTE, DEFAULT_STACK, DEFAULT_VERSIONS, NULL_RECEIVER, type Resources } from '../fleet/defaults';
-import type { AlertmanagerInhibitRule, AlertmanagerReceiver, AlertmanagerRoute } from '../fleet/model';
+import { DEFAULT_DEAD_MANS_SWITCH, DEFAULT_ROOT_ROUTE, DEFAULT_STACK, DEFAULT_VERSIONS, NULL_RECEIVER, type Resources } from '../fleet/defaults';
+import type { AlertmanagerDeadMansSwitch, AlertmanagerInhibitRule, AlertmanagerReceiver, AlertmanagerRoute, ReceiverCredentialRef } from '../fleet/model';
 import { commonLabels, image, meta } from '../meta';
 import { controllerAnnotations, monitorSelectorOf, namespaceOf, type OperatedComponentProps, type PlacedComponentProps } from './base';
 import { disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softAntiAffinity } from './common';
@@ -50,17 +51,29 @@ export interface AlertmanagerRouting {
    */
   readonly route?: AlertmanagerRoute;
   /**
-   * Receivers; each names the Secret keys holding its credentials, which Alertmanager reads as files.
+   * Receivers; each names where its credentials are kept (the secret store, or a Secret you manage), which Alertmanager reads as files.
    * @default none: alerts go to the "null" receiver, which drops them
    */
   readonly receivers?: AlertmanagerReceiver[];
   /**
-   * @default a critical alert silences the warnings of the same alert in the same cluster and namespace
+   * Where Watchdog goes, alone and every minute, to prove the pipeline works.
+   * @default none: Watchdog goes to the "null" receiver
+   */
+  readonly deadMansSwitch?: AlertmanagerDeadMansSwitch;
+  /**
+   * @default as kube-prometheus, per cluster: critical silences warning and info, warning silences info, InfoInhibitor silences info
    */
   readonly inhibitRules?: AlertmanagerInhibitRule[];
 }
 
 type SecretRef = { name: string; key: string };
+type CredentialRef = ReceiverCredentialRef;
+
+/**
+ * The Secret that holds the receiver credentials of the secret store (`{credential: <name>}`), one key per
+ * credential. It is rendered into the git-ignored secrets/ folder (or sealed), never into the committed tree.
+ */
+export const RECEIVER_CREDENTIALS_SECRET = 'alertmanager-receiver-credentials';
 
 const DEFAULT_INHIBIT_RULES = DEFAULT_STACK.alertmanager.inhibitRules as AlertmanagerInhibitRule[];
 
@@ -69,15 +82,57 @@ export function secretFile(ref: SecretRef): string {
   return `${ALERTMANAGER_SECRETS_DIR}/${ref.name}/${ref.key}`;
 }
 
+/** File path of a receiver credential inside the Alertmanager container: store credentials are keys of RECEIVER_CREDENTIALS_SECRET. */
+export function credentialFile(ref: CredentialRef): string {
+  return 'credential' in ref ? secretFile({ name: RECEIVER_CREDENTIALS_SECRET, key: ref.credential }) : secretFile(ref);
+}
+
+/** One credential field of a receiver, with its path under `alertmanager` (e.g. `receivers[0].slack.apiUrl`). */
+export interface ReceiverCredentialUse {
+  readonly path: string;
+  readonly ref: CredentialRef;
+}
+
+/** Every credential field the receivers set, in fleet order. */
+export function receiverCredentialUses(receivers: readonly AlertmanagerReceiver[] = []): ReceiverCredentialUse[] {
+  return receivers.flatMap((r, j) => {
+    const at = `receivers[${j}]`;
+    const fields: [string, CredentialRef | string | undefined][] = [
+      ['slack.apiUrl', r.slack?.apiUrl],
+      ['webhook.url', r.webhook?.url],
+      ['pagerduty.routingKey', r.pagerduty?.routingKey],
+      ['email.authPassword', r.email?.authPassword],
+      ['opsgenie.apiKey', r.opsgenie?.apiKey],
+      ['msteams.webhookUrl', r.msteams?.webhookUrl],
+    ];
+    return fields.flatMap(([field, ref]) => (ref !== undefined && typeof ref !== 'string' ? [{ path: `${at}.${field}`, ref }] : []));
+  });
+}
+
+/** Names of the store credentials the receivers use, sorted and unique: the keys of RECEIVER_CREDENTIALS_SECRET. */
+export function storeCredentialNames(receivers: readonly AlertmanagerReceiver[] = []): string[] {
+  const names = receiverCredentialUses(receivers).flatMap((u) => ('credential' in u.ref ? [u.ref.credential] : []));
+  return [...new Set(names)].sort();
+}
+
 /** Every Secret the receivers read from, sorted and unique (spec.secrets). */
 export function receiverSecrets(am: AlertmanagerRouting): string[] {
-  const refs: SecretRef[] = (am.receivers ?? []).flatMap((r) =>
-    [r.slack?.apiUrl, r.webhook?.url, r.pagerduty?.routingKey, r.email?.authPassword].filter((x): x is SecretRef => x !== undefined),
+  const names = receiverCredentialUses(am.receivers).map((u) => ('credential' in u.ref ? RECEIVER_CREDENTIALS_SECRET : u.ref.name));
+  return [...new Set(names)].sort();
+}
+
+/**
+ * Whether any receiver but the dead man's switch (which only proves the pipeline works) sends somewhere:
+ * without one, alerts reach nobody.
+ */
+export function hasRealReceiver(receivers: readonly AlertmanagerReceiver[] = [], deadMansSwitch?: AlertmanagerDeadMansSwitch): boolean {
+  return receivers.some(
+    (r) => r.name !== NULL_RECEIVER && r.name !== deadMansSwitch?.receiver && !!(r.slack || r.webhook || r.pagerduty || r.email || r.opsgenie || r.msteams),
   );
-  return [...new Set(refs.map((r) => r.name))].sort();
 }
 
 const WATCHDOG = /^\s*alertname\s*=\s*"?Watchdog"?\s*$/;
+const INFO_INHIBITOR = /^\s*alertname\s*=\s*"?InfoInhibitor"?\s*$/;
 
 function route(r: AlertmanagerRoute): Record<string, unknown> {
   return {
@@ -92,28 +147,24 @@ function route(r: AlertmanagerRoute): Record<string, unknown> {
   };
 }
 
+// PagerDuty and Opsgenie take the alert's severity label; an alert without one still pages, as an error / P3.
+const PAGERDUTY_SEVERITY =
+  '{{ if .CommonLabels.severity }}{{ if eq .CommonLabels.severity "critical" "warning" "info" }}{{ .CommonLabels.severity }}{{ else }}error{{ end }}{{ else }}error{{ end }}';
+const OPSGENIE_PRIORITY = '{{ if eq .CommonLabels.severity "critical" }}P1{{ else if eq .CommonLabels.severity "info" }}P5{{ else }}P3{{ end }}';
+
 /**
- * The Alertmanager configuration (as a plain object) of a cluster. Watchdog always fires by design:
- * unless a route of yours handles it, it goes to the "null" receiver first.
+ * The `*_configs` of one receiver. `sendResolved` is false for the dead man's switch: a resolved Watchdog, sent
+ * when Prometheus stops, would count as one more sign of life and delay the alarm.
  */
-export function alertmanagerConfig(am: AlertmanagerRouting): Record<string, unknown> {
-  const user = am.route ?? {};
-  const receiverList = am.receivers ?? [];
-  const inhibitRules = am.inhibitRules ?? DEFAULT_INHIBIT_RULES;
-  const handlesWatchdog = (user.routes ?? []).some((r) => (r.matchers ?? []).some((m) => WATCHDOG.test(m)));
-  const root: AlertmanagerRoute = {
-    receiver: user.receiver ?? receiverList[0]?.name ?? NULL_RECEIVER,
-    groupBy: user.groupBy ?? DEFAULT_ROOT_ROUTE.groupBy,
-    groupWait: user.groupWait ?? DEFAULT_ROOT_ROUTE.groupWait,
-    groupInterval: user.groupInterval ?? DEFAULT_ROOT_ROUTE.groupInterval,
-    repeatInterval: user.repeatInterval ?? DEFAULT_ROOT_ROUTE.repeatInterval,
-    routes: [...(handlesWatchdog ? [] : [{ receiver: NULL_RECEIVER, matchers: ['alertname="Watchdog"'] }]), ...(user.routes ?? [])],
-  };
-  const receivers = receiverList.map((r) => ({
-    name: r.name,
-    ...(r.slack ? { slack_configs: [{ channel: r.slack.channel, api_url_file: secretFile(r.slack.apiUrl), send_resolved: true }] } : {}),
-    ...(r.webhook ? { webhook_configs: [{ url_file: secretFile(r.webhook.url), send_resolved: true }] } : {}),
-    ...(r.pagerduty ? { pagerduty_configs: [{ routing_key_file: secretFile(r.pagerduty.routingKey), send_resolved: true }] } : {}),
+function receiverConfigs(r: AlertmanagerReceiver, sendResolved: boolean): Record<string, unknown> {
+  const resolved = { send_resolved: sendResolved };
+  const webhookUrl = r.webhook?.url;
+  return {
+    ...(r.slack ? { slack_configs: [{ channel: r.slack.channel, api_url_file: credentialFile(r.slack.apiUrl), ...resolved }] } : {}),
+    ...(webhookUrl !== undefined
+      ? { webhook_configs: [{ ...(typeof webhookUrl === 'string' ? { url: webhookUrl } : { url_file: credentialFile(webhookUrl) }), ...resolved }] }
+      : {}),
+    ...(r.pagerduty ? { pagerduty_configs: [{ routing_key_file: credentialFile(r.pagerduty.routingKey), severity: PAGERDUTY_SEVERITY, ...resolved }] } : {}),
     ...(r.email
       ? {
           email_configs: [
@@ -122,13 +173,62 @@ export function alertmanagerConfig(am: AlertmanagerRouting): Record<string, unkn
               from: r.email.from,
               smarthost: r.email.smarthost,
               ...(r.email.authUsername ? { auth_username: r.email.authUsername } : {}),
-              ...(r.email.authPassword ? { auth_password_file: secretFile(r.email.authPassword) } : {}),
-              send_resolved: true,
+              ...(r.email.authPassword ? { auth_password_file: credentialFile(r.email.authPassword) } : {}),
+              ...resolved,
             },
           ],
         }
       : {}),
-  }));
+    ...(r.opsgenie
+      ? {
+          opsgenie_configs: [
+            {
+              api_key_file: credentialFile(r.opsgenie.apiKey),
+              ...(r.opsgenie.apiUrl ? { api_url: r.opsgenie.apiUrl } : {}),
+              priority: OPSGENIE_PRIORITY,
+              ...resolved,
+            },
+          ],
+        }
+      : {}),
+    // The Office 365 connectors behind msteams_configs are retired: Teams takes workflow webhooks (msteamsv2).
+    ...(r.msteams ? { msteamsv2_configs: [{ webhook_url_file: credentialFile(r.msteams.webhookUrl), ...resolved }] } : {}),
+  };
+}
+
+/**
+ * The Alertmanager configuration (as a plain object) of a cluster. Watchdog always fires by design:
+ * unless a route of yours handles it, it goes to the dead man's switch receiver, or else to "null";
+ * InfoInhibitor, which only inhibits, goes to "null" too.
+ */
+export function alertmanagerConfig(am: AlertmanagerRouting): Record<string, unknown> {
+  const user = am.route ?? {};
+  const receiverList = am.receivers ?? [];
+  const inhibitRules = am.inhibitRules ?? DEFAULT_INHIBIT_RULES;
+  const handles = (re: RegExp) => (user.routes ?? []).some((r) => (r.matchers ?? []).some((m) => re.test(m)));
+  const dms = am.deadMansSwitch;
+  const watchdog: AlertmanagerRoute = dms
+    ? {
+        receiver: dms.receiver,
+        matchers: ['alertname="Watchdog"'],
+        groupWait: DEFAULT_DEAD_MANS_SWITCH.groupWait,
+        groupInterval: DEFAULT_DEAD_MANS_SWITCH.groupInterval,
+        repeatInterval: dms.repeatInterval ?? DEFAULT_DEAD_MANS_SWITCH.repeatInterval,
+      }
+    : { receiver: NULL_RECEIVER, matchers: ['alertname="Watchdog"'] };
+  const root: AlertmanagerRoute = {
+    receiver: user.receiver ?? receiverList[0]?.name ?? NULL_RECEIVER,
+    groupBy: user.groupBy ?? DEFAULT_ROOT_ROUTE.groupBy,
+    groupWait: user.groupWait ?? DEFAULT_ROOT_ROUTE.groupWait,
+    groupInterval: user.groupInterval ?? DEFAULT_ROOT_ROUTE.groupInterval,
+    repeatInterval: user.repeatInterval ?? DEFAULT_ROOT_ROUTE.repeatInterval,
+    routes: [
+      ...(handles(WATCHDOG) ? [] : [watchdog]),
+      ...(handles(INFO_INHIBITOR) ? [] : [{ receiver: NULL_RECEIVER, matchers: ['alertname="InfoInhibitor"'] }]),
+      ...(user.routes ?? []),
+    ],
+  };
+  const receivers = receiverList.map((r) => ({ name: r.name, ...receiverConfigs(r, r.name !== dms?.receiver) }));
   const hasNull = receiverList.some((r) => r.name === NULL_RECEIVER);
   return {
     route: route(root),
@@ -168,7 +268,7 @@ export class Alertmanager extends Construct {
     new k8s.KubeSecret(this, 'config', {
       metadata: meta(ALERTMANAGER_CONFIG_SECRET, COMPONENT, { namespace, app: APP }),
       type: 'Opaque',
-      // No credential is in here (receivers read them from files), so it is safe to commit.
+      // No credential is in here (receivers read them from the files of spec.secrets), so it is safe to commit.
       stringData: { [ALERTMANAGER_CONFIG_KEY]: stringify(alertmanagerConfig(props), { lineWidth: 0 }) },
     });
 

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { NAMESPACE_FILE } from '../clusters';
 import { SECRETS_DIR } from '../file-chart';
 import { APP_MONITORS_DIR } from '../clusters/workload';
+import { hasRealReceiver } from '../components/alertmanager';
 import { appMonitorNamespaces, isWorkload, type ClusterModel, type FleetModel } from '../fleet/model';
 import { exposes } from '../fleet/platforms';
 import { applySetParents } from '../names';
@@ -75,6 +76,21 @@ export function controlPlaneNotes(fleet: FleetModel): string[] {
       (c) =>
         `promfleet: warning: ${c.name}: etcd is not scraped, as it needs a client certificate its CA signed; set clusters[${c.index}].controlPlane.etcd.tls (docs/platforms.md)`,
     );
+}
+
+/**
+ * Warnings about where alerts go: a cluster whose Alertmanager has no receiver that sends anywhere drops
+ * every alert (the "null" receiver), which is easy to miss until the day an alert should have paged.
+ */
+export function alertingWarnings(fleet: FleetModel): string[] {
+  const silent = fleet.clusters.filter(
+    (c) => isWorkload(c) && c.stack.alertmanager.enabled && !hasRealReceiver(c.stack.alertmanager.receivers, c.stack.alertmanager.deadMansSwitch),
+  );
+  if (!silent.length) return [];
+  const names = silent.map((c) => c.name).join(', ');
+  return [
+    `warning: ${silent.length === 1 ? 'cluster' : 'clusters'} ${names}: Alertmanager has no receiver besides "null" (and the dead man's switch), so alerts reach nobody; declare alertmanager.receivers (docs/operations.md, "Alert receivers")`,
+  ];
 }
 
 /** Summary lines (stderr) for the delivery of a render into `outDir`; paths relative to `cwd`. */

@@ -57,9 +57,12 @@ export const DEFAULT_STACK = {
     placement: OPERATOR_MANAGED,
     route: undefined as unknown,
     receivers: [] as unknown[],
-    // A critical alert silences the warnings of the same alert in the same place.
+    // As kube-prometheus, per cluster: a critical alert silences the warnings and infos of the same alert in the
+    // same place, a warning its infos, and InfoInhibitor (firing while info alerts are the only ones) those infos.
     inhibitRules: [
-      { sourceMatchers: ['severity="critical"'], targetMatchers: ['severity="warning"'], equal: ['cluster', 'namespace', 'alertname'] },
+      { sourceMatchers: ['severity="critical"'], targetMatchers: ['severity=~"warning|info"'], equal: ['cluster', 'namespace', 'alertname'] },
+      { sourceMatchers: ['severity="warning"'], targetMatchers: ['severity="info"'], equal: ['cluster', 'namespace', 'alertname'] },
+      { sourceMatchers: ['alertname="InfoInhibitor"'], targetMatchers: ['severity="info"'], equal: ['cluster', 'namespace'] },
     ] as unknown[],
   },
   nodeExporter: {
@@ -154,6 +157,13 @@ export const DEFAULT_ROOT_ROUTE = {
   groupWait: '30s',
   groupInterval: '5m',
   repeatInterval: '12h',
+};
+
+/** The Watchdog route of `alertmanager.deadMansSwitch`: sent at once, then again every minute or so. */
+export const DEFAULT_DEAD_MANS_SWITCH = {
+  groupWait: '0s',
+  groupInterval: '1m',
+  repeatInterval: '1m',
 };
 
 export const DEFAULT_SEALED_SECRETS = {

@@ -7,7 +7,7 @@ import { crossFieldProblems } from './checks';
 import { errnoText } from '../io/errors';
 import { FleetError, FleetProblem, formatPath, showValue } from './errors';
 import { FleetModel, resolveFleet } from './model';
-import { fleetSchema } from './schema';
+import { fleetSchema, NOT_A_VALUE } from './schema';
 
 /** The fleet file used when FLEET is not set. */
 export const DEFAULT_FLEET_FILE = 'fleet.yaml';
@@ -191,7 +191,8 @@ function describeIssue(issue: z.core.$ZodIssue): FleetProblem[] {
 }
 
 function withInput(message: string, input: unknown): string {
-  if (input === undefined || typeof input === 'object') return message;
+  // A credential pasted where its name belongs stays out of the terminal and the CI log.
+  if (input === undefined || typeof input === 'object' || message.endsWith(NOT_A_VALUE)) return message;
   return `${message}, got ${showValue(input)}`;
 }
 

@@ -28,6 +28,10 @@ type AlertmanagerInput = NonNullable<StackSettingsInput['alertmanager']>;
 /** A receiver of Alertmanager notifications; credentials are Secret keys, never values. */
 export type AlertmanagerReceiver = NonNullable<AlertmanagerInput['receivers']>[number];
 export type AlertmanagerInhibitRule = NonNullable<AlertmanagerInput['inhibitRules']>[number];
+/** Where the always-firing Watchdog alert goes to prove the alerting pipeline works. */
+export type AlertmanagerDeadMansSwitch = NonNullable<AlertmanagerInput['deadMansSwitch']>;
+/** A receiver credential: a credential of the secret store, or a key of a Secret the user manages. */
+export type ReceiverCredentialRef = NonNullable<AlertmanagerReceiver['pagerduty']>['routingKey'];
 /** A ServiceMonitor or PodMonitor of an application, in the application's namespace. */
 export type AppMonitor = NonNullable<ClusterInput['serviceMonitors']>[number];
 /** A key of a Secret the user manages. */
@@ -97,6 +101,7 @@ export interface StackSettings {
     placement: Placement;
     route?: AlertmanagerRouteInput;
     receivers: AlertmanagerReceiver[];
+    deadMansSwitch?: AlertmanagerDeadMansSwitch;
     inhibitRules: AlertmanagerInhibitRule[];
   };
   nodeExporter: { enabled: boolean; resources: Resources; placement: Placement };

@@ -15,6 +15,7 @@ import {
   DEFAULT_PLATFORM,
   DEFAULT_QUERIER,
   DEFAULT_QUERIER_INGRESS,
+  DEFAULT_DEAD_MANS_SWITCH,
   DEFAULT_ROOT_ROUTE,
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SIDECAR,
@@ -183,6 +184,18 @@ export const secretKeyRef = z
       '{name, key}: a key of a Secret you create and manage yourself in the stack namespace. promfleet renders a reference to it, never its content.',
   });
 
+/** Name of a credential in the secret store (`promfleet credential set <name>`): also its key in the rendered Secret. */
+export const credentialName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'must be a credential name of lowercase letters, digits and "-", e.g. "slack-ops"' })
+  .meta({ title: 'credential name', description: 'Name of a credential in the secret store, e.g. "slack-ops": set it with promfleet credential set <name>.' });
+
+// A receiver credential comes from the secret store (rendered into the git-ignored secrets/, or sealed), or
+// from a Secret the user manages; the fleet file never holds the value.
+const storeCredential = z
+  .strictObject({ credential: credentialName.describe('Credential of the secret store; promfleet renders it into a Secret outside the committed tree') })
+  .meta({ title: 'store credential', description: '{credential}: a credential promfleet keeps in its secret store (promfleet credential set <name>).' });
+
 /** The shape of a container's resources; `d` holds that container's defaults. */
 function resourcesShape(d: Resources = {}, container = 'the') {
   const pair = (kind: 'requests' | 'limits') =>
@@ -281,6 +294,8 @@ export const VALUE_TYPES: z.ZodType[] = [
   matcher,
   storeAddress,
   secretKeyRef,
+  credentialName,
+  storeCredential,
   resourcesShape(),
   placementShape(),
   ruleName,
@@ -344,7 +359,13 @@ const prometheusSettings = z.strictObject({
   placement: placement(P.placement, 'Prometheus (and Thanos sidecar)'),
 });
 
-const receiverRef = (what: string) => secretKeyRef.describe(`Secret key that holds ${what}; Alertmanager reads it as a file`);
+/** Ends the message of a field that takes where a credential is kept: the input, perhaps the credential, is not echoed. */
+export const NOT_A_VALUE = 'never the value itself';
+const CREDENTIAL_REF_MESSAGE = `must be {credential: <name>} of the secret store (promfleet credential set <name>) or {name, key} of a Secret you manage, ${NOT_A_VALUE}`;
+const receiverRef = (what: string) =>
+  z
+    .union([storeCredential, secretKeyRef], { message: CREDENTIAL_REF_MESSAGE })
+    .describe(`Where ${what} is kept: {credential} from the secret store, or {name, key} of a Secret you manage; Alertmanager reads it as a file`);
 
 const alertmanagerReceiver = z.strictObject({
   name: z.string().min(1, { message: 'must be a non-empty receiver name' }).describe('Receiver name, unique; routes refer to it'),
@@ -356,13 +377,33 @@ const alertmanagerReceiver = z.strictObject({
     .optional()
     .describe('Send to Slack'),
   webhook: z
-    .strictObject({ url: receiverRef('the webhook URL') })
+    .strictObject({
+      url: z
+        .union([z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }), storeCredential, secretKeyRef], {
+          message: `must be an http(s) URL, or where it is kept: ${CREDENTIAL_REF_MESSAGE.slice('must be '.length)}`,
+        })
+        .describe('The webhook URL: a plain http(s) URL when it is no secret, else {credential} or {name, key} as for the other credentials'),
+    })
     .optional()
     .describe('Send to a webhook'),
   pagerduty: z
     .strictObject({ routingKey: receiverRef('the PagerDuty integration (routing) key') })
     .optional()
-    .describe('Send to PagerDuty'),
+    .describe("Send to PagerDuty (Events API v2); the alert's severity label becomes the event's severity (critical, warning, info; error otherwise)"),
+  opsgenie: z
+    .strictObject({
+      apiKey: receiverRef('the Opsgenie API key'),
+      apiUrl: z
+        .url({ protocol: /^https$/, message: 'must be an https URL' })
+        .optional()
+        .describe('Opsgenie API, e.g. "https://api.eu.opsgenie.com/". Default: Alertmanager\'s, the US API.'),
+    })
+    .optional()
+    .describe("Send to Opsgenie; the alert's severity label sets the priority (critical P1, warning P3, info P5)"),
+  msteams: z
+    .strictObject({ webhookUrl: receiverRef('the URL of the Teams workflow (Power Automate) webhook') })
+    .optional()
+    .describe('Send to Microsoft Teams through a workflow webhook (msteamsv2_configs, Alertmanager 0.28 and later)'),
   email: z
     .strictObject({
       to: z.email({ message: 'must be an e-mail address' }).describe('Recipient address'),
@@ -422,9 +463,22 @@ const alertmanagerSettings = z.strictObject({
     .optional()
     .meta(
       about(
-        `Receivers, each with a name and any of slack, webhook, pagerduty, email. Every credential is a reference to a Secret you manage. A receiver named "${NULL_RECEIVER}", which drops what it gets, is always added`,
+        `Receivers, each with a name and any of slack, webhook, pagerduty, email, opsgenie, msteams. Every credential is a credential of the secret store or a Secret you manage, never a value. A receiver named "${NULL_RECEIVER}", which drops what it gets, is always added`,
         A.receivers,
       ),
+    ),
+  deadMansSwitch: z
+    .strictObject({
+      receiver: z.string().min(1).describe('Receiver that gets the always-firing Watchdog alert; it must be declared in receivers'),
+      repeatInterval: duration
+        .optional()
+        .describe(
+          `How often Watchdog is sent again; the service raises an alarm when it stops arriving. Default: ${DEFAULT_DEAD_MANS_SWITCH.repeatInterval} (sent at once, group interval ${DEFAULT_DEAD_MANS_SWITCH.groupInterval}).`,
+        ),
+    })
+    .optional()
+    .describe(
+      'Dead man\'s switch: Watchdog goes, alone, to this receiver (e.g. a webhook of healthchecks.io, or Opsgenie/PagerDuty heartbeats), so a silent alerting pipeline is noticed. Default: none, Watchdog goes to the "null" receiver.',
     ),
   inhibitRules: z
     .array(
@@ -437,7 +491,7 @@ const alertmanagerSettings = z.strictObject({
     .optional()
     .meta(
       about(
-        'Inhibition rules. A list you give replaces the default one: a critical alert silences the warnings of the same alert in the same place',
+        'Inhibition rules. A list you give replaces the default one: a critical alert silences the warnings and infos of the same alert in the same place, a warning its infos, and InfoInhibitor the info alerts of its namespace',
         A.inhibitRules,
       ),
     ),

@@ -48,6 +48,14 @@ export function stackProblems(fleet: Fleet): FleetProblem[] {
       route.routes?.forEach((r, j) => walk(r, `${path}.routes[${j}]`));
     };
     for (const l of layers) if (l.am?.route) walk(l.am.route, `${l.path}.route`);
+    for (const l of layers) {
+      const dms = l.am?.deadMansSwitch?.receiver;
+      if (dms !== undefined && !names.has(dms)) {
+        const entry = missing.get(`${l.path}.deadMansSwitch.receiver`) ?? { receiver: dms, known, clusters: [] };
+        entry.clusters.push(`"${c.name}"`);
+        missing.set(`${l.path}.deadMansSwitch.receiver`, entry);
+      }
+    }
 
     const service = c.thanos?.service;
     // Behind an Ingress the Services are ClusterIP: the controller's own load balancer is the one to restrict.

@@ -79,8 +79,8 @@ function filesOf(dir: string): string[] {
   return out.sort();
 }
 
-/** Names of the store's secret files: keys, seal states, generated passwords and their hashes (as store.ts makes them private). */
-export const SECRET_FILE = /\.(key|json|password|htpasswd)$/;
+/** Names of the store's secret files: keys, seal states, generated passwords and their hashes, receiver credentials (as store.ts makes them private). */
+export const SECRET_FILE = /\.(key|json|password|htpasswd|credential)$/;
 
 /**
  * Whether a plaintext file of the store is secret: by its name (a password written by hand has whatever

@@ -3,6 +3,7 @@
 // stack's own monitors and alerts, and the applications' monitors.
 import { Construct } from 'constructs';
 import { ALERTMANAGER_SERVICE, Alertmanager, type AlertmanagerProps } from '../components/alertmanager';
+import { ReceiverCredentialsSecret } from '../components/receiver-credentials';
 import { KubeStateMetrics, type KubeStateMetricsProps } from '../components/kube-state-metrics';
 import { ControlPlaneMonitors, ControlPlaneServices, controlPlaneTargets, discoveredTargets, ETCD_CLIENT_SECRET } from '../components/control-plane';
 import { AppMonitors, StackMonitors } from '../components/monitors';
@@ -98,7 +99,15 @@ export interface WorkloadMonitoringProps {
    * Where alerts go; without it Prometheus sends none.
    * @default enabled, with the defaults of AlertmanagerProps
    */
-  readonly alertmanager?: Toggle & Pick<AlertmanagerProps, 'replicas' | 'resources' | 'placement' | 'route' | 'receivers' | 'inhibitRules'>;
+  readonly alertmanager?: Toggle &
+    Pick<AlertmanagerProps, 'replicas' | 'resources' | 'placement' | 'route' | 'receivers' | 'deadMansSwitch' | 'inhibitRules'> & {
+      /**
+       * Values of the secret store's credentials the receivers name (`{credential: <name>}`), rendered as the
+       * Secret RECEIVER_CREDENTIALS_SECRET. Left out (a synth in CI without the store), that Secret is not rendered.
+       * @default none
+       */
+      readonly credentials?: Readonly<Record<string, string>>;
+    };
   /** @default enabled, with the defaults of NodeExporterProps */
   readonly nodeExporter?: Toggle & Pick<NodeExporterProps, 'resources' | 'placement'>;
   /** @default enabled, with the defaults of KubeStateMetricsProps */
@@ -165,7 +174,8 @@ export type WorkloadPartId =
   | 'rules'
   | 'app-monitors'
   | 'sidecar-tls'
-  | 'etcd-client-tls';
+  | 'etcd-client-tls'
+  | 'receiver-credentials';
 
 /**
  * The monitoring stack of a workload cluster, in any chart:
@@ -298,11 +308,13 @@ export class WorkloadMonitoring extends Construct {
               placement: am?.placement,
               route: am?.route,
               receivers: am?.receivers,
+              deadMansSwitch: am?.deadMansSwitch,
               inhibitRules: am?.inhibitRules,
             }),
         ),
       );
     }
+    const receiverCredentials = withAlertmanager ? props.alertmanager?.credentials : undefined;
     if (withNodeExporter) {
       parts.push(
         part(
@@ -370,6 +382,9 @@ export class WorkloadMonitoring extends Construct {
       parts.push(
         part('etcd-client-tls', (scope, id) => new TlsSecret(scope, id, { name: ETCD_CLIENT_SECRET, namespace, app: 'kube-etcd', bundle: etcdCertificates })),
       );
+    }
+    if (receiverCredentials && Object.keys(receiverCredentials).length) {
+      parts.push(part('receiver-credentials', (scope, id) => new ReceiverCredentialsSecret(scope, id, { namespace, credentials: receiverCredentials })));
     }
     return parts;
   }

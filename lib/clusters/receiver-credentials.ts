@@ -1,0 +1,24 @@
+// The values of the secret-store credentials a workload cluster's Alertmanager receivers name. A credential
+// the store lacks is an error that names the field and the command that sets it: promfleet cannot make one up.
+import { receiverCredentialUses } from '../components/alertmanager';
+import type { WorkloadCluster } from '../fleet/model';
+import { PkiError, type FleetPki } from '../pki';
+import { readCredential, receiverCredentialFile } from '../pki/receiver-credentials';
+
+export function receiverCredentials(cluster: WorkloadCluster, pki: Pick<FleetPki, 'dir' | 'storeText'>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const use of receiverCredentialUses(cluster.stack.alertmanager.receivers)) {
+    if (!('credential' in use.ref)) continue;
+    const name = use.ref.credential;
+    const value = values[name] ?? readCredential(name, (rel) => pki.storeText(rel));
+    if (value === undefined || value === '') {
+      throw new PkiError(
+        `${pki.dir}/${receiverCredentialFile(name)}`,
+        `is missing: alertmanager.${use.path}.credential of cluster "${cluster.name}" names the credential "${name}", which the secret store lacks; ` +
+          `set it with: promfleet credential set ${name} < <file with the value> (docs/operations.md, "Alert receivers")`,
+      );
+    }
+    values[name] = value;
+  }
+  return values;
+}
