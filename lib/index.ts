@@ -44,6 +44,13 @@ export {
 } from './components/network-policies';
 export { KubeStateMetrics, type KubeStateMetricsProps } from './components/kube-state-metrics';
 export { AppMonitors, StackMonitors, type AppMonitorsProps, type StackMonitorsProps } from './components/monitors';
+export {
+  ControlPlaneMonitors,
+  ControlPlaneServices,
+  ETCD_CLIENT_SECRET,
+  type ControlPlaneMonitorsProps,
+  type ControlPlaneServicesProps,
+} from './components/control-plane';
 export { checkRuleGroups, DEFAULT_RULE_NEEDS, promqlSyntaxError, RULES_NAME_PREFIX, StackRules, type StackRulesProps } from './components/rules';
 export {
   familiesFor,
@@ -70,6 +77,8 @@ export { ReceiverCredentialsSecret, type ReceiverCredentialsSecretProps } from '
 
 // ---------- the shapes and defaults of settings ----------
 export { DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
+export { DEFAULT_PLATFORM } from './fleet/defaults';
+export { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Exposure, type Platform } from './fleet/platforms';
 export type {
   AlertmanagerDeadMansSwitch,
   AlertmanagerInhibitRule,

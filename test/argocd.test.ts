@@ -290,13 +290,14 @@ describe('the synth summary', () => {
     for (const c of ['workload-eu', 'workload-us']) {
       expect(out).toContain(`\n  ${k(c)} apply --server-side -f ${crds} && ${k(c)} wait --for=condition=Established -f ${crds} && ${stack(c)}\n`);
     }
-    // The app monitors: a line of their own per namespace, after their cluster's line.
+    // The app monitors: a line of their own per namespace, after their cluster's line; kube-system holds the
+    // control plane's discovery Services of the kubeadm cluster.
     const monitors = (ns: string) =>
       `KUBECTL_APPLYSET=true ${k('workload-eu')} apply --server-side --prune --applyset=configmaps/promfleet-monitoring-monitors -n ${ns} -f dist/_app-monitors/workload-eu/${ns}.yaml`;
-    expect(out).toContain(`/stripped-down-crds.yaml && ${stack('workload-eu')}\n  ${monitors('kafka')}\n  ${monitors('web')}\n`);
+    expect(out).toContain(`/stripped-down-crds.yaml && ${stack('workload-eu')}\n  ${monitors('kafka')}\n  ${monitors('kube-system')}\n  ${monitors('web')}\n`);
     expect(out).toContain(`\n  ${stack('observer')}\n`);
     expect(out).toMatch(
-      /promfleet: Argo CD: 9 objects \(Applications and the AppProject\) in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/,
+      /promfleet: Argo CD: 11 objects \(Applications and the AppProject\) in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/,
     );
     expect(fs.existsSync(path.join(dir, 'dist', '_argocd', 'root.yaml'))).toBe(true);
   });

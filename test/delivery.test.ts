@@ -82,10 +82,14 @@ describe('application monitors apart from the stack', () => {
   });
 
   it('renders a cluster without application monitors with no Application and no command for them', () => {
-    const us = fleet.clusters.find((c) => c.name === 'workload-us')!;
-    expect(applications(r).filter((o) => o.obj.metadata.name.startsWith('promfleet-workload-us-monitors'))).toEqual([]);
+    // On the generic platform: EKS's CoreDNS and kube-proxy need discovery Services in kube-system, applied the same way.
+    const generic = fleetFrom(defaultFleetText().replace('    platform: eks\n', ''));
+    const g = render(generic);
+    const us = generic.clusters.find((c) => c.name === 'workload-us')!;
+    expect(us.platform).toBe('generic');
+    expect(applications(g).filter((o) => o.obj.metadata.name.startsWith('promfleet-workload-us-monitors'))).toEqual([]);
     expect(appMonitorCommands(us, 'dist/_app-monitors/workload-us')).toEqual([]);
-    expect(fs.existsSync(path.join(r.outDir, '_app-monitors', 'workload-us'))).toBe(false);
+    expect(fs.existsSync(path.join(g.outDir, '_app-monitors', 'workload-us'))).toBe(false);
   });
 
   it('rejects an application monitor namespace that makes an Application name too long, naming the cluster', () => {
@@ -177,7 +181,7 @@ describe('kubectl ApplySets', () => {
   it('applies the monitors of each application namespace as an ApplySet of its own in that namespace', () => {
     const eu = fleet.clusters.find((c) => c.name === 'workload-eu')!;
     const { monitors, stack } = commands(eu);
-    expect(monitors.map((m) => parse(m).namespace)).toEqual(['kafka', 'web']);
+    expect(monitors.map((m) => parse(m).namespace)).toEqual(['kafka', 'kube-system', 'web']);
     const stackObjects = applied(parse(stack[stack.length - 1]).targets);
     for (const m of monitors) {
       const set = parse(m);
@@ -203,7 +207,8 @@ describe('the AppProject', () => {
   const key = (d: { server?: string; name?: string; namespace?: string }) => `${d.server ?? ''}|${d.name ?? ''}|${d.namespace ?? ''}`;
 
   it("puts every cluster Application in the fleet's project, and the app-of-apps in the admins' one", () => {
-    expect(clusterApps().length).toBe(7);
+    // The CRDs of the two workload clusters, three stacks, workload-eu's kafka and web monitors, kube-system on both workload clusters.
+    expect(clusterApps().length).toBe(9);
     for (const a of clusterApps()) expect([a.obj.metadata.name, a.obj.spec.project]).toEqual([a.obj.metadata.name, 'promfleet']);
     expect(app(r, 'promfleet').obj.spec.project).toBe('default');
   });

@@ -12,7 +12,8 @@ import { fleetJsonSchema } from '../lib/fleet/json-schema';
 import { isObserver, isWorkload, type FleetModel } from '../lib/fleet/model';
 import { fleetSchema, VALUE_TYPES } from '../lib/fleet/schema';
 import { fleetReference, type JsonSchema as ReferenceSchema, Reference } from '../scripts/fleet-reference';
-import { fleetFrom, render, ROOT, validateRendered } from './support/fleet';
+import { makeEtcdFiles } from './support/etcd';
+import { fleetFrom, render, ROOT, tmpDir, validateRendered } from './support/fleet';
 
 const EXAMPLES = ['reference', 'sealed-secrets', 'shared-store', 'alert-receivers'].map((e) => path.join(ROOT, 'examples', e, 'fleet.yaml'));
 
@@ -75,7 +76,10 @@ describe('examples/reference/fleet.yaml', () => {
   });
 
   it('renders, and every object passes independent schema validation', () => {
-    const r = render(fleetFrom(text));
+    // prod-eu's etcd client files, which the example names relative to itself.
+    const dir = tmpDir();
+    makeEtcdFiles(dir);
+    const r = render(fleetFrom(text, dir));
     expect(r.result.clusters.map((c) => c.cluster)).toEqual(['hub', 'prod-eu', 'prod-us']);
     const report = validateRendered(r.outDir);
     expect(report.findings).toEqual([]);
@@ -106,7 +110,10 @@ describe('generated reference', () => {
     const props = (JSON.parse(fleetJsonSchema()) as JsonSchema).properties!;
     const overrides = props.clusters.items!.properties!.overrides;
     const strip = ({ description: _d, ...rest }: JsonSchema) => rest;
-    expect(strip(overrides)).toEqual(strip(props.defaults));
+    // But `platform`: what the cluster is, not a setting of its stack, so a cluster sets it as clusters[].platform.
+    const { platform, ...stackKeys } = props.defaults.properties!;
+    expect(platform).toEqual(props.clusters.items!.properties!.platform);
+    expect(strip(overrides)).toEqual(strip({ ...props.defaults, properties: stackKeys }));
     expect(fields.filter((f) => f.path.startsWith('clusters[].overrides.'))).toEqual([]);
   });
 });
@@ -144,6 +151,8 @@ clusters:
       ['pki.', { ...fleet.pki, dir: path.relative(fleet.baseDir, fleet.pki.dir) }],
       ['gitops.', fleet.gitops],
     ];
+    if (field === 'defaults.platform' || field === 'clusters[].platform') return workload.platform;
+    if (field === 'clusters[].controlPlane.exclude') return workload.controlPlaneExclude;
     const section = sections.find(([prefix]) => field.startsWith(prefix));
     if (!section) throw new Error(`${field}: no section of the model holds it`);
     return at(section[1], field.slice(section[0].length));

@@ -13,6 +13,7 @@ import {
   alertmanagerPodLabels,
   receiverSecrets,
 } from '../lib/components/alertmanager';
+import { API_SERVER_SERVICE } from '../lib/components/control-plane';
 import { KUBELET_SERVICE } from '../lib/components/monitors';
 import { OPERATOR_NAME } from '../lib/components/operator';
 import { prometheusPodLabels } from '../lib/components/prometheus';
@@ -106,14 +107,18 @@ describe('default fleet: workload clusters', () => {
           '40-node-exporter.yaml',
           '41-kube-state-metrics.yaml',
           '50-monitors.yaml',
+          '51-control-plane.yaml',
           '55-rules.yaml',
         ]),
       );
     }
-    // The default fleet's application monitors live on workload-eu only, outside the cluster folder.
+    // The default fleet's application monitors live on workload-eu only, outside the cluster folder; both clusters'
+    // platforms (kubeadm, eks) need discovery Services in kube-system, which go there too.
     expect([...rendered.files.keys()].filter((f) => f.startsWith('_app-monitors/')).sort()).toEqual([
       '_app-monitors/workload-eu/kafka.yaml',
+      '_app-monitors/workload-eu/kube-system.yaml',
       '_app-monitors/workload-eu/web.yaml',
+      '_app-monitors/workload-us/kube-system.yaml',
     ]);
     expect(byCluster(rendered.objects, 'observer').some((o) => o.obj.kind === 'Prometheus')).toBe(false);
   });
@@ -303,6 +308,11 @@ describe('selection: every monitor, rule and Service reaches something real', ()
         expect(sm.obj.spec.selector.matchLabels).toEqual(KUBELET_SERVICE.labels);
         continue;
       }
+      if (sm.obj.spec.namespaceSelector.matchNames[0] === API_SERVER_SERVICE.namespace) {
+        // Every cluster has the API server's `default/kubernetes` Service, with these labels.
+        expect(sm.obj.spec.selector.matchLabels).toEqual(API_SERVER_SERVICE.labels);
+        continue;
+      }
       const targets = ofKind(objs, 'Service').filter(
         (o) => monitorNamespaceIncludes(sm, o.obj.metadata.namespace) && matches(sm.obj.spec.selector, o.obj.metadata.labels),
       );
@@ -338,6 +348,7 @@ describe('selection: every monitor, rule and Service reaches something real', ()
       '/metrics',
       '/metrics/cadvisor',
       '/metrics/probes',
+      '/metrics/resource',
     ]);
   });
 

@@ -3,21 +3,26 @@
 // custom resources and what they need (the monitoring.coreos.com CRDs are installed beforehand).
 import { App } from 'cdk8s';
 import { RECEIVER_CREDENTIALS_SECRET } from '../components/alertmanager';
+import { ControlPlaneServices, ETCD_CLIENT_SECRET } from '../components/control-plane';
 import { AppMonitors } from '../components/monitors';
 import { SIDECAR_TLS_SECRET } from '../components/thanos-sidecar';
 import { FileChart, SECRETS_DIR } from '../file-chart';
-import { appMonitorNamespaces, isObserver, type WorkloadCluster } from '../fleet/model';
+import { appMonitorNamespaces, hasDiscoveryServices, isObserver, type WorkloadCluster } from '../fleet/model';
+import { KUBE_SYSTEM } from '../fleet/platforms';
 import type { FleetPki } from '../pki';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
 import { assertRuleSettings } from './rule-checks';
 import { receiverCredentials } from './receiver-credentials';
 
+/** The parts outside the stack namespace, rendered into a folder of their own (see buildAppMonitorsApp). */
+type ElsewherePart = 'app-monitors' | 'control-plane-services';
+
 /**
- * The output file of each part. The application monitors are not among them: they go to a folder of
- * their own (see buildAppMonitorsApp).
+ * The output file of each part. The application monitors and the control plane's Services in kube-system are
+ * not among them: they go to a folder of their own (see buildAppMonitorsApp).
  */
-export const WORKLOAD_FILES: Record<Exclude<WorkloadPartId, 'app-monitors'>, string> = {
+export const WORKLOAD_FILES: Record<Exclude<WorkloadPartId, ElsewherePart>, string> = {
   namespace: '00-namespace',
   'priority-quota': '05-priority-quota',
   'network-policies': '06-network-policies',
@@ -28,8 +33,10 @@ export const WORKLOAD_FILES: Record<Exclude<WorkloadPartId, 'app-monitors'>, str
   'node-exporter': '40-node-exporter',
   'kube-state-metrics': '41-kube-state-metrics',
   monitors: '50-monitors',
+  'control-plane': '51-control-plane',
   rules: '55-rules',
   'sidecar-tls': `${SECRETS_DIR}/${SIDECAR_TLS_SECRET}`,
+  'etcd-client-tls': `${SECRETS_DIR}/${ETCD_CLIENT_SECRET}`,
   'receiver-credentials': `${SECRETS_DIR}/${RECEIVER_CREDENTIALS_SECRET}`,
 };
 
@@ -37,7 +44,10 @@ export const WORKLOAD_FILES: Record<Exclude<WorkloadPartId, 'app-monitors'>, str
  * The stack of a workload cluster as its fleet file declares it, with the sidecar certificate of
  * `pki`. The Namespace is left out: the app renders it once per cluster, whatever its roles.
  */
-export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<FleetPki, 'sidecar' | 'dir' | 'storeText'>): WorkloadMonitoringProps {
+export function workloadMonitoringProps(
+  cluster: WorkloadCluster,
+  pki?: Pick<FleetPki, 'sidecar' | 'etcdClient' | 'dir' | 'storeText'>,
+): WorkloadMonitoringProps {
   const { stack, workload } = cluster;
   const { sidecar } = workload;
   return {
@@ -64,6 +74,10 @@ export function workloadMonitoringProps(cluster: WorkloadCluster, pki?: Pick<Fle
     nodeExporter: stack.nodeExporter,
     kubeStateMetrics: stack.kubeStateMetrics,
     kubelet: stack.kubelet,
+    platform: cluster.platform,
+    controlPlaneExclude: cluster.controlPlaneExclude,
+    // Without the client files a platform's etcd is not scraped (the summary says so: see controlPlaneNotes).
+    etcd: cluster.etcd && { certificates: pki?.etcdClient(cluster.name), serverName: cluster.etcd.serverName },
     rules: stack.rules,
     // An observer in the same cluster dials this Prometheus' sidecars in-cluster (see querierEndpoints).
     networkPolicies: { ...stack.networkPolicies, querierInNamespace: isObserver(cluster) },
@@ -78,7 +92,7 @@ export function addWorkloadCharts(app: App, ctx: ClusterContext<WorkloadCluster>
   if (ctx.cluster.stack.rules.enabled) assertRuleSettings(ctx.fleet, ctx.cluster);
   const props = workloadMonitoringProps(ctx.cluster, pki);
   for (const p of WorkloadMonitoring.parts({ ...props, serviceMonitors: [], podMonitors: [] })) {
-    if (p.id !== 'app-monitors') p.build(new FileChart(app, WORKLOAD_FILES[p.id]));
+    if (p.id !== 'app-monitors' && p.id !== 'control-plane-services') p.build(new FileChart(app, WORKLOAD_FILES[p.id]));
   }
 }
 
@@ -92,7 +106,8 @@ export const APP_MONITORS_DIR = '_app-monitors';
 
 /**
  * The application monitors of a workload cluster, one file per namespace, in an App of their own
- * (rendered into `APP_MONITORS_DIR/<cluster>/`); none when the cluster has no application monitors.
+ * (rendered into `APP_MONITORS_DIR/<cluster>/`), with the control plane's discovery Services in
+ * `kube-system.yaml`; none when the cluster has neither.
  */
 export function buildAppMonitorsApp(cluster: WorkloadCluster, outdir: string): App | undefined {
   const namespaces = appMonitorNamespaces(cluster);
@@ -100,11 +115,16 @@ export function buildAppMonitorsApp(cluster: WorkloadCluster, outdir: string): A
   const app = new App({ outdir });
   const { serviceMonitors, podMonitors } = cluster.workload;
   for (const ns of namespaces) {
-    new AppMonitors(new FileChart(app, ns), 'app-monitors', {
+    const chart = new FileChart(app, ns);
+    new AppMonitors(chart, 'app-monitors', {
       monitorSelector: cluster.stack.monitorSelector,
       serviceMonitors: serviceMonitors.filter((m) => m.namespace === ns),
       podMonitors: podMonitors.filter((m) => m.namespace === ns),
     });
+    // The control plane's discovery Services (see ControlPlaneMonitors): in kube-system, so applied apart like the monitors.
+    if (ns === KUBE_SYSTEM && hasDiscoveryServices(cluster)) {
+      new ControlPlaneServices(chart, 'control-plane-services', { platform: cluster.platform, etcd: cluster.etcd && {}, exclude: cluster.controlPlaneExclude });
+    }
   }
   return app;
 }

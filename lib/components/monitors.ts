@@ -217,6 +217,8 @@ export class StackMonitors extends Construct {
         // cAdvisor timestamps are unreliable across scrapes: let Prometheus assign them.
         { ...endpoint, path: '/metrics/cadvisor', honorTimestamps: false, metricRelabelings: CADVISOR_METRIC_DROPS },
         { ...endpoint, path: '/metrics/probes' },
+        // CPU and memory of nodes, pods and containers as the kubelet's resource metrics API sees them.
+        { ...endpoint, path: '/metrics/resource' },
       ],
     });
   }

@@ -6,6 +6,7 @@ import { SECRETS_DIR } from '../file-chart';
 import { APP_MONITORS_DIR } from '../clusters/workload';
 import { hasRealReceiver } from '../components/alertmanager';
 import { appMonitorNamespaces, isWorkload, type ClusterModel, type FleetModel } from '../fleet/model';
+import { exposes } from '../fleet/platforms';
 import { applySetParents } from '../names';
 import { ARGOCD_DIR, ROOT_FILE } from './argocd';
 import { needsOperatorCrds, operatorCrdsUrl } from './crds';
@@ -67,6 +68,16 @@ export function appMonitorCommands(cluster: ClusterModel, folder: string): strin
   return appMonitorNamespaces(cluster).map((ns) => applySetApply(kubectl, parent, ns, `-f ${folder}/${ns}.yaml`));
 }
 
+/** What a workload cluster's platform exposes but the fleet file leaves unscraped: etcd without its client certificate. */
+export function controlPlaneNotes(fleet: FleetModel): string[] {
+  return fleet.clusters
+    .filter((c) => isWorkload(c) && exposes(c.platform, 'etcd') && !c.etcd && !c.controlPlaneExclude.includes('etcd'))
+    .map(
+      (c) =>
+        `promfleet: warning: ${c.name}: etcd is not scraped, as it needs a client certificate its CA signed; set clusters[${c.index}].controlPlane.etcd.tls (docs/platforms.md)`,
+    );
+}
+
 /**
  * Warnings about where alerts go: a cluster whose Alertmanager has no receiver that sends anywhere drops
  * every alert (the "null" receiver), which is easy to miss until the day an alert should have paged.
@@ -86,6 +97,7 @@ export function alertingWarnings(fleet: FleetModel): string[] {
 export function deliverySummary(fleet: FleetModel, result: RenderedFleet, cwd = process.cwd()): string[] {
   const rel = (p: string) => path.relative(cwd, p) || '.';
   const lines: string[] = [];
+  lines.push(...controlPlaneNotes(fleet));
   for (const c of result.clusters) {
     if (!c.sealed) continue;
     const s = c.sealed;

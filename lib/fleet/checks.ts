@@ -7,6 +7,7 @@ import { operatorScopeProblems } from './operator-checks';
 import { sidecarProblems } from './sidecar-checks';
 import { stackProblems } from './stack-checks';
 import { querierIngressProblems } from './ingress-checks';
+import { controlPlaneProblems } from './platform-checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
@@ -87,5 +88,6 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   problems.push(...sidecarProblems(fleet));
   problems.push(...operatorScopeProblems(fleet));
   problems.push(...querierIngressProblems(fleet));
+  problems.push(...controlPlaneProblems(fleet));
   return problems;
 }

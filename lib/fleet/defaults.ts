@@ -2,6 +2,7 @@
 // This file is the only place a static default is written down: lib/fleet/schema.ts annotates each
 // field with its value here, so fleet.schema.json (`npm run schema`) and docs/fleet-reference.md
 // (`npm run docs`) show it. Image versions are pinned to upstream releases; bump them here.
+import type { ControlPlaneTarget, Platform } from './platforms';
 
 /**
  * Upstream releases, pinned together. Prometheus, Alertmanager and Thanos are the releases shipped
@@ -130,6 +131,15 @@ export interface Resources {
 }
 
 export const DEFAULT_SIDECAR_PORT = 10901;
+
+/**
+ * The platform of a cluster that names none: the one that is safe everywhere, scraping the API server and the
+ * kubelets only (see PLATFORM_TARGETS in lib/fleet/platforms.ts).
+ */
+export const DEFAULT_PLATFORM: Platform = 'generic';
+
+/** Control-plane components a cluster leaves unscraped although its platform exposes them: none. */
+export const DEFAULT_CONTROL_PLANE_EXCLUDE: ControlPlaneTarget[] = [];
 
 /** The port an Ingress controller serves TLS on: the observer dials the sidecars behind a `thanos.ingress` there. */
 export const SIDECAR_INGRESS_PORT = 443;

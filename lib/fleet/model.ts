@@ -4,7 +4,9 @@
 import * as path from 'path';
 import {
   DEFAULT_GITOPS,
+  DEFAULT_CONTROL_PLANE_EXCLUDE,
   DEFAULT_PKI,
+  DEFAULT_PLATFORM,
   DEFAULT_QUERIER,
   DEFAULT_QUERIER_INGRESS,
   DEFAULT_SEALED_SECRETS,
@@ -15,6 +17,7 @@ import {
   Resources,
   SIDECAR_INGRESS_PORT,
 } from './defaults';
+import { DISCOVERY_SERVICE_TARGETS, KUBE_SYSTEM, scrapedTargets, type ControlPlaneTarget, type Platform } from './platforms';
 import { replicaHosts, sidecarNodePort } from './sidecar-hosts';
 import type { AlertmanagerRouteInput, AlertOverrideInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
@@ -173,8 +176,22 @@ export interface ClusterModel {
   observer?: ObserverRole;
   /** Argo CD destination of the cluster's Applications (used when the fleet has `gitops`). */
   argocd: { server?: string; name?: string };
+  /** The kind of cluster, which decides the control-plane components scraped (see PLATFORM_TARGETS). */
+  platform: Platform;
+  /** etcd's client certificate files (absolute paths), when the fleet file gives them. */
+  etcd?: EtcdClientFiles;
+  /** Control-plane components the platform exposes that the cluster does not scrape. */
+  controlPlaneExclude: ControlPlaneTarget[];
   /** Absolute path of the sealed-secrets controller certificate, when sealing is on. */
   sealedSecrets?: { certificate: string; scope: 'strict' | 'namespace-wide' | 'cluster-wide' };
+}
+
+/** Where the user keeps etcd's client certificate: promfleet imports it into the PKI store. */
+export interface EtcdClientFiles {
+  ca: string;
+  cert: string;
+  key: string;
+  serverName?: string;
 }
 
 /** A cluster with the workload role (it may also be an observer). */
@@ -190,11 +207,20 @@ export function isObserver(cluster: ClusterModel): cluster is ObserverCluster {
   return cluster.observer !== undefined;
 }
 
-/** The namespaces of a cluster's application monitors, sorted, each once (none on a cluster without the workload role). */
+/**
+ * The namespaces of a cluster's application monitors, sorted, each once (none on a cluster without the workload
+ * role); with kube-system where the control plane's discovery Services go, which are applied the same way.
+ */
 export function appMonitorNamespaces(cluster: ClusterModel): string[] {
   if (!cluster.workload) return [];
   const { serviceMonitors, podMonitors } = cluster.workload;
-  return [...new Set([...serviceMonitors, ...podMonitors].map((m) => m.namespace))].sort();
+  const discovery = hasDiscoveryServices(cluster) ? [KUBE_SYSTEM] : [];
+  return [...new Set([...serviceMonitors, ...podMonitors].map((m) => m.namespace).concat(discovery))].sort();
+}
+
+/** Whether the cluster scrapes a control-plane component through a Service promfleet renders in kube-system. */
+export function hasDiscoveryServices(cluster: ClusterModel): boolean {
+  return !!cluster.workload && scrapedTargets(cluster.platform, !!cluster.etcd, cluster.controlPlaneExclude).some((t) => DISCOVERY_SERVICE_TARGETS.includes(t));
 }
 
 export interface FleetModel {
@@ -244,7 +270,14 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   const workloadAt = fleet.clusters.findIndex((c) => c.roles.includes('workload'));
   const replicaLabel = workloadAt < 0 ? DEFAULT_STACK.prometheus.replicaLabel : stacks[workloadAt].prometheus.replicaLabel;
   const clusters = fleet.clusters.map((c, index): ClusterModel => {
-    const model: ClusterModel = { name: c.name, index, stack: stacks[index], argocd: c.argocd ?? {} };
+    const platform = c.platform ?? fleet.defaults?.platform ?? DEFAULT_PLATFORM;
+    const controlPlaneExclude = c.controlPlane?.exclude ?? [...DEFAULT_CONTROL_PLANE_EXCLUDE];
+    const model: ClusterModel = { name: c.name, index, stack: stacks[index], argocd: c.argocd ?? {}, platform, controlPlaneExclude };
+    const etcd = c.controlPlane?.etcd;
+    if (etcd) {
+      const { ca, cert, key } = etcd.tls;
+      model.etcd = { ca: path.resolve(baseDir, ca), cert: path.resolve(baseDir, cert), key: path.resolve(baseDir, key), serverName: etcd.serverName };
+    }
     if (c.roles.includes('workload')) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
     if (c.roles.includes('observer')) {
       const { storeGateway, ingress, ...querier } = c.querier ?? {};

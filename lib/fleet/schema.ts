@@ -11,6 +11,8 @@ import { z } from 'zod';
 import {
   DEFAULT_GITOPS,
   DEFAULT_PKI,
+  DEFAULT_CONTROL_PLANE_EXCLUDE,
+  DEFAULT_PLATFORM,
   DEFAULT_QUERIER,
   DEFAULT_QUERIER_INGRESS,
   DEFAULT_DEAD_MANS_SWITCH,
@@ -25,6 +27,7 @@ import {
   Resources,
   RETENTION_SIZE_SHARE,
 } from './defaults';
+import { EXCLUDABLE_TARGETS, PLATFORMS } from './platforms';
 
 /** JSON Schema annotations of a field: what it means and, when there is one, its default. */
 const about = (description: string, value?: unknown): { description: string; default?: unknown } =>
@@ -898,6 +901,48 @@ const querier = z.strictObject({
     .describe('More StoreAPIs the Querier reaches, e.g. a Thanos Ruler'),
 });
 
+const platform = z
+  .enum(PLATFORMS, { message: `must be one of ${PLATFORMS.join(', ')}` })
+  .optional()
+  .meta(
+    about(
+      'The kind of cluster: it decides which control-plane components are scraped (docs/platforms.md). kubeadm is any self-managed cluster whose control plane runs as static pods; generic scrapes only the API server and the kubelets, which every cluster has',
+      DEFAULT_PLATFORM,
+    ),
+  );
+
+const pemFile = (what: string) =>
+  z
+    .string()
+    .min(1, { message: `must be the path of ${what}` })
+    .describe(`Path of ${what}, relative to the fleet file`);
+const controlPlane = z.strictObject({
+  exclude: z
+    .array(z.enum(EXCLUDABLE_TARGETS, { message: `must be one of ${EXCLUDABLE_TARGETS.join(', ')}` }))
+    .optional()
+    .meta(
+      about(
+        "Components the platform exposes that this cluster does not scrape, e.g. kube-proxy where Cilium replaces it, or the scheduler and controller-manager until they listen on the node's address",
+        DEFAULT_CONTROL_PLANE_EXCLUDE,
+      ),
+    ),
+  etcd: z
+    .strictObject({
+      tls: z
+        .strictObject({
+          ca: pemFile('the etcd CA certificate (PEM), e.g. a copy of /etc/kubernetes/pki/etcd/ca.crt'),
+          cert: pemFile('a client certificate the etcd CA signed (PEM), e.g. a copy of /etc/kubernetes/pki/apiserver-etcd-client.crt'),
+          key: pemFile("that certificate's private key (PEM); promfleet copies it into the PKI store, which the synth reads from then on"),
+        })
+        .describe("etcd's client certificate: etcd trusts only its own CA, which promfleet cannot issue from"),
+      serverName: dnsName
+        .optional()
+        .describe("Name checked in etcd's serving certificate. Default: the address of each etcd member, which kubeadm puts in the certificate"),
+    })
+    .optional()
+    .describe('Scrape etcd (kubeadm platform only). Without it a kubeadm cluster is rendered without the etcd monitor, and the summary says so'),
+});
+
 const cluster = z.strictObject({
   name: dnsLabel.describe('Cluster name. It names the dist/ folder and is the default value of the cluster external label'),
   roles: z
@@ -911,6 +956,8 @@ const cluster = z.strictObject({
       'Prometheus external labels (workload clusters only). No two workload clusters may end up with the same set, because Thanos would drop one of the two stores. Default: cluster: <name>, which is also added to the labels you set unless they set cluster.',
     ),
   thanos: thanosSidecar.optional().describe("How the observer reaches this cluster's sidecar; required on workload clusters"),
+  platform,
+  controlPlane: controlPlane.optional().describe('What the control-plane monitors need beyond the platform (workload clusters only)'),
   querier: querier.optional().describe('The Thanos Querier (observer clusters only)'),
   serviceMonitors: z
     .array(appMonitor('Service', 'Service port, e.g. metrics'))
@@ -956,7 +1003,9 @@ const cluster = z.strictObject({
     })
     .optional()
     .describe('Render key material as committed SealedSecrets instead of git-ignored Secrets; see docs/operations.md, "Sealed secrets"'),
-  overrides: stackSettings.optional().describe('Settings of this cluster that differ from defaults, with the same keys'),
+  overrides: stackSettings
+    .optional()
+    .describe('Settings of this cluster that differ from defaults, with the same keys but platform, which a cluster sets as clusters[].platform'),
 });
 
 const days = (min: number) =>
@@ -1097,6 +1146,7 @@ const gitops = z.strictObject({
 
 export const fleetSchema = z.strictObject({
   defaults: stackSettings
+    .extend({ platform })
     .optional()
     .describe(
       "Fleet-wide settings over the built-in defaults; each cluster's overrides go over them. Objects merge key by key, lists and scalar values replace",

@@ -18,6 +18,7 @@ import {
   type CredentialDecision,
   type CredentialReportEntry,
 } from './credentials';
+import { decideEtcdClient, etcdClientClusters, type EtcdClientBundle, type EtcdClientDecision, type EtcdClientReportEntry } from './etcd-client';
 import { describe, isoDay as day, signedBy, type CertInfo } from './inspect';
 import { generateKeyPairs, generateKeyPairsSync, type KeyPair } from './keys';
 import { DAY_MS, issueCa, issueLeaf, sidecarSans, storeGatewaySans, type LeafUsage, type SubjectAltNames } from './profiles';
@@ -54,6 +55,8 @@ export interface PkiReport {
   readonly warnings: string[];
   /** Generated credentials (passwords): where each is kept, never its value. */
   readonly credentials: CredentialReportEntry[];
+  /** etcd client certificates imported into the store (controlPlane.etcd), or kept there. */
+  readonly etcdClients?: EtcdClientReportEntry[];
   /** Set while a CA rotation is under way (see `npm run pki -- rotate-ca`). */
   readonly rotation?: 'started' | 'switched';
 }
@@ -74,6 +77,8 @@ export interface FleetPki {
   querierIngress(cluster: string): TlsBundle;
   /** The htpasswd line of an observer's Querier sign-in (querier.ingress.auth.type: basic). */
   querierBasicAuth(cluster: string): BasicAuthCredential;
+  /** etcd's client certificate of a workload cluster, imported into the store (controlPlane.etcd); undefined without one. */
+  etcdClient(cluster: string): EtcdClientBundle | undefined;
   /** Names, issuer and expiry of a leaf certificate. */
   certificate(kind: LeafKind, cluster: string): CertInfo;
   /**
@@ -346,19 +351,23 @@ export function planPki(fleet: FleetModel, opts: PkiOptions = {}, secrets?: Open
   const credentials = credentialSpecs(fleet).map((spec) => decideCredential(store, spec));
   const keysNeeded = decisions.filter((d) => d.reissue).length + (state.current ? 0 : caKeyCount(fleet));
   const credentialsNeeded = credentials.filter((d) => d.generate).length;
-  if ((keysNeeded || credentialsNeeded) && opts.issue === false) {
+  // In CI only the store is read: etcd client certificates it lacks are withheld like keys it would issue.
+  const etcd = etcdClientClusters(fleet).map((c) => decideEtcdClient(store, fleet, c, now, opts.issue !== false));
+  const etcdMissing = etcd.filter((d) => !d.bundle);
+  if ((keysNeeded || credentialsNeeded || etcdMissing.length) && opts.issue === false) {
     const needs = [
       ...(state.current ? [] : [`the CA (${store.exists() ? 'the store has none' : 'there is no store'})`]),
       ...decisions.filter((d) => d.reissue).map((d) => `${d.spec.kind}/${d.spec.cluster} (${d.reissue?.reason})`),
       ...credentials.filter((d) => d.generate).map((d) => `${d.spec.kind}/${d.spec.cluster} (new)`),
+      ...etcdMissing.map((d) => `etcd-client/${d.cluster} (not imported yet)`),
     ];
     return { keysNeeded: 0, credentialsNeeded: 0, complete: () => withheldPki(store, needs) };
   }
-  if (keysNeeded || credentialsNeeded) store.checkWritable();
+  if (keysNeeded || credentialsNeeded || etcd.some((d) => d.writes.length)) store.checkWritable();
   return {
     keysNeeded,
     credentialsNeeded,
-    complete: (keys) => complete(fleet, state, decisions, [...keys], now, credentials),
+    complete: (keys) => complete(fleet, state, decisions, [...keys], now, credentials, etcd),
   };
 }
 
@@ -369,6 +378,7 @@ function complete(
   keys: KeyPair[],
   now: Date,
   credentialDecisions: CredentialDecision[],
+  etcdDecisions: EtcdClientDecision[] = [],
 ): FleetPki {
   const { store } = state;
   const writes: PendingWrite[] = [];
@@ -454,7 +464,22 @@ function complete(
       encrypted: !!store.secrets,
     });
   }
+  const etcdClients = new Map<string, EtcdClientBundle>();
+  const etcdEntries: EtcdClientReportEntry[] = [];
   const warnings = [...store.warnings];
+  for (const d of etcdDecisions) {
+    writes.push(...d.writes);
+    if (!d.bundle || !d.action || !d.notAfter) continue;
+    etcdClients.set(d.cluster, d.bundle);
+    etcdEntries.push({ cluster: d.cluster, action: d.action, notAfter: d.notAfter, file: d.file });
+    // Nobody else renews it: kubeadm renews its own copy (kubeadm certs renew), not the store's.
+    if (d.notAfter.getTime() < now.getTime() + fleet.pki.renewBeforeDays * DAY_MS) {
+      const at = fleet.clusters.find((c) => c.name === d.cluster)?.index;
+      warnings.push(
+        `the etcd client certificate of ${d.cluster} (${d.file}) ${d.notAfter.getTime() <= now.getTime() ? 'expired' : 'expires'} on ${day(d.notAfter)}; put a renewed pair at the clusters[${at}].controlPlane.etcd.tls paths and synth again`,
+      );
+    }
+  }
   const signerEnd = new Date(ca.signer.pair.x509.validTo);
   if (signerEnd.getTime() < now.getTime() + fleet.pki.leafValidityDays * DAY_MS) {
     warnings.push(
@@ -483,6 +508,7 @@ function complete(
       entries,
       warnings,
       credentials: credentialEntries,
+      ...(etcdEntries.length ? { etcdClients: etcdEntries } : {}),
       ...(other ? { rotation: other.role === 'next' ? ('started' as const) : ('switched' as const) } : {}),
     },
     caBundle,
@@ -495,6 +521,7 @@ function complete(
       if (!credential) throw new Error(`the fleet's PKI has no basic-auth password for cluster "${cluster}"`);
       return credential;
     },
+    etcdClient: (cluster) => etcdClients.get(cluster),
     certificate: (kind, cluster) => describe(get(kind, cluster).x509),
     commit: (more = []) => {
       const known = store.warnings.length;
@@ -527,6 +554,7 @@ function withheldPki(store: PkiStore, needs: string[], locked = false): FleetPki
     storeGateway: none,
     querierIngress: none,
     querierBasicAuth: none,
+    etcdClient: none,
     certificate: none,
     commit: () => {},
     protect: () => Promise.resolve([]),

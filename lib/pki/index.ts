@@ -12,6 +12,7 @@ export {
   type PkiReportEntry,
   type TlsBundle,
 } from './fleet-pki';
+export { type EtcdClientBundle } from './etcd-client';
 export { type BasicAuthCredential, type CredentialReportEntry } from './credentials';
 export { certificateCoversHost, describeCertificate, verifiesChain, type CertInfo } from './inspect';
 export { sidecarSans, storeGatewaySans } from './profiles';

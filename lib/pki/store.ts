@@ -7,6 +7,7 @@
 //   <dir>/<kind>/<cluster>.crt, .key             leaf certificates: sidecar, querier, store-gateway, querier-ingress
 //   <dir>/<kind>/<cluster>.password, .htpasswd   generated credentials: querier-basic-auth (the password and its hash)
 //   <dir>/sealed/<cluster>.json                  sealed-secrets mode: what each SealedSecret was sealed from
+//   <dir>/etcd-client/<cluster>.crt, .key, -ca.crt  etcd's client certificate, imported from the user's files
 // Keys are written 0600 and folders 0700; a .gitignore of "*" keeps the store out of any repository.
 // With pki.encryption (lib/pki/age.ts) every secret file is kept as <file>.age instead, no plaintext is
 // written, and the .gitignore lets Git stage the encrypted files and the certificates only.

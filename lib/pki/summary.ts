@@ -37,5 +37,8 @@ export function clusterCertSummary(report: PkiReport, cluster: string, cwd = pro
     ...report.credentials
       .filter((e) => e.cluster === cluster)
       .map((e) => `${e.kind} password ${e.action}${e.reason ? ` (${e.reason})` : ''}, in ${path.relative(cwd, e.file)}${e.encrypted ? ' (encrypted)' : ''}`),
+    ...(report.etcdClients ?? [])
+      .filter((e) => e.cluster === cluster)
+      .map((e) => `etcd client certificate ${e.action === 'imported' ? `imported into ${path.relative(cwd, e.file)}` : 'kept'}, expires ${day(e.notAfter)}`),
   ].join('; ');
 }

@@ -1,6 +1,8 @@
 // Which rule families a workload cluster gets: the rule needs its stack meets. The one place that
 // says what a cluster runs and scrapes, in the catalogue's terms.
+import { controlPlaneTargets } from '../components/control-plane';
 import type { RuleNeed } from '../components/rule-families';
+import type { ControlPlaneTarget, Platform } from '../fleet/platforms';
 import { enabled, type Toggle } from './part';
 
 /** The parts of a workload stack's props that decide which rule needs it meets. */
@@ -11,12 +13,16 @@ export interface RuleNeedsSource {
   readonly kubeStateMetrics?: Toggle;
   readonly kubelet?: Toggle;
   readonly thanosSidecar?: object;
+  readonly platform?: Platform;
+  readonly etcd?: object;
+  readonly controlPlaneExclude?: readonly ControlPlaneTarget[];
 }
 
 /**
  * The rule needs a workload stack meets. Its own Prometheus always runs; the operator's metrics only
  * when the stack runs the operator (another operator is not scraped). The control plane (API server,
- * CoreDNS, scheduler, controller-manager, kube-proxy, etcd) is not scraped yet: those needs stay unmet.
+ * CoreDNS, scheduler, controller-manager, kube-proxy, etcd): what the platform exposes and the stack
+ * scrapes (see ControlPlaneMonitors).
  */
 export function rulesNeedsMet(stack: RuleNeedsSource): Set<RuleNeed> {
   const needs = new Set<RuleNeed>(['prometheus']);
@@ -26,5 +32,6 @@ export function rulesNeedsMet(stack: RuleNeedsSource): Set<RuleNeed> {
   if (enabled(stack.kubeStateMetrics)) needs.add('kube-state-metrics');
   if (enabled(stack.kubelet)) needs.add('kubelet');
   if (stack.thanosSidecar) needs.add('thanos-sidecar');
+  for (const target of controlPlaneTargets({ platform: stack.platform, etcd: stack.etcd, exclude: stack.controlPlaneExclude })) needs.add(target);
   return needs;
 }

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ALERTMANAGER_SERVICE, Alertmanager, type AlertmanagerProps } from '../components/alertmanager';
 import { ReceiverCredentialsSecret } from '../components/receiver-credentials';
 import { KubeStateMetrics, type KubeStateMetricsProps } from '../components/kube-state-metrics';
+import { ControlPlaneMonitors, ControlPlaneServices, controlPlaneTargets, discoveredTargets, ETCD_CLIENT_SECRET } from '../components/control-plane';
 import { AppMonitors, StackMonitors } from '../components/monitors';
 import { podSecurityLevel, StackNamespace } from '../components/namespace';
 import { WorkloadNetworkPolicies, type WorkloadNetworkPoliciesProps } from '../components/network-policies';
@@ -19,6 +20,7 @@ import { SIDECAR_TLS_SECRET, type ThanosSidecarProps } from '../components/thano
 import { TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, QUOTA_LIMITED_PRIORITY_CLASSES, type Placement } from '../fleet/defaults';
 import type { AppMonitor, StackVersions } from '../fleet/model';
+import type { ControlPlaneTarget, Platform } from '../fleet/platforms';
 import type { TlsBundle } from '../pki';
 import { enabled, part, type StackPart, type Toggle } from './part';
 import { rulesNeedsMet } from './rule-needs';
@@ -117,6 +119,22 @@ export interface WorkloadMonitoringProps {
    */
   readonly kubelet?: Toggle & { readonly manageService?: boolean };
   /**
+   * The kind of cluster, which decides the control-plane components scraped (see ControlPlaneMonitors).
+   * @default DEFAULT_PLATFORM
+   */
+  readonly platform?: Platform;
+  /**
+   * Scrape etcd, where the platform exposes it, with a client certificate the etcd CA signed. `certificates`
+   * renders the Secret it is read from (key material: keep it out of Git); without it the Secret must exist.
+   * @default etcd is not scraped
+   */
+  readonly etcd?: { readonly certificates?: TlsBundle; readonly serverName?: string };
+  /**
+   * Control-plane components the platform exposes that are not scraped.
+   * @default none
+   */
+  readonly controlPlaneExclude?: readonly ControlPlaneTarget[];
+  /**
    * The stack's alerting and recording rules (StackRules): the rule families of the components it runs,
    * with groups or alerts disabled and alerts tuned by `disabled` and `alerts`.
    * @default enabled, every family whose needs the stack meets, as the catalogue has it
@@ -151,9 +169,12 @@ export type WorkloadPartId =
   | 'node-exporter'
   | 'kube-state-metrics'
   | 'monitors'
+  | 'control-plane'
+  | 'control-plane-services'
   | 'rules'
   | 'app-monitors'
   | 'sidecar-tls'
+  | 'etcd-client-tls'
   | 'receiver-credentials';
 
 /**
@@ -325,6 +346,14 @@ export class WorkloadMonitoring extends Construct {
       );
     }
     parts.push(part('monitors', (scope, id) => new StackMonitors(scope, id, { ...common, thanosSidecar: !!sidecar, kubelet: enabled(props.kubelet) })));
+    const etcd = props.etcd && { secretName: ETCD_CLIENT_SECRET, serverName: props.etcd.serverName };
+    const controlPlane = { ...common, platform: props.platform, etcd, exclude: props.controlPlaneExclude };
+    if (controlPlaneTargets(controlPlane).length) {
+      parts.push(part('control-plane', (scope, id) => new ControlPlaneMonitors(scope, id, controlPlane)));
+    }
+    if (discoveredTargets(controlPlane).length) {
+      parts.push(part('control-plane-services', (scope, id) => new ControlPlaneServices(scope, id, controlPlane)));
+    }
     if (enabled(props.rules)) {
       const needsMet = rulesNeedsMet(props);
       const overrides = { disabled: props.rules?.disabled, alerts: props.rules?.alerts };
@@ -346,6 +375,12 @@ export class WorkloadMonitoring extends Construct {
           'sidecar-tls',
           (scope, id) => new TlsSecret(scope, id, { name: sidecar.tlsSecret ?? SIDECAR_TLS_SECRET, namespace, app: 'thanos-sidecar', bundle: certificates }),
         ),
+      );
+    }
+    const etcdCertificates = props.etcd?.certificates;
+    if (etcdCertificates && controlPlaneTargets(controlPlane).includes('etcd')) {
+      parts.push(
+        part('etcd-client-tls', (scope, id) => new TlsSecret(scope, id, { name: ETCD_CLIENT_SECRET, namespace, app: 'kube-etcd', bundle: etcdCertificates })),
       );
     }
     if (receiverCredentials && Object.keys(receiverCredentials).length) {
