@@ -52,8 +52,11 @@ describe('promfleet synth', () => {
 
   it('--json prints the summary as JSON on stdout and nothing human; --quiet prints nothing', async () => {
     const json = await synth(['--json', '--out', 'out-json'], { FLEET: 'fleet.yaml', PROMFLEET_PKI_DIR: store });
-    // The default fleet declares no receiver: the one warning, on stderr, with --json and --quiet too.
-    const warning: unknown = expect.stringMatching(/^promfleet: warning: clusters workload-eu, workload-us: Alertmanager has no receiver besides "null".*\n$/);
+    // The default fleet's warnings (a kubeadm cluster's etcd without client files, no alert receiver), on stderr,
+    // with --json and --quiet too.
+    const warning: unknown = expect.stringMatching(
+      /^promfleet: warning: workload-eu: etcd is not scraped.*\npromfleet: warning: clusters workload-eu, workload-us: Alertmanager has no receiver besides "null".*\n$/,
+    );
     expect([json.status, json.stderr]).toEqual([0, warning]);
     const report = JSON.parse(json.stdout) as { ok: boolean; out: string; clusters: { cluster: string; objects: number; files: number; dir: string }[] };
     expect(report).toMatchObject({ ok: true, out: 'out-json' });

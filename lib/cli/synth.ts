@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { sealingCertificateProblems } from '../delivery/sealed-secrets';
-import { alertingWarnings, deliverySummary } from '../delivery/summary';
+import { deliverySummary, fleetWarnings } from '../delivery/summary';
 import { FleetError } from '../fleet/errors';
 import { loadFleetFromEnv } from '../fleet/load';
 import type { FleetModel } from '../fleet/model';
@@ -147,8 +147,8 @@ export async function runSynth(env: NodeJS.ProcessEnv = process.env, output: Syn
     }));
     for (const c of clusters) say(`${c.cluster}: ${c.objects} objects in ${c.files} files -> ${c.dir}/${c.certificates ? `; ${c.certificates}` : ''}`);
     if (human) for (const line of deliverySummary(fleet, result)) process.stderr.write(`${line}\n`);
-    // A warning, so also with --quiet or --json: alerts that reach nobody are easy to miss until one should have paged.
-    for (const line of alertingWarnings(fleet)) warn(line);
+    // Warnings, so also with --quiet or --json: alerts that reach nobody, an etcd nobody watches.
+    for (const line of fleetWarnings(fleet)) warn(line);
     if (output.json) printJson({ ok: true, out: shown(target), clusters, ...(withheld ? { withheld } : {}) });
     return 0;
   } catch (e) {

@@ -74,8 +74,13 @@ export function controlPlaneNotes(fleet: FleetModel): string[] {
     .filter((c) => isWorkload(c) && exposes(c.platform, 'etcd') && !c.etcd && !c.controlPlaneExclude.includes('etcd'))
     .map(
       (c) =>
-        `promfleet: warning: ${c.name}: etcd is not scraped, as it needs a client certificate its CA signed; set clusters[${c.index}].controlPlane.etcd.tls (docs/platforms.md)`,
+        `warning: ${c.name}: etcd is not scraped, as it needs a client certificate its CA signed; set clusters[${c.index}].controlPlane.etcd.tls (docs/platforms.md)`,
     );
+}
+
+/** Every warning about the fleet itself, printed by a synth whatever its output mode. */
+export function fleetWarnings(fleet: FleetModel): string[] {
+  return [...controlPlaneNotes(fleet), ...alertingWarnings(fleet)];
 }
 
 /**
@@ -97,7 +102,6 @@ export function alertingWarnings(fleet: FleetModel): string[] {
 export function deliverySummary(fleet: FleetModel, result: RenderedFleet, cwd = process.cwd()): string[] {
   const rel = (p: string) => path.relative(cwd, p) || '.';
   const lines: string[] = [];
-  lines.push(...controlPlaneNotes(fleet));
   for (const c of result.clusters) {
     if (!c.sealed) continue;
     const s = c.sealed;
