@@ -85,16 +85,26 @@ describe('promfleet synth', () => {
     expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringContaining('unknown command "sinth"; the commands are synth, validate, diff, pki')]);
   });
 
-  it('shows a progress line per cluster when asked (a TTY), cleared before the summary; none on a pipe', async () => {
+  it('shows a progress line per key and per cluster when asked (a TTY), cleared before the summary; none on a pipe', async () => {
     const writes: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (writes.push(String(s)), true));
     try {
-      const env = { FLEET: path.join(work, 'fleet.yaml'), PROMFLEET_OUT: path.join(work, 'out-progress'), PROMFLEET_PKI_DIR: store, CI: '' };
+      // A new store: the keys of the CA and of each certificate are made first.
+      const fresh = path.join(work, 'fresh-store');
+      const env = { FLEET: path.join(work, 'fleet.yaml'), PROMFLEET_OUT: path.join(work, 'out-progress'), PROMFLEET_PKI_DIR: fresh, CI: '' };
       expect(await runSynth(env, { progress: true, progressAfterMs: 0 })).toBe(0);
       const progress = writes.filter((w) => w.startsWith('\r'));
-      expect(progress).toEqual([...[1, 2, 3].map((n) => `\r\x1b[Kpromfleet: rendering clusters: ${n}/3`), '\r\x1b[K']);
-      // The line is cleared before the first summary line.
-      expect(writes.indexOf('\r\x1b[K')).toBeLessThan(writes.findIndex((w) => w.includes('workload-eu: ')));
+      const keys = progress.filter((w) => w.includes('making keys'));
+      const total = Number(/\/(\d+)$/.exec(keys[0] ?? '')?.[1]);
+      expect(total).toBeGreaterThan(3);
+      expect(keys).toEqual(Array.from({ length: total }, (_, i) => `\r\x1b[Kpromfleet: making keys: ${i + 1}/${total}`));
+      expect(progress.filter((w) => !w.includes('making keys'))).toEqual([
+        '\r\x1b[K',
+        ...[1, 2, 3].map((n) => `\r\x1b[Kpromfleet: rendering clusters: ${n}/3`),
+        '\r\x1b[K',
+      ]);
+      // Each line is cleared before anything else is printed: the first summary line follows the last clear.
+      expect(writes.lastIndexOf('\r\x1b[K')).toBeLessThan(writes.findIndex((w) => w.includes('workload-eu: ')));
     } finally {
       spy.mockRestore();
     }

@@ -119,10 +119,11 @@ export async function runSynth(env: NodeJS.ProcessEnv = process.env, output: Syn
 
     // Everything is checked and rendered against certificates held in memory; the store is then
     // updated first and dist/ second, each in one step.
-    const pki = await stagePki(fleet, { issue: !ci, identities: ageIdentitiesFromEnv(env) });
+    const pki = await stagePki(fleet, { issue: !ci, identities: ageIdentitiesFromEnv(env), onKey: progressLine?.track('making keys') });
+    progressLine?.clear();
     if (pki.withheld) withholdSecrets(fleet, pki, ci, storeDir, warn);
     withheld = pki.withheld;
-    const rendered = stageFleet(fleet, target, pki, { onCluster: progressLine?.update });
+    const rendered = stageFleet(fleet, target, pki, { onCluster: progressLine?.track('rendering clusters') });
     progressLine?.clear();
     // An encrypted store: the render's files for the store (seal states) are encrypted before anything is written.
     let storeWrites: PendingWrite[];
@@ -254,8 +255,8 @@ function printJson(report: SynthReport): void {
 }
 
 /**
- * `rendering clusters: 37/100` on stderr, rewritten in place, once the render has taken a second.
- * Cleared before the summary, so the summary reads as without it.
+ * `rendering clusters: 37/100` (or `making keys: 12/201`) on stderr, rewritten in place, once the synth has
+ * taken a second. Cleared before anything else is printed, so the summary reads as without it.
  */
 class ProgressLine {
   private readonly started = Date.now();
@@ -263,11 +264,14 @@ class ProgressLine {
 
   constructor(private readonly afterMs: number) {}
 
-  readonly update = (done: number, total: number): void => {
-    if (Date.now() - this.started < this.afterMs) return;
-    this.shown = true;
-    process.stderr.write(`\r\x1b[Kpromfleet: rendering clusters: ${done}/${total}`);
-  };
+  /** The callback of one step: `label: done/total`. */
+  track(label: string): (done: number, total: number) => void {
+    return (done, total) => {
+      if (Date.now() - this.started < this.afterMs) return;
+      this.shown = true;
+      process.stderr.write(`\r\x1b[Kpromfleet: ${label}: ${done}/${total}`);
+    };
+  }
 
   clear(): void {
     if (this.shown) process.stderr.write('\r\x1b[K');
