@@ -27,6 +27,17 @@ export interface CommandSpec {
   readonly positionals?: number;
 }
 
+/** What bin/promfleet.mjs tells a command besides its arguments. */
+export interface CommandContext {
+  /** The command's bundle: a command may keep a cache of what it learnt about it beside it, as `<bundle>.<name>.json`. */
+  readonly bundle?: string;
+}
+
+/** A cache file beside the command's bundle (removed whenever the bundle is rebuilt: see scripts/ts.mjs). */
+export function cacheFileOf(context: CommandContext, name: string): string | undefined {
+  return context.bundle ? context.bundle.replace(/\.cjs$/, `.${name}.json`) : undefined;
+}
+
 /** Flags shared by the commands that load the fleet. */
 export const FLEET_FLAGS = {
   fleet: { type: 'string', value: 'file', env: 'FLEET', help: 'the fleet file (default: fleet.yaml)' },

@@ -5,6 +5,7 @@
 // makes a store that lacks one an error instead of a render without dist/*/secrets/.
 import * as fs from 'fs';
 import * as path from 'path';
+import { checkedPromql } from '../components/rules';
 import { sealingCertificateProblems } from '../delivery/sealed-secrets';
 import { deliverySummary, fleetWarnings } from '../delivery/summary';
 import { FleetError } from '../fleet/errors';
@@ -18,7 +19,7 @@ import { recoverOutput } from '../output/staging';
 import { ageIdentitiesFromEnv, clusterCertSummary, pkiSummary, PkiError, PkiStore, stagePki, type PendingWrite } from '../pki';
 import { publishRender, stageFleet } from '../render';
 
-import { envWithFlags, FLEET_FLAGS, OUTPUT_FLAGS, parseCommand, type CommandSpec } from './command';
+import { cacheFileOf, envWithFlags, FLEET_FLAGS, OUTPUT_FLAGS, parseCommand, type CommandContext, type CommandSpec } from './command';
 
 const SYNTH_FLAGS = {
   ...FLEET_FLAGS,
@@ -37,11 +38,11 @@ nothing is written. With CI set, no certificate is issued and the store is never
 };
 
 /** `promfleet synth`. */
-export async function main(args: string[]): Promise<number> {
+export async function main(args: string[], context: CommandContext = {}): Promise<number> {
   const parsed = parseCommand(SYNTH, args);
   if ('exit' in parsed) return parsed.exit;
   const { quiet, json } = parsed.values;
-  return runSynth(envWithFlags(process.env, SYNTH.flags, parsed.values), { quiet, json });
+  return runSynth(envWithFlags(process.env, SYNTH.flags, parsed.values), { quiet, json, promqlCache: cacheFileOf(context, 'promql') });
 }
 
 /** What a synth has changed so far: the closing message must say it truthfully. */
@@ -68,6 +69,12 @@ export interface SynthOutput {
    * @default 1000
    */
   readonly progressAfterMs?: number;
+  /**
+   * A file holding the PromQL expressions an earlier synth of the same build found valid, read before the
+   * render and completed after it (see checkedPromql).
+   * @default none: every expression is parsed
+   */
+  readonly promqlCache?: string;
 }
 
 /** The summary of a synth, as `promfleet synth --json` prints it. */
@@ -101,6 +108,7 @@ export async function runSynth(env: NodeJS.ProcessEnv = process.env, output: Syn
   // cdk8s synth has already removed its output link (.cdk8s.out) when the app starts.
   const linkRemoved = !!env.CDK8S_OUTDIR && !fs.existsSync(env.CDK8S_OUTDIR);
   try {
+    if (output.promqlCache) checkedPromql.seed(readPromqlCache(output.promqlCache));
     const fleet = loadFleetFromEnv(env);
     const ci = inCi(env) ? pkiInCi(env) : undefined;
     const sealing = sealingCertificateProblems(fleet);
@@ -151,6 +159,7 @@ export async function runSynth(env: NodeJS.ProcessEnv = process.env, output: Syn
     // Warnings, so also with --quiet or --json: alerts that reach nobody, an etcd nobody watches.
     for (const line of fleetWarnings(fleet)) warn(line);
     if (output.json) printJson({ ok: true, out: shown(target), clusters, ...(withheld ? { withheld } : {}) });
+    if (output.promqlCache && checkedPromql.added.length) writePromqlCache(output.promqlCache);
     return 0;
   } catch (e) {
     progressLine?.clear();
@@ -247,6 +256,27 @@ function relinkCdk8sOutdir(cdk8sOut: string | undefined, outDir: string, say: (l
     fs.symlinkSync(path.relative(path.dirname(path.resolve(cdk8sOut)), outDir), cdk8sOut);
   } catch (e) {
     say(`${cdk8sOut}: cannot link it to ${outDir} (${errnoText(e)}); cdk8s synth removes it on every run, ${outDir} itself is fine`);
+  }
+}
+
+/** The hashes of a PromQL cache file; none when it is missing or unreadable (it is only a cache). */
+function readPromqlCache(file: string): string[] {
+  try {
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { valid?: unknown };
+    return Array.isArray(data.valid) ? data.valid.filter((h): h is string => typeof h === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Writes every expression this process knows to be valid, beside the bundle; a failure only loses the cache. */
+function writePromqlCache(file: string): void {
+  try {
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify({ valid: [...checkedPromql.hashes].sort() }));
+    fs.renameSync(tmp, file);
+  } catch {
+    // A read-only installation: the next synth parses again.
   }
 }
 
