@@ -11,15 +11,15 @@ import { deliverySummary, fleetWarnings } from '../delivery/summary';
 import { FleetError } from '../fleet/errors';
 import { loadFleetFromEnv } from '../fleet/load';
 import type { FleetModel } from '../fleet/model';
-import { EnvError, errnoText, IoError, isErrno } from '../io/errors';
+import { EnvError, errnoText, isErrno } from '../io/errors';
 import { acquireLock, lockTimeoutFromEnv, type Lock } from '../io/lock';
 import { realPathOf } from '../io/paths';
-import { OutputError, resolveOutputDir } from '../output/ownership';
+import { resolveOutputDir } from '../output/ownership';
 import { recoverOutput } from '../output/staging';
 import { ageIdentitiesFromEnv, clusterCertSummary, pkiSummary, PkiError, PkiStore, stagePki, type PendingWrite } from '../pki';
 import { publishRender, stageFleet } from '../render';
 
-import { cacheFileOf, envWithFlags, FLEET_FLAGS, OUTPUT_FLAGS, parseCommand, type CommandContext, type CommandSpec } from './command';
+import { cacheFileOf, type CommandContext, type CommandSpec, envWithFlags, FLEET_FLAGS, isUserError, OUTPUT_FLAGS, parseCommand } from './command';
 
 const SYNTH_FLAGS = {
   ...FLEET_FLAGS,
@@ -163,7 +163,7 @@ export async function runSynth(env: NodeJS.ProcessEnv = process.env, output: Syn
     return 0;
   } catch (e) {
     progressLine?.clear();
-    const known = e instanceof FleetError || e instanceof PkiError || e instanceof OutputError || e instanceof IoError || e instanceof EnvError;
+    const known = isUserError(e);
     const message = known
       ? e.message
       : isErrno(e)
