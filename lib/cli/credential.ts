@@ -10,7 +10,7 @@ import { realPathOf } from '../io/paths';
 import { PkiError, PkiStore } from '../pki';
 import { ageIdentitiesFromEnv, AGE_SUFFIX, openSecrets } from '../pki/age';
 import { credentialWrite, receiverCredentialFile, storedCredentialNames } from '../pki/receiver-credentials';
-import { type CommandSpec, envWithFlags, FLEET_FLAGS, isUserError, parseCommand, usageError } from './command';
+import { type CommandContext, type CommandSpec, envWithFlags, FLEET_FLAGS, isUserError, parseCommand, usageError } from './command';
 
 export const CREDENTIAL: CommandSpec & { flags: typeof FLEET_FLAGS } = {
   name: 'credential',
@@ -39,7 +39,8 @@ function usesByName(fleet: FleetModel): Map<string, string[]> {
   return uses;
 }
 
-export async function main(args: string[], stdin: () => string = () => fs.readFileSync(0, 'utf8')): Promise<number> {
+export async function main(args: string[], context: CommandContext & { stdin?: () => string } = {}): Promise<number> {
+  const stdin = context.stdin ?? (() => fs.readFileSync(0, 'utf8'));
   const parsed = parseCommand(CREDENTIAL, args);
   if ('exit' in parsed) return parsed.exit;
   const [command, name] = parsed.positionals;
