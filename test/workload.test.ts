@@ -439,7 +439,7 @@ describe('alert rules', () => {
   const alertsOf = (cluster: string) => rules(cluster).flatMap((r) => r.obj.spec.groups.flatMap((g) => g.rules.map((x) => x.alert)));
 
   it('renders one PrometheusRule per rule family, for the components each cluster runs', () => {
-    // eu runs everything the catalogue's families need (but the control plane's).
+    // eu runs everything the catalogue's families need; of the control plane, its platform (generic) exposes the API server.
     const names = (cluster: string) => rules(cluster).map((r) => `${path.basename(r.file)} ${r.obj.metadata.name}`);
     const families = [
       'general',
@@ -453,14 +453,32 @@ describe('alert rules', () => {
       'kubernetes-resources',
       'kubernetes-storage',
       'kubernetes-system',
+      'kube-apiserver',
       'thanos-sidecar',
     ];
     expect(names('eu')).toEqual(families.map((f) => `55-rules.yaml promfleet-${f}`));
-    // us: without node-exporter, and without an operator of its own, nothing scrapes the kubelet.
-    const us = ['general', 'prometheus', 'alertmanager', 'kube-state-metrics', 'kubernetes-apps', 'thanos-sidecar'];
+    // us: without node-exporter, and without an operator of its own, nothing scrapes the kubelet; the API server is.
+    const us = ['general', 'prometheus', 'alertmanager', 'kube-state-metrics', 'kubernetes-apps', 'kube-apiserver', 'thanos-sidecar'];
     expect(names('us')).toEqual(us.map((f) => `55-rules.yaml promfleet-${f}`));
     expect(alertsOf('eu')).toEqual(expect.arrayContaining(['Watchdog', 'PrometheusBadConfig', 'AlertmanagerFailedReload', 'PrometheusOperatorNotReady']));
     expect(alertsOf('us')).not.toContain('PrometheusOperatorNotReady');
+  });
+
+  it("renders the API server's error-budget burn alerts, one per pair of windows, and its 30-day availability every 3 minutes", () => {
+    const apiserver = rules('eu').find((r) => r.obj.metadata.name === 'promfleet-kube-apiserver')!.obj.spec.groups;
+    const burn = apiserver.flatMap((g) => g.rules).filter((r) => r.alert === 'KubeAPIErrorBudgetBurn');
+    expect(burn.map((r) => [r.labels, r.for])).toEqual([
+      [{ long: '1h', short: '5m', severity: 'critical' }, '2m'],
+      [{ long: '6h', short: '30m', severity: 'critical' }, '15m'],
+      [{ long: '1d', short: '2h', severity: 'warning' }, '1h'],
+      [{ long: '3d', short: '6h', severity: 'warning' }, '3h'],
+    ]);
+    // 14.4 times a 1% budget over 1h and 5m.
+    expect(burn[0].expr).toBe(
+      'sum by (cluster) (apiserver_request:burnrate1h) > (14.4 * 0.01) and on (cluster) sum by (cluster) (apiserver_request:burnrate5m) > (14.4 * 0.01)',
+    );
+    expect(apiserver.find((g) => g.name === 'kube-apiserver-availability.rules')?.interval).toBe('3m');
+    expect(alertsOf('eu')).toEqual(expect.arrayContaining(['KubeAPIDown', 'KubeClientCertificateExpiration', 'KubeAggregatedAPIDown']));
   });
 
   it('gives each alert its severity label, summary, description and upstream runbook', () => {

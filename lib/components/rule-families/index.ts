@@ -4,6 +4,7 @@
 import { closest } from '../../fleet/load';
 import { alertmanager } from './alertmanager';
 import { general } from './general';
+import { kubeApiserver } from './kube-apiserver';
 import { kubeStateMetrics } from './kube-state-metrics';
 import { kubernetesApps } from './kubernetes-apps';
 import { kubernetesNodes } from './kubernetes-nodes';
@@ -33,6 +34,7 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   kubernetesResources,
   kubernetesStorage,
   kubernetesSystem,
+  kubeApiserver,
   thanosSidecar,
   thanosQuery,
   thanosStore,
