@@ -7,6 +7,7 @@ import * as path from 'path';
 import { controlPlaneNotes } from '../lib/delivery/summary';
 import { FleetError } from '../lib/fleet/errors';
 import { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Platform } from '../lib/fleet/platforms';
+import { API_SERVER_METRIC_DROPS } from '../lib/components/control-plane';
 import { JOB } from '../lib/components/rule-families/types';
 import { clusterCertSummary, preparePkiSync } from '../lib/pki';
 import { rulesNeedsMet } from '../lib/stacks/rule-needs';
@@ -237,6 +238,19 @@ describe('platforms and the control plane', () => {
     expect(expiring.report.warnings.filter((w) => w.includes('etcd'))).toEqual([
       expect.stringMatching(new RegExp(`etcd client certificate of wl-kubeadm .* expires on .*clusters\\[${at}\\]\\.controlPlane\\.etcd\\.tls`)),
     ]);
+  });
+});
+
+describe("the API server's metric drops", () => {
+  it('drop the fine request buckets whether Prometheus writes their bound as "2" or "2.0", and keep those the rules read', () => {
+    const bucketDrop = API_SERVER_METRIC_DROPS.find((r) => r.sourceLabels?.includes('le'));
+    // Prometheus anchors the regex and joins the source labels with ";".
+    const re = new RegExp(`^(?:${bucketDrop?.regex ?? ''})$`);
+    const drops = (le: string) => re.test(`apiserver_request_sli_duration_seconds_bucket;${le}`);
+    for (const le of ['0.15', '2', '2.0', '3.5', '50', '50.0']) expect([le, drops(le)]).toEqual([le, true]);
+    // The bounds the SLO, burn-rate and latency rules read (Prometheus 3 writes whole numbers with ".0").
+    for (const le of ['0.05', '0.1', '0.25', '0.5', '1', '1.0', '2.5', '5', '5.0', '10', '10.0', '30.0', '60.0', '+Inf'])
+      expect([le, drops(le)]).toEqual([le, false]);
   });
 });
 

@@ -33,7 +33,8 @@ const drop = (regex: string, sourceLabels = ['__name__']): ServiceMonitorSpecEnd
 
 // Histogram buckets that only add resolution between the ones the SLO and latency rules read (le 0.05, 0.1,
 // 0.25, 0.5, 1, 2.5, 5, 10, 30, 60): the request histograms of the API server are its largest families.
-const FINE_BUCKETS = '(0.15|0.2|0.3|0.35|0.4|0.45|0.6|0.7|0.8|0.9|1.25|1.5|1.75|2|3|3.5|4|4.5|6|7|8|9|15|20|40|45|50)';
+// Prometheus 3 writes a whole-number bucket bound as "2.0", earlier releases as "2": both are matched.
+const FINE_BUCKETS = '(0.15|0.2|0.3|0.35|0.4|0.45|0.6|0.7|0.8|0.9|1.25|1.5|1.75|2|3|3.5|4|4.5|6|7|8|9|15|20|40|45|50)(\\.0)?';
 
 /** API server families that cost many series and serve no dashboard or alert of the kubernetes mixin. */
 export const API_SERVER_METRIC_DROPS: ServiceMonitorSpecEndpointsMetricRelabelings[] = [
