@@ -5,12 +5,18 @@ import { JOB, type AlertSpec, type RuleFamily } from './types';
 
 const C = `job="${JOB.coredns}"`;
 /** SERVFAIL answers as a share of all answers, per `by` (which keeps `cluster`). */
-const servfailShare = (metric: string, by: string) =>
-  `sum by (${by}) (rate(${metric}{${C}, rcode="SERVFAIL"}[5m])) / sum by (${by}) (rate(${metric}{${C}}[5m]))`;
+const servfailShare = (rate: (matchers: string) => string, by: string) => `sum by (${by}) (${rate('rcode="SERVFAIL"')}) / sum by (${by}) (${rate('')})`;
+const rateOf = (metric: string) => (matchers: string) => `rate(${metric}{${C}${matchers ? `, ${matchers}` : ''}}[5m])`;
+/**
+ * The rate of a forward plugin series under both of its names: CoreDNS 1.11 moved forwarding to a shared proxy
+ * package, which exports `coredns_proxy_*` with `proxy_name="forward"` instead of `coredns_forward_*`.
+ */
+const forwardRate = (before: string, since: string) => (matchers: string) =>
+  `(${rateOf(before)(matchers)} or ${rateOf(since)(matchers ? `proxy_name="forward", ${matchers}` : 'proxy_name="forward"')})`;
 
 const errorsHigh = (severity: 'warning' | 'critical'): AlertSpec => ({
   alert: 'CoreDNSErrorsHigh',
-  expr: `${servfailShare('coredns_dns_responses_total', 'cluster')} > ${severity === 'critical' ? 0.03 : 0.01}`,
+  expr: `${servfailShare(rateOf('coredns_dns_responses_total'), 'cluster')} > ${severity === 'critical' ? 0.03 : 0.01}`,
   for: '10m',
   severity,
   summary: 'CoreDNS answers many queries with SERVFAIL.',
@@ -19,7 +25,7 @@ const errorsHigh = (severity: 'warning' | 'critical'): AlertSpec => ({
 
 const forwardErrorsHigh = (severity: 'warning' | 'critical'): AlertSpec => ({
   alert: 'CoreDNSForwardErrorsHigh',
-  expr: `${servfailShare('coredns_forward_responses_total', 'cluster, to')} > ${severity === 'critical' ? 0.03 : 0.01}`,
+  expr: `${servfailShare(forwardRate('coredns_forward_responses_total', 'coredns_proxy_request_duration_seconds_count'), 'cluster, to')} > ${severity === 'critical' ? 0.03 : 0.01}`,
   for: '10m',
   severity,
   summary: 'The upstream name server of CoreDNS answers many queries with SERVFAIL.',
@@ -62,7 +68,7 @@ export const coredns: RuleFamily = {
       rules: [
         {
           alert: 'CoreDNSForwardLatencyHigh',
-          expr: `histogram_quantile(0.99, sum by (cluster, to, le) (rate(coredns_forward_request_duration_seconds_bucket{${C}}[5m]))) > $threshold`,
+          expr: `histogram_quantile(0.99, sum by (cluster, to, le) ${forwardRate('coredns_forward_request_duration_seconds_bucket', 'coredns_proxy_request_duration_seconds_bucket')('')}) > $threshold`,
           threshold: 4,
           for: '10m',
           severity: 'critical',
@@ -73,7 +79,7 @@ export const coredns: RuleFamily = {
         forwardErrorsHigh('warning'),
         {
           alert: 'CoreDNSForwardHealthcheckFailureCount',
-          expr: `sum by (cluster, to) (rate(coredns_forward_healthcheck_failures_total{${C}}[5m])) > 0`,
+          expr: `sum by (cluster, to) ${forwardRate('coredns_forward_healthcheck_failures_total', 'coredns_proxy_healthcheck_failures_total')('')} > 0`,
           for: '10m',
           severity: 'warning',
           summary: 'CoreDNS health checks of an upstream name server fail.',
