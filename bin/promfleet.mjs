@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
-import { loadBundle, loadTs } from '../scripts/ts.mjs';
+import { bundleFileOf, loadBundle, loadTs } from '../scripts/ts.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -40,6 +40,9 @@ if (command === undefined || command === '--help' || command === '-h' || command
   process.exitCode = 2;
 } else {
   const source = path.join(ROOT, 'lib', 'cli', `${command}.ts`);
-  const mod = fs.existsSync(source) ? loadTs(source) : loadBundle(path.join(ROOT, 'out', 'cli', `${command}.cjs`));
-  process.exitCode = await mod.main(args);
+  const repository = fs.existsSync(source);
+  const bundle = repository ? bundleFileOf(source) : path.join(ROOT, 'out', 'cli', `${command}.cjs`);
+  const mod = repository ? loadTs(source) : loadBundle(bundle);
+  // The bundle's path, beside which a command may keep what it learnt about it (see lib/cli/command.ts).
+  process.exitCode = await mod.main(args, { bundle });
 }

@@ -5,7 +5,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isAlert, RULE_FAMILIES, RUNBOOK_BASE_URL, type RuleFamily } from '../lib/components/rule-families';
 import { RULES_NAME_PREFIX } from '../lib/components/rules';
+import { CONTROL_PLANE_TARGETS, exposes, PLATFORMS, type ControlPlaneTarget } from '../lib/fleet/platforms';
 import { UPSTREAM_ALERTS } from './upstream-alerts';
+
+const OBSERVER_NEEDS = ['thanos-query', 'thanos-store', 'thanos-compact'];
+
+/**
+ * The platforms whose workload clusters get a family: those that expose every control-plane component it needs
+ * (the other needs are the stack's own components, on by default).
+ */
+function platformsOf(f: RuleFamily): string {
+  if (f.needs.some((n) => OBSERVER_NEEDS.includes(n))) return "the observer's own Prometheus (not rendered yet)";
+  const plane = f.needs.filter((n): n is ControlPlaneTarget => (CONTROL_PLANE_TARGETS as readonly string[]).includes(n));
+  const on = PLATFORMS.filter((p) => plane.every((t) => exposes(p, t)));
+  const list = on.length === PLATFORMS.length ? 'all' : on.length ? on.join(', ') : 'none';
+  return plane.includes('etcd') ? `${list} (with \`controlPlane.etcd\`)` : list;
+}
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -29,21 +44,23 @@ export function alertsDoc(families: readonly RuleFamily[] = RULE_FAMILIES): stri
     '',
     'The alerts of the upstream mixins (kube-prometheus-stack, Thanos, CoreDNS), and the promfleet family that has each.',
     'A family whose needs include the control plane (apiserver, kube-scheduler, kube-controller-manager, kube-proxy,',
-    'etcd, coredns) renders only where those components are scraped.',
+    'etcd, coredns) renders only on the platforms that expose them (docs/platforms.md), and only where the cluster does',
+    'not exclude them (`controlPlane.exclude`).',
     '',
-    '| Mixin | Group | Alert | promfleet |',
-    '| --- | --- | --- | --- |',
+    '| Mixin | Group | Alert | promfleet | platforms |',
+    '| --- | --- | --- | --- | --- |',
   ];
+  const platforms = new Map(families.map((f) => [f.name, platformsOf(f)]));
   for (const g of UPSTREAM_ALERTS) {
     for (const a of g.alerts) {
       const f = familyOf.get(a);
-      out.push(`| ${g.mixin} | ${g.group} | ${a} | ${f ? `yes (${f})` : 'not yet'} |`);
+      out.push(`| ${g.mixin} | ${g.group} | ${a} | ${f ? `yes (${f})` : 'not yet'} | ${f ? platforms.get(f) : '-'} |`);
     }
   }
   const own = [...familyOf.keys()].filter((a) => !upstream.has(a));
   out.push('', "promfleet's own alerts (no upstream equivalent): " + (own.length ? own.join(', ') : 'none') + '.', '', '## The catalogue', '');
   for (const f of families) {
-    out.push(`### ${f.name}`, '', `PrometheusRule \`${RULES_NAME_PREFIX}${f.name}\`; needs: ${f.needs.join(', ')}.`, '');
+    out.push(`### ${f.name}`, '', `PrometheusRule \`${RULES_NAME_PREFIX}${f.name}\`; needs: ${f.needs.join(', ')}; platforms: ${platformsOf(f)}.`, '');
     const alerts = f.groups.flatMap((g) => g.rules.filter(isAlert).map((a) => ({ g, a })));
     if (alerts.length) {
       out.push('| Group | Alert | Severity | For | Threshold | Summary | Runbook |', '| --- | --- | --- | --- | --- | --- | --- |');

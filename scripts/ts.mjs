@@ -77,6 +77,8 @@ function bundle(entry, outfile) {
   const started = Date.now();
   const result = buildSync({ ...BUILD_OPTIONS, entryPoints: [entry], outfile: tmp, metafile: true, absWorkingDir: root });
   fs.renameSync(tmp, outfile);
+  // What a command learnt about the old bundle (the PromQL it checked) may not hold for the new one.
+  fs.rmSync(outfile.replace(/\.cjs$/, '.promql.json'), { force: true });
   const files = Object.keys(result.metafile.inputs).map((f) => path.resolve(root, f));
   const { lines, newest } = fingerprint(files);
   // An input saved while esbuild ran would match the stamp but not the bundle: leave no stamp, rebuild next time.
@@ -114,10 +116,15 @@ export function loadBundle(file) {
   return module.exports;
 }
 
+/** The bundle of `entry` in `buildDir`. Caches a command keeps about its bundle sit beside it (see bundle()). */
+export function bundleFileOf(entry, buildDir = path.join(root, '.build')) {
+  const name = path.relative(root, path.resolve(root, entry)).replace(/[\\/]/g, '_').replace(/\.ts$/, '');
+  return path.join(buildDir, `${name}.cjs`);
+}
+
 /** Bundles (if needed) and loads `entry`; `buildDir` holds the bundle and its caches. */
 export function loadTs(entry, buildDir = path.join(root, '.build')) {
-  const name = path.relative(root, path.resolve(root, entry)).replace(/[\\/]/g, '_').replace(/\.ts$/, '');
-  const outfile = path.join(buildDir, `${name}.cjs`);
+  const outfile = bundleFileOf(entry, buildDir);
   fs.mkdirSync(path.dirname(outfile), { recursive: true });
   bundle(path.resolve(root, entry), outfile);
   return loadBundle(outfile);

@@ -103,7 +103,7 @@ async function setCredentials(text: string, names: string[], store = testPkiDir(
   fs.writeFileSync(file, text);
   const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    for (const n of names) expect(await credentialMain(['set', n, '--fleet', file, '--pki-dir', store], () => `${VALUES[n]}\n`)).toBe(0);
+    for (const n of names) expect(await credentialMain(['set', n, '--fleet', file, '--pki-dir', store], { stdin: () => `${VALUES[n]}\n` })).toBe(0);
   } finally {
     err.mockRestore();
   }
@@ -280,7 +280,8 @@ describe('examples/alert-receivers/fleet.yaml', () => {
     fs.writeFileSync(file, text);
     const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      for (const n of names) expect(await credentialMain(['set', n, '--fleet', file, '--pki-dir', store], () => `https://example.com/${n}\n`)).toBe(0);
+      for (const n of names)
+        expect(await credentialMain(['set', n, '--fleet', file, '--pki-dir', store], { stdin: () => `https://example.com/${n}\n` })).toBe(0);
     } finally {
       err.mockRestore();
     }
@@ -406,9 +407,9 @@ describe('promfleet credential', () => {
       expect(fs.statSync(path.join(store, 'receivers', 'slack-ops.credential')).mode & 0o077).toBe(0);
       expect(await credentialMain(['remove', 'slack-ops', '--fleet', file, '--pki-dir', store])).toBe(0);
       expect(fs.existsSync(path.join(store, 'receivers', 'slack-ops.credential'))).toBe(false);
-      expect(await credentialMain(['set', 'Bad_Name', '--fleet', file, '--pki-dir', store], () => 'x')).toBe(1);
-      expect(await credentialMain(['set', 'empty', '--fleet', file, '--pki-dir', store], () => '\n')).toBe(1);
-      expect(await credentialMain(['set', '--fleet', file, '--pki-dir', store], () => 'x')).toBe(2);
+      expect(await credentialMain(['set', 'Bad_Name', '--fleet', file, '--pki-dir', store], { stdin: () => 'x' })).toBe(1);
+      expect(await credentialMain(['set', 'empty', '--fleet', file, '--pki-dir', store], { stdin: () => '\n' })).toBe(1);
+      expect(await credentialMain(['set', '--fleet', file, '--pki-dir', store], { stdin: () => 'x' })).toBe(2);
       expect(err.mock.calls.map((c) => String(c[0])).join('')).toContain('got an empty value');
     } finally {
       out.mockRestore();

@@ -3,7 +3,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
 import { main, runSynth } from '../lib/cli/synth';
+import { checkedPromql, checkRuleGroups } from '../lib/components/rules';
 import { runCli } from './support/cli';
 import { preparePki } from '../lib/pki';
 import { ROOT, tmpDir } from './support/fleet';
@@ -85,16 +87,26 @@ describe('promfleet synth', () => {
     expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringContaining('unknown command "sinth"; the commands are synth, validate, diff, pki')]);
   });
 
-  it('shows a progress line per cluster when asked (a TTY), cleared before the summary; none on a pipe', async () => {
+  it('shows a progress line per key and per cluster when asked (a TTY), cleared before the summary; none on a pipe', async () => {
     const writes: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (writes.push(String(s)), true));
     try {
-      const env = { FLEET: path.join(work, 'fleet.yaml'), PROMFLEET_OUT: path.join(work, 'out-progress'), PROMFLEET_PKI_DIR: store, CI: '' };
+      // A new store: the keys of the CA and of each certificate are made first.
+      const fresh = path.join(work, 'fresh-store');
+      const env = { FLEET: path.join(work, 'fleet.yaml'), PROMFLEET_OUT: path.join(work, 'out-progress'), PROMFLEET_PKI_DIR: fresh, CI: '' };
       expect(await runSynth(env, { progress: true, progressAfterMs: 0 })).toBe(0);
       const progress = writes.filter((w) => w.startsWith('\r'));
-      expect(progress).toEqual([...[1, 2, 3].map((n) => `\r\x1b[Kpromfleet: rendering clusters: ${n}/3`), '\r\x1b[K']);
-      // The line is cleared before the first summary line.
-      expect(writes.indexOf('\r\x1b[K')).toBeLessThan(writes.findIndex((w) => w.includes('workload-eu: ')));
+      const keys = progress.filter((w) => w.includes('making keys'));
+      const total = Number(/\/(\d+)$/.exec(keys[0] ?? '')?.[1]);
+      expect(total).toBeGreaterThan(3);
+      expect(keys).toEqual(Array.from({ length: total }, (_, i) => `\r\x1b[Kpromfleet: making keys: ${i + 1}/${total}`));
+      expect(progress.filter((w) => !w.includes('making keys'))).toEqual([
+        '\r\x1b[K',
+        ...[1, 2, 3].map((n) => `\r\x1b[Kpromfleet: rendering clusters: ${n}/3`),
+        '\r\x1b[K',
+      ]);
+      // Each line is cleared before anything else is printed: the first summary line follows the last clear.
+      expect(writes.lastIndexOf('\r\x1b[K')).toBeLessThan(writes.findIndex((w) => w.includes('workload-eu: ')));
     } finally {
       spy.mockRestore();
     }
@@ -102,5 +114,39 @@ describe('promfleet synth', () => {
     const piped = promfleet(['synth', '--out', 'out-progress'], { FLEET: 'fleet.yaml', PROMFLEET_PKI_DIR: store });
     expect(piped.status).toBe(0);
     expect(piped.stderr).not.toContain('\r');
+  });
+
+  it('keeps the PromQL it checked beside its bundle, and the next synth parses only what is new', async () => {
+    const cache = path.join(work, 'lib_cli_synth.promql.json');
+    const env = { FLEET: path.join(work, 'fleet.yaml'), PROMFLEET_OUT: path.join(work, 'out-cache'), PROMFLEET_PKI_DIR: store, CI: '' };
+    const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      checkedPromql.hashes.clear();
+      checkedPromql.added.length = 0;
+      expect(await runSynth(env, { promqlCache: cache })).toBe(0);
+      // Every distinct expression of the rendered rules, and nothing else.
+      const exprs = new Set(
+        fs
+          .readdirSync(path.join(work, 'out-cache'), { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('55-rules.yaml'))
+          .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(work, 'out-cache', f), 'utf8')))
+          .flatMap((d) => (d.toJS() as { spec: { groups: { rules: { expr: string }[] }[] } }).spec.groups.flatMap((g) => g.rules.map((r) => r.expr))),
+      );
+      const { valid } = JSON.parse(fs.readFileSync(cache, 'utf8')) as { valid: string[] };
+      expect(valid).toHaveLength(exprs.size);
+      expect(checkedPromql.added).toHaveLength(exprs.size);
+      // A new process seeded from the file parses none of them.
+      checkedPromql.hashes.clear();
+      checkedPromql.added.length = 0;
+      expect(await runSynth(env, { promqlCache: cache })).toBe(0);
+      expect(checkedPromql.added).toEqual([]);
+      expect(checkedPromql.hashes.size).toBe(exprs.size);
+    } finally {
+      quiet.mockRestore();
+    }
+    // What the cache does not hold is parsed, and a typo still fails naming the rule.
+    expect(() => checkRuleGroups([{ name: 'mine', rules: [{ alert: 'Mine', expr: 'sum(rate(x[5m])', labels: {}, annotations: {} }] }])).toThrow(
+      /alert rule "Mine" \(group "mine"\): invalid PromQL at character/,
+    );
   });
 });

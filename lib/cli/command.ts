@@ -1,6 +1,10 @@
 // What every promfleet subcommand shares: its flags parsed with node's parseArgs, `--help`, usage
 // errors (exit 2), and the environment its flags stand for.
 import { parseArgs } from 'util';
+import { FleetError } from '../fleet/errors';
+import { EnvError, IoError } from '../io/errors';
+import { OutputError } from '../output/ownership';
+import { PkiError } from '../pki';
 
 /** The exit code of a usage error (a wrong flag or argument): 1 is a failure of the work itself. */
 export const EXIT_USAGE = 2;
@@ -25,6 +29,17 @@ export interface CommandSpec {
   readonly flags: Readonly<Record<string, Flag>>;
   /** Positional arguments allowed: none, or up to this many (Infinity for a list). */
   readonly positionals?: number;
+}
+
+/** What bin/promfleet.mjs tells a command besides its arguments. */
+export interface CommandContext {
+  /** The command's bundle: a command may keep a cache of what it learnt about it beside it, as `<bundle>.<name>.json`. */
+  readonly bundle?: string;
+}
+
+/** A cache file beside the command's bundle (removed whenever the bundle is rebuilt: see scripts/ts.mjs). */
+export function cacheFileOf(context: CommandContext, name: string): string | undefined {
+  return context.bundle ? context.bundle.replace(/\.cjs$/, `.${name}.json`) : undefined;
 }
 
 /** Flags shared by the commands that load the fleet. */
@@ -101,4 +116,12 @@ export function envWithFlags(env: NodeJS.ProcessEnv, flags: Readonly<Record<stri
     if (f.env && typeof v === 'string') out[f.env] = v;
   }
   return out;
+}
+
+/**
+ * An error about the user's input or machine, whose message names the field or file and the fix: the
+ * command prints it and exits 1. Anything else is a bug, reported with its stack.
+ */
+export function isUserError(e: unknown): e is Error {
+  return e instanceof FleetError || e instanceof PkiError || e instanceof OutputError || e instanceof IoError || e instanceof EnvError;
 }

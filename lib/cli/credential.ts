@@ -3,16 +3,14 @@
 // process listing would show it. FLEET or --fleet picks the fleet file, PROMFLEET_PKI_DIR or --pki-dir the store.
 import * as fs from 'fs';
 import { receiverCredentialUses } from '../components/alertmanager';
-import { FleetError } from '../fleet/errors';
 import { loadFleetFromEnv } from '../fleet/load';
 import { isWorkload, type FleetModel } from '../fleet/model';
-import { EnvError, IoError } from '../io/errors';
 import { acquireLock, lockTimeoutFromEnv, type Lock } from '../io/lock';
 import { realPathOf } from '../io/paths';
 import { PkiError, PkiStore } from '../pki';
 import { ageIdentitiesFromEnv, AGE_SUFFIX, openSecrets } from '../pki/age';
 import { credentialWrite, receiverCredentialFile, storedCredentialNames } from '../pki/receiver-credentials';
-import { envWithFlags, FLEET_FLAGS, parseCommand, usageError, type CommandSpec } from './command';
+import { type CommandContext, type CommandSpec, envWithFlags, FLEET_FLAGS, isUserError, parseCommand, usageError } from './command';
 
 export const CREDENTIAL: CommandSpec & { flags: typeof FLEET_FLAGS } = {
   name: 'credential',
@@ -41,7 +39,8 @@ function usesByName(fleet: FleetModel): Map<string, string[]> {
   return uses;
 }
 
-export async function main(args: string[], stdin: () => string = () => fs.readFileSync(0, 'utf8')): Promise<number> {
+export async function main(args: string[], context: CommandContext & { stdin?: () => string } = {}): Promise<number> {
+  const stdin = context.stdin ?? (() => fs.readFileSync(0, 'utf8'));
   const parsed = parseCommand(CREDENTIAL, args);
   if ('exit' in parsed) return parsed.exit;
   const [command, name] = parsed.positionals;
@@ -97,7 +96,7 @@ export async function main(args: string[], stdin: () => string = () => fs.readFi
     );
     return 0;
   } catch (e) {
-    if (e instanceof PkiError || e instanceof FleetError || e instanceof IoError || e instanceof EnvError) {
+    if (isUserError(e)) {
       process.stderr.write(`promfleet credential: ${e.message}\n`);
       return 1;
     }

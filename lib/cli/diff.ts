@@ -6,10 +6,10 @@ import { sealingCertificateProblems } from '../delivery/sealed-secrets';
 import { diffTrees, formatDiffMarkdown, formatDiffText, isSecretsFile, readTreeFromDir, readTreeFromGit, type RenderedTree } from '../diff';
 import { FleetError } from '../fleet/errors';
 import { loadFleetFromEnv } from '../fleet/load';
-import { EnvError, errnoText, IoError, isErrno } from '../io/errors';
+import { errnoText, isErrno } from '../io/errors';
 import { ageIdentitiesFromEnv, PkiError, stagePki } from '../pki';
 import { renderInMemory } from '../render';
-import { envWithFlags, FLEET_FLAGS, parseCommand, type CommandSpec } from './command';
+import { type CommandSpec, envWithFlags, FLEET_FLAGS, isUserError, parseCommand } from './command';
 
 /** The exit code of a diff that could not be made; 1 is "changed" with --exit-code. */
 export const EXIT_TROUBLE = 2;
@@ -60,7 +60,7 @@ export async function main(args: string[]): Promise<number> {
     const changed = diff.groups.length > 0;
     return parsed.values['exit-code'] && changed ? 1 : 0;
   } catch (e) {
-    const known = e instanceof FleetError || e instanceof PkiError || e instanceof IoError || e instanceof EnvError;
+    const known = isUserError(e);
     const message = known || !isErrno(e) ? (e as Error).message : `${e.path ?? 'a file'}: ${errnoText(e)}`;
     process.stderr.write(`promfleet diff: ${message}\n`);
     return EXIT_TROUBLE;

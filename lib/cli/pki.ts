@@ -1,15 +1,13 @@
 // `promfleet pki <command>` (also `npm run pki -- <command>`): inspect the PKI store and rotate its CA
 // (docs/operations.md, "PKI"). FLEET or --fleet picks the fleet file, PROMFLEET_PKI_DIR or --pki-dir the store.
 import * as fs from 'fs';
-import { FleetError } from '../fleet/errors';
 import { loadFleetFromEnv } from '../fleet/load';
-import { EnvError, IoError } from '../io/errors';
 import { acquireLock, lockTimeoutFromEnv, type Lock } from '../io/lock';
 import { realPathOf } from '../io/paths';
-import { PkiError, PkiStore } from '../pki';
+import { PkiStore } from '../pki';
 import { ageIdentitiesFromEnv, openSecrets } from '../pki/age';
 import { pkiExpiring, pkiStatus, rotateCa, ROTATION_STEPS, RotationStep } from '../pki/rotation';
-import { envWithFlags, FLEET_FLAGS, parseCommand, usageError, type CommandSpec } from './command';
+import { type CommandSpec, envWithFlags, FLEET_FLAGS, isUserError, parseCommand, usageError } from './command';
 
 const PKI_FLAGS = {
   ...FLEET_FLAGS,
@@ -79,7 +77,7 @@ export async function main(args: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof PkiError || e instanceof FleetError || e instanceof IoError || e instanceof EnvError) {
+    if (isUserError(e)) {
       process.stderr.write(`promfleet pki: ${e.message}\n`);
       return 1;
     }

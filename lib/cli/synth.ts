@@ -5,20 +5,21 @@
 // makes a store that lacks one an error instead of a render without dist/*/secrets/.
 import * as fs from 'fs';
 import * as path from 'path';
+import { checkedPromql } from '../components/rules';
 import { sealingCertificateProblems } from '../delivery/sealed-secrets';
 import { deliverySummary, fleetWarnings } from '../delivery/summary';
 import { FleetError } from '../fleet/errors';
 import { loadFleetFromEnv } from '../fleet/load';
 import type { FleetModel } from '../fleet/model';
-import { EnvError, errnoText, IoError, isErrno } from '../io/errors';
+import { EnvError, errnoText, isErrno } from '../io/errors';
 import { acquireLock, lockTimeoutFromEnv, type Lock } from '../io/lock';
 import { realPathOf } from '../io/paths';
-import { OutputError, resolveOutputDir } from '../output/ownership';
+import { resolveOutputDir } from '../output/ownership';
 import { recoverOutput } from '../output/staging';
 import { ageIdentitiesFromEnv, clusterCertSummary, pkiSummary, PkiError, PkiStore, stagePki, type PendingWrite } from '../pki';
 import { publishRender, stageFleet } from '../render';
 
-import { envWithFlags, FLEET_FLAGS, OUTPUT_FLAGS, parseCommand, type CommandSpec } from './command';
+import { cacheFileOf, type CommandContext, type CommandSpec, envWithFlags, FLEET_FLAGS, isUserError, OUTPUT_FLAGS, parseCommand } from './command';
 
 const SYNTH_FLAGS = {
   ...FLEET_FLAGS,
@@ -37,11 +38,11 @@ nothing is written. With CI set, no certificate is issued and the store is never
 };
 
 /** `promfleet synth`. */
-export async function main(args: string[]): Promise<number> {
+export async function main(args: string[], context: CommandContext = {}): Promise<number> {
   const parsed = parseCommand(SYNTH, args);
   if ('exit' in parsed) return parsed.exit;
   const { quiet, json } = parsed.values;
-  return runSynth(envWithFlags(process.env, SYNTH.flags, parsed.values), { quiet, json });
+  return runSynth(envWithFlags(process.env, SYNTH.flags, parsed.values), { quiet, json, promqlCache: cacheFileOf(context, 'promql') });
 }
 
 /** What a synth has changed so far: the closing message must say it truthfully. */
@@ -68,6 +69,12 @@ export interface SynthOutput {
    * @default 1000
    */
   readonly progressAfterMs?: number;
+  /**
+   * A file holding the PromQL expressions an earlier synth of the same build found valid, read before the
+   * render and completed after it (see checkedPromql).
+   * @default none: every expression is parsed
+   */
+  readonly promqlCache?: string;
 }
 
 /** The summary of a synth, as `promfleet synth --json` prints it. */
@@ -101,6 +108,7 @@ export async function runSynth(env: NodeJS.ProcessEnv = process.env, output: Syn
   // cdk8s synth has already removed its output link (.cdk8s.out) when the app starts.
   const linkRemoved = !!env.CDK8S_OUTDIR && !fs.existsSync(env.CDK8S_OUTDIR);
   try {
+    if (output.promqlCache) checkedPromql.seed(readPromqlCache(output.promqlCache));
     const fleet = loadFleetFromEnv(env);
     const ci = inCi(env) ? pkiInCi(env) : undefined;
     const sealing = sealingCertificateProblems(fleet);
@@ -119,10 +127,11 @@ export async function runSynth(env: NodeJS.ProcessEnv = process.env, output: Syn
 
     // Everything is checked and rendered against certificates held in memory; the store is then
     // updated first and dist/ second, each in one step.
-    const pki = await stagePki(fleet, { issue: !ci, identities: ageIdentitiesFromEnv(env) });
+    const pki = await stagePki(fleet, { issue: !ci, identities: ageIdentitiesFromEnv(env), onKey: progressLine?.track('making keys') });
+    progressLine?.clear();
     if (pki.withheld) withholdSecrets(fleet, pki, ci, storeDir, warn);
     withheld = pki.withheld;
-    const rendered = stageFleet(fleet, target, pki, { onCluster: progressLine?.update });
+    const rendered = stageFleet(fleet, target, pki, { onCluster: progressLine?.track('rendering clusters') });
     progressLine?.clear();
     // An encrypted store: the render's files for the store (seal states) are encrypted before anything is written.
     let storeWrites: PendingWrite[];
@@ -150,10 +159,11 @@ export async function runSynth(env: NodeJS.ProcessEnv = process.env, output: Syn
     // Warnings, so also with --quiet or --json: alerts that reach nobody, an etcd nobody watches.
     for (const line of fleetWarnings(fleet)) warn(line);
     if (output.json) printJson({ ok: true, out: shown(target), clusters, ...(withheld ? { withheld } : {}) });
+    if (output.promqlCache && checkedPromql.added.length) writePromqlCache(output.promqlCache);
     return 0;
   } catch (e) {
     progressLine?.clear();
-    const known = e instanceof FleetError || e instanceof PkiError || e instanceof OutputError || e instanceof IoError || e instanceof EnvError;
+    const known = isUserError(e);
     const message = known
       ? e.message
       : isErrno(e)
@@ -249,13 +259,34 @@ function relinkCdk8sOutdir(cdk8sOut: string | undefined, outDir: string, say: (l
   }
 }
 
+/** The hashes of a PromQL cache file; none when it is missing or unreadable (it is only a cache). */
+function readPromqlCache(file: string): string[] {
+  try {
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { valid?: unknown };
+    return Array.isArray(data.valid) ? data.valid.filter((h): h is string => typeof h === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Writes every expression this process knows to be valid, beside the bundle; a failure only loses the cache. */
+function writePromqlCache(file: string): void {
+  try {
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify({ valid: [...checkedPromql.hashes].sort() }));
+    fs.renameSync(tmp, file);
+  } catch {
+    // A read-only installation: the next synth parses again.
+  }
+}
+
 function printJson(report: SynthReport): void {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
 /**
- * `rendering clusters: 37/100` on stderr, rewritten in place, once the render has taken a second.
- * Cleared before the summary, so the summary reads as without it.
+ * `rendering clusters: 37/100` (or `making keys: 12/201`) on stderr, rewritten in place, once the synth has
+ * taken a second. Cleared before anything else is printed, so the summary reads as without it.
  */
 class ProgressLine {
   private readonly started = Date.now();
@@ -263,11 +294,14 @@ class ProgressLine {
 
   constructor(private readonly afterMs: number) {}
 
-  readonly update = (done: number, total: number): void => {
-    if (Date.now() - this.started < this.afterMs) return;
-    this.shown = true;
-    process.stderr.write(`\r\x1b[Kpromfleet: rendering clusters: ${done}/${total}`);
-  };
+  /** The callback of one step: `label: done/total`. */
+  track(label: string): (done: number, total: number) => void {
+    return (done, total) => {
+      if (Date.now() - this.started < this.afterMs) return;
+      this.shown = true;
+      process.stderr.write(`\r\x1b[Kpromfleet: ${label}: ${done}/${total}`);
+    };
+  }
 
   clear(): void {
     if (this.shown) process.stderr.write('\r\x1b[K');

@@ -116,6 +116,8 @@ export interface PkiOptions {
   readonly issue?: boolean;
   /** age identities (AGE-SECRET-KEY-...) that open an encrypted store (see ageIdentitiesFromEnv). @default none */
   readonly identities?: readonly string[];
+  /** Hears each new key as it is made (for a progress indicator): how many are done, of how many. @default none */
+  readonly onKey?: (done: number, total: number) => void;
 }
 
 /** One leaf the fleet needs. */
@@ -569,7 +571,7 @@ function withheldPki(store: PkiStore, needs: string[], locked = false): FleetPki
 export async function stagePki(fleet: FleetModel, opts: PkiOptions = {}): Promise<FleetPki> {
   const secrets = await openSecrets(fleet.pki.dir, fleet.pki.encryption?.recipients, opts.identities ?? []);
   const plan = planPki(fleet, opts, secrets);
-  const pki = plan.complete(await generateKeyPairs(plan.keysNeeded));
+  const pki = plan.complete(await generateKeyPairs(plan.keysNeeded, opts.onKey));
   // An encrypted store: what was issued is encrypted now, in memory, before anything is written.
   await pki.protect();
   return pki;

@@ -23,9 +23,16 @@ function toPair(privateKey: crypto.KeyObject): KeyPair {
 }
 
 /** `n` RSA-2048 key pairs, generated concurrently. */
-export async function generateKeyPairs(n: number): Promise<KeyPair[]> {
+export async function generateKeyPairs(n: number, onKey?: (done: number, total: number) => void): Promise<KeyPair[]> {
+  let done = 0;
   const one = () =>
-    new Promise<KeyPair>((resolve, reject) => crypto.generateKeyPair('rsa', RSA, (err, _pub, priv) => (err ? reject(err) : resolve(toPair(priv)))));
+    new Promise<KeyPair>((resolve, reject) =>
+      crypto.generateKeyPair('rsa', RSA, (err, _pub, priv) => {
+        if (err) return reject(err);
+        onKey?.(++done, n);
+        resolve(toPair(priv));
+      }),
+    );
   return Promise.all(Array.from({ length: n }, one));
 }
 
