@@ -127,6 +127,30 @@ describe('platforms and the control plane', () => {
     expect(scrapedJobs(`wl-${platform}`)).toEqual(jobs);
   });
 
+  /** The rendered PrometheusRules of the control-plane families, by family, in file order. */
+  const CONTROL_PLANE_FAMILIES = ['kube-scheduler', 'kube-controller-manager', 'kube-proxy', 'etcd', 'coredns'];
+  const controlPlaneRules = (cluster: string) =>
+    ofKind(of(cluster), 'PrometheusRule').filter((r) => CONTROL_PLANE_FAMILIES.includes(r.obj.metadata.name.replace(/^promfleet-/, '')));
+
+  it.each([
+    ['generic', []],
+    ['kubeadm', ['kube-scheduler', 'kube-controller-manager', 'kube-proxy', 'etcd', 'coredns']],
+    ['kubeadm-plain', ['kube-scheduler', 'kube-controller-manager', 'kube-proxy', 'coredns']],
+    ['eks', ['kube-proxy', 'coredns']],
+    ['gke', []],
+    ['aks', ['coredns']],
+    ['k3s', ['coredns']],
+  ] as [string, string[]][])('%s gets the rule families of the control plane it scrapes: %j', (platform, families) => {
+    const rules = controlPlaneRules(`wl-${platform}`);
+    expect(rules.map((r) => r.obj.metadata.name)).toEqual(families.map((f) => `promfleet-${f}`));
+    // Each rule reads a job that a monitor of the cluster scrapes: no alert waits on a target that is not there.
+    const jobs = new Set(
+      rules.flatMap((r) => r.obj.spec.groups.flatMap((g) => g.rules.flatMap((x) => [...String(x.expr).matchAll(/job="([^"]+)"/g)].map((m) => m[1])))),
+    );
+    expect([...jobs].filter((j) => !scrapedJobs(`wl-${platform}`).includes(j))).toEqual([]);
+    expect(jobs.size).toBe(families.length);
+  });
+
   it('kubeadm without etcd client files scrapes all but etcd, and the summary says how to add it', () => {
     expect(scrapedJobs('wl-kubeadm-plain')).toEqual(['apiserver', 'coredns', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubelet']);
     expect(ofKind(of('wl-kubeadm-plain'), 'Secret').map((s) => s.obj.metadata.name)).not.toContain('etcd-client-tls');

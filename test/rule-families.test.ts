@@ -202,7 +202,8 @@ describe('rule catalogue', () => {
     // Each catalogue alert is listed with its family; an upstream alert without one reads "not yet".
     const doc = alertsDoc();
     expect(doc).toContain('| alertmanager | alertmanager.rules | AlertmanagerClusterDown | yes (alertmanager) | all |');
-    expect(doc).toContain('| etcd | etcd | etcdNoLeader | not yet | - |');
+    expect(doc).toContain('| etcd | etcd | etcdNoLeader | yes (etcd) | kubeadm (with `controlPlane.etcd`) |');
+    expect(doc).toContain('| thanos | thanos-compact | ThanosCompactHalted | not yet | - |');
     expect(doc).toContain("promfleet's own alerts (no upstream equivalent): ThanosSidecarGrpcErrors.");
   });
 });

@@ -3,8 +3,13 @@
 // severity, extra labels, thresholds) applied.
 import { closest } from '../../fleet/load';
 import { alertmanager } from './alertmanager';
+import { coredns } from './coredns';
+import { etcd } from './etcd';
 import { general } from './general';
 import { kubeApiserver } from './kube-apiserver';
+import { kubeControllerManager } from './kube-controller-manager';
+import { kubeProxy } from './kube-proxy';
+import { kubeScheduler } from './kube-scheduler';
 import { kubeStateMetrics } from './kube-state-metrics';
 import { kubernetesApps } from './kubernetes-apps';
 import { kubernetesNodes } from './kubernetes-nodes';
@@ -35,6 +40,11 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   kubernetesStorage,
   kubernetesSystem,
   kubeApiserver,
+  kubeScheduler,
+  kubeControllerManager,
+  kubeProxy,
+  etcd,
+  coredns,
   thanosSidecar,
   thanosQuery,
   thanosStore,
