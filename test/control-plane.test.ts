@@ -151,6 +151,14 @@ describe('platforms and the control plane', () => {
     expect(jobs.size).toBe(families.length);
   });
 
+  it('a self-managed cluster gets at least the 155 alert rules kube-prometheus-stack 88.5.3 renders by default', () => {
+    const rules = ofKind(of('wl-kubeadm'), 'PrometheusRule').flatMap((r) => r.obj.spec.groups.flatMap((g) => g.rules));
+    const alerts = rules.filter((x) => x.alert);
+    expect(alerts.length).toBeGreaterThanOrEqual(155);
+    // Every alert carries a severity, and a runbook where upstream has one: the families' own checks, seen on the rendered rules.
+    expect(alerts.filter((a) => !a.labels?.severity)).toEqual([]);
+  });
+
   it('kubeadm without etcd client files scrapes all but etcd, and the summary says how to add it', () => {
     expect(scrapedJobs('wl-kubeadm-plain')).toEqual(['apiserver', 'coredns', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubelet']);
     expect(ofKind(of('wl-kubeadm-plain'), 'Secret').map((s) => s.obj.metadata.name)).not.toContain('etcd-client-tls');
