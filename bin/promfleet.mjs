@@ -9,6 +9,9 @@ import { bundleFileOf, loadBundle, loadTs } from '../scripts/ts.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The exit code of a command that failed for a reason of its own (a bug, a bundle that does not build): never 1 where 1 is an answer. */
+const TROUBLE = { diff: 2, validate: 2 };
+
 const COMMANDS = {
   synth: 'render every cluster of the fleet into dist/ (what cdk8s synth renders)',
   validate: 'validate rendered objects offline against the CRD and Kubernetes schemas',
@@ -23,16 +26,18 @@ Renders Prometheus Operator + Thanos manifests for a fleet of Kubernetes cluster
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, about]) => `  ${name.padEnd(10)}${about}`)
+  .map(([name, about]) => `  ${name.padEnd(Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2)}${about}`)
   .join('\n')}
 
 promfleet <command> --help shows a command's options. promfleet --version prints the version.
 `;
 
 const [command, ...args] = process.argv.slice(2);
-if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+if (command === undefined) {
+  process.stderr.write(HELP);
+  process.exitCode = 2;
+} else if (command === '--help' || command === '-h' || command === 'help') {
   process.stdout.write(HELP);
-  process.exitCode = command === undefined ? 2 : 0;
 } else if (command === '--version' || command === '-v') {
   process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`);
 } else if (!Object.hasOwn(COMMANDS, command)) {
@@ -42,7 +47,12 @@ if (command === undefined || command === '--help' || command === '-h' || command
   const source = path.join(ROOT, 'lib', 'cli', `${command}.ts`);
   const repository = fs.existsSync(source);
   const bundle = repository ? bundleFileOf(source) : path.join(ROOT, 'out', 'cli', `${command}.cjs`);
-  const mod = repository ? loadTs(source) : loadBundle(bundle);
-  // The bundle's path, beside which a command may keep what it learnt about it (see lib/cli/command.ts).
-  process.exitCode = await mod.main(args, { bundle });
+  try {
+    const mod = repository ? loadTs(source) : loadBundle(bundle);
+    // The bundle's path, beside which a command may keep what it learnt about it (see lib/cli/command.ts).
+    process.exitCode = await mod.main(args, { bundle });
+  } catch (e) {
+    process.stderr.write(`promfleet ${command}: internal error, please report it with the command that caused it:\n${e?.stack ?? String(e)}\n`);
+    process.exitCode = TROUBLE[command] ?? 1;
+  }
 }

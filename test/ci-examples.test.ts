@@ -105,9 +105,10 @@ describe('the GitHub Actions example', () => {
     ]);
     expect(commands.map((c) => c.split(' ').slice(0, 3).join(' '))).toEqual([
       'npx promfleet synth',
-      'git diff --exit-code',
       'npx promfleet validate',
       'npx promfleet diff',
+      // Last, so that a stale pull request still gets its comment.
+      'git diff --exit-code',
     ]);
   });
 
@@ -119,11 +120,12 @@ describe('the GitHub Actions example', () => {
     expect(comment).toContain('`spec.retention`: `15d` → `30d`');
   });
 
-  it('fails a pull request whose dist/ is stale, at the stale check, naming the files', () => {
+  it('fails a pull request whose dist/ is stale, at the stale check, naming the files, after writing the comment', () => {
     const dir = checkout('stale', 'github');
     const results = runAll(dir, commands, { GITHUB_BASE_REF: 'main' });
-    expect(results.map((r) => r.status)).toEqual([0, 1]);
-    expect(results[1].output).toContain('workload-eu/20-prometheus.yaml');
+    expect(results.map((r) => r.status)).toEqual([0, 0, 0, 1]);
+    expect(results[3].output).toContain('workload-eu/20-prometheus.yaml');
+    expect(fs.readFileSync(path.join(dir, 'promfleet-diff.md'), 'utf8')).toContain('`spec.retention`: `15d` → `7d`');
   });
 });
 

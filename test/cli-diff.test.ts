@@ -114,4 +114,23 @@ describe('promfleet diff', () => {
     expect(md).toMatch(/^### promfleet diff\n\n\*\*2 objects changed in 2 clusters\*\*\n/);
     expect(md).toContain('- `spec.retention`: `15d` → `20d`');
   });
+
+  it('compares with an empty folder where the base ref has no dist/ yet, and shows no source excerpt of a broken file', async () => {
+    // A commit from before the first render: an empty tree.
+    const empty = git('commit-tree', git('hash-object', '-t', 'tree', '/dev/null').trim(), '-m', 'before the first render').trim();
+    git('update-ref', 'refs/heads/before', empty);
+    const first = await promfleet(['diff', '--base', 'before', '--exit-code']);
+    expect(first.status).toBe(1);
+    expect(first.stderr).toMatch(/^promfleet diff: git ref "before" \([0-9a-f]{12}\) has no folder dist: compared with an empty folder\n$/);
+    expect(first.stdout).toMatch(/^workload-eu Prometheus\/k8s added in 20-prometheus\.yaml$/m);
+    // A committed file that is no longer YAML: the error names the file and the place, never the text around it.
+    const copy = path.join(work, 'broken');
+    fs.cpSync(path.join(work, 'dist'), copy, { recursive: true });
+    const file = path.join(copy, 'workload-eu', '30-alertmanager.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('stringData:', 'stringData:\n  password: "TOPSECRET-4711\n  other: [x'));
+    const broken = await promfleet(['diff', '--out', 'broken']);
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toMatch(/^promfleet diff: base workload-eu\/30-alertmanager\.yaml: not valid YAML: /);
+    expect(broken.stderr).not.toContain('TOPSECRET');
+  });
 });

@@ -81,6 +81,12 @@ describe('promfleet synth', () => {
     expect(report.error).toMatch(/clusters\[0\]\.name/);
     expect(bad.stderr).toMatch(/clusters\[0\]\.name/);
     expect(fs.existsSync(path.join(work, 'out-bad'))).toBe(false);
+    // Flags that contradict each other, or a value that is not one, are usage errors too.
+    for (const args of [
+      ['--quiet', '--json'],
+      ['--lock-timeout', 'soon'],
+    ])
+      expect((await synth(args)).status).toBe(2);
     const usage = await synth(['extra']);
     expect([usage.status, usage.stderr]).toEqual([2, expect.stringMatching(/^promfleet synth: unexpected argument "extra"\nusage: promfleet synth /)]);
     const unknown = promfleet(['sinth']);

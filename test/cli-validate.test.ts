@@ -128,6 +128,24 @@ describe('promfleet validate', () => {
     });
   });
 
+  it('names the field and the type of a wrong value in a Secret, never the value', () => {
+    const dir = path.join(tmpDir(), 'workload-us', 'secrets');
+    fs.mkdirSync(dir, { recursive: true });
+    const key = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'k', namespace: 'monitoring' },
+      data: { 'tls.key': 4711081542 },
+      immutable: 'TOPSECRET-VALUE',
+    };
+    fs.writeFileSync(path.join(dir, 'key.yaml'), dump(key));
+    const { code, stdout } = promfleetValidate([dir]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('Secret monitoring/k: data["tls.key"]: wrong type: number, must be string\n');
+    expect(stdout).toContain('Secret monitoring/k: immutable: wrong type: string, must be boolean\n');
+    expect(stdout).not.toMatch(/TOPSECRET|4711081542/);
+  });
+
   it('refuses a Kubernetes release whose schemas are not bundled, a missing path and an unknown option (exit 2)', () => {
     const missing = path.join(tmpDir(), 'dist');
     const runs = [promfleetValidate(['--kubernetes-version', '1.10']), promfleetValidate([missing]), promfleetValidate(['--strict'])];
@@ -140,7 +158,7 @@ describe('promfleet validate', () => {
       'promfleet validate: Kubernetes 1.10: no bundled schemas for this release; supported: 1.36 (the core schemas come from kubernetes-models)\n',
     );
     expect(runs[1].stderr).toContain(`${missing}: no such file or folder`);
-    expect(runs[2].stderr).toContain("Unknown option '--strict'");
+    expect(runs[2].stderr).toContain("promfleet validate: unknown option '--strict'\nusage: promfleet validate ");
   });
 
   it('prints its usage with --help', () => {

@@ -88,7 +88,8 @@ export function parseCommand<F extends Record<string, Flag>>(spec: CommandSpec &
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    return usageError(spec, (e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    return usageError(spec, message.charAt(0).toLowerCase() + message.slice(1));
   }
   if (parsed.values.help) {
     process.stdout.write(helpText(spec));
@@ -96,6 +97,16 @@ export function parseCommand<F extends Record<string, Flag>>(spec: CommandSpec &
   }
   if (parsed.positionals.length > (spec.positionals ?? 0))
     return usageError(spec, `unexpected argument ${JSON.stringify(parsed.positionals[spec.positionals ?? 0])}`);
+  // Flags that ask for two different outputs.
+  for (const [a, b] of [
+    ['quiet', 'json'],
+    ['markdown', 'json'],
+  ]) {
+    if (parsed.values[a] && parsed.values[b]) return usageError(spec, `--${a} and --${b} ask for two outputs; give one`);
+  }
+  const timeout = parsed.values['lock-timeout'];
+  if (typeof timeout === 'string' && !(timeout.trim() !== '' && Number.isFinite(Number(timeout)) && Number(timeout) >= 0))
+    return usageError(spec, `--lock-timeout takes a number of seconds, got ${JSON.stringify(timeout)}`);
   return { values: parsed.values as Values<F>, positionals: parsed.positionals };
 }
 

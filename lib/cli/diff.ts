@@ -3,7 +3,7 @@
 // It writes neither dist/ nor the PKI store, and never shows a secret value.
 import * as path from 'path';
 import { sealingCertificateProblems } from '../delivery/sealed-secrets';
-import { diffTrees, formatDiffMarkdown, formatDiffText, isSecretsFile, readTreeFromDir, readTreeFromGit, type RenderedTree } from '../diff';
+import { diffTrees, formatDiffMarkdown, formatDiffText, isSecretsFile, MissingFolderError, readTreeFromDir, readTreeFromGit, type RenderedTree } from '../diff';
 import { FleetError } from '../fleet/errors';
 import { loadFleetFromEnv } from '../fleet/load';
 import { errnoText, isErrno } from '../io/errors';
@@ -40,15 +40,11 @@ export async function main(args: string[]): Promise<number> {
   const parsed = parseCommand(DIFF, args);
   if ('exit' in parsed) return parsed.exit;
   const { base, markdown, json } = parsed.values;
-  if (markdown && json) {
-    process.stderr.write('promfleet diff: --markdown and --json are two formats; give one\n');
-    return EXIT_TROUBLE;
-  }
   const env = envWithFlags(process.env, DIFF.flags, parsed.values);
   try {
     const outArg = env.PROMFLEET_OUT || 'dist';
     const head = await renderForReview(env, path.resolve(outArg));
-    const before = base ? readTreeFromGit(base, outArg, process.cwd()) : readTreeFromDir(path.resolve(outArg));
+    const before = base ? baseTree(base, outArg) : readTreeFromDir(path.resolve(outArg));
     // The secrets/ folders are git-ignored: never part of a review, and a base ref never holds them.
     const diff = diffTrees(before, head, { ignore: isSecretsFile });
     const out = json
@@ -64,6 +60,20 @@ export async function main(args: string[]): Promise<number> {
     const message = known || !isErrno(e) ? (e as Error).message : `${e.path ?? 'a file'}: ${errnoText(e)}`;
     process.stderr.write(`promfleet diff: ${message}\n`);
     return EXIT_TROUBLE;
+  }
+}
+
+/**
+ * The rendered folder as `ref` holds it; empty, with a note, where the ref has none yet (the pull request that
+ * renders it first shows every object as added).
+ */
+function baseTree(ref: string, out: string): RenderedTree {
+  try {
+    return readTreeFromGit(ref, out, process.cwd());
+  } catch (e) {
+    if (!(e instanceof MissingFolderError)) throw e;
+    process.stderr.write(`promfleet diff: ${e.message.replace(/; was it .*$/, '')}: compared with an empty folder\n`);
+    return new Map();
   }
 }
 

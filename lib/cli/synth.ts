@@ -29,7 +29,7 @@ const SYNTH_FLAGS = {
 
 export const SYNTH: CommandSpec & { flags: typeof SYNTH_FLAGS } = {
   name: 'synth',
-  usage: '[--fleet <file>] [--out <dir>] [--pki-dir <dir>] [--quiet | --json]',
+  usage: '[--fleet <file>] [--out <dir>] [--pki-dir <dir>] [--lock-timeout <seconds>] [--quiet | --json]',
   about: `Renders every cluster of the fleet into the output folder, exactly as \`cdk8s synth\` does: the PKI store is
 updated first (certificates the fleet needs), then the output folder is replaced in one step. On an error
 nothing is written. With CI set, no certificate is issued and the store is never written (docs/operations.md,

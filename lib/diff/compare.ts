@@ -153,7 +153,8 @@ function objectsOf(tree: RenderedTree, side: string, ignore: (file: string) => b
   for (const [file, text] of [...tree].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (ignore(file)) continue;
     YAML.parseAllDocuments(text).forEach((doc, i) => {
-      if (doc.errors.length) throw new Error(`${side} ${file}: not valid YAML: ${doc.errors[0].message}`);
+      // Only the first line: the parser's excerpt of the source that follows it may hold a secret value.
+      if (doc.errors.length) throw new Error(`${side} ${file}: not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
       const body = doc.toJS() as Json;
       if (body === null || body === undefined) return;
       const meta = isObject(body) && isObject(body.metadata) ? body.metadata : {};

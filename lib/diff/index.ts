@@ -4,5 +4,5 @@ export { diffTrees, groupOf, isSecretsFile } from './compare';
 export type { DiffOptions, DiffSummary, FieldChange, FieldStatus, GroupDiff, LineChange, ObjectDiff, ObjectStatus, TreeDiff } from './compare';
 export { formatDiffMarkdown, formatDiffText, formatSummary } from './format';
 export type { MarkdownOptions } from './format';
-export { isManifestFile, readTreeFromDir, readTreeFromGit } from './tree';
+export { isManifestFile, MissingFolderError, readTreeFromDir, readTreeFromGit } from './tree';
 export type { RenderedTree } from './tree';

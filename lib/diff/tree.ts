@@ -5,6 +5,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { io } from '../io/errors';
 
+/** The commit exists but holds no such folder: a branch from before the first render, for instance. */
+export class MissingFolderError extends Error {}
+
 /** A rendered tree: path relative to the output folder (posix, e.g. `workload-eu/20-prometheus.yaml`) -> file text. */
 export type RenderedTree = ReadonlyMap<string, string>;
 
@@ -79,7 +82,7 @@ export function readTreeFromGit(ref: string, dir: string, cwd: string): Rendered
   // Everything after the colon is a path, so the object's type is asked apart.
   const tree = gitQuery(cwd, ['rev-parse', '--verify', '--quiet', rel ? `${commit}:${rel}` : `${commit}^{tree}`]);
   if (tree === undefined || gitQuery(cwd, ['cat-file', '-t', tree]) !== 'tree')
-    throw new Error(`git ref ${JSON.stringify(ref)} (${commit.slice(0, 12)}) has no folder ${rel || '.'}; was it rendered and committed there?`);
+    throw new MissingFolderError(`git ref ${JSON.stringify(ref)} (${commit.slice(0, 12)}) has no folder ${rel || '.'}; was it rendered and committed there?`);
 
   const blobs: { file: string; oid: string }[] = [];
   for (const entry of git(cwd, ['ls-tree', '-r', '-z', tree]).toString('utf8').split('\0')) {

@@ -57,7 +57,7 @@ function yamlFiles(p: string): string[] {
   try {
     st = fs.statSync(p);
   } catch {
-    throw new ValidateUsageError(`${p}: no such file or folder (render it first with \`npm run synth\`, or name the folder to validate)`);
+    throw new ValidateUsageError(`${p}: no such file or folder (render it first with \`promfleet synth\`, or name the folder to validate)`);
   }
   if (st.isFile()) return [p];
   // Hidden entries are the render's own bookkeeping (locks, staging folders), never applied.
@@ -102,6 +102,11 @@ export function objectProblems(obj: Record<string, unknown>): FieldProblem[] | u
   return obj.metadata === undefined ? problems : [...problems, ...objectMetaProblems(obj.metadata)];
 }
 
+/** A problem's text without the values it quotes: `wrong type: string, must be object`. */
+export function withoutValues(problem: string): string {
+  return problem.replace(/\b(string|number|boolean) (?:"(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false)/g, '$1');
+}
+
 /** Validates every YAML document in `paths` (files, or folders searched for *.yaml and *.yml). */
 export function validateTree(paths: readonly string[], opts: ValidateOptions = {}): ValidationReport {
   // A release is named by major.minor: the schemas do not change in patch releases (`v1.36.2` means 1.36).
@@ -136,7 +141,9 @@ export function validateTree(paths: readonly string[], opts: ValidateOptions = {
         ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
         name: typeof meta.name === 'string' ? meta.name : '',
       };
-      const add = (field: string, problem: string) => report.findings.push({ ...where, field, problem });
+      // Key material is never printed: a finding about a Secret, a SealedSecret or a file of secrets/ names types, not values.
+      const secret = where.kind === 'Secret' || where.kind === 'SealedSecret' || file.split(/[\\/]/).includes('secrets');
+      const add = (field: string, problem: string) => report.findings.push({ ...where, field, problem: secret ? withoutValues(problem) : problem });
       if (typeof obj !== 'object' || Array.isArray(obj)) {
         add('', 'not a Kubernetes object (a YAML mapping with apiVersion and kind)');
         continue;
