@@ -47,7 +47,8 @@ function readFleetText(abs: string): string {
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw fail(`is not a regular file (${st.isDirectory() ? 'a folder' : 'a device, pipe or socket'}); name a fleet file (--fleet, or FLEET)`);
+    if (!st.isFile())
+      throw fail(`is not a regular file (${st.isDirectory() ? 'a folder' : 'a device, pipe or socket'}); name a fleet file (--fleet, or FLEET)`);
     const limit = `the limit is ${MAX_FLEET_FILE_BYTES / 1024 / 1024} MiB; split shared settings into \`defaults\` and anchors, or check FLEET names the right file`;
     if (st.size > MAX_FLEET_FILE_BYTES) throw fail(`is ${st.size} bytes long: ${limit}`);
     // Read at most one byte past the limit, whatever the size said (files that grow, or lie).
