@@ -68,10 +68,20 @@ const DUMP_OPTIONS = {
  */
 export class YamlMemo {
   private readonly texts = new Map<string, string>();
+  private readonly byRef = new WeakMap<object, string>();
 
   constructor(private readonly limit = 1024) {}
 
   yaml(o: unknown): string {
+    // A manifest made once and shared between clusters (a rule family's) is found by identity, without its JSON.
+    const shared = typeof o === 'object' && o !== null ? this.byRef.get(o) : undefined;
+    if (shared !== undefined) return shared;
+    const text = this.byJson(o);
+    if (typeof o === 'object' && o !== null) this.byRef.set(o, text);
+    return text;
+  }
+
+  private byJson(o: unknown): string {
     const key = JSON.stringify(o);
     let text = this.texts.get(key);
     if (text === undefined) text = dump(o, DUMP_OPTIONS);

@@ -6,7 +6,7 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { parser } from '@prometheus-io/lezer-promql';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { PrometheusRule, type PrometheusRuleProps, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { meta } from '../meta';
 import { monitorSelectorOf, namespaceOf, type MonitoredComponentProps } from './base';
 import { familiesFor, renderFamily, RULE_FAMILIES, type RenderedGroup, type RuleFamily, type RuleNeed, type RuleOverrides } from './rule-families';
@@ -50,7 +50,13 @@ export const checkedPromql = {
   },
 };
 
-const hashOf = (expr: string) => createHash('sha256').update(expr).digest('base64url').slice(0, 22);
+// Every cluster checks the same expressions again: each is hashed once per process.
+const hashes = new Map<string, string>();
+const hashOf = (expr: string) => {
+  let hash = hashes.get(expr);
+  if (hash === undefined) hashes.set(expr, (hash = createHash('sha256').update(expr).digest('base64url').slice(0, 22)));
+  return hash;
+};
 
 /** Throws, naming the rule and group, on the first expression that is not valid PromQL. */
 export function checkRuleGroups(groups: readonly RenderedGroup[]): void {
@@ -88,6 +94,47 @@ export interface StackRulesProps extends MonitoredComponentProps {
   readonly overrides?: RuleOverrides;
 }
 
+/**
+ * A family's PrometheusRule. Most clusters render each family alike (same overrides, namespace and labels), and
+ * its manifest is large: it is made once per process for each distinct family, settings and metadata, and
+ * shared (manifests are only read once made).
+ */
+class FamilyRule extends PrometheusRule {
+  private static readonly manifests = new Map<string, unknown>();
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly key: string,
+    props: PrometheusRuleProps,
+  ) {
+    super(scope, id, props);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ApiObject.toJson's own type
+  override toJson(): any {
+    // The metadata as it is now: sync-wave annotations are added after construction.
+    const key = `${this.key}\0${JSON.stringify(this.metadata.toJson())}`;
+    let manifest = FamilyRule.manifests.get(key);
+    if (manifest === undefined) {
+      manifest = super.toJson() as unknown;
+      FamilyRule.manifests.set(key, manifest);
+    }
+    return manifest;
+  }
+}
+
+/** The groups of a family with the given overrides: made once per process for each pair. */
+const familyGroups = new WeakMap<RuleFamily, Map<string, RenderedGroup[]>>();
+
+function groupsOf(family: RuleFamily, overrides: RuleOverrides | undefined, overridesKey: string): RenderedGroup[] {
+  let byOverrides = familyGroups.get(family);
+  if (!byOverrides) familyGroups.set(family, (byOverrides = new Map<string, RenderedGroup[]>()));
+  let groups = byOverrides.get(overridesKey);
+  if (!groups) byOverrides.set(overridesKey, (groups = renderFamily(family, overrides)));
+  return groups;
+}
+
 /** One PrometheusRule per rule family the stack's components call for, labelled so the stack's Prometheus loads it. */
 export class StackRules extends Construct {
   /** The families rendered, by name. */
@@ -95,13 +142,14 @@ export class StackRules extends Construct {
 
   constructor(scope: Construct, id: string, props: StackRulesProps = {}) {
     super(scope, id);
+    const overridesKey = JSON.stringify(props.overrides ?? {});
     for (const family of familiesFor(props.needsMet ?? DEFAULT_RULE_NEEDS, props.families ?? RULE_FAMILIES)) {
-      const groups = renderFamily(family, props.overrides);
+      const groups = groupsOf(family, props.overrides, overridesKey);
       // Everything disabled: no empty PrometheusRule.
       if (!groups.length) continue;
       checkRuleGroups(groups);
       this.families.push(family.name);
-      new PrometheusRule(this, family.name, {
+      new FamilyRule(this, family.name, `${family.name}\0${overridesKey}`, {
         metadata: meta(`${RULES_NAME_PREFIX}${family.name}`, 'rules', { namespace: namespaceOf(props), labels: monitorSelectorOf(props) }),
         spec: {
           groups: groups.map((g) => ({
