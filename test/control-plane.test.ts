@@ -151,12 +151,22 @@ describe('platforms and the control plane', () => {
     expect(jobs.size).toBe(families.length);
   });
 
-  it('a self-managed cluster gets at least the 155 alert rules kube-prometheus-stack 88.5.3 renders by default', () => {
+  it('a self-managed cluster gets at least the 155 alert rules and 94 recording rules kube-prometheus-stack 88.5.3 renders by default', () => {
     const rules = ofKind(of('wl-kubeadm'), 'PrometheusRule').flatMap((r) => r.obj.spec.groups.flatMap((g) => g.rules));
     const alerts = rules.filter((x) => x.alert);
     expect(alerts.length).toBeGreaterThanOrEqual(155);
     // Every alert carries a severity, and a runbook where upstream has one: the families' own checks, seen on the rendered rules.
     expect(alerts.filter((a) => !a.labels?.severity)).toEqual([]);
+    const records = rules.filter((x) => x.record);
+    expect(records.length).toBeGreaterThanOrEqual(94);
+    // Counted rules are distinct rules: no record is rendered twice with the same labels and expression.
+    const keys = records.map((r) => JSON.stringify([r.record, r.labels ?? {}, r.expr]));
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+    // The records the upstream dashboards read by name are all there.
+    const names = new Set(records.map((r) => r.record));
+    for (const name of ['count:up1', 'count:up0', 'instance:node_network_receive_bytes_physical:rate5m', 'namespace_workload_pod:kube_pod_owner:relabel']) {
+      expect(names).toContain(name);
+    }
   });
 
   it('kubeadm without etcd client files scrapes all but etcd, and the summary says how to add it', () => {

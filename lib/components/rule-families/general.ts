@@ -1,4 +1,5 @@
-// Alerts about the alerting pipeline itself and about scrape targets, whatever they are.
+// Alerts about the alerting pipeline itself and about scrape targets, whatever they are; and the count of
+// targets up and down per job, which fleet views sum across clusters without reading every `up` series.
 import type { RuleFamily } from './types';
 
 export const general: RuleFamily = {
@@ -36,6 +37,13 @@ export const general: RuleFamily = {
           description: '{{ printf "%.4g" $value }}% of the {{ $labels.job }}/{{ $labels.service }} targets in namespace {{ $labels.namespace }} are down.',
           runbook: 'general/targetdown',
         },
+      ],
+    },
+    {
+      name: 'kube-prometheus-general.rules',
+      rules: [
+        { record: 'count:up1', expr: 'count without (instance, pod, node) (up == 1)' },
+        { record: 'count:up0', expr: 'count without (instance, pod, node) (up == 0)' },
       ],
     },
   ],

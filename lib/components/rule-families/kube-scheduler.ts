@@ -4,8 +4,16 @@ import { JOB, type RuleFamily, type RecordSpec } from './types';
 
 const S = `job="${JOB.scheduler}"`;
 const QUANTILES = ['0.99', '0.9', '0.5'] as const;
-/** What the scheduler measures: a whole attempt, the algorithm's part of it, and binding the pod to its node. */
-const HISTOGRAMS = ['scheduler_e2e_scheduling_duration_seconds', 'scheduler_scheduling_algorithm_duration_seconds', 'scheduler_binding_duration_seconds'];
+/**
+ * What the scheduler measures: one scheduling attempt, the algorithm's part of it, and a pod's whole wait from
+ * its first attempt to its binding (retries included). The older e2e and binding histograms are gone from current
+ * Kubernetes releases.
+ */
+const HISTOGRAMS = [
+  'scheduler_scheduling_attempt_duration_seconds',
+  'scheduler_scheduling_algorithm_duration_seconds',
+  'scheduler_pod_scheduling_sli_duration_seconds',
+];
 
 /** The quantile over all schedulers of the cluster (only the leader schedules; the others' buckets stay flat). */
 const quantile = (metric: string, q: string): RecordSpec => ({

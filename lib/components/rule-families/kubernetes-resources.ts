@@ -127,7 +127,31 @@ export const kubernetesResources: RuleFamily = {
         ),
         podOwner('daemonset', ownedBy('DaemonSet')),
         podOwner('statefulset', ownedBy('StatefulSet')),
-        podOwner('job', ownedBy('Job')),
+        // A Job of its own; a CronJob's Jobs count as the CronJob below.
+        podOwner(
+          'job',
+          `${ownedBy('Job')} * on (cluster, namespace, workload) group_left ()` +
+            ` max by (cluster, namespace, workload) (label_replace(kube_job_owner${ksm('owner_kind=~"Pod|"')}, "workload", "$1", "job_name", "(.*)"))`,
+        ),
+        // A pod nothing owns is its own workload.
+        podOwner('barepod', `label_replace(kube_pod_owner${ksm('owner_kind="", owner_name=""')}, "workload", "$1", "pod", "(.+)")`),
+        // A static pod (the control plane of a kubeadm cluster) is mirrored by the kubelet as owned by its Node.
+        podOwner('staticpod', `label_replace(kube_pod_owner${ksm('owner_kind="Node"')}, "workload", "$1", "pod", "(.+)")`),
+        {
+          // Every other owner, with its kind as the type: a CronJob through its Jobs, a controller that makes its
+          // own ReplicaSets (an Argo Rollout), or one that owns its pods directly.
+          record: 'namespace_workload_pod:kube_pod_owner:relabel',
+          expr:
+            `max by (cluster, namespace, workload, workload_type, pod) (label_replace(label_replace(` +
+            `max by (${pod}, job_name) (label_replace(kube_pod_owner${ksm('owner_kind="Job"')}, "job_name", "$1", "owner_name", "(.*)"))` +
+            ` * on (cluster, namespace, job_name) group_left (owner_kind, owner_name)` +
+            ` max by (cluster, namespace, job_name, owner_kind, owner_name) (kube_job_owner${ksm('owner_kind!~"Pod|"')})` +
+            ` or max by (${pod}, replicaset) (label_replace(kube_pod_owner${ksm('owner_kind="ReplicaSet"')}, "replicaset", "$1", "owner_name", "(.*)"))` +
+            ` * on (cluster, namespace, replicaset) group_left (owner_kind, owner_name)` +
+            ` max by (cluster, namespace, replicaset, owner_kind, owner_name) (kube_replicaset_owner${ksm('owner_kind!~"Deployment|"')})` +
+            ` or max by (${pod}, owner_kind, owner_name) (kube_pod_owner${ksm('owner_kind!~"ReplicaSet|DaemonSet|StatefulSet|Job|Node|"')})` +
+            `, "workload", "$1", "owner_name", "(.+)"), "workload_type", "$1", "owner_kind", "(.+)"))`,
+        },
       ],
     },
     {

@@ -101,6 +101,8 @@ const fileDescriptors = (severity: 'warning' | 'critical', percent: number): Ale
 /** Rate window of the recording rules (in their names, as upstream). */
 const RATE = '5m';
 const notLo = ne('device!="lo"');
+/** The node's own interfaces: container traffic crosses a veth pair and then a physical interface, so it would count twice. */
+const physical = ne('device!~"lo|veth.+"');
 /** CPU time doing work: neither idle, waiting for I/O nor stolen by the hypervisor. */
 const busyCpu = ne('mode!="idle", mode!="iowait", mode!="steal"');
 /** CPUs per cluster and instance. */
@@ -288,6 +290,12 @@ export const nodeExporter: RuleFamily = {
           (['bytes', 'drop'] as const).map((what) => ({
             record: `instance:node_network_${dir}_${what}_excluding_lo:rate${RATE}`,
             expr: `sum without (device) (rate(node_network_${dir}_${what}_total${notLo}[${RATE}]))`,
+          })),
+        ),
+        ...(['receive', 'transmit'] as const).flatMap((dir) =>
+          (['bytes', 'drop'] as const).map((what) => ({
+            record: `instance:node_network_${dir}_${what}_physical:rate${RATE}`,
+            expr: `sum without (device) (rate(node_network_${dir}_${what}_total${physical}[${RATE}]))`,
           })),
         ),
       ],
