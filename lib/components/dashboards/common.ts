@@ -196,7 +196,9 @@ export class Board {
 
   build(): FleetDashboard {
     const uid = `${DASHBOARD_TAG}-${this.spec.slug}`;
-    return { uid, title: this.spec.title, fileName: `${this.spec.slug}.json`, model: this.builder.build() };
+    // Plain JSON, as Grafana reads it: the SDK's query objects also carry a marker method.
+    const model = JSON.parse(JSON.stringify(this.builder.build())) as object;
+    return { uid, title: this.spec.title, fileName: `${this.spec.slug}.json`, model };
   }
 
   private panel(p: timeseries.PanelBuilder | stat.PanelBuilder | table.PanelBuilder, title: string, o: PanelOptions): void {
