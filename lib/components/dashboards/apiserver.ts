@@ -9,17 +9,6 @@ const API = `job="${JOB.apiserver}", namespace=~"$namespace"`;
 const rate = (metric: string, by: string, extra = '') => `sum by (${by}) (rate(${metric}${on(API, extra)}[$__rate_interval]))`;
 
 export function apiserver(): FleetDashboard {
-  const verbs = (verb: 'read' | 'write') => {
-    const board = verb === 'read' ? 'Read' : 'Write';
-    return [
-      [`${board} availability (30 days)`, `apiserver_request:availability30d${on(`verb="${verb}"`)}`] as const,
-      [`${board} requests by code`, `sum by (code) (code_resource:apiserver_request_total:rate5m${on(`verb="${verb}"`)})`] as const,
-      [
-        `${board} latency, 99th percentile`,
-        `cluster_quantile:apiserver_request_sli_duration_seconds:histogram_quantile${on(`verb="${verb}"`, 'quantile="0.99"')}`,
-      ] as const,
-    ];
-  };
   const b = new Board({
     slug: 'apiserver',
     title: 'Kubernetes / API server',
@@ -28,7 +17,7 @@ export function apiserver(): FleetDashboard {
     namespace: { source: `up${on(`job="${JOB.apiserver}"`)}`, all: true },
   })
     .row('Availability')
-    .stat('Availability (30 days)', `apiserver_request:availability30d${on('verb="all"')}`, {
+    .stat('Availability, all requests (30 days)', `apiserver_request:availability30d${on('verb="all"')}`, {
       unit: 'percentunit',
       width: 6,
       description: 'Share of requests answered without a server error and fast enough, over 30 days; the objective is 99%.',
@@ -55,10 +44,13 @@ export function apiserver(): FleetDashboard {
       ],
       { description: 'How many times faster than the objective allows the budget is spent; above 1 it runs out before 30 days.' },
     );
-  for (const verb of ['read', 'write'] as const) {
-    const [[availability, availabilityExpr], [codes, codesExpr], [latency, latencyExpr]] = verbs(verb);
-    b.row(verb === 'read' ? 'Reads (GET, LIST)' : 'Writes (POST, PUT, PATCH, DELETE)')
-      .stat(availability, availabilityExpr, {
+  for (const [verb, title] of [
+    ['read', 'Reads (GET, LIST)'],
+    ['write', 'Writes (POST, PUT, PATCH, DELETE)'],
+  ] as const) {
+    const v = `verb="${verb}"`;
+    b.row(title)
+      .stat('Availability (30 days)', `apiserver_request:availability30d${on(v)}`, {
         unit: 'percentunit',
         width: 4,
         height: 8,
@@ -67,8 +59,19 @@ export function apiserver(): FleetDashboard {
           [0.99, 'green'],
         ],
       })
-      .timeseries(codes, [{ expr: codesExpr, legend: '{{code}}' }], { unit: 'reqps', stack: true, width: 10 })
-      .timeseries(latency, [{ expr: latencyExpr, legend: '{{resource}}' }], { unit: 's', width: 10 });
+      .timeseries('Requests by code', [{ expr: `sum by (code) (code_resource:apiserver_request_total:rate5m${on(v)})`, legend: '{{code}}' }], {
+        unit: 'reqps',
+        stack: true,
+        width: 10,
+      })
+      .timeseries(
+        'Latency by resource, 99th percentile',
+        [{ expr: `cluster_quantile:apiserver_request_sli_duration_seconds:histogram_quantile${on(v, 'quantile="0.99"')}`, legend: '{{resource}}' }],
+        {
+          unit: 's',
+          width: 10,
+        },
+      );
   }
   return b
     .row('Server')

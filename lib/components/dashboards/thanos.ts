@@ -24,7 +24,7 @@ export function grpcPanels(b: Board, side: 'server' | 'client', sel: string, wha
       {
         unit: 'percentunit',
         width: 8,
-        description: 'Share of requests that failed on the server side (codes such as Unavailable, Internal, DeadlineExceeded).',
+        description: 'Share of requests that ended with a server-side error code (Unavailable, Internal, DeadlineExceeded and the like).',
       },
     )
     .timeseries(
