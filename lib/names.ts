@@ -44,3 +44,9 @@ export function applicationNames(
 export function applySetParents(stackNamespace: string): { stack: string; monitors: string } {
   return { stack: 'promfleet', monitors: `promfleet-${stackNamespace}-monitors` };
 }
+
+/**
+ * The external label that names a workload cluster (its value defaults to the cluster's name): the Querier's
+ * series carry it, and the dashboards' `cluster` variable reads it.
+ */
+export const CLUSTER_LABEL = 'cluster';

@@ -2,6 +2,7 @@
 import type { Fleet } from './schema';
 import { DEFAULT_STACK } from './defaults';
 import { FleetProblem } from './errors';
+import { CLUSTER_LABEL } from '../names';
 import { deliveryProblems } from './delivery-checks';
 import { operatorScopeProblems } from './operator-checks';
 import { sidecarProblems } from './sidecar-checks';
@@ -45,7 +46,7 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
       }
       // Thanos drops one of two stores whose external labels are identical. (A repeated cluster name is
       // reported above; its identical label set would only repeat that.)
-      const entries = Object.entries({ cluster: c.name, ...(c.externalLabels ?? {}) }).sort(([a], [b]) => (a < b ? -1 : 1));
+      const entries = Object.entries({ [CLUSTER_LABEL]: c.name, ...(c.externalLabels ?? {}) }).sort(([a], [b]) => (a < b ? -1 : 1));
       const set = `{${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
       const same = labelSets.get(set);
       if (same !== undefined && prev === undefined) {

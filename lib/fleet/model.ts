@@ -19,6 +19,7 @@ import {
 } from './defaults';
 import { DISCOVERY_SERVICE_TARGETS, KUBE_SYSTEM, scrapedTargets, type ControlPlaneTarget, type Platform } from './platforms';
 import { replicaHosts, sidecarNodePort } from './sidecar-hosts';
+import { CLUSTER_LABEL } from '../names';
 import type { AlertmanagerRouteInput, AlertOverrideInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
 
 export type { Placement, Resources, Toleration } from './defaults';
@@ -316,7 +317,7 @@ function workloadRole(c: ClusterInput, replicas: number): WorkloadRole {
   if (!thanos) throw new Error(`cluster "${c.name}" has the workload role but no thanos section`);
   const { ingress } = thanos;
   return {
-    externalLabels: { cluster: c.name, ...(c.externalLabels ?? {}) },
+    externalLabels: { [CLUSTER_LABEL]: c.name, ...(c.externalLabels ?? {}) },
     sidecar: {
       endpoints: sidecarEndpoints(thanos, replicas),
       // Behind an Ingress the Services only back it: a load balancer would expose the sidecars a second time.
