@@ -189,6 +189,19 @@ describe('HUB_FLEET: the observer that is also a workload cluster probes every s
     expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } });
   });
 
+  it('writes only keys the blackbox exporter knows, as its module types declare them', () => {
+    // prometheus/blackbox_exporter config/config.go (v0.28.0): Module {prober, timeout, http, tcp, icmp, dns, grpc,
+    // unix}; GRPCProbe {service, tls, tls_config, ip_protocol_fallback, preferred_ip_protocol, metadata}; tls_config is
+    // prometheus/common's TLSConfig (ca_file, cert_file, key_file, server_name, ...). The exporter refuses unknown keys
+    // at start, which test/probes-tls.test.ts shows with the real binary.
+    for (const [name, m] of Object.entries(modules)) {
+      expect([name, Object.keys(m).filter((k) => !['prober', 'timeout', 'grpc'].includes(k))]).toEqual([name, []]);
+      expect([name, Object.keys(m.grpc).filter((k) => !['tls', 'tls_config'].includes(k))]).toEqual([name, []]);
+      const tlsKeys = Object.keys(m.grpc.tls_config ?? {});
+      expect([name, tlsKeys.filter((k) => !['ca_file', 'cert_file', 'key_file', 'server_name'].includes(k))]).toEqual([name, []]);
+    }
+  });
+
   it('passes schema validation (promfleet validate), the Probes included', () => {
     const report = validateRendered(path.join(r.outDir, 'hub'));
     expect(report.findings).toEqual([]);
@@ -251,6 +264,24 @@ describe('the fleet file settings of querier.probes', () => {
     // A changed configuration rolls the exporter, which reads its modules only at start.
     const before = render(fleetFrom(HUB_FLEET));
     expect(blackboxPod(r, 'hub').metadata.annotations).not.toEqual(blackboxPod(before, 'hub').metadata.annotations);
+  });
+
+  it("lets the exporter through the sidecar's NetworkPolicy of an observer that restricts its load balancers' sources", () => {
+    const text = HUB_FLEET.replace(
+      '      endpoint: { host: "sidecar-{replica}.hub.example.com" }\n',
+      '      endpoint: { host: "sidecar-{replica}.hub.example.com" }\n      service: { sourceRanges: [192.0.2.0/24] }\n',
+    );
+    expect(text).not.toBe(HUB_FLEET);
+    const r = render(fleetFrom(text));
+    const sidecar = find(r, 'hub', 'NetworkPolicy', 'prometheus-k8s').obj.spec;
+    const grpc = sidecar.ingress.filter((i) => i.ports.some((p) => Number(p.port) === 10901));
+    const admits = (labels: Record<string, string>) => grpc.some((i) => i.from.some((f) => f.podSelector && matches(f.podSelector, labels)));
+    expect(admits(blackboxPod(r, 'hub').metadata.labels)).toBe(true);
+    expect(admits(find(r, 'hub', 'Deployment', 'thanos-querier').obj.spec.template.metadata.labels)).toBe(true);
+    // With the probes off, only the Querier's pods besides the CIDRs.
+    const off = render(fleetFrom(text.replace('      replicas: 3\n', '      replicas: 3\n      probes: { enabled: false }\n')));
+    const offGrpc = find(off, 'hub', 'NetworkPolicy', 'prometheus-k8s').obj.spec.ingress.filter((i) => i.ports.some((p) => Number(p.port) === 10901));
+    expect(JSON.stringify(offGrpc)).not.toContain('blackbox-exporter');
   });
 
   it('rejects a bad interval, naming the field', () => {
