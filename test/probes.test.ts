@@ -284,6 +284,25 @@ describe('the fleet file settings of querier.probes', () => {
     expect(JSON.stringify(offGrpc)).not.toContain('blackbox-exporter');
   });
 
+  it('keeps the certificate alerts out of the renewal window: a threshold at or past pki.renewBeforeDays is refused', () => {
+    // renewBeforeDays 14 puts the default 21-day warning before every renewal of a healthy fleet.
+    expect(() => render(fleetFrom(`pki: { renewBeforeDays: 14 }\n${HUB_FLEET}`))).toThrow(
+      /pki\.renewBeforeDays: StoreEndpointCertificateExpiring fires 21 days before a certificate expires, but a synth renews it only 14 days before/,
+    );
+    // Tuned below it, or with the probes off, the same fleet renders.
+    const tuned = `pki: { renewBeforeDays: 14 }\n${HUB_FLEET.replace('defaults:\n', 'defaults:\n  rules: { alerts: { StoreEndpointCertificateExpiring: { threshold: 10 } } }\n')}`;
+    const rules = ofKind(render(fleetFrom(tuned)).objects, 'PrometheusRule').find(
+      (o) => o.cluster === 'hub' && o.obj.metadata.name === 'promfleet-store-probes',
+    )!;
+    expect(JSON.stringify(rules.obj.spec)).toContain('< 10');
+    expect(() => render(fleetFrom(`pki: { renewBeforeDays: 14 }\n${withProbes('{ enabled: false }')}`))).not.toThrow();
+    // A threshold raised past the default window names where it is set.
+    const raised = HUB_FLEET.replace('defaults:\n', 'defaults:\n  rules: { alerts: { StoreEndpointCertificateExpiring: { threshold: 45 } } }\n');
+    expect(() => render(fleetFrom(raised))).toThrow(
+      /defaults\.rules\.alerts\.StoreEndpointCertificateExpiring\.threshold: StoreEndpointCertificateExpiring fires 45 days/,
+    );
+  });
+
   it('rejects a bad interval, naming the field', () => {
     expect(() => fleetFrom(withProbes('{ interval: 30 }'))).toThrow(/clusters\[0\]\.querier\.probes\.interval/);
   });
