@@ -3,11 +3,13 @@
 // the Probes and the store-probes rules. Everything is read back from the rendered YAML.
 import * as path from 'path';
 import { parse } from 'yaml';
-import { BLACKBOX_CONFIG_MOUNT, SIDECAR_PROBE_JOB, STORE_MODULE } from '../lib/components/blackbox-exporter';
+import { Testing } from 'cdk8s';
+import { BLACKBOX_CONFIG_MOUNT, blackboxConfig, type ProbedStore, SIDECAR_PROBE_JOB, STORE_MODULE, StoreProbes } from '../lib/components/blackbox-exporter';
 import { QUERIER_TLS_SECRET } from '../lib/components/tls-secret';
 import { fleetFrom, ofKind, render, type Rendered, validateRendered } from './support/fleet';
 import { find, flagValue, HUB_FLEET, querierClientBundle, renderedSdConfig, resolveMountedFile } from './support/observer-fleet';
 import { matches, prometheusSelects, SELECTION } from './support/selection';
+import type { Manifest, ManifestOf } from './support/manifests';
 
 interface TlsConfig {
   ca_file?: string;
@@ -305,5 +307,26 @@ describe('the fleet file settings of querier.probes', () => {
 
   it('rejects a bad interval, naming the field', () => {
     expect(() => fleetFrom(withProbes('{ interval: 30 }'))).toThrow(/clusters\[0\]\.querier\.probes\.interval/);
+  });
+});
+
+describe('StoreProbes and blackboxConfig as library constructs', () => {
+  it('split a group probed with two modules into two Probes, each with its module, and label sidecars without a cluster by kind only', () => {
+    const stores: ProbedStore[] = [
+      { address: 'a.example.com:10901', serverName: 'a.example.com', kind: 'sidecar' },
+      { address: 'b.example.com:10901', serverName: 'thanos.internal.example.com', kind: 'sidecar' },
+    ];
+    const chart = Testing.chart();
+    new StoreProbes(chart, 'probes', { stores });
+    const probes = (Testing.synth(chart) as Manifest[]).filter((o): o is ManifestOf<'Probe'> => o.kind === 'Probe');
+    expect(probes.map((p) => [p.metadata.name, p.spec.module, p.spec.targets.staticConfig.static, p.spec.targets.staticConfig.labels])).toEqual([
+      ['probe-sidecars-thanos-grpc-mtls', STORE_MODULE, ['a.example.com:10901'], { store: 'sidecar' }],
+      ['probe-sidecars-thanos-grpc-mtls-0', `${STORE_MODULE}_0`, ['b.example.com:10901'], { store: 'sidecar' }],
+    ]);
+    // Without a monitorSelector, the stack's default one.
+    expect(probes[0].metadata.labels['prometheus.io/monitor']).toBe('true');
+    const modules = (parse(blackboxConfig(stores)) as { modules: Record<string, BlackboxModule> }).modules;
+    expect(modules[`${STORE_MODULE}_0`].grpc.tls_config?.server_name).toBe('thanos.internal.example.com');
+    expect(modules[STORE_MODULE].grpc.tls_config?.server_name).toBeUndefined();
   });
 });

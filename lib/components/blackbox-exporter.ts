@@ -181,7 +181,14 @@ export interface StoreProbesProps extends MonitoredComponentProps {
 function probeName(store: ProbedStore, extraIndex: number): string {
   if (store.kind === 'extra-store') return `probe-extra-store-${extraIndex}`;
   if (store.kind === 'store-gateway') return 'probe-store-gateway';
-  return `probe-sidecar-${store.cluster ?? 'unknown'}`;
+  return store.cluster ? `probe-sidecar-${store.cluster}` : 'probe-sidecars';
+}
+
+interface ProbeGroup {
+  readonly base: string;
+  readonly module: string;
+  readonly labels: Record<string, string>;
+  readonly targets: string[];
 }
 
 /**
@@ -196,23 +203,21 @@ export class StoreProbes extends Construct {
     super(scope, id);
     const namespace = namespaceOf(props);
     const { moduleOf } = storeModules(props.stores);
-    const groups = new Map<string, { module: string; labels: Record<string, string>; targets: string[] }>();
+    const groups = new Map<string, ProbeGroup>();
     let extras = 0;
     props.stores.forEach((store, i) => {
       const base = probeName(store, store.kind === 'extra-store' ? extras++ : 0);
       const module = moduleOf[i];
-      // A group probed with two modules (a library user's list) becomes two Probes.
-      const key = `${base}\0${module}`;
+      const key = `${base} ${module}`;
       const labels = { [STORE_KIND_LABEL]: store.kind, ...(store.cluster ? { [STORE_CLUSTER_LABEL]: store.cluster } : {}) };
-      const group = groups.get(key) ?? { module, labels, targets: [] as string[] };
+      const group: ProbeGroup = groups.get(key) ?? { base, module, labels, targets: [] };
       group.targets.push(store.address);
       groups.set(key, group);
     });
-    const bases = new Map<string, number>();
-    for (const key of groups.keys()) bases.set(key.split('\0')[0], (bases.get(key.split('\0')[0]) ?? 0) + 1);
-    for (const [key, g] of groups) {
-      const base = key.split('\0')[0];
-      const name = bases.get(base) === 1 ? base : `${base}-${g.module.replace(/_/g, '-')}`;
+    // A group probed with two modules (a library user's list) becomes two Probes, each named after its module.
+    const modulesOf = (base: string) => [...groups.values()].filter((g) => g.base === base).length;
+    for (const g of groups.values()) {
+      const name = modulesOf(g.base) === 1 ? g.base : `${g.base}-${g.module.replace(/_/g, '-')}`;
       new Probe(this, name, {
         metadata: meta(name, COMPONENT, { namespace, app: BLACKBOX_NAME, labels: monitorSelectorOf(props) }),
         spec: {
