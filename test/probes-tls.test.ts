@@ -95,7 +95,12 @@ describe('the rendered store module dials a sidecar with mTLS (Debian blackbox e
     config.modules.wrong_name = { ...store, grpc: { ...store.grpc, tls_config: { ...store.grpc.tls_config, server_name: 'sidecar-0.eu.example.com' } } };
     const configFile = path.join(dir, 'blackbox.yaml');
     fs.writeFileSync(configFile, stringify(config));
-    const bb = await start(BLACKBOX_BIN, [`--config.file=${configFile}`, '--web.listen-address=127.0.0.1:0'], /msg="Listening on" address=127\.0\.0\.1:(\d+)/, procs);
+    const bb = await start(
+      BLACKBOX_BIN,
+      [`--config.file=${configFile}`, '--web.listen-address=127.0.0.1:0'],
+      /msg="Listening on" address=127\.0\.0\.1:(\d+)/,
+      procs,
+    );
     probe = async (module: string) => {
       const res = await fetch(`http://127.0.0.1:${bb[1]}/probe?module=${module}&target=localhost:${port}`, { signal: AbortSignal.timeout(15000) });
       return res.text();
@@ -120,7 +125,12 @@ describe('the rendered store module dials a sidecar with mTLS (Debian blackbox e
     expect([samples(text, 'probe_success').get(''), text]).toEqual([1, text]);
     expect(samples(text, 'probe_grpc_healthcheck_response').get('{serving_status="SERVING"}')).toBe(1);
     // The chain the sidecar presents: the earliest expiry of its certificates (the leaf here).
-    const notAfter = Math.min(...sidecarCert.split(/(?<=-----END CERTIFICATE-----\n?)/).filter((c) => c.includes('BEGIN')).map((c) => Date.parse(new X509Certificate(c).validTo) / 1000));
+    const notAfter = Math.min(
+      ...sidecarCert
+        .split(/(?<=-----END CERTIFICATE-----\n?)/)
+        .filter((c) => c.includes('BEGIN'))
+        .map((c) => Date.parse(new X509Certificate(c).validTo) / 1000),
+    );
     expect(samples(text, 'probe_ssl_earliest_cert_expiry').get('')).toBe(notAfter);
   });
 
