@@ -73,7 +73,7 @@ export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps 
 export {
   BlackboxExporter,
   SIDECAR_PROBE_JOB,
-  STORE_CLUSTER_LABEL,
+  SIDECAR_CLUSTER_LABEL,
   StoreProbes,
   type BlackboxExporterProps,
   type ProbedStore,

@@ -117,7 +117,7 @@ describe('the rendered store module dials a sidecar with mTLS (Debian blackbox e
       .filter((p) => p.cluster === 'hub')
       .find((p) => p.obj.spec.targets.staticConfig.static.includes(`localhost:${port}`))!;
     expect(target.obj.spec.module).toBe(STORE_MODULE);
-    expect(target.obj.spec.targets.staticConfig.labels).toEqual({ store: 'sidecar', store_cluster: 'loop' });
+    expect(target.obj.spec.targets.staticConfig.labels).toEqual({ store: 'sidecar', sidecar_cluster: 'loop' });
   });
 
   it("succeeds with the Querier's client certificate, sees SERVING, and reports the sidecar certificate's expiry", async () => {

@@ -64,10 +64,10 @@ describe('HUB_FLEET: the observer that is also a workload cluster probes every s
   it('labels each target with the cluster that serves it and what it is, under job sidecar-probes', () => {
     // What HUB_FLEET declares: hub's sidecars in-cluster, eu's and us's on their hosts, hub's Store Gateway, a ruler.
     const expected = (address: string): Record<string, string> => {
-      if (/^prometheus-k8s-\d\.prometheus-operated\.monitoring\.svc:10901$/.test(address)) return { store: 'sidecar', store_cluster: 'hub' };
-      if (/^sidecar-\d\.eu\.example\.com:443$/.test(address)) return { store: 'sidecar', store_cluster: 'eu' };
-      if (/^sidecar-\d\.us\.example\.com:10901$/.test(address)) return { store: 'sidecar', store_cluster: 'us' };
-      if (address === 'thanos-store-gateway.monitoring.svc:10901') return { store: 'store-gateway', store_cluster: 'hub' };
+      if (/^prometheus-k8s-\d\.prometheus-operated\.monitoring\.svc:10901$/.test(address)) return { store: 'sidecar', sidecar_cluster: 'hub' };
+      if (/^sidecar-\d\.eu\.example\.com:443$/.test(address)) return { store: 'sidecar', sidecar_cluster: 'eu' };
+      if (/^sidecar-\d\.us\.example\.com:10901$/.test(address)) return { store: 'sidecar', sidecar_cluster: 'us' };
+      if (address === 'thanos-store-gateway.monitoring.svc:10901') return { store: 'store-gateway' };
       if (address === 'thanos-ruler.monitoring.svc:10901') return { store: 'extra-store' };
       throw new Error(`unexpected target ${address}`);
     };
@@ -75,7 +75,7 @@ describe('HUB_FLEET: the observer that is also a workload cluster probes every s
       expect([t.address, t.labels]).toEqual([t.address, expected(t.address)]);
       expect([t.address, t.probe.obj.spec.jobName]).toEqual([t.address, SIDECAR_PROBE_JOB]);
     }
-    expect(new Set(targets.map((t) => t.labels.store_cluster))).toEqual(new Set(['hub', 'eu', 'us', undefined]));
+    expect(new Set(targets.map((t) => t.labels.sidecar_cluster))).toEqual(new Set(['hub', 'eu', 'us', undefined]));
   });
 
   it('verifies the server name the Querier verifies: the target host for every mTLS store, plaintext where the Querier dials plaintext', () => {

@@ -62,7 +62,7 @@ export function observerMonitoringProps(
     },
     networkPolicies: { enabled: stack.networkPolicies.enabled, querierClients: stack.networkPolicies.querierClients },
     // Driven by the Prometheus of monitorSelector: rendered where there is one.
-    probes: { ...querier.probes, cluster: cluster.name },
+    probes: querier.probes,
     storeGateway: gateway && {
       objectStorage: gateway.objectStorage,
       replicas: gateway.replicas,

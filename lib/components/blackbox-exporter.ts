@@ -20,8 +20,8 @@ const COMPONENT = 'exporter';
 export const BLACKBOX_PORT = 9115;
 /** The `job` label of every probe of a store (dashboards and the store-probes rules select on it). */
 export const SIDECAR_PROBE_JOB = 'sidecar-probes';
-/** Target label naming the fleet cluster that serves a probed store. Not `cluster`: see StoreProbes. */
-export const STORE_CLUSTER_LABEL = 'store_cluster';
+/** Target label naming the workload cluster of a probed sidecar. Not `cluster`: see StoreProbes. */
+export const SIDECAR_CLUSTER_LABEL = 'sidecar_cluster';
 /** Target label naming what serves a probed store: sidecar, store-gateway or extra-store. */
 export const STORE_KIND_LABEL = 'store';
 export const BLACKBOX_CONFIG_FILE = 'blackbox.yaml';
@@ -42,8 +42,9 @@ export type ProbedStoreKind = 'sidecar' | 'store-gateway' | 'extra-store';
 export interface ProbedStore extends StoreEndpoint {
   readonly kind: ProbedStoreKind;
   /**
-   * The fleet cluster that serves it.
-   * @default none: a store outside the fleet's clusters
+   * The workload cluster whose sidecar it is (the Store Gateway and extra stores have none: their alerts keep the
+   * observer's own `cluster`).
+   * @default none
    */
   readonly cluster?: string;
 }
@@ -193,10 +194,10 @@ interface ProbeGroup {
 
 /**
  * One Probe per store group (the sidecars of one cluster, the Store Gateway, each extra store), all with the job
- * SIDECAR_PROBE_JOB: a Probe has a single set of target labels, and each target must say which cluster it probes.
- * That cluster is the label STORE_CLUSTER_LABEL, not `cluster`: the sidecar of the Prometheus that scrapes the
- * probes replaces a series' `cluster` by its own external label, so seen through the Querier every probe would
- * claim the observer.
+ * SIDECAR_PROBE_JOB: a Probe has a single set of target labels, and each sidecar target must say which workload
+ * cluster it probes. That cluster is the label SIDECAR_CLUSTER_LABEL, not `cluster`: the sidecar of the Prometheus
+ * that scrapes the probes replaces a series' `cluster` by its own external label, so seen through the Querier every
+ * probe would claim the observer.
  */
 export class StoreProbes extends Construct {
   constructor(scope: Construct, id: string, props: StoreProbesProps) {
@@ -209,7 +210,7 @@ export class StoreProbes extends Construct {
       const base = probeName(store, store.kind === 'extra-store' ? extras++ : 0);
       const module = moduleOf[i];
       const key = `${base} ${module}`;
-      const labels = { [STORE_KIND_LABEL]: store.kind, ...(store.cluster ? { [STORE_CLUSTER_LABEL]: store.cluster } : {}) };
+      const labels = { [STORE_KIND_LABEL]: store.kind, ...(store.cluster ? { [SIDECAR_CLUSTER_LABEL]: store.cluster } : {}) };
       const group: ProbeGroup = groups.get(key) ?? { base, module, labels, targets: [] };
       group.targets.push(store.address);
       groups.set(key, group);

@@ -51,19 +51,13 @@ export type ObserverStoreGatewayOptions = WithCertificates &
 /** A sidecar the Querier dials, and the cluster it belongs to. */
 export interface SidecarEndpoint extends StoreEndpoint {
   /**
-   * The workload cluster whose Prometheus it serves: the `store_cluster` label of its probe.
+   * The workload cluster whose Prometheus it serves: the `sidecar_cluster` label of its probe.
    * @default none
    */
   readonly cluster?: string;
 }
 
-export interface ObserverProbesOptions extends Toggle, Pick<BlackboxExporterProps, 'resources' | 'placement'>, Pick<StoreProbesProps, 'interval'> {
-  /**
-   * The name of the observer's own cluster: the `store_cluster` label of its Store Gateway's probe.
-   * @default none
-   */
-  readonly cluster?: string;
-}
+export type ObserverProbesOptions = Toggle & Pick<BlackboxExporterProps, 'resources' | 'placement'> & Pick<StoreProbesProps, 'interval'>;
 
 export interface ObserverMonitoringProps {
   /**
@@ -170,7 +164,7 @@ export class ObserverMonitoring extends Construct {
       enabled(probes) && props.monitorSelector
         ? [
             ...props.sidecars.map((e): ProbedStore => ({ ...e, kind: 'sidecar' })),
-            ...(gateway ? [{ ...storeGatewayEndpoint(namespace, gatewayTls), kind: 'store-gateway' as const, cluster: probes?.cluster }] : []),
+            ...(gateway ? [{ ...storeGatewayEndpoint(namespace, gatewayTls), kind: 'store-gateway' as const }] : []),
             ...(q.extraStores ?? []).map((e): ProbedStore => ({ address: e.address, serverName: e.serverName, kind: 'extra-store' })),
           ]
         : undefined;

@@ -3,21 +3,21 @@
 // store presents running out. promfleet's own alerts: the Querier only reports a store it cannot reach as a partial
 // response, and nothing else watches the certificates of the path from where they are used.
 //
-// Each alert's `cluster` is the probed store's cluster (the target label STORE_CLUSTER_LABEL), so that routes and
-// silences per cluster reach the people of the cluster whose sidecar is at fault; a store outside the fleet keeps
-// the observer's.
-import { SIDECAR_PROBE_JOB, STORE_CLUSTER_LABEL } from '../blackbox-exporter';
+// A sidecar's alerts carry its workload cluster as `cluster` (from the target label SIDECAR_CLUSTER_LABEL), so that
+// routes and silences per cluster reach the people of the cluster whose sidecar is at fault; the Store Gateway's and
+// the extra stores' keep the observer's own (its Prometheus adds it).
+import { SIDECAR_PROBE_JOB, SIDECAR_CLUSTER_LABEL } from '../blackbox-exporter';
 import type { AlertSpec, RuleFamily } from './types';
 
 const P = `job="${SIDECAR_PROBE_JOB}"`;
-const asStoreCluster = (expr: string) => `label_replace(${expr}, "cluster", "$1", "${STORE_CLUSTER_LABEL}", "(.+)")`;
+const asSidecarCluster = (expr: string) => `label_replace(${expr}, "cluster", "$1", "${SIDECAR_CLUSTER_LABEL}", "(.+)")`;
 const store = 'the {{ $labels.store }} at {{ $labels.instance }}{{ with $labels.cluster }} (cluster {{ . }}){{ end }}';
 /** Days until the earliest expiry among the certificates the store presented at the last successful probe. */
 const daysLeft = `(probe_ssl_earliest_cert_expiry{${P}} - time()) / 86400`;
 
 const expiring = (alert: string, threshold: number, severity: 'warning' | 'critical', summary: string, then: string): AlertSpec => ({
   alert,
-  expr: asStoreCluster(`${daysLeft} < $threshold`),
+  expr: asSidecarCluster(`${daysLeft} < $threshold`),
   threshold,
   for: '15m',
   severity,
@@ -35,7 +35,7 @@ export const storeProbes: RuleFamily = {
         {
           alert: 'StoreEndpointProbeFailed',
           // Every probe for five minutes (ten at the default interval): a lost packet or a rolled pod does not page.
-          expr: asStoreCluster(`probe_success{${P}} == 0`),
+          expr: asSidecarCluster(`probe_success{${P}} == 0`),
           for: '5m',
           // Critical: the Querier answers without this store's data and without an error, so dashboards and global
           // rules are silently blind to the cluster; nothing else on the cluster itself fires.
