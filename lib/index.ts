@@ -70,6 +70,15 @@ export {
 export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
 export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
 export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
+export {
+  BlackboxExporter,
+  SIDECAR_PROBE_JOB,
+  SIDECAR_CLUSTER_LABEL,
+  StoreProbes,
+  type BlackboxExporterProps,
+  type ProbedStore,
+  type StoreProbesProps,
+} from './components/blackbox-exporter';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
 export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
 export { RECEIVER_CREDENTIALS_SECRET } from './components/alertmanager';

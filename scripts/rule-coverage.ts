@@ -16,6 +16,7 @@ const OBSERVER_NEEDS = ['thanos-query', 'thanos-store', 'thanos-compact'];
  */
 function platformsOf(f: RuleFamily): string {
   if (f.needs.some((n) => OBSERVER_NEEDS.includes(n))) return "the observer's own Prometheus (not rendered yet)";
+  if (f.needs.includes('sidecar-probes')) return 'observers that are also workload clusters, with `querier.probes` on';
   const plane = f.needs.filter((n): n is ControlPlaneTarget => (CONTROL_PLANE_TARGETS as readonly string[]).includes(n));
   const on = PLATFORMS.filter((p) => plane.every((t) => exposes(p, t)));
   const list = on.length === PLATFORMS.length ? 'all' : on.length ? on.join(', ') : 'none';

@@ -204,6 +204,8 @@ describe('rule catalogue', () => {
     expect(doc).toContain('| alertmanager | alertmanager.rules | AlertmanagerClusterDown | yes (alertmanager) | all |');
     expect(doc).toContain('| etcd | etcd | etcdNoLeader | yes (etcd) | kubeadm (with `controlPlane.etcd`) |');
     expect(doc).toContain('| thanos | thanos-compact | ThanosCompactHalted | not yet | - |');
-    expect(doc).toContain("promfleet's own alerts (no upstream equivalent): ThanosSidecarGrpcErrors.");
+    expect(doc).toContain(
+      "promfleet's own alerts (no upstream equivalent): ThanosSidecarGrpcErrors, StoreEndpointProbeFailed, StoreEndpointCertificateExpiring, StoreEndpointCertificateExpiringSoon.",
+    );
   });
 });

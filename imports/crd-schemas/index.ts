@@ -2,6 +2,7 @@
 import alertmanager from './alertmanager.json';
 import podmonitor from './podmonitor.json';
 import prometheus from './prometheus.json';
+import probe from './probe.json';
 import prometheusrule from './prometheusrule.json';
 import servicemonitor from './servicemonitor.json';
 import thanosruler from './thanosruler.json';
@@ -10,4 +11,4 @@ import appproject from './appproject.json';
 import sealedsecret from './sealedsecret.json';
 
 /** The structural schema of each served version of every imported CRD. */
-export const CRD_SCHEMAS = [alertmanager, podmonitor, prometheus, prometheusrule, servicemonitor, thanosruler, application, appproject, sealedsecret];
+export const CRD_SCHEMAS = [alertmanager, podmonitor, prometheus, probe, prometheusrule, servicemonitor, thanosruler, application, appproject, sealedsecret];

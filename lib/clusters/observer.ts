@@ -18,6 +18,8 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   'network-policies': '69-network-policies',
   querier: '70-querier',
   'store-gateway': '71-store-gateway',
+  'blackbox-exporter': '76-blackbox-exporter',
+  'sidecar-probes': '77-sidecar-probes',
   'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
   'store-gateway-tls': `${SECRETS_DIR}/${STORE_GATEWAY_TLS_SECRET}`,
   // File names stay fixed whatever the Secret is called, so a renamed Secret replaces its file.
@@ -39,12 +41,12 @@ export function observerMonitoringProps(
   const endpoints = querierEndpoints(fleet, cluster);
   const gateway = querier.storeGateway;
   return {
-    sidecars: endpoints.filter((e) => e.source.kind === 'sidecar').map(storeEndpointOf),
+    sidecars: endpoints.flatMap((e) => (e.source.kind === 'sidecar' ? [{ ...storeEndpointOf(e), cluster: e.source.cluster.name }] : [])),
     namespace: stack.namespace,
     createNamespace: false,
     imageRegistry: stack.imageRegistry,
     imagePullSecrets: stack.imagePullSecrets,
-    versions: { thanos: stack.versions.thanos },
+    versions: { thanos: stack.versions.thanos, blackboxExporter: stack.versions.blackboxExporter },
     // An observer that is also a workload cluster scrapes its Thanos servers with its own Prometheus.
     monitorSelector: isWorkload(cluster) ? stack.monitorSelector : undefined,
     querier: {
@@ -59,6 +61,8 @@ export function observerMonitoringProps(
       ingressBasicAuth: querier.ingress?.auth.type === 'basic' ? pki?.querierBasicAuth(cluster.name) : undefined,
     },
     networkPolicies: { enabled: stack.networkPolicies.enabled, querierClients: stack.networkPolicies.querierClients },
+    // Driven by the Prometheus of monitorSelector: rendered where there is one.
+    probes: querier.probes,
     storeGateway: gateway && {
       objectStorage: gateway.objectStorage,
       replicas: gateway.replicas,

@@ -10,6 +10,7 @@ import { FileChart, SECRETS_DIR } from '../file-chart';
 import { appMonitorNamespaces, hasDiscoveryServices, isObserver, type WorkloadCluster } from '../fleet/model';
 import { KUBE_SYSTEM } from '../fleet/platforms';
 import type { FleetPki } from '../pki';
+import { observerRuleNeeds } from '../stacks/rule-needs';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
 import type { ClusterContext } from './context';
 import { assertRuleSettings } from './rule-checks';
@@ -80,7 +81,13 @@ export function workloadMonitoringProps(
     etcd: cluster.etcd && { certificates: pki?.etcdClient(cluster.name), serverName: cluster.etcd.serverName },
     rules: stack.rules,
     // An observer in the same cluster dials this Prometheus' sidecars in-cluster (see querierEndpoints).
-    networkPolicies: { ...stack.networkPolicies, querierInNamespace: isObserver(cluster) },
+    networkPolicies: {
+      ...stack.networkPolicies,
+      querierInNamespace: isObserver(cluster),
+      probedInNamespace: isObserver(cluster) && cluster.observer.querier.probes.enabled,
+    },
+    // This Prometheus drives the store probes of the observer in the same cluster, and gets their rules.
+    needsMetBeside: isObserver(cluster) ? observerRuleNeeds({ probes: cluster.observer.querier.probes }) : undefined,
     serviceMonitors: workload.serviceMonitors,
     podMonitors: workload.podMonitors,
   };

@@ -8,6 +8,7 @@ import { DEFAULT_STACK } from '../fleet/defaults';
 import { meta } from '../meta';
 import { alertmanagerPodSelector, ALERTMANAGER_SERVICE } from './alertmanager';
 import { namespaceOf, type NamespacedProps } from './base';
+import { BLACKBOX_NAME, BLACKBOX_PORT } from './blackbox-exporter';
 import { selectorLabels } from './common';
 /** Set by the API server on every namespace (Kubernetes 1.22 and later): selects a namespace by its name. */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -56,13 +57,14 @@ function networkPolicy(scope: Construct, id: string, o: PolicyOptions): void {
 /** From the stack's Prometheus pods, in the same namespace. */
 const fromPrometheus = (): k8s.NetworkPolicyPeer[] => [{ podSelector: { matchLabels: prometheusPodSelector() } }];
 
-/** Who may call the sidecar's StoreAPI (mTLS): the source CIDRs, or anyone; and a Querier next to it. */
-function sidecarRules(sources: string[] | undefined, querierInNamespace: boolean): k8s.NetworkPolicyIngressRule[] {
+/** Who may call the sidecar's StoreAPI (mTLS): the source CIDRs, or anyone; and a Querier (and its probes) next to it. */
+function sidecarRules(sources: string[] | undefined, querierInNamespace: boolean, probedInNamespace: boolean): k8s.NetworkPolicyIngressRule[] {
   const grpc = ports([SIDECAR_GRPC_PORT]);
   if (!sources) return [{ ports: grpc }];
+  const neighbours = [...(querierInNamespace ? [QUERIER_NAME] : []), ...(probedInNamespace ? [BLACKBOX_NAME] : [])];
   return [
     { from: sources.map((cidr) => ({ ipBlock: { cidr } })), ports: grpc },
-    ...(querierInNamespace ? [{ from: [{ podSelector: { matchLabels: selectorLabels(QUERIER_NAME) } }], ports: grpc }] : []),
+    ...(neighbours.length ? [{ from: neighbours.map((app) => ({ podSelector: { matchLabels: selectorLabels(app) } })), ports: grpc }] : []),
   ];
 }
 
@@ -86,6 +88,12 @@ export interface WorkloadNetworkPoliciesProps extends NamespacedProps {
    * @default false
    */
   readonly querierInNamespace?: boolean;
+  /**
+   * An observer's blackbox exporter runs in the same namespace and probes the sidecars of the Prometheus pods
+   * directly, as the Querier dials them.
+   * @default false
+   */
+  readonly probedInNamespace?: boolean;
   /**
    * Ports of the API server, the only place the operator and kube-state-metrics connect to.
    * @default DEFAULT_STACK.networkPolicies.apiServerPorts
@@ -116,7 +124,7 @@ export class WorkloadNetworkPolicies extends Construct {
       ingress: [
         // Prometheus scrapes itself, its peer replica, their config-reloaders and sidecars.
         { from: fromPrometheus(), ports: ports([P.prometheusWeb, P.reloaderWeb, ...(sidecar ? [SIDECAR_HTTP_PORT] : [])]) },
-        ...(sidecar ? sidecarRules(sidecar.sources, props.querierInNamespace ?? false) : []),
+        ...(sidecar ? sidecarRules(sidecar.sources, props.querierInNamespace ?? false, props.probedInNamespace ?? false) : []),
       ],
     });
     if (props.alertmanager ?? true) {
@@ -176,6 +184,12 @@ export interface ObserverNetworkPoliciesProps extends NamespacedProps {
    * @default none
    */
   readonly scrapedBy?: Record<string, string>;
+  /**
+   * A blackbox exporter probes the Querier's stores (see BlackboxExporter): the Prometheus of `scrapedBy` drives it,
+   * and it dials the Store Gateway as the Querier does.
+   * @default false
+   */
+  readonly blackboxExporter?: boolean;
 }
 
 /**
@@ -213,9 +227,23 @@ export class ObserverNetworkPolicies extends Construct {
         app: STORE_GATEWAY_NAME,
         pods: selectorLabels(STORE_GATEWAY_NAME),
         ingress: [
-          { from: [{ podSelector: { matchLabels: selectorLabels(QUERIER_NAME) } }], ports: ports([THANOS_GRPC_PORT]) },
+          {
+            from: [QUERIER_NAME, ...(props.blackboxExporter ? [BLACKBOX_NAME] : [])].map((app) => ({ podSelector: { matchLabels: selectorLabels(app) } })),
+            ports: ports([THANOS_GRPC_PORT]),
+          },
           ...(scraper ? [{ from: [{ podSelector: { matchLabels: scraper } }], ports: ports([THANOS_HTTP_PORT]) }] : []),
         ],
+      });
+    }
+    if (props.blackboxExporter) {
+      // Its egress is as open as the Querier's: the stores are wherever the fleet file says.
+      networkPolicy(this, 'blackbox-exporter', {
+        name: BLACKBOX_NAME,
+        namespace,
+        component: 'exporter',
+        app: BLACKBOX_NAME,
+        pods: selectorLabels(BLACKBOX_NAME),
+        ingress: props.scrapedBy ? [{ from: [{ podSelector: { matchLabels: props.scrapedBy } }], ports: ports([BLACKBOX_PORT]) }] : [],
       });
     }
   }

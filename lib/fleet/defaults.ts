@@ -18,6 +18,8 @@ export const DEFAULT_VERSIONS = {
   kubeStateMetrics: 'v2.20.0',
   // The release kube-prometheus pairs with operator v0.93 (jsonnet/kube-prometheus/versions.json).
   kubeRbacProxy: 'v0.22.1',
+  // The latest release when operator v0.93 shipped (kube-prometheus pins the latest); the observer's store probes.
+  blackboxExporter: 'v0.28.0',
 };
 
 /** Pods that run on Linux nodes only: every image of the stack is built for Linux. */
@@ -186,6 +188,18 @@ export const DEFAULT_QUERIER = {
 export const DEFAULT_QUERIER_INGRESS = {
   tls: { source: 'pki' as const, secretName: 'thanos-querier-ingress-tls' },
   auth: { type: 'basic' as const, username: 'admin', secretName: 'thanos-querier-basic-auth', realm: 'Thanos Querier' },
+};
+
+/**
+ * The blackbox exporter of an observer and its Probes of every store the Querier dials, over the Querier's mTLS
+ * (docs/operations.md, "Probing the sidecar path"). One replica: a probe missed while it restarts is retried at the
+ * next interval, and the alerts wait minutes.
+ */
+export const DEFAULT_SIDECAR_PROBES = {
+  enabled: true,
+  interval: '30s',
+  resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } } as Resources,
+  placement: LINUX_NODES,
 };
 
 export const DEFAULT_STORE_GATEWAY = {

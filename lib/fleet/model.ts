@@ -11,6 +11,7 @@ import {
   DEFAULT_QUERIER_INGRESS,
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SIDECAR,
+  DEFAULT_SIDECAR_PROBES,
   DEFAULT_STACK,
   DEFAULT_STORE_GATEWAY,
   Placement,
@@ -145,6 +146,16 @@ export interface QuerierModel {
   ingress?: QuerierIngress;
   storeGateway?: StoreGatewayModel;
   extraStores: ExtraStore[];
+  /** The blackbox probes of every store above. */
+  probes: SidecarProbesModel;
+}
+
+/** An observer's blackbox exporter and the Probes of the stores its Querier dials. */
+export interface SidecarProbesModel {
+  enabled: boolean;
+  interval: string;
+  resources: Resources;
+  placement: Placement;
 }
 
 /** What the workload role adds: a Prometheus (with its Thanos sidecar) that scrapes the cluster. */
@@ -281,13 +292,14 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
     }
     if (c.roles.includes('workload')) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
     if (c.roles.includes('observer')) {
-      const { storeGateway, ingress, ...querier } = c.querier ?? {};
+      const { storeGateway, ingress, probes, ...querier } = c.querier ?? {};
       model.observer = {
         querier: {
           ...deepMerge({ ...DEFAULT_QUERIER }, querier),
           ingress: ingress && querierIngress(ingress),
           storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
           extraStores: querier.extraStores ?? [],
+          probes: deepMerge<SidecarProbesModel>({ ...DEFAULT_SIDECAR_PROBES }, probes),
         },
         replicaLabel,
       };

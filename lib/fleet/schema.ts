@@ -20,6 +20,7 @@ import {
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SIDECAR,
   DEFAULT_STACK,
+  DEFAULT_SIDECAR_PROBES,
   DEFAULT_STORE_GATEWAY,
   DEFAULT_VERSIONS,
   NULL_RECEIVER,
@@ -323,6 +324,11 @@ const versions = z.strictObject({
     'kube-rbac-proxy, in front of the metrics of node-exporter, kube-state-metrics and the operator',
     'quay.io/brancz/kube-rbac-proxy',
     'kubeRbacProxy',
+  ),
+  blackboxExporter: image(
+    "the blackbox exporter that probes the stores an observer's Querier dials",
+    'quay.io/prometheus/blackbox-exporter',
+    'blackboxExporter',
   ),
 });
 
@@ -846,6 +852,22 @@ const querierIngressAuth = z.strictObject({
     ),
 });
 
+const SP = DEFAULT_SIDECAR_PROBES;
+const sidecarProbes = z.strictObject({
+  enabled: z
+    .boolean()
+    .optional()
+    .meta(
+      about(
+        "Probe every store the Querier dials (sidecars, Store Gateway, extra stores) with a blackbox exporter, over the Querier's mTLS, and alert when one is unreachable or its certificate nears expiry. The Probes are rendered where a Prometheus of the stack runs beside the Querier",
+        SP.enabled,
+      ),
+    ),
+  interval: duration.optional().meta(about('How often each store is probed', SP.interval)),
+  resources: resources(SP.resources, 'blackbox exporter'),
+  placement: placement(SP.placement, 'blackbox exporter'),
+});
+
 const SG = DEFAULT_STORE_GATEWAY;
 const querier = z.strictObject({
   replicas: z.number().int().min(1).max(10).optional().meta(about('Thanos Querier replicas', DEFAULT_QUERIER.replicas)),
@@ -899,6 +921,9 @@ const querier = z.strictObject({
     )
     .optional()
     .describe('More StoreAPIs the Querier reaches, e.g. a Thanos Ruler'),
+  probes: sidecarProbes
+    .optional()
+    .describe('Blackbox probes of the stores the Querier dials; see docs/operations.md, "Probing the sidecar path". Default: enabled.'),
 });
 
 const platform = z

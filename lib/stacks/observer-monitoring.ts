@@ -3,6 +3,7 @@
 import { Construct } from 'constructs';
 import type { StoreEndpoint } from '../components/endpoints';
 import { BasicAuthSecret } from '../components/basic-auth-secret';
+import { BlackboxExporter, type BlackboxExporterProps, type ProbedStore, StoreProbes, type StoreProbesProps } from '../components/blackbox-exporter';
 import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
 import { ObserverNetworkPolicies, type ObserverNetworkPoliciesProps } from '../components/network-policies';
 import { prometheusPodSelector } from '../components/prometheus';
@@ -47,12 +48,23 @@ export interface ObserverQuerierOptions
 export type ObserverStoreGatewayOptions = WithCertificates &
   Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'placement' | 'storage' | 'tls' | 'tlsSecret'>;
 
+/** A sidecar the Querier dials, and the cluster it belongs to. */
+export interface SidecarEndpoint extends StoreEndpoint {
+  /**
+   * The workload cluster whose Prometheus it serves: the `sidecar_cluster` label of its probe.
+   * @default none
+   */
+  readonly cluster?: string;
+}
+
+export type ObserverProbesOptions = Toggle & Pick<BlackboxExporterProps, 'resources' | 'placement'> & Pick<StoreProbesProps, 'interval'>;
+
 export interface ObserverMonitoringProps {
   /**
    * The Thanos sidecars of the workload clusters, each with the name its certificate carries, e.g.
    * `storeEndpoint('sidecar.eu.example.com')`.
    */
-  readonly sidecars: StoreEndpoint[];
+  readonly sidecars: SidecarEndpoint[];
   /** @default "monitoring" */
   readonly namespace?: string;
   /**
@@ -78,10 +90,10 @@ export interface ObserverMonitoringProps {
    */
   readonly imagePullSecrets?: readonly string[];
   /**
-   * The Thanos release.
-   * @default DEFAULT_VERSIONS.thanos
+   * The Thanos release, and the blackbox exporter's.
+   * @default DEFAULT_VERSIONS.thanos, DEFAULT_VERSIONS.blackboxExporter
    */
-  readonly versions?: { readonly thanos?: string };
+  readonly versions?: { readonly thanos?: string; readonly blackboxExporter?: string };
   /**
    * Monitor selector of a Prometheus in the same cluster: the Querier and the Store Gateway then get
    * ServiceMonitors with these labels.
@@ -90,6 +102,13 @@ export interface ObserverMonitoringProps {
   readonly monitorSelector?: Record<string, string>;
   /** @default the defaults of ThanosQuerierProps */
   readonly querier?: ObserverQuerierOptions;
+  /**
+   * A blackbox exporter that dials every store of the Querier as the Querier does (its client Secret, the same
+   * server names) and a Probe per store group for the Prometheus of `monitorSelector`; without `monitorSelector`
+   * nothing would drive the probes, and none are rendered.
+   * @default enabled where `monitorSelector` is set
+   */
+  readonly probes?: ObserverProbesOptions;
   /**
    * A Store Gateway over the bucket the sidecars upload to; the Querier reads it too.
    * @default no Store Gateway
@@ -104,7 +123,16 @@ export interface ObserverMonitoringProps {
 
 /** The parts of an observer stack, in apply order. */
 export type ObserverPartId =
-  'namespace' | 'network-policies' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls' | 'querier-ingress-tls' | 'querier-basic-auth';
+  | 'namespace'
+  | 'network-policies'
+  | 'querier'
+  | 'store-gateway'
+  | 'blackbox-exporter'
+  | 'sidecar-probes'
+  | 'querier-tls'
+  | 'store-gateway-tls'
+  | 'querier-ingress-tls'
+  | 'querier-basic-auth';
 
 /**
  * The observer of a fleet, in any chart: one PromQL API over every workload cluster.
@@ -130,6 +158,16 @@ export class ObserverMonitoring extends Construct {
     const gatewayTls = gateway?.tls ?? DEFAULT_STORE_GATEWAY.tls;
     // The Querier's own Store Gateway, between the sidecars and the other stores.
     const endpoints = [...props.sidecars, ...(gateway ? [storeGatewayEndpoint(namespace, gatewayTls)] : []), ...(q.extraStores ?? [])];
+    // The same stores, in the same order, as the probes label them.
+    const probes = props.probes;
+    const probed: ProbedStore[] | undefined =
+      enabled(probes) && props.monitorSelector
+        ? [
+            ...props.sidecars.map((e): ProbedStore => ({ ...e, kind: 'sidecar' })),
+            ...(gateway ? [{ ...storeGatewayEndpoint(namespace, gatewayTls), kind: 'store-gateway' as const }] : []),
+            ...(q.extraStores ?? []).map((e): ProbedStore => ({ address: e.address, serverName: e.serverName, kind: 'extra-store' })),
+          ]
+        : undefined;
     const parts: StackPart<ObserverPartId>[] = [];
 
     if (props.createNamespace ?? true) {
@@ -147,6 +185,7 @@ export class ObserverMonitoring extends Construct {
               querierClients: props.networkPolicies?.querierClients,
               // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
               scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
+              blackboxExporter: !!probed,
             }),
         ),
       );
@@ -184,6 +223,28 @@ export class ObserverMonitoring extends Construct {
               tls: gatewayTls,
               tlsSecret: gateway.tlsSecret,
             }),
+        ),
+      );
+    }
+    if (probed) {
+      parts.push(
+        part(
+          'blackbox-exporter',
+          (scope, id) =>
+            new BlackboxExporter(scope, id, {
+              namespace,
+              imageRegistry: props.imageRegistry,
+              imagePullSecrets: props.imagePullSecrets,
+              version: props.versions?.blackboxExporter,
+              stores: probed,
+              resources: probes?.resources,
+              placement: probes?.placement,
+              tlsSecret: q.tlsSecret,
+            }),
+        ),
+        part(
+          'sidecar-probes',
+          (scope, id) => new StoreProbes(scope, id, { namespace, monitorSelector: props.monitorSelector, stores: probed, interval: probes?.interval }),
         ),
       );
     }

@@ -16,6 +16,12 @@ export interface RuleNeedsSource {
   readonly platform?: Platform;
   readonly etcd?: object;
   readonly controlPlaneExclude?: readonly ControlPlaneTarget[];
+  /**
+   * Needs met beside the stack, in its namespace, by what its Prometheus scrapes or drives there (an observer's
+   * store probes: see observerRuleNeeds).
+   * @default none
+   */
+  readonly needsMetBeside?: readonly RuleNeed[];
 }
 
 /**
@@ -33,5 +39,19 @@ export function rulesNeedsMet(stack: RuleNeedsSource): Set<RuleNeed> {
   if (enabled(stack.kubelet)) needs.add('kubelet');
   if (stack.thanosSidecar) needs.add('thanos-sidecar');
   for (const target of controlPlaneTargets({ platform: stack.platform, etcd: stack.etcd, exclude: stack.controlPlaneExclude })) needs.add(target);
+  for (const need of stack.needsMetBeside ?? []) needs.add(need);
   return needs;
+}
+
+/** The parts of an observer stack's props that decide which rule needs it meets for a Prometheus beside it. */
+export interface ObserverRuleNeedsSource {
+  readonly probes?: Toggle;
+}
+
+/**
+ * The rule needs an observer meets for the Prometheus of its namespace: the store probes (StoreProbes), which that
+ * Prometheus drives, when they are on.
+ */
+export function observerRuleNeeds(observer: ObserverRuleNeedsSource): RuleNeed[] {
+  return enabled(observer.probes) ? ['sidecar-probes'] : [];
 }

@@ -13,7 +13,7 @@ import { NodeExporter, type NodeExporterProps } from '../components/node-exporte
 import { PrometheusOperator, type PrometheusOperatorProps } from '../components/operator';
 import { PriorityClassQuota } from '../components/priority-quota';
 import { Prometheus, type PrometheusProps } from '../components/prometheus';
-import type { RuleOverrides } from '../components/rule-families';
+import type { RuleNeed, RuleOverrides } from '../components/rule-families';
 import { StackRules } from '../components/rules';
 import { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from '../components/sidecar-endpoint';
 import { SIDECAR_TLS_SECRET, type ThanosSidecarProps } from '../components/thanos-sidecar';
@@ -144,7 +144,13 @@ export interface WorkloadMonitoringProps {
    * A NetworkPolicy per component, letting in only the stack's own connections (see WorkloadNetworkPolicies).
    * @default enabled, with the API server ports of DEFAULT_STACK.networkPolicies
    */
-  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace'>;
+  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace' | 'probedInNamespace'>;
+  /**
+   * Rule needs met beside the stack in its namespace by what its Prometheus scrapes or drives there, such as an
+   * ObserverMonitoring's store probes (`observerRuleNeeds`): their families render with the stack's rules.
+   * @default none
+   */
+  readonly needsMetBeside?: readonly RuleNeed[];
   /**
    * ServiceMonitors of applications, each in the application's namespace.
    * @default none
@@ -233,6 +239,7 @@ export class WorkloadMonitoring extends Construct {
               thanosSidecar: sidecar && { sources },
               apiServerPorts: props.networkPolicies?.apiServerPorts,
               querierInNamespace: props.networkPolicies?.querierInNamespace,
+              probedInNamespace: props.networkPolicies?.probedInNamespace,
             }),
         ),
       );

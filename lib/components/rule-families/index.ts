@@ -22,6 +22,7 @@ import { prometheusOperator } from './prometheus-operator';
 import { thanosQuery } from './thanos-query';
 import { thanosSidecar } from './thanos-sidecar';
 import { thanosStore } from './thanos-store';
+import { storeProbes } from './store-probes';
 import { isAlert, type AlertSpec, type RuleFamily, type RuleNeed, type Severity } from './types';
 
 export * from './types';
@@ -48,6 +49,7 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   thanosSidecar,
   thanosQuery,
   thanosStore,
+  storeProbes,
 ];
 
 /** The families whose needs are all met, in catalogue order. */

@@ -76,7 +76,8 @@ export type RuleNeed =
   | 'thanos-sidecar'
   | 'thanos-query'
   | 'thanos-store'
-  | 'thanos-compact';
+  | 'thanos-compact'
+  | 'sidecar-probes';
 
 export interface RuleFamily {
   /** The module's name, and that of its test file: test/rules/<name>.test.yaml. */
