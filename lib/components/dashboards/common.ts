@@ -38,8 +38,7 @@ export const DASHBOARD_TAG = 'promfleet';
  * The `job` of the blackbox probes of the sidecars' endpoints, and the label that names the probed workload
  * cluster on them (the probes run on the observer, whose own `cluster` label their series carry).
  */
-export const SIDECAR_PROBE_JOB = 'sidecar-probes';
-export const SIDECAR_PROBE_CLUSTER_LABEL = 'sidecar_cluster';
+export { SIDECAR_PROBE_JOB, SIDECAR_CLUSTER_LABEL as SIDECAR_PROBE_CLUSTER_LABEL } from '../blackbox-exporter';
 
 /** The `job` of the Thanos Compactor on the observer. */
 export const COMPACT_JOB = 'thanos-compact';
