@@ -80,7 +80,11 @@ export function workloadMonitoringProps(
     etcd: cluster.etcd && { certificates: pki?.etcdClient(cluster.name), serverName: cluster.etcd.serverName },
     rules: stack.rules,
     // An observer in the same cluster dials this Prometheus' sidecars in-cluster (see querierEndpoints).
-    networkPolicies: { ...stack.networkPolicies, querierInNamespace: isObserver(cluster) },
+    networkPolicies: {
+      ...stack.networkPolicies,
+      querierInNamespace: isObserver(cluster),
+      grafanaInNamespace: isObserver(cluster) && !!cluster.observer.grafana?.localAlertmanager,
+    },
     serviceMonitors: workload.serviceMonitors,
     podMonitors: workload.podMonitors,
   };

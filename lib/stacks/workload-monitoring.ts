@@ -144,7 +144,7 @@ export interface WorkloadMonitoringProps {
    * A NetworkPolicy per component, letting in only the stack's own connections (see WorkloadNetworkPolicies).
    * @default enabled, with the API server ports of DEFAULT_STACK.networkPolicies
    */
-  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace'>;
+  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace' | 'grafanaInNamespace'>;
   /**
    * ServiceMonitors of applications, each in the application's namespace.
    * @default none
@@ -233,6 +233,7 @@ export class WorkloadMonitoring extends Construct {
               thanosSidecar: sidecar && { sources },
               apiServerPorts: props.networkPolicies?.apiServerPorts,
               querierInNamespace: props.networkPolicies?.querierInNamespace,
+              grafanaInNamespace: props.networkPolicies?.grafanaInNamespace,
             }),
         ),
       );
