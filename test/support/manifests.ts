@@ -21,6 +21,7 @@ import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 
@@ -40,6 +41,7 @@ export type Manifest = Full<
   | IConfigMap
   | IResourceQuota
   | IService
+  | IPersistentVolumeClaim
   | IIngress
   | INetworkPolicy
   | IPodDisruptionBudget
