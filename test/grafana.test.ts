@@ -149,6 +149,7 @@ describe('the default fleet', () => {
       ['GF_ANALYTICS_CHECK_FOR_UPDATES', 'false'],
       ['GF_PLUGINS_PREINSTALL_DISABLED', 'true'],
       ['GF_SERVER_ROOT_URL', 'https://grafana.example.com/'],
+      ['GF_SECURITY_ADMIN_USER', 'admin'],
     ]) {
       expect([name, envValue(r, 'observer', name)?.value]).toEqual([name, value]);
     }
@@ -342,6 +343,14 @@ describe('fleet file settings', () => {
     ]);
     expect(fleetProblems(withGrafana({ ingress: { ...INGRESS, host: 'thanos.example.com' } }))).toEqual([
       'clusters[0].grafana.ingress.host: is also querier.ingress.host; the two Ingresses would claim the same host: give Grafana a host of its own',
+    ]);
+    expect(fleetProblems(withGrafana({ ingress: INGRESS, auth: { type: 'oidc', clientId: 'grafana' } }))).toEqual(
+      ['clientSecret', 'authUrl', 'tokenUrl', 'apiUrl'].map(
+        (k) => `clusters[0].grafana.auth.${k}: is required with type: oidc; see docs/operations.md, "Grafana"`,
+      ),
+    );
+    expect(fleetProblems(withGrafana({ auth: { clientId: 'grafana' } }))).toEqual([
+      'clusters[0].grafana.auth.clientId: is only for type: oidc (type is builtin, the default); remove it or set type: oidc',
     ]);
     // The client secret is never a value in the fleet file.
     const inline = fleetProblems(withGrafana({ ingress: INGRESS, auth: { ...OIDC, clientSecret: 's3cr3t' } }));

@@ -99,6 +99,7 @@ export function observerMonitoringProps(
       ingress: grafana.ingress,
       persistence: grafana.persistence,
       auth: grafana.auth,
+      adminUser: grafana.adminUser,
       alertmanagers: grafana.alertmanagers,
       // Its own Alertmanager, in the same namespace, where the observer is also a workload cluster that runs one.
       localAlertmanagerUrl:

@@ -6,9 +6,8 @@ import { Construct } from 'constructs';
 import { meta } from '../meta';
 import { namespaceOf, type NamespacedProps } from './base';
 
-/** The admin's user name and password, which Grafana reads from its environment. */
+/** The admin's password, which Grafana reads from its environment. */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
-export const GRAFANA_ADMIN_USER_KEY = 'admin-user';
 export const GRAFANA_ADMIN_PASSWORD_KEY = 'admin-password';
 /** The OpenID Connect client secret from the secret store. */
 export const GRAFANA_OAUTH_SECRET = 'grafana-oauth';

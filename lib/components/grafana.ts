@@ -13,13 +13,7 @@ import { namespaceOf, NGINX_ANNOTATIONS, type PlacedComponentProps, type StackCo
 import { coreResources, httpProbe, nonRootPod, podLabels, podPlacement, RESTRICTED_CONTAINER, selectorLabels, softAntiAffinity } from './common';
 import type { FleetDashboard } from './dashboards';
 import { dashboardConfigMapName, GRAFANA_DASHBOARD_PROVIDER_CONFIGMAP, GRAFANA_DASHBOARDS_MOUNT } from './grafana-dashboards';
-import {
-  GRAFANA_ADMIN_PASSWORD_KEY,
-  GRAFANA_ADMIN_SECRET,
-  GRAFANA_ADMIN_USER_KEY,
-  GRAFANA_OAUTH_CLIENT_SECRET_KEY,
-  GRAFANA_OAUTH_SECRET,
-} from './grafana-secrets';
+import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_SECRET, GRAFANA_OAUTH_CLIENT_SECRET_KEY, GRAFANA_OAUTH_SECRET } from './grafana-secrets';
 import { ingressAnnotations, QUERIER_PARTIAL_RESPONSE } from './querier';
 import { stackServiceMonitor } from './service-monitor';
 
@@ -140,7 +134,12 @@ export interface GrafanaProps extends StackComponentProps, PlacedComponentProps 
    */
   readonly auth?: GrafanaAuth;
   /**
-   * Secret with the admin's user name and password (keys admin-user, admin-password).
+   * User name of the built-in admin.
+   * @default DEFAULT_GRAFANA.adminUser
+   */
+  readonly adminUser?: string;
+  /**
+   * Secret with the admin's password (key admin-password).
    * @default "grafana-admin"
    */
   readonly adminSecret?: string;
@@ -169,7 +168,7 @@ function grafanaEnv(props: GrafanaProps): k8s.EnvVar[] {
     // Only signed-in users, and only the ones an administrator or the identity provider lets in.
     value('GF_AUTH_ANONYMOUS_ENABLED', false),
     value('GF_USERS_ALLOW_SIGN_UP', false),
-    fromSecret('GF_SECURITY_ADMIN_USER', adminSecret, GRAFANA_ADMIN_USER_KEY),
+    value('GF_SECURITY_ADMIN_USER', props.adminUser ?? DEFAULT_GRAFANA.adminUser),
     fromSecret('GF_SECURITY_ADMIN_PASSWORD', adminSecret, GRAFANA_ADMIN_PASSWORD_KEY),
     // The root filesystem is read-only: logs go to stdout only.
     value('GF_LOG_MODE', 'console'),

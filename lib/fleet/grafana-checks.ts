@@ -32,8 +32,12 @@ export function grafanaProblems(fleet: Fleet): FleetProblem[] {
         });
       }
     }
-    const auth = g.auth;
-    if (auth?.type === 'oidc') {
+    const auth = g.auth ?? {};
+    const oidcFields = Object.keys(auth).filter((k) => k !== 'type');
+    if (auth.type === 'oidc') {
+      for (const key of ['clientId', 'clientSecret', 'authUrl', 'tokenUrl', 'apiUrl'] as const) {
+        if (auth[key] === undefined) problems.push({ path: `${at}.auth.${key}`, message: 'is required with type: oidc; see docs/operations.md, "Grafana"' });
+      }
       // The provider sends the browser back to <root URL>/login/generic_oauth: Grafana must know where it is reached.
       if (!g.ingress) {
         problems.push({
@@ -46,6 +50,13 @@ export function grafanaProblems(fleet: Fleet): FleetProblem[] {
         problems.push({
           path: `${at}.auth.groupsAttributePath`,
           message: 'is required with allowedGroups: it tells Grafana where the groups of a user are, e.g. "groups"',
+        });
+      }
+    } else {
+      for (const key of oidcFields) {
+        problems.push({
+          path: `${at}.auth.${key}`,
+          message: `is only for type: oidc (type is ${auth.type ?? 'builtin, the default'}); remove it or set type: oidc`,
         });
       }
     }

@@ -442,13 +442,35 @@ function grafanaModel(input: GrafanaInput = {}): GrafanaModel | undefined {
       tls: ingressTls(ingress.tls ?? {}, DEFAULT_GRAFANA_INGRESS.tls, 'grafana.ingress'),
     },
     persistence: input.persistence,
-    auth: auth?.type === 'oidc' ? { ...DEFAULT_GRAFANA_OIDC, ...withoutUndefined(auth) } : { type: 'builtin' },
+    auth: auth?.type === 'oidc' ? grafanaOidc(auth) : { type: 'builtin' },
     adminUser: D.adminUser,
     alertmanagers: input.alertmanagers ?? [],
     localAlertmanager: input.localAlertmanager ?? D.localAlertmanager,
   };
 }
 
-function withoutUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** OpenID Connect sign-in with its defaults (the fleet checks made sure the required fields are there). */
+function grafanaOidc(auth: NonNullable<GrafanaInput['auth']>): GrafanaOidc {
+  const D = DEFAULT_GRAFANA_OIDC;
+  const { clientId, clientSecret, authUrl, tokenUrl, apiUrl } = auth;
+  if (!clientId || !clientSecret || !authUrl || !tokenUrl || !apiUrl) throw new Error('grafana.auth: type oidc without its client and endpoints');
+  return {
+    type: 'oidc',
+    name: auth.name ?? D.name,
+    clientId,
+    clientSecret,
+    authUrl,
+    tokenUrl,
+    apiUrl,
+    scopes: auth.scopes ?? D.scopes,
+    usePkce: auth.usePkce ?? D.usePkce,
+    roleAttributePath: auth.roleAttributePath,
+    roleAttributeStrict: auth.roleAttributeStrict ?? D.roleAttributeStrict,
+    groupsAttributePath: auth.groupsAttributePath,
+    allowedGroups: auth.allowedGroups ?? D.allowedGroups,
+    allowedDomains: auth.allowedDomains ?? D.allowedDomains,
+    allowSignUp: auth.allowSignUp ?? D.allowSignUp,
+    autoLogin: auth.autoLogin ?? D.autoLogin,
+    disableLoginForm: auth.disableLoginForm ?? D.disableLoginForm,
+  };
 }

@@ -915,18 +915,29 @@ const OIDC = DEFAULT_GRAFANA_OIDC;
 const httpsUrl = (what: string, example: string) =>
   z
     .url({ protocol: /^https?$/, message: `must be the http(s) URL of ${what}, e.g. "${example}"` })
-    .describe(`${what[0].toUpperCase()}${what.slice(1)}, e.g. "${example}"`);
-const grafanaOidc = z.strictObject({
-  type: z.literal('oidc'),
+    .optional()
+    .describe(`${what[0].toUpperCase()}${what.slice(1)}, e.g. "${example}" (type: oidc; required)`);
+const grafanaAuth = z.strictObject({
+  type: z
+    .enum(['builtin', 'oidc'], { message: 'must be builtin or oidc' })
+    .optional()
+    .meta(
+      about(
+        'builtin: the admin user only, with the password promfleet generates into the secret store; oidc: also your OpenID Connect provider, with the fields below. The admin user stays in both',
+        'builtin',
+      ),
+    ),
   name: z.string().min(1).optional().meta(about('Label of the sign-in button on the login page', OIDC.name)),
   clientId: z
     .string()
     .min(1, { message: 'must be the client id your identity provider gave Grafana' })
-    .describe('Client id of Grafana at your identity provider'),
+    .optional()
+    .describe('Client id of Grafana at your identity provider (type: oidc; required)'),
   clientSecret: z
     .union([storeCredential, secretKeyRef], { message: CREDENTIAL_REF_MESSAGE })
+    .optional()
     .describe(
-      'Where the client secret is kept: {credential} of the secret store (promfleet credential set <name>), rendered into a Secret outside the committed tree or sealed, or {name, key} of a Secret you manage',
+      'Where the client secret is kept (type: oidc; required): {credential} of the secret store (promfleet credential set <name>), rendered into a Secret outside the committed tree or sealed, or {name, key} of a Secret you manage',
     ),
   authUrl: httpsUrl(
     "the provider's authorization endpoint (authorization_endpoint of its /.well-known/openid-configuration)",
@@ -1013,11 +1024,10 @@ const grafana = z.strictObject({
     .describe(
       'Keep the Grafana database (users, preferences, dashboards made by hand) on a PersistentVolumeClaim. Default: an emptyDir; the provisioned datasources and dashboards come back from ConfigMaps at every start.',
     ),
-  auth: z
-    .discriminatedUnion('type', [z.strictObject({ type: z.literal('builtin') }), grafanaOidc], { message: 'must have type: builtin or type: oidc' })
+  auth: grafanaAuth
     .optional()
     .describe(
-      'How users sign in: builtin is the admin user only, with the password promfleet generates into the secret store; oidc adds sign-in through your OpenID Connect provider. The admin user stays in both. Default: builtin.',
+      'How users sign in: the built-in admin, whose password promfleet generates into the secret store, and with type: oidc your OpenID Connect provider too. Default: builtin.',
     ),
   alertmanagers: z
     .array(

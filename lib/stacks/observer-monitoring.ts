@@ -13,7 +13,6 @@ import { GrafanaDashboards } from '../components/grafana-dashboards';
 import {
   GRAFANA_ADMIN_PASSWORD_KEY,
   GRAFANA_ADMIN_SECRET,
-  GRAFANA_ADMIN_USER_KEY,
   GRAFANA_OAUTH_CLIENT_SECRET_KEY,
   GRAFANA_OAUTH_SECRET,
   GrafanaSecret,
@@ -57,7 +56,7 @@ export interface ObserverQuerierOptions
 
 export interface ObserverGrafanaOptions extends Pick<
   GrafanaProps,
-  'replicas' | 'resources' | 'placement' | 'ingress' | 'persistence' | 'auth' | 'alertmanagers' | 'localAlertmanagerUrl' | 'scrapeInterval'
+  'replicas' | 'resources' | 'placement' | 'ingress' | 'persistence' | 'auth' | 'adminUser' | 'alertmanagers' | 'localAlertmanagerUrl' | 'scrapeInterval'
 > {
   /**
    * URL of the PromQL API of the default datasource: a query frontend's, say.
@@ -70,7 +69,7 @@ export interface ObserverGrafanaOptions extends Pick<
    */
   readonly dashboards?: readonly FleetDashboard[];
   /**
-   * The admin's user name and password (from preparePki, say), rendered as the Secret "grafana-admin": it holds
+   * The admin's password (from preparePki, say), rendered as the Secret "grafana-admin": it holds
    * the password itself, so keep it out of Git.
    * @default not rendered: the Secret must exist
    */
@@ -325,6 +324,7 @@ function grafanaParts(
           namespace,
           version,
           datasourceUrl: g.datasourceUrl ?? querierHttpUrl(namespace),
+          adminUser: g.adminUser,
           replicas: g.replicas,
           resources: g.resources,
           placement: g.placement,
@@ -341,7 +341,7 @@ function grafanaParts(
   ];
   const admin = g.admin;
   if (admin) {
-    const values = { [GRAFANA_ADMIN_USER_KEY]: admin.username, [GRAFANA_ADMIN_PASSWORD_KEY]: admin.password };
+    const values = { [GRAFANA_ADMIN_PASSWORD_KEY]: admin.password };
     parts.push(part('grafana-admin', (scope, id) => new GrafanaSecret(scope, id, { name: GRAFANA_ADMIN_SECRET, namespace, values })));
   }
   const clientSecret = g.oauthClientSecret;
