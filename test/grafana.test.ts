@@ -79,6 +79,9 @@ const INGRESS = { host: 'grafana.example.com', className: 'nginx' };
 
 describe('the default fleet', () => {
   const fleet = fleetWithStore();
+  // The same fleet with an Ingress in front of Grafana.
+  const withIngress = fleetWithStore(undefined, {}, withGrafana({ ingress: { ...INGRESS, tls: { source: 'pki' } } }));
+  const ri = render(withIngress, path.join(tmpDir(), 'dist'), preparePkiSync(withIngress));
   const pki = preparePkiSync(fleet);
   const r = render(fleet, path.join(tmpDir(), 'dist'), pki);
 
@@ -148,7 +151,6 @@ describe('the default fleet', () => {
       ['GF_ANALYTICS_REPORTING_ENABLED', 'false'],
       ['GF_ANALYTICS_CHECK_FOR_UPDATES', 'false'],
       ['GF_PLUGINS_PREINSTALL_DISABLED', 'true'],
-      ['GF_SERVER_ROOT_URL', 'https://grafana.example.com/'],
       ['GF_SECURITY_ADMIN_USER', 'admin'],
     ]) {
       expect([name, envValue(r, 'observer', name)?.value]).toEqual([name, value]);
@@ -156,11 +158,15 @@ describe('the default fleet', () => {
     expect(envValue(r, 'observer', 'GF_SECURITY_ADMIN_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } });
   });
 
-  it('serves the UI through an Ingress with a certificate from the fleet PKI', () => {
-    const ingress = find(r, 'observer', 'Ingress', 'grafana').obj;
+  it('has no Ingress unless asked; with one, serves the UI through it with a certificate from the fleet PKI', () => {
+    expect(ofKind(r.objects, 'Ingress').map((o) => o.obj.metadata.name)).not.toContain('grafana');
+    expect(envValue(r, 'observer', 'GF_SERVER_ROOT_URL')).toBeUndefined();
+    expect(envValue(ri, 'observer', 'GF_SERVER_ROOT_URL')?.value).toBe('https://grafana.example.com/');
+    expect(envValue(ri, 'observer', 'GF_SECURITY_COOKIE_SECURE')?.value).toBe('true');
+    const ingress = find(ri, 'observer', 'Ingress', 'grafana').obj;
     expect(ingress.spec.tls).toEqual([{ hosts: ['grafana.example.com'], secretName: 'grafana-ingress-tls' }]);
     expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'grafana', port: { name: 'http' } });
-    const secret = find(r, 'observer', 'Secret', 'grafana-ingress-tls');
+    const secret = find(ri, 'observer', 'Secret', 'grafana-ingress-tls');
     expect(secret.file).toBe(path.join('observer', SECRETS_DIR, 'grafana-ingress-tls.yaml'));
     const cert = new crypto.X509Certificate(Buffer.from(secret.obj.data['tls.crt'], 'base64'));
     expect(cert.checkHost('grafana.example.com')).toBe('grafana.example.com');
@@ -183,7 +189,7 @@ describe('the default fleet', () => {
   });
 
   it('validates against the core and CRD schemas', () => {
-    expect(validateRendered(path.join(r.outDir, 'observer')).findings).toEqual([]);
+    expect(validateRendered(path.join(r.outDir, 'observer'), path.join(ri.outDir, 'observer')).findings).toEqual([]);
   });
 });
 
