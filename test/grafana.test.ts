@@ -314,6 +314,14 @@ describe('fleet file settings', () => {
     expect(validateRendered(path.join(r.outDir, 'observer')).findings).toEqual([]);
   });
 
+  it('more than one replica: each keeps its own sessions, so ingress-nginx keeps a browser on one', () => {
+    const two = render(fleetFrom(withGrafana({ replicas: 2, ingress: INGRESS })));
+    expect(find(two, 'observer', 'Deployment', 'grafana').obj.spec.replicas).toBe(2);
+    expect(find(two, 'observer', 'Ingress', 'grafana').obj.metadata.annotations['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
+    const one = render(fleetFrom(withGrafana({ ingress: INGRESS })));
+    expect(find(one, 'observer', 'Ingress', 'grafana').obj.metadata.annotations['nginx.ingress.kubernetes.io/affinity']).toBeUndefined();
+  });
+
   it('extra Alertmanagers become datasources of their own', () => {
     const r = render(fleetFrom(withGrafana({ alertmanagers: [{ name: 'eu', url: 'https://alertmanager.eu.example.com' }] })));
     const alertmanagers = datasources(r, 'observer').filter((d) => d.type === 'alertmanager');

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { stringify } from 'yaml';
 import { DEFAULT_GRAFANA, DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
+import { NGINX_CLASS } from '../fleet/ingress-checks';
 import type { GrafanaAlertmanager, GrafanaAuth, GrafanaIngress } from '../fleet/model';
 import { commonLabels, image, meta } from '../meta';
 import { namespaceOf, NGINX_ANNOTATIONS, type PlacedComponentProps, type StackComponentProps } from './base';
@@ -319,7 +320,7 @@ export class Grafana extends Construct {
     const ing = props.ingress;
     if (ing) {
       // Each replica keeps its own sessions: a browser must come back to the replica it signed in on.
-      const sticky: Record<string, string> = replicas > 1 && ing.className === 'nginx' ? { [`${NGINX_ANNOTATIONS}/affinity`]: 'cookie' } : {};
+      const sticky: Record<string, string> = replicas > 1 && ing.className === NGINX_CLASS ? { [`${NGINX_ANNOTATIONS}/affinity`]: 'cookie' } : {};
       new k8s.KubeIngress(this, 'ingress', {
         // The fleet file's annotations win, as everywhere.
         metadata: objectMeta({ ...ingressAnnotations({ ...ing, auth: { type: 'none' } }), ...sticky, ...(ing.annotations ?? {}) }),
