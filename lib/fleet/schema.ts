@@ -537,7 +537,7 @@ export const stackSettings = z.strictObject({
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must be a registry host with an optional path, e.g. "mirror.example.com/quay"' })
     .optional()
     .describe(
-      'Registry mirror, host[:port][/path], that replaces quay.io and registry.k8s.io in every image, e.g. "mirror.example.com/quay". Default: the upstream registries.',
+      'Registry mirror, host[:port][/path], that replaces quay.io, registry.k8s.io and docker.io (Grafana) in every image, e.g. "mirror.example.com/quay". Default: the upstream registries.',
     ),
   imagePullSecrets: z
     .array(dnsName)
@@ -663,7 +663,7 @@ export const stackSettings = z.strictObject({
         .optional()
         .meta(
           about(
-            "Observer clusters: the namespaces whose pods may call the Querier's HTTP API and UI (port 10902), besides the stack's own namespace: the Ingress controller's, and Grafana's. The sign-in is on the Ingress, so every other pod is kept out. [] admits only the stack's namespace; null admits every pod, as for an Ingress controller on the host network",
+            "Observer clusters: the namespaces whose pods may call the Querier's HTTP API and UI (port 10902) and Grafana's UI (port 3000), besides the stack's own namespace: the Ingress controller's, and that of a Grafana of your own. The sign-in is on the Ingress, so every other pod is kept out. [] admits only the stack's namespace; null admits every pod, as for an Ingress controller on the host network",
             S.networkPolicies.querierClients,
           ),
         ),
