@@ -16,6 +16,7 @@ export {
 } from './stacks/workload-monitoring';
 export {
   ObserverMonitoring,
+  type ObserverGrafanaOptions,
   type ObserverMonitoringProps,
   type ObserverPartId,
   type ObserverQuerierOptions,
@@ -68,7 +69,11 @@ export {
   type Severity,
 } from './components/rule-families';
 export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
-export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
+export { querierHttpUrl, ThanosQuerier, type ThanosQuerierProps } from './components/querier';
+export { Grafana, grafanaDatasources, type GrafanaProps, THANOS_DATASOURCE_UID } from './components/grafana';
+export { GrafanaDashboards, type GrafanaDashboardsProps } from './components/grafana-dashboards';
+export { GrafanaSecret, type GrafanaSecretProps } from './components/grafana-secrets';
+export { fleetDashboards, type FleetDashboard } from './components/dashboards';
 export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
 export {
   BlackboxExporter,
@@ -86,6 +91,7 @@ export { ReceiverCredentialsSecret, type ReceiverCredentialsSecretProps } from '
 
 // ---------- the shapes and defaults of settings ----------
 export { DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
+export { DEFAULT_GRAFANA, DEFAULT_GRAFANA_INGRESS, DEFAULT_GRAFANA_OIDC } from './fleet/defaults';
 export { DEFAULT_PLATFORM } from './fleet/defaults';
 export { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Exposure, type Platform } from './fleet/platforms';
 export type {
@@ -94,6 +100,10 @@ export type {
   AlertmanagerReceiver,
   AlertmanagerRoute,
   AppMonitor,
+  GrafanaAlertmanager,
+  GrafanaAuth,
+  GrafanaIngress,
+  GrafanaOidc,
   Placement,
   QuerierIngress,
   QuerierIngressAuth,
@@ -111,6 +121,6 @@ export type {
 export { loadFleetFile, parseFleet } from './fleet/load';
 export { FleetError, type FleetProblem } from './fleet/errors';
 export { isObserver, isWorkload, type ClusterModel, type FleetModel, type ObserverCluster, type WorkloadCluster } from './fleet/model';
-export { PkiError, preparePki, preparePkiSync, type BasicAuthCredential, type FleetPki, type PkiOptions, type TlsBundle } from './pki';
+export { PkiError, preparePki, preparePkiSync, type BasicAuthCredential, type FleetPki, type PasswordCredential, type PkiOptions, type TlsBundle } from './pki';
 export { workloadMonitoringProps } from './clusters/workload';
 export { observerMonitoringProps } from './clusters/observer';

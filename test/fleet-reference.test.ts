@@ -128,6 +128,18 @@ clusters:
     querier:
       storeGateway: { objectStorage: { name: objstore, key: objstore.yaml } }
       ingress: { host: thanos.example.com, className: nginx }
+    grafana:
+      ingress: { host: grafana.example.com }
+      # Every default of the OpenID Connect sign-in; the default type, builtin, is that of hub2.
+      auth:
+        type: oidc
+        clientId: grafana
+        clientSecret: { name: grafana-oidc, key: client-secret }
+        authUrl: https://sso.example.com/authorize
+        tokenUrl: https://sso.example.com/token
+        apiUrl: https://sso.example.com/userinfo
+  - name: hub2
+    roles: [observer]
   - name: eu
     roles: [workload]
     thanos: { endpoint: { host: "sidecar-{replica}.eu.example.com" } }
@@ -147,11 +159,14 @@ clusters:
       ['clusters[].thanos.endpoint.', { port: workload.workload.sidecar.endpoints[0]?.port }],
       ['clusters[].thanos.', workload.workload.sidecar],
       ['clusters[].querier.', observer.observer.querier],
+      // A Grafana switched off has no model at all.
+      ['clusters[].grafana.', { ...observer.observer.grafana, enabled: !!observer.observer.grafana }],
       ['clusters[].sealedSecrets.', workload.sealedSecrets],
       ['pki.', { ...fleet.pki, dir: path.relative(fleet.baseDir, fleet.pki.dir) }],
       ['gitops.', fleet.gitops],
     ];
     if (field === 'defaults.platform' || field === 'clusters[].platform') return workload.platform;
+    if (field === 'clusters[].grafana.auth.type') return fleet.clusters.filter(isObserver)[1]?.observer.grafana?.auth.type;
     if (field === 'clusters[].controlPlane.exclude') return workload.controlPlaneExclude;
     const section = sections.find(([prefix]) => field.startsWith(prefix));
     if (!section) throw new Error(`${field}: no section of the model holds it`);

@@ -72,6 +72,7 @@ describe('a store encrypted with age', () => {
       'age-recipients',
       'ca/ca.crt',
       'ca/ca.key.age',
+      'grafana-admin/observer.password.age',
       'querier-basic-auth/observer.htpasswd.age',
       'querier-basic-auth/observer.password.age',
       'querier-ingress/observer.crt',
@@ -143,6 +144,7 @@ describe('a store encrypted with age', () => {
     expect(changedFiles(encrypted, after)).toEqual([
       'age-recipients',
       'ca/ca.key.age',
+      'grafana-admin/observer.password.age',
       'querier-basic-auth/observer.htpasswd.age',
       'querier-basic-auth/observer.password.age',
       'querier-ingress/observer.key.age',

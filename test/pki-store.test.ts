@@ -40,6 +40,7 @@ describe('store layout', () => {
       '.gitignore',
       'ca/ca.crt',
       'ca/ca.key',
+      'grafana-admin/observer.password',
       'querier-basic-auth/observer.htpasswd',
       'querier-basic-auth/observer.password',
       'querier-ingress/observer.crt',

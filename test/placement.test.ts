@@ -16,6 +16,7 @@ const OWNERS: Record<string, string> = {
   'Alertmanager main': 'alertmanager',
   'Deployment thanos-querier': 'querier',
   'StatefulSet thanos-store-gateway': 'storeGateway',
+  'Deployment grafana': 'grafana',
 };
 
 /** Every pod spec of a render (pod templates, and the Prometheus and Alertmanager specs the operator turns into pods), by owner. */
@@ -57,6 +58,7 @@ describe('pod placement', () => {
     placement: mine('querier'),
     storeGateway: { objectStorage: { name: 'bucket', key: 'objstore.yml' }, placement: mine('storeGateway') },
   };
+  observer.grafana = { placement: mine('grafana') };
   const placed = render(fleetFrom(stringify(fleet)));
   const defaults = render(fleetFrom(defaultFleetText()));
 
@@ -83,6 +85,7 @@ describe('pod placement', () => {
       operator: { nodeSelector: linux },
       kubeStateMetrics: { nodeSelector: linux },
       querier: { nodeSelector: linux },
+      grafana: { nodeSelector: linux },
       nodeExporter: { nodeSelector: linux, tolerations: [{ operator: 'Exists' }], priorityClassName: 'system-node-critical' },
       prometheus: {},
       alertmanager: {},

@@ -87,7 +87,10 @@ describe('default fleet: the Querier UI is served over HTTPS behind a sign-in', 
     const before = storedPassword();
     expect(planPki(fleet)).toMatchObject({ keysNeeded: 0, credentialsNeeded: 0 });
     const again = preparePkiSync(fleet);
-    expect(again.report.credentials).toEqual([expect.objectContaining({ name: 'querier-basic-auth/observer', action: 'kept' })]);
+    expect(again.report.credentials).toEqual([
+      expect.objectContaining({ name: 'querier-basic-auth/observer', action: 'kept' }),
+      expect.objectContaining({ name: 'grafana-admin/observer', action: 'kept' }),
+    ]);
     const second = render(fleet, path.join(tmpDir(), 'dist'), again);
     expect(second.files).toEqual(r.files);
     expect(fs.readFileSync(path.join(fleet.pki.dir, 'querier-basic-auth', 'observer.password'), 'utf8').trim()).toBe(before);
@@ -175,7 +178,8 @@ describe('the other TLS sources and sign-ins', () => {
     expect(ofKind(r.objects, 'Secret').map((o) => o.obj.metadata.name)).not.toContain('thanos-querier-ingress-tls');
     expect(ofKind(r.objects, 'Secret').map((o) => o.obj.metadata.name)).not.toContain('thanos-querier-basic-auth');
     expect(pki.report.entries.map((e) => e.kind)).not.toContain('querier-ingress');
-    expect(pki.report.credentials).toEqual([]);
+    // Only Grafana's admin password, which is no sign-in of the Querier's.
+    expect(pki.report.credentials.map((c) => c.kind)).toEqual(['grafana-admin']);
     expect(fs.existsSync(path.join(fleet.pki.dir, 'querier-basic-auth'))).toBe(false);
   });
 

@@ -116,10 +116,10 @@ describe('sealed secrets mode', () => {
         values += Object.keys(want).length;
       });
     }
-    // tls.crt, tls.key, ca.crt in each TLS Secret; auth in the Querier sign-in's.
-    const basicAuth = plainSecretFiles.filter((f) => f.endsWith('/thanos-querier-basic-auth.yaml')).length;
-    expect(basicAuth).toBe(1);
-    expect(values).toBeGreaterThanOrEqual(3 * (plainSecretFiles.length - basicAuth) + basicAuth);
+    // tls.crt, tls.key, ca.crt in each TLS Secret; auth in the Querier sign-in's; admin-password in Grafana's.
+    const oneValue = plainSecretFiles.filter((f) => f.endsWith('/thanos-querier-basic-auth.yaml') || f.endsWith('/grafana-admin.yaml')).length;
+    expect(oneValue).toBe(2);
+    expect(values).toBeGreaterThanOrEqual(3 * (plainSecretFiles.length - oneValue) + oneValue);
   });
 
   it("carries the Secret's metadata and sync wave on the SealedSecret, and no scope annotation in strict scope", () => {
@@ -184,7 +184,8 @@ describe('sealed secrets mode', () => {
     for (const f of files(next, /\/sealed-secrets\//)) {
       for (const obj of sealedIn(next, f)) {
         expect(() => unseal(s.controller.privateKey, obj)).toThrow();
-        const keys = obj.metadata.name === 'thanos-querier-basic-auth' ? ['auth'] : ['ca.crt', 'tls.crt', 'tls.key'];
+        const oneKey: Record<string, string[]> = { 'thanos-querier-basic-auth': ['auth'], 'grafana-admin': ['admin-password'] };
+        const keys = oneKey[obj.metadata.name] ?? ['ca.crt', 'tls.crt', 'tls.key'];
         expect(Object.keys(unseal(other.privateKey, obj).data).sort()).toEqual(keys);
       }
     }
@@ -225,7 +226,7 @@ describe('sealed secrets mode', () => {
 });
 
 describe('examples/sealed-secrets/fleet.yaml', () => {
-  it('renders every TLS Secret sealed, all of dist/ committable and schema-valid, once the controller certificates are in place', () => {
+  it('renders every Secret sealed, all of dist/ committable and schema-valid, once the controller certificates are in place', () => {
     const dir = tmpDir();
     const text = fs.readFileSync(path.join(ROOT, 'examples', 'sealed-secrets', 'fleet.yaml'), 'utf8');
     const fleet = fleetFrom(text, dir);
@@ -234,12 +235,15 @@ describe('examples/sealed-secrets/fleet.yaml', () => {
     const r = render(fleet, path.join(dir, 'dist'), testPki(fleet, fleet.pki.dir));
     expect(files(r, /\/secrets\//)).toEqual([]);
     const sealedFiles = files(r, /\/sealed-secrets\//);
-    expect(sealedFiles.map((f) => f.split('/')[0]).sort()).toEqual(['hub', 'prod-eu', 'prod-us']);
+    // The hub's Querier client certificate and Grafana's admin password; each workload cluster's sidecar certificate.
+    expect(sealedFiles.map((f) => f.split('/')[0]).sort()).toEqual(['hub', 'hub', 'prod-eu', 'prod-us']);
     // Each cluster's SealedSecrets open with that cluster's controller key only.
     for (const f of sealedFiles) {
       for (const obj of sealedIn(r, f)) {
         const cluster = f.split('/')[0];
-        expect(unseal(controllers.get(cluster)!.privateKey, obj).data['tls.key'].toString()).toMatch(/PRIVATE[ ]KEY/);
+        const opened = unseal(controllers.get(cluster)!.privateKey, obj).data;
+        if (obj.metadata.name === 'grafana-admin') expect(opened['admin-password'].toString()).toMatch(/^[A-Za-z0-9_-]{24}$/);
+        else expect(opened['tls.key'].toString()).toMatch(/PRIVATE[ ]KEY/);
         const other = cluster === 'hub' ? 'prod-eu' : 'hub';
         expect(() => unseal(controllers.get(other)!.privateKey, obj)).toThrow();
       }

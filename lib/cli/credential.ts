@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import { receiverCredentialUses } from '../components/alertmanager';
 import { loadFleetFromEnv } from '../fleet/load';
-import { isWorkload, type FleetModel } from '../fleet/model';
+import { isObserver, isWorkload, type FleetModel } from '../fleet/model';
 import { acquireLock, lockTimeoutFromEnv, type Lock } from '../io/lock';
 import { realPathOf } from '../io/paths';
 import { PkiError, PkiStore } from '../pki';
@@ -15,8 +15,9 @@ import { type CommandContext, type CommandSpec, envWithFlags, FLEET_FLAGS, isUse
 export const CREDENTIAL: CommandSpec & { flags: typeof FLEET_FLAGS } = {
   name: 'credential',
   usage: 'set <name> < <file> | list | remove <name>',
-  about: `Keeps the credentials of Alertmanager receivers (webhook URLs, routing and API keys, SMTP passwords) in the
-secret store, where a receiver's {credential: <name>} finds them (docs/operations.md, "Alert receivers").
+  about: `Keeps the credentials of Alertmanager receivers (webhook URLs, routing and API keys, SMTP passwords) and of
+Grafana's OpenID Connect client in the secret store, where a {credential: <name>} of the fleet file finds them
+(docs/operations.md, "Alert receivers" and "Grafana").
   set <name>      store the value read on standard input (one line), encrypted when the store is (pki.encryption)
   list            the stored credentials, and the receivers that use each or lack one
   remove <name>   delete a stored credential
@@ -26,10 +27,15 @@ error, 2 on a usage error.`,
   positionals: 2,
 };
 
-/** Which fleet receivers name each credential: `<cluster>: alertmanager.receivers[0].slack.apiUrl`. */
+/** Which fleet receivers (and Grafana sign-ins) name each credential: `<cluster>: alertmanager.receivers[0].slack.apiUrl`. */
 function usesByName(fleet: FleetModel): Map<string, string[]> {
   const uses = new Map<string, string[]>();
   for (const c of fleet.clusters) {
+    const auth = isObserver(c) ? c.observer.grafana?.auth : undefined;
+    if (auth?.type === 'oidc' && 'credential' in auth.clientSecret) {
+      const name = auth.clientSecret.credential;
+      uses.set(name, [...(uses.get(name) ?? []), `${c.name}: grafana.auth.clientSecret`]);
+    }
     if (!isWorkload(c) || !c.stack.alertmanager.enabled) continue;
     for (const u of receiverCredentialUses(c.stack.alertmanager.receivers)) {
       if (!('credential' in u.ref)) continue;

@@ -1,16 +1,20 @@
 // An observer cluster of the fleet: the ObserverMonitoring stack over every workload cluster's
-// sidecar, one file per component (its NetworkPolicies in 69, the Thanos components in 70-79, the TLS Secrets
-// under secrets/).
+// sidecar, one file per component (its NetworkPolicies in 69, the Thanos components in 70-79, Grafana in 80-81,
+// the Secrets under secrets/).
 import { App } from 'cdk8s';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET } from '../components/tls-secret';
+import { alertmanagerServiceUrl } from '../components/alertmanager';
+import { fleetDashboards } from '../components/dashboards';
+import { GRAFANA_ADMIN_SECRET, GRAFANA_OAUTH_SECRET } from '../components/grafana-secrets';
 import { FileChart, SECRETS_DIR } from '../file-chart';
-import { DEFAULT_QUERIER_INGRESS } from '../fleet/defaults';
+import { DEFAULT_GRAFANA_INGRESS, DEFAULT_QUERIER_INGRESS } from '../fleet/defaults';
 import { isWorkload, type FleetModel, type ObserverCluster } from '../fleet/model';
 import type { FleetPki } from '../pki';
 import { ObserverMonitoring, type ObserverMonitoringProps, type ObserverPartId } from '../stacks/observer-monitoring';
 import type { ClusterContext } from './context';
 import { querierEndpoints, storeEndpointOf } from './endpoints';
 import { assertObserverWiring } from './observer-checks';
+import { grafanaClientSecret } from './receiver-credentials';
 
 /** The output file of each part. */
 export const OBSERVER_FILES: Record<ObserverPartId, string> = {
@@ -25,7 +29,36 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   // File names stay fixed whatever the Secret is called, so a renamed Secret replaces its file.
   'querier-ingress-tls': `${SECRETS_DIR}/${DEFAULT_QUERIER_INGRESS.tls.secretName}`,
   'querier-basic-auth': `${SECRETS_DIR}/${DEFAULT_QUERIER_INGRESS.auth.secretName}`,
+  grafana: '80-grafana',
+  'grafana-dashboards': '81-grafana-dashboards',
+  'grafana-admin': `${SECRETS_DIR}/${GRAFANA_ADMIN_SECRET}`,
+  'grafana-oauth': `${SECRETS_DIR}/${GRAFANA_OAUTH_SECRET}`,
+  'grafana-ingress-tls': `${SECRETS_DIR}/${DEFAULT_GRAFANA_INGRESS.tls.secretName}`,
 };
+
+/**
+ * The scrape interval Grafana steps by: the longest of the fleet's workload clusters, so that `$__rate_interval`
+ * holds enough samples of every cluster.
+ */
+export function fleetScrapeInterval(fleet: FleetModel): string | undefined {
+  let longest: { text: string; ms: number } | undefined;
+  for (const c of fleet.clusters) {
+    if (!isWorkload(c)) continue;
+    const text = c.stack.prometheus.scrapeInterval;
+    const ms = durationMs(text);
+    if (!longest || ms > longest.ms) longest = { text, ms };
+  }
+  return longest?.text;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, y: 31536e6 };
+
+/** A Prometheus duration (the schema checked its form) in milliseconds. */
+function durationMs(text: string): number {
+  let ms = 0;
+  for (const m of text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) ms += Number(m[1]) * UNIT_MS[m[2]];
+  return ms;
+}
 
 /**
  * The stack of an observer cluster as its fleet file declares it, with the certificates of `pki`.
@@ -34,10 +67,10 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
 export function observerMonitoringProps(
   fleet: FleetModel,
   cluster: ObserverCluster,
-  pki?: Pick<FleetPki, 'querier' | 'storeGateway' | 'querierIngress' | 'querierBasicAuth'>,
+  pki?: Pick<FleetPki, 'querier' | 'storeGateway' | 'querierIngress' | 'querierBasicAuth' | 'grafanaIngress' | 'grafanaAdmin' | 'dir' | 'storeText'>,
 ): ObserverMonitoringProps {
   const { stack } = cluster;
-  const { querier, replicaLabel } = cluster.observer;
+  const { querier, replicaLabel, grafana } = cluster.observer;
   const endpoints = querierEndpoints(fleet, cluster);
   const gateway = querier.storeGateway;
   return {
@@ -46,7 +79,7 @@ export function observerMonitoringProps(
     createNamespace: false,
     imageRegistry: stack.imageRegistry,
     imagePullSecrets: stack.imagePullSecrets,
-    versions: { thanos: stack.versions.thanos, blackboxExporter: stack.versions.blackboxExporter },
+    versions: { thanos: stack.versions.thanos, blackboxExporter: stack.versions.blackboxExporter, grafana: stack.versions.grafana },
     // An observer that is also a workload cluster scrapes its Thanos servers with its own Prometheus.
     monitorSelector: isWorkload(cluster) ? stack.monitorSelector : undefined,
     querier: {
@@ -63,6 +96,25 @@ export function observerMonitoringProps(
     networkPolicies: { enabled: stack.networkPolicies.enabled, querierClients: stack.networkPolicies.querierClients },
     // Driven by the Prometheus of monitorSelector: rendered where there is one.
     probes: querier.probes,
+    grafana: grafana && {
+      replicas: grafana.replicas,
+      resources: grafana.resources,
+      placement: grafana.placement,
+      ingress: grafana.ingress,
+      persistence: grafana.persistence,
+      auth: grafana.auth,
+      adminUser: grafana.adminUser,
+      alertmanagers: grafana.alertmanagers,
+      // Its own Alertmanager, in the same namespace, where the observer is also a workload cluster that runs one.
+      localAlertmanagerUrl:
+        grafana.localAlertmanager && isWorkload(cluster) && stack.alertmanager.enabled ? alertmanagerServiceUrl(stack.namespace) : undefined,
+      scrapeInterval: fleetScrapeInterval(fleet),
+      // The same dashboards on every observer.
+      dashboards: fleetDashboards(),
+      admin: pki?.grafanaAdmin(cluster.name),
+      oauthClientSecret: pki && grafana.auth.type === 'oidc' ? grafanaClientSecret(cluster, grafana.auth, pki) : undefined,
+      ingressCertificates: grafana.ingress?.tls.source === 'pki' ? pki?.grafanaIngress(cluster.name) : undefined,
+    },
     storeGateway: gateway && {
       objectStorage: gateway.objectStorage,
       replicas: gateway.replicas,

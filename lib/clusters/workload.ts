@@ -85,6 +85,7 @@ export function workloadMonitoringProps(
       ...stack.networkPolicies,
       querierInNamespace: isObserver(cluster),
       probedInNamespace: isObserver(cluster) && cluster.observer.querier.probes.enabled,
+      grafanaInNamespace: isObserver(cluster) && !!cluster.observer.grafana?.localAlertmanager,
     },
     // This Prometheus drives the store probes of the observer in the same cluster, and gets their rules.
     needsMetBeside: isObserver(cluster) ? observerRuleNeeds({ probes: cluster.observer.querier.probes }) : undefined,

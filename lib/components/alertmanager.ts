@@ -18,6 +18,10 @@ import { disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softA
 import { stackServiceMonitor } from './service-monitor';
 
 export const ALERTMANAGER_NAME = 'main';
+/** The in-cluster URL of the Alertmanager API of a stack in `namespace` (what Grafana reads on an observer that is also a workload cluster). */
+export function alertmanagerServiceUrl(namespace: string): string {
+  return `http://${ALERTMANAGER_SERVICE}.${namespace}.svc:${ALERTMANAGER_WEB_PORT}`;
+}
 /** Service Prometheus sends alerts to; also the name of the configuration Secret and ServiceAccount. */
 export const ALERTMANAGER_SERVICE = `alertmanager-${ALERTMANAGER_NAME}`;
 /** The operator reads `alertmanager.yaml` from this Secret (its default name, `alertmanager-<name>`, made explicit). */
@@ -25,6 +29,8 @@ export const ALERTMANAGER_CONFIG_SECRET = `alertmanager-${ALERTMANAGER_NAME}`;
 export const ALERTMANAGER_CONFIG_KEY = 'alertmanager.yaml';
 /** Where the operator mounts each Secret listed in spec.secrets. */
 export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
+/** The port of Alertmanager's API and UI on its Service. */
+export const ALERTMANAGER_WEB_PORT = 9093;
 const APP = 'alertmanager';
 const COMPONENT = 'alertmanager';
 
@@ -306,7 +312,7 @@ export class Alertmanager extends Construct {
         // The UI keeps silences per browser session: stick to one replica.
         sessionAffinity: 'ClientIP',
         ports: [
-          { name: 'web', port: 9093, targetPort: k8s.IntOrString.fromString('web') },
+          { name: 'web', port: ALERTMANAGER_WEB_PORT, targetPort: k8s.IntOrString.fromString('web') },
           { name: 'reloader-web', port: 8080, targetPort: k8s.IntOrString.fromString('reloader-web') },
         ],
       },

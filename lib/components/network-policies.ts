@@ -15,6 +15,7 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 import { KSM_NAME, KSM_PORTS } from './kube-state-metrics';
 import { OPERATOR_METRICS_PORT, OPERATOR_NAME } from './operator';
 import { PROMETHEUS_SERVICE, prometheusPodSelector } from './prometheus';
+import { GRAFANA_NAME, GRAFANA_PORT } from './grafana';
 import { QUERIER_NAME } from './querier';
 import { SIDECAR_GRPC_PORT, SIDECAR_HTTP_PORT } from './thanos-sidecar';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT } from './thanos-pod';
@@ -95,6 +96,11 @@ export interface WorkloadNetworkPoliciesProps extends NamespacedProps {
    */
   readonly probedInNamespace?: boolean;
   /**
+   * An observer's Grafana runs in the same namespace and reads Alertmanager as a datasource.
+   * @default false
+   */
+  readonly grafanaInNamespace?: boolean;
+  /**
    * Ports of the API server, the only place the operator and kube-state-metrics connect to.
    * @default DEFAULT_STACK.networkPolicies.apiServerPorts
    */
@@ -137,6 +143,8 @@ export class WorkloadNetworkPolicies extends Construct {
         ingress: [
           // Alerts and scrapes.
           { from: fromPrometheus(), ports: ports([P.alertmanagerWeb, P.reloaderWeb]) },
+          // Grafana shows the alerts and manages silences.
+          ...(props.grafanaInNamespace ? [{ from: [{ podSelector: { matchLabels: selectorLabels(GRAFANA_NAME) } }], ports: ports([P.alertmanagerWeb]) }] : []),
           // Gossip between the replicas.
           {
             from: [{ podSelector: { matchLabels: alertmanagerPodSelector() } }],
@@ -190,6 +198,11 @@ export interface ObserverNetworkPoliciesProps extends NamespacedProps {
    * @default false
    */
   readonly blackboxExporter?: boolean;
+  /**
+   * Grafana runs in the namespace: its UI answers the namespace and the Querier's client namespaces (the Ingress controller's).
+   * @default false
+   */
+  readonly grafana?: boolean;
 }
 
 /**
@@ -201,23 +214,35 @@ export class ObserverNetworkPolicies extends Construct {
     super(scope, id);
     const namespace = namespaceOf(props);
     const clients = props.querierClients === undefined ? DEFAULT_STACK.networkPolicies.querierClients : props.querierClients;
+    // The namespace itself (Grafana, a Prometheus that scrapes) and the named clients, or everyone.
+    const fromClients = (port: number): k8s.NetworkPolicyIngressRule =>
+      clients === null
+        ? { ports: ports([port]) }
+        : {
+            from: [namespace, ...clients.filter((c) => c !== namespace)].map((ns) => ({
+              namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } },
+            })),
+            ports: ports([port]),
+          };
     networkPolicy(this, 'querier', {
       name: QUERIER_NAME,
       namespace,
       component: 'querier',
       app: QUERIER_NAME,
       pods: selectorLabels(QUERIER_NAME),
-      ingress: [
-        clients === null
-          ? { ports: ports([THANOS_HTTP_PORT]) }
-          : {
-              from: [namespace, ...clients.filter((c) => c !== namespace)].map((ns) => ({
-                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } },
-              })),
-              ports: ports([THANOS_HTTP_PORT]),
-            },
-      ],
+      ingress: [fromClients(THANOS_HTTP_PORT)],
     });
+    if (props.grafana) {
+      // Egress stays open: the identity provider and extra Alertmanagers are outside the cluster.
+      networkPolicy(this, 'grafana', {
+        name: GRAFANA_NAME,
+        namespace,
+        component: 'grafana',
+        app: GRAFANA_NAME,
+        pods: selectorLabels(GRAFANA_NAME),
+        ingress: [fromClients(GRAFANA_PORT)],
+      });
+    }
     if (props.storeGateway) {
       const scraper = props.scrapedBy;
       networkPolicy(this, 'store-gateway', {

@@ -17,6 +17,16 @@ export const QUERIER_ENDPOINTS_FILE = 'endpoints.yaml';
 /** Where the client Secret (tls.crt, tls.key, ca.crt) is mounted. */
 export const QUERIER_TLS_MOUNT = '/etc/thanos/tls';
 export const QUERIER_ENDPOINTS_MOUNT = '/etc/thanos/endpoints';
+/**
+ * Whether a query whose answer misses a store (an unreachable cluster) still answers, with a warning: the
+ * Querier's default (`--query.partial-response`), which Grafana's datasource asks for explicitly too.
+ */
+export const QUERIER_PARTIAL_RESPONSE = true;
+
+/** The in-cluster URL of the Querier's HTTP API (PromQL) in `namespace`. */
+export function querierHttpUrl(namespace: string): string {
+  return `http://${QUERIER_NAME}.${namespace}.svc:${THANOS_HTTP_PORT}`;
+}
 /** How often Thanos re-reads the sd-config file (the kubelet projects ConfigMap changes within about a minute). */
 export const ENDPOINTS_RELOAD_INTERVAL = '30s';
 
@@ -100,6 +110,8 @@ export class ThanosQuerier extends Construct {
       `--query.replica-label=${props.replicaLabel ?? DEFAULT_STACK.prometheus.replicaLabel}`,
       `--endpoint.sd-config-file=${QUERIER_ENDPOINTS_MOUNT}/${QUERIER_ENDPOINTS_FILE}`,
       `--endpoint.sd-config-reload-interval=${ENDPOINTS_RELOAD_INTERVAL}`,
+      // A cluster that is down leaves a gap and a warning instead of failing every fleet-wide query.
+      QUERIER_PARTIAL_RESPONSE ? '--query.partial-response' : '--no-query.partial-response',
       // Long ranges over Store Gateway data then read downsampled blocks.
       ...(props.autoDownsampling ? ['--query.auto-downsampling'] : []),
     ];

@@ -8,6 +8,7 @@ import { operatorScopeProblems } from './operator-checks';
 import { sidecarProblems } from './sidecar-checks';
 import { stackProblems } from './stack-checks';
 import { querierIngressProblems } from './ingress-checks';
+import { grafanaProblems } from './grafana-checks';
 import { controlPlaneProblems } from './platform-checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
@@ -89,6 +90,7 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   problems.push(...sidecarProblems(fleet));
   problems.push(...operatorScopeProblems(fleet));
   problems.push(...querierIngressProblems(fleet));
+  problems.push(...grafanaProblems(fleet));
   problems.push(...controlPlaneProblems(fleet));
   return problems;
 }

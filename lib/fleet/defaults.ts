@@ -20,6 +20,8 @@ export const DEFAULT_VERSIONS = {
   kubeRbacProxy: 'v0.22.1',
   // The latest release when operator v0.93 shipped (kube-prometheus pins the latest); the observer's store probes.
   blackboxExporter: 'v0.28.0',
+  // Grafana OSS, the observer's dashboards (docker.io/grafana/grafana; its tags carry no "v").
+  grafana: '12.4.5',
 };
 
 /** Pods that run on Linux nodes only: every image of the stack is built for Linux. */
@@ -200,6 +202,38 @@ export const DEFAULT_SIDECAR_PROBES = {
   interval: '30s',
   resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } } as Resources,
   placement: LINUX_NODES,
+};
+
+/**
+ * The Grafana of every observer: one replica, its sign-in the built-in admin with a password promfleet
+ * generates, its state in an emptyDir (dashboards and datasources are provisioned, so a restart loses
+ * only what users changed by hand), and the cluster's own Alertmanager as a datasource where it has one.
+ */
+export const DEFAULT_GRAFANA = {
+  enabled: true,
+  replicas: 1,
+  resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } } as Resources,
+  placement: LINUX_NODES,
+  adminUser: 'admin',
+  localAlertmanager: true,
+};
+
+/** The Grafana Ingress: HTTPS with a certificate from the fleet PKI unless the fleet file says otherwise; Grafana signs users in itself. */
+export const DEFAULT_GRAFANA_INGRESS = {
+  tls: { source: 'pki' as const, secretName: 'grafana-ingress-tls' },
+};
+
+/** Sign-in through an OpenID Connect provider (grafana.auth.type: oidc), where the fleet file leaves a field out. */
+export const DEFAULT_GRAFANA_OIDC = {
+  name: 'Single sign-on',
+  scopes: ['openid', 'email', 'profile'],
+  usePkce: true,
+  allowSignUp: true,
+  autoLogin: false,
+  disableLoginForm: false,
+  roleAttributeStrict: false,
+  allowedDomains: [] as string[],
+  allowedGroups: [] as string[],
 };
 
 export const DEFAULT_STORE_GATEWAY = {

@@ -7,33 +7,41 @@ import type { Fleet } from './schema';
 /** The IngressClass whose annotations promfleet renders the sign-in with (ingress-nginx). */
 export const NGINX_CLASS = 'nginx';
 
+type IngressTlsInput = NonNullable<NonNullable<NonNullable<Fleet['clusters'][number]['querier']>['ingress']>['tls']>;
+
+/** Which TLS source needs which field, for an Ingress's `tls` at `at` (the Querier's and Grafana's; both default to pki). */
+export function ingressTlsProblems(tls: IngressTlsInput, at: string): FleetProblem[] {
+  const problems: FleetProblem[] = [];
+  const source = tls.source ?? DEFAULT_QUERIER_INGRESS.tls.source;
+  if (source === 'secret' && !tls.secretName) {
+    problems.push({ path: `${at}.secretName`, message: 'is required with source: secret; name the kubernetes.io/tls Secret for host that you create' });
+  }
+  if (source === 'none' && tls.secretName) {
+    problems.push({ path: `${at}.secretName`, message: 'has no use with source: none (plain HTTP); remove it, or choose a source' });
+  }
+  if (source === 'cert-manager') {
+    if (!tls.issuer === !tls.clusterIssuer) {
+      problems.push({
+        path: `${at}.issuer`,
+        message: `${tls.issuer ? 'and clusterIssuer are both set' : 'or clusterIssuer is required with source: cert-manager'}; name exactly one cert-manager issuer`,
+      });
+    }
+  } else {
+    for (const key of ['issuer', 'clusterIssuer'] as const) {
+      if (tls[key])
+        problems.push({ path: `${at}.${key}`, message: `is only for source: cert-manager (source is ${source}); remove it or set source: cert-manager` });
+    }
+  }
+  return problems;
+}
+
 export function querierIngressProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
   fleet.clusters.forEach((c, i) => {
     const ingress = c.querier?.ingress;
     if (!ingress) return;
     const at = `clusters[${i}].querier.ingress`;
-    const tls = ingress.tls ?? {};
-    const source = tls.source ?? DEFAULT_QUERIER_INGRESS.tls.source;
-    if (source === 'secret' && !tls.secretName) {
-      problems.push({ path: `${at}.tls.secretName`, message: 'is required with source: secret; name the kubernetes.io/tls Secret for host that you create' });
-    }
-    if (source === 'none' && tls.secretName) {
-      problems.push({ path: `${at}.tls.secretName`, message: 'has no use with source: none (plain HTTP); remove it, or choose a source' });
-    }
-    if (source === 'cert-manager') {
-      if (!tls.issuer === !tls.clusterIssuer) {
-        problems.push({
-          path: `${at}.tls.issuer`,
-          message: `${tls.issuer ? 'and clusterIssuer are both set' : 'or clusterIssuer is required with source: cert-manager'}; name exactly one cert-manager issuer`,
-        });
-      }
-    } else {
-      for (const key of ['issuer', 'clusterIssuer'] as const) {
-        if (tls[key])
-          problems.push({ path: `${at}.tls.${key}`, message: `is only for source: cert-manager (source is ${source}); remove it or set source: cert-manager` });
-      }
-    }
+    problems.push(...ingressTlsProblems(ingress.tls ?? {}, `${at}.tls`));
 
     const auth = ingress.auth ?? {};
     const type = auth.type ?? DEFAULT_QUERIER_INGRESS.auth.type;

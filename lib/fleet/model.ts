@@ -5,6 +5,9 @@ import * as path from 'path';
 import {
   DEFAULT_GITOPS,
   DEFAULT_CONTROL_PLANE_EXCLUDE,
+  DEFAULT_GRAFANA,
+  DEFAULT_GRAFANA_INGRESS,
+  DEFAULT_GRAFANA_OIDC,
   DEFAULT_PKI,
   DEFAULT_PLATFORM,
   DEFAULT_QUERIER,
@@ -70,6 +73,54 @@ export interface QuerierIngress {
   readonly annotations?: Record<string, string>;
   readonly tls: QuerierIngressTls;
   readonly auth: QuerierIngressAuth;
+}
+type GrafanaInput = NonNullable<ClusterInput['grafana']>;
+/** An Ingress for the Grafana UI with its TLS resolved; Grafana signs users in itself. */
+export interface GrafanaIngress {
+  readonly host: string;
+  readonly className?: string;
+  readonly annotations?: Record<string, string>;
+  readonly tls: QuerierIngressTls;
+}
+/** Sign-in through an OpenID Connect provider, every default applied; the client secret is where it is kept, never its value. */
+export interface GrafanaOidc {
+  readonly type: 'oidc';
+  readonly name: string;
+  readonly clientId: string;
+  readonly clientSecret: ReceiverCredentialRef;
+  readonly authUrl: string;
+  readonly tokenUrl: string;
+  readonly apiUrl: string;
+  readonly scopes: string[];
+  readonly usePkce: boolean;
+  readonly roleAttributePath?: string;
+  readonly roleAttributeStrict: boolean;
+  readonly groupsAttributePath?: string;
+  readonly allowedGroups: string[];
+  readonly allowedDomains: string[];
+  readonly allowSignUp: boolean;
+  readonly autoLogin: boolean;
+  readonly disableLoginForm: boolean;
+}
+/** How users sign in to Grafana: the built-in admin always, and an OpenID Connect provider with `oidc`. */
+export type GrafanaAuth = { readonly type: 'builtin' } | GrafanaOidc;
+/** An Alertmanager that Grafana shows as a datasource. */
+export interface GrafanaAlertmanager {
+  readonly name: string;
+  readonly url: string;
+}
+export interface GrafanaModel {
+  replicas: number;
+  resources: Resources;
+  placement: Placement;
+  ingress?: GrafanaIngress;
+  persistence?: { size: string; storageClassName?: string };
+  auth: GrafanaAuth;
+  /** User name of the built-in admin, whose password promfleet generates. */
+  adminUser: string;
+  alertmanagers: GrafanaAlertmanager[];
+  /** Add the cluster's own Alertmanager (an observer that is also a workload cluster) as a datasource. */
+  localAlertmanager: boolean;
 }
 /** A StoreAPI outside the fleet that the Querier also reaches. */
 export type ExtraStore = NonNullable<QuerierInput['extraStores']>[number];
@@ -176,6 +227,8 @@ export interface ObserverRole {
    * Every workload cluster must use the same one (checked before rendering).
    */
   readonly replicaLabel: string;
+  /** Grafana over the Querier; absent when `grafana.enabled` is false. */
+  readonly grafana?: GrafanaModel;
 }
 
 export interface ClusterModel {
@@ -302,6 +355,7 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
           probes: deepMerge<SidecarProbesModel>({ ...DEFAULT_SIDECAR_PROBES }, probes),
         },
         replicaLabel,
+        grafana: grafanaModel(c.grafana),
       };
     }
     if (c.sealedSecrets) {
@@ -353,23 +407,28 @@ function sidecarEndpoints(thanos: ThanosInput, replicas: number): SidecarReplica
   return replicaHosts(thanos.endpoint ?? {}, replicas).map((host, r) => ({ host, port: nodePort ? sidecarNodePort(port, r) : port }));
 }
 
-/** The Querier's Ingress with the defaults of TLS and sign-in (the fleet checks rejected what does not fit). */
-function querierIngress(input: QuerierIngressInput): QuerierIngress {
-  const { tls = {}, auth = {}, ...rest } = input;
-  const D = DEFAULT_QUERIER_INGRESS;
-  const source = tls.source ?? D.tls.source;
-  const secretName = tls.secretName ?? D.tls.secretName;
+/** An Ingress's TLS with its defaults (`D`): the fleet checks rejected what does not fit. */
+function ingressTls(tls: NonNullable<QuerierIngressInput['tls']>, D: { source: 'pki'; secretName: string }, field: string): QuerierIngressTls {
+  const source = tls.source ?? D.source;
+  const secretName = tls.secretName ?? D.secretName;
   const issuer = tls.issuer
     ? { kind: 'Issuer' as const, name: tls.issuer }
     : tls.clusterIssuer
       ? { kind: 'ClusterIssuer' as const, name: tls.clusterIssuer }
       : undefined;
-  let resolvedTls: QuerierIngressTls;
-  if (source === 'none') resolvedTls = { source };
-  else if (source === 'cert-manager') {
-    if (!issuer) throw new Error(`querier.ingress.tls: source cert-manager without an issuer`);
-    resolvedTls = { source, secretName, issuer };
-  } else resolvedTls = { source, secretName };
+  if (source === 'none') return { source };
+  if (source === 'cert-manager') {
+    if (!issuer) throw new Error(`${field}.tls: source cert-manager without an issuer`);
+    return { source, secretName, issuer };
+  }
+  return { source, secretName };
+}
+
+/** The Querier's Ingress with the defaults of TLS and sign-in (the fleet checks rejected what does not fit). */
+function querierIngress(input: QuerierIngressInput): QuerierIngress {
+  const { tls = {}, auth = {}, ...rest } = input;
+  const D = DEFAULT_QUERIER_INGRESS;
+  const resolvedTls = ingressTls(tls, D.tls, 'querier.ingress');
   const type = auth.type ?? D.auth.type;
   let resolvedAuth: QuerierIngressAuth;
   if (type === 'none') resolvedAuth = { type };
@@ -378,4 +437,53 @@ function querierIngress(input: QuerierIngressInput): QuerierIngress {
     resolvedAuth = { type, url: auth.url, signinUrl: auth.signinUrl };
   } else resolvedAuth = { type, username: auth.username ?? D.auth.username, secretName: D.auth.secretName, realm: D.auth.realm };
   return { ...rest, tls: resolvedTls, auth: resolvedAuth };
+}
+
+/** An observer's Grafana with every default applied; undefined when switched off. */
+function grafanaModel(input: GrafanaInput = {}): GrafanaModel | undefined {
+  const D = DEFAULT_GRAFANA;
+  if (!(input.enabled ?? D.enabled)) return undefined;
+  const { ingress, auth } = input;
+  return {
+    replicas: input.replicas ?? D.replicas,
+    resources: deepMerge(D.resources, input.resources),
+    placement: deepMerge(D.placement, input.placement),
+    ingress: ingress && {
+      host: ingress.host,
+      className: ingress.className,
+      annotations: ingress.annotations,
+      tls: ingressTls(ingress.tls ?? {}, DEFAULT_GRAFANA_INGRESS.tls, 'grafana.ingress'),
+    },
+    persistence: input.persistence,
+    auth: auth?.type === 'oidc' ? grafanaOidc(auth) : { type: 'builtin' },
+    adminUser: D.adminUser,
+    alertmanagers: input.alertmanagers ?? [],
+    localAlertmanager: input.localAlertmanager ?? D.localAlertmanager,
+  };
+}
+
+/** OpenID Connect sign-in with its defaults (the fleet checks made sure the required fields are there). */
+function grafanaOidc(auth: NonNullable<GrafanaInput['auth']>): GrafanaOidc {
+  const D = DEFAULT_GRAFANA_OIDC;
+  const { clientId, clientSecret, authUrl, tokenUrl, apiUrl } = auth;
+  if (!clientId || !clientSecret || !authUrl || !tokenUrl || !apiUrl) throw new Error('grafana.auth: type oidc without its client and endpoints');
+  return {
+    type: 'oidc',
+    name: auth.name ?? D.name,
+    clientId,
+    clientSecret,
+    authUrl,
+    tokenUrl,
+    apiUrl,
+    scopes: auth.scopes ?? D.scopes,
+    usePkce: auth.usePkce ?? D.usePkce,
+    roleAttributePath: auth.roleAttributePath,
+    roleAttributeStrict: auth.roleAttributeStrict ?? D.roleAttributeStrict,
+    groupsAttributePath: auth.groupsAttributePath,
+    allowedGroups: auth.allowedGroups ?? D.allowedGroups,
+    allowedDomains: auth.allowedDomains ?? D.allowedDomains,
+    allowSignUp: auth.allowSignUp ?? D.allowSignUp,
+    autoLogin: auth.autoLogin ?? D.autoLogin,
+    disableLoginForm: auth.disableLoginForm ?? D.disableLoginForm,
+  };
 }

@@ -12,6 +12,9 @@ import {
   DEFAULT_GITOPS,
   DEFAULT_PKI,
   DEFAULT_CONTROL_PLANE_EXCLUDE,
+  DEFAULT_GRAFANA,
+  DEFAULT_GRAFANA_INGRESS,
+  DEFAULT_GRAFANA_OIDC,
   DEFAULT_PLATFORM,
   DEFAULT_QUERIER,
   DEFAULT_QUERIER_INGRESS,
@@ -330,6 +333,12 @@ const versions = z.strictObject({
     'quay.io/prometheus/blackbox-exporter',
     'blackboxExporter',
   ),
+  // Grafana's tags, unlike the others, have no leading "v".
+  grafana: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { message: 'must be a Grafana release tag such as "12.4.5" (without a leading "v")' })
+    .optional()
+    .meta(about('Image tag of Grafana OSS on the observers (docker.io/grafana/grafana), without a leading "v"', DEFAULT_VERSIONS.grafana)),
 });
 
 const P = DEFAULT_STACK.prometheus;
@@ -534,7 +543,7 @@ export const stackSettings = z.strictObject({
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must be a registry host with an optional path, e.g. "mirror.example.com/quay"' })
     .optional()
     .describe(
-      'Registry mirror, host[:port][/path], that replaces quay.io and registry.k8s.io in every image, e.g. "mirror.example.com/quay". Default: the upstream registries.',
+      'Registry mirror, host[:port][/path], that replaces quay.io, registry.k8s.io and docker.io (Grafana) in every image, e.g. "mirror.example.com/quay". Default: the upstream registries.',
     ),
   imagePullSecrets: z
     .array(dnsName)
@@ -660,7 +669,7 @@ export const stackSettings = z.strictObject({
         .optional()
         .meta(
           about(
-            "Observer clusters: the namespaces whose pods may call the Querier's HTTP API and UI (port 10902), besides the stack's own namespace: the Ingress controller's, and Grafana's. The sign-in is on the Ingress, so every other pod is kept out. [] admits only the stack's namespace; null admits every pod, as for an Ingress controller on the host network",
+            "Observer clusters: the namespaces whose pods may call the Querier's HTTP API and UI (port 10902) and Grafana's UI (port 3000), besides the stack's own namespace: the Ingress controller's, and that of a Grafana of your own. The sign-in is on the Ingress, so every other pod is kept out. [] admits only the stack's namespace; null admits every pod, as for an Ingress controller on the host network",
             S.networkPolicies.querierClients,
           ),
         ),
@@ -926,6 +935,150 @@ const querier = z.strictObject({
     .describe('Blackbox probes of the stores the Querier dials; see docs/operations.md, "Probing the sidecar path". Default: enabled.'),
 });
 
+const GF = DEFAULT_GRAFANA;
+const OIDC = DEFAULT_GRAFANA_OIDC;
+const httpsUrl = (what: string, example: string) =>
+  z
+    .url({ protocol: /^https?$/, message: `must be the http(s) URL of ${what}, e.g. "${example}"` })
+    .optional()
+    .describe(`${what[0].toUpperCase()}${what.slice(1)}, e.g. "${example}" (type: oidc; required)`);
+const grafanaAuth = z.strictObject({
+  type: z
+    .enum(['builtin', 'oidc'], { message: 'must be builtin or oidc' })
+    .optional()
+    .meta(
+      about(
+        'builtin: the admin user only, with the password promfleet generates into the secret store; oidc: also your OpenID Connect provider, with the fields below. The admin user stays in both',
+        'builtin',
+      ),
+    ),
+  name: z.string().min(1).optional().meta(about('Label of the sign-in button on the login page', OIDC.name)),
+  clientId: z
+    .string()
+    .min(1, { message: 'must be the client id your identity provider gave Grafana' })
+    .optional()
+    .describe('Client id of Grafana at your identity provider (type: oidc; required)'),
+  clientSecret: z
+    .union([storeCredential, secretKeyRef], { message: CREDENTIAL_REF_MESSAGE })
+    .optional()
+    .describe(
+      'Where the client secret is kept (type: oidc; required): {credential} of the secret store (promfleet credential set <name>), rendered into a Secret outside the committed tree or sealed, or {name, key} of a Secret you manage',
+    ),
+  authUrl: httpsUrl(
+    "the provider's authorization endpoint (authorization_endpoint of its /.well-known/openid-configuration)",
+    'https://sso.example.com/oauth2/authorize',
+  ),
+  tokenUrl: httpsUrl("the provider's token endpoint (token_endpoint)", 'https://sso.example.com/oauth2/token'),
+  apiUrl: httpsUrl("the provider's user info endpoint (userinfo_endpoint)", 'https://sso.example.com/oauth2/userinfo'),
+  scopes: z
+    .array(z.string().regex(/^\S+$/, { message: 'must be one scope, without spaces' }))
+    .optional()
+    .meta(about('Scopes Grafana asks for', OIDC.scopes)),
+  usePkce: z.boolean().optional().meta(about('Use PKCE in the authorization code flow', OIDC.usePkce)),
+  roleAttributePath: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "JMESPath over the ID token (then the user info) that yields the user's Grafana role, Viewer, Editor or Admin, e.g. \"contains(groups[*], 'platform') && 'Admin' || 'Viewer'\". Default: every user gets Viewer.",
+    ),
+  roleAttributeStrict: z
+    .boolean()
+    .optional()
+    .meta(about('Refuse the sign-in of a user for whom roleAttributePath yields no valid role, instead of making them a Viewer', OIDC.roleAttributeStrict)),
+  groupsAttributePath: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('JMESPath over the ID token (then the user info) that yields the list of groups of the user, e.g. "groups"; allowedGroups needs it'),
+  allowedGroups: z
+    .array(z.string().min(1))
+    .optional()
+    .meta(about('Only members of one of these groups may sign in; [] lets every group in', OIDC.allowedGroups)),
+  allowedDomains: z
+    .array(dnsName)
+    .optional()
+    .meta(about('Only users whose e-mail address is in one of these domains may sign in; [] lets every domain in', OIDC.allowedDomains)),
+  allowSignUp: z.boolean().optional().meta(about('Create a Grafana user at the first sign-in of someone the provider lets in', OIDC.allowSignUp)),
+  autoLogin: z.boolean().optional().meta(about('Send visitors to the provider at once instead of showing the login page', OIDC.autoLogin)),
+  disableLoginForm: z
+    .boolean()
+    .optional()
+    .meta(
+      about(
+        'Hide the user name and password form, and with it the sign-in of the built-in admin that stays for when the provider is down',
+        OIDC.disableLoginForm,
+      ),
+    ),
+});
+const grafana = z.strictObject({
+  enabled: z.boolean().optional().meta(about('Render Grafana on this observer (80-grafana.yaml, 81-grafana-dashboards.yaml)', GF.enabled)),
+  replicas: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .optional()
+    .meta(
+      about(
+        'Grafana replicas. Each keeps its own database, so more than one needs no persistence and a sticky Ingress (see docs/operations.md, "Grafana")',
+        GF.replicas,
+      ),
+    ),
+  resources: resources(GF.resources, 'Grafana'),
+  placement: placement(GF.placement, 'Grafana'),
+  ingress: z
+    .strictObject({
+      ...ingressFields(''),
+      tls: querierIngressTls
+        .optional()
+        .describe(
+          `HTTPS for the Ingress host, as for the Querier's Ingress. Default: a certificate for host from the fleet PKI, in the Secret ${DEFAULT_GRAFANA_INGRESS.tls.secretName}.`,
+        ),
+    })
+    .optional()
+    .describe(
+      'Ingress for the Grafana UI (port 3000), served over HTTPS unless tls says otherwise; Grafana signs users in itself. Default: no Ingress; reach Grafana with kubectl port-forward',
+    ),
+  persistence: z
+    .strictObject({
+      size: quantity.describe('Size of the PersistentVolumeClaim that holds the Grafana database'),
+      storageClassName: dnsName.optional().describe("StorageClass of the claim. Default: the cluster's default StorageClass."),
+    })
+    .optional()
+    .describe(
+      'Keep the Grafana database (users, preferences, dashboards made by hand) on a PersistentVolumeClaim. Default: an emptyDir; the provisioned datasources and dashboards come back from ConfigMaps at every start.',
+    ),
+  auth: grafanaAuth
+    .optional()
+    .describe(
+      'How users sign in: the built-in admin, whose password promfleet generates into the secret store, and with type: oidc your OpenID Connect provider too. Default: builtin.',
+    ),
+  alertmanagers: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]{0,26}[a-z0-9])?$/, { message: 'must be 1 to 28 lowercase letters, digits and "-", e.g. "workload-eu"' })
+          .describe('Name of the datasource, unique; its uid is promfleet-am-<name>'),
+        url: z
+          .url({ protocol: /^https?$/, message: 'must be the http(s) URL of an Alertmanager, e.g. "https://alertmanager.eu.example.com"' })
+          .describe('URL of the Alertmanager API, reached from the Grafana pod'),
+      }),
+    )
+    .optional()
+    .describe('More Alertmanagers, each a datasource of Grafana: their alerts and silences in the Grafana UI. Default: none'),
+  localAlertmanager: z
+    .boolean()
+    .optional()
+    .meta(
+      about(
+        'On an observer that is also a workload cluster with Alertmanager: add that Alertmanager, in the same namespace, as a datasource',
+        GF.localAlertmanager,
+      ),
+    ),
+});
+
 const platform = z
   .enum(PLATFORMS, { message: `must be one of ${PLATFORMS.join(', ')}` })
   .optional()
@@ -984,6 +1137,11 @@ const cluster = z.strictObject({
   platform,
   controlPlane: controlPlane.optional().describe('What the control-plane monitors need beyond the platform (workload clusters only)'),
   querier: querier.optional().describe('The Thanos Querier (observer clusters only)'),
+  grafana: grafana
+    .optional()
+    .describe(
+      'Grafana, with the Querier as its datasource and the fleet dashboards (observer clusters only; see docs/operations.md, "Grafana"). Default: enabled on every observer',
+    ),
   serviceMonitors: z
     .array(appMonitor('Service', 'Service port, e.g. metrics'))
     .optional()

@@ -1,6 +1,7 @@
 // Credentials promfleet generates and keeps in the PKI store beside the keys: the password of the
-// Querier's basic sign-in. The password is generated once. Its bcrypt hash is kept as well, because
-// bcrypt salts are random: hashing again on every synth would change the rendered Secret each time.
+// Querier's basic sign-in, and that of each observer's Grafana admin. A password is generated once. The
+// Querier's bcrypt hash is kept as well, because bcrypt salts are random: hashing again on every synth
+// would change the rendered Secret each time. Grafana reads its admin password as it is, so it has no hash.
 import * as crypto from 'crypto';
 import * as path from 'path';
 import bcrypt from 'bcryptjs';
@@ -23,6 +24,15 @@ export interface CredentialSpec {
   readonly kind: CredentialKind;
   readonly cluster: string;
   readonly username: string;
+}
+
+/** The kinds whose password is rendered only as an htpasswd line (the rest are rendered as they are). */
+const HASHED: Record<CredentialKind, boolean> = { 'querier-basic-auth': true, 'grafana-admin': false };
+
+/** A generated password as its consumer reads it (Grafana's admin): rendered only into secrets/ or sealed. */
+export interface PasswordCredential {
+  readonly username: string;
+  readonly password: string;
 }
 
 /** What the Ingress's basic-auth Secret holds: one htpasswd line (user name and bcrypt hash), never the password. */
@@ -57,6 +67,8 @@ export function credentialSpecs(fleet: FleetModel): CredentialSpec[] {
   for (const c of fleet.clusters) {
     const auth = isObserver(c) ? c.observer.querier.ingress?.auth : undefined;
     if (auth?.type === 'basic') specs.push({ kind: 'querier-basic-auth', cluster: c.name, username: auth.username });
+    const grafana = isObserver(c) ? c.observer.grafana : undefined;
+    if (grafana) specs.push({ kind: 'grafana-admin', cluster: c.name, username: grafana.adminUser });
   }
   return specs;
 }
@@ -78,6 +90,7 @@ export function decideCredential(store: PkiStore, spec: CredentialSpec): Credent
   if (/[\r\n]/.test(storedPassword)) {
     throw new PkiError(store.file(files.password), 'holds more than one line; write the password alone on one line, or delete the file to generate a new one');
   }
+  if (!HASHED[spec.kind]) return { spec, password: storedPassword };
   const line = store.readSecret(files.htpasswd)?.replace(/\r?\n$/, '');
   const prefix = `${spec.username}:`;
   if (!line) return { spec, password: storedPassword, generate: { action: 'renewed', reason: 'no stored hash' } };
@@ -90,9 +103,20 @@ export function decideCredential(store: PkiStore, spec: CredentialSpec): Credent
   return { spec, password: storedPassword, htpasswd: `${line}\n` };
 }
 
-/** The credential of a decision, generating the password and hash it lacks, with the store writes that keep them. */
-export function completeCredential(d: CredentialDecision): { credential: BasicAuthCredential; writes: PendingWrite[] } {
+/**
+ * The credential of a decision, generating the password and hash it lacks, with the store writes that keep them:
+ * `credential` for a hashed kind, `password` for the others.
+ */
+export function completeCredential(d: CredentialDecision): { credential?: BasicAuthCredential; password?: PasswordCredential; writes: PendingWrite[] } {
   const { spec } = d;
+  if (!HASHED[spec.kind]) {
+    const files = credentialFiles(spec.kind, spec.cluster);
+    const password = d.password ?? crypto.randomBytes(PASSWORD_BYTES).toString('base64url');
+    return {
+      password: { username: spec.username, password },
+      writes: d.password ? [] : [{ rel: files.password, content: `${password}\n`, secret: true }],
+    };
+  }
   if (!d.generate) {
     // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a kept decision always carries its htpasswd line
     return { credential: { username: spec.username, htpasswd: d.htpasswd! }, writes: [] };

@@ -16,6 +16,7 @@ import {
   decideCredential,
   type BasicAuthCredential,
   type CredentialDecision,
+  type PasswordCredential,
   type CredentialReportEntry,
 } from './credentials';
 import { decideEtcdClient, etcdClientClusters, type EtcdClientBundle, type EtcdClientDecision, type EtcdClientReportEntry } from './etcd-client';
@@ -77,6 +78,10 @@ export interface FleetPki {
   querierIngress(cluster: string): TlsBundle;
   /** The htpasswd line of an observer's Querier sign-in (querier.ingress.auth.type: basic). */
   querierBasicAuth(cluster: string): BasicAuthCredential;
+  /** Server certificate of an observer's Grafana Ingress host (grafana.ingress.tls.source: pki). */
+  grafanaIngress(cluster: string): TlsBundle;
+  /** The user name and generated password of an observer's Grafana admin. */
+  grafanaAdmin(cluster: string): PasswordCredential;
   /** etcd's client certificate of a workload cluster, imported into the store (controlPlane.etcd); undefined without one. */
   etcdClient(cluster: string): EtcdClientBundle | undefined;
   /** Names, issuer and expiry of a leaf certificate. */
@@ -157,6 +162,11 @@ export function leafSpecs(fleet: FleetModel): LeafSpec[] {
           commonName: ingress.host,
           sans: { dnsNames: [ingress.host], ipAddresses: [] },
         });
+      }
+      const grafanaIngress = c.observer.grafana?.ingress;
+      if (grafanaIngress?.tls.source === 'pki') {
+        const host = grafanaIngress.host;
+        specs.push({ kind: 'grafana-ingress', cluster: c.name, usage: 'server', commonName: host, sans: { dnsNames: [host], ipAddresses: [] } });
       }
     }
   }
@@ -448,13 +458,15 @@ function complete(
     });
   }
   const credentials = new Map<string, BasicAuthCredential>();
+  const passwords = new Map<string, PasswordCredential>();
   const credentialEntries: CredentialReportEntry[] = [];
   for (const d of credentialDecisions) {
     const { spec } = d;
     const name = `${spec.kind}/${spec.cluster}`;
     const made = completeCredential(d);
     writes.push(...made.writes);
-    credentials.set(name, made.credential);
+    if (made.credential) credentials.set(name, made.credential);
+    if (made.password) passwords.set(name, made.password);
     credentialEntries.push({
       name,
       kind: spec.kind,
@@ -523,6 +535,12 @@ function complete(
       if (!credential) throw new Error(`the fleet's PKI has no basic-auth password for cluster "${cluster}"`);
       return credential;
     },
+    grafanaIngress: (cluster) => bundle('grafana-ingress', cluster),
+    grafanaAdmin: (cluster) => {
+      const password = passwords.get(`grafana-admin/${cluster}`);
+      if (!password) throw new Error(`the fleet's PKI has no Grafana admin password for cluster "${cluster}"`);
+      return password;
+    },
     etcdClient: (cluster) => etcdClients.get(cluster),
     certificate: (kind, cluster) => describe(get(kind, cluster).x509),
     commit: (more = []) => {
@@ -556,6 +574,8 @@ function withheldPki(store: PkiStore, needs: string[], locked = false): FleetPki
     storeGateway: none,
     querierIngress: none,
     querierBasicAuth: none,
+    grafanaIngress: none,
+    grafanaAdmin: none,
     etcdClient: none,
     certificate: none,
     commit: () => {},

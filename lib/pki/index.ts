@@ -13,7 +13,7 @@ export {
   type TlsBundle,
 } from './fleet-pki';
 export { type EtcdClientBundle } from './etcd-client';
-export { type BasicAuthCredential, type CredentialReportEntry } from './credentials';
+export { type BasicAuthCredential, type CredentialReportEntry, type PasswordCredential } from './credentials';
 export { certificateCoversHost, describeCertificate, verifiesChain, type CertInfo } from './inspect';
 export { sidecarSans, storeGatewaySans } from './profiles';
 export { PkiStore, type LeafKind, type PendingWrite } from './store';

@@ -4,8 +4,9 @@
 //   <dir>/ca-next/      during a CA rotation, step 1: the coming CA (already trusted)
 //   <dir>/ca-previous/  during a CA rotation, step 2: the old CA (still trusted)
 //   <dir>/ca-retired/<date>-<fingerprint>/  CAs whose rotation finished (no longer used)
-//   <dir>/<kind>/<cluster>.crt, .key             leaf certificates: sidecar, querier, store-gateway, querier-ingress
-//   <dir>/<kind>/<cluster>.password, .htpasswd   generated credentials: querier-basic-auth (the password and its hash)
+//   <dir>/<kind>/<cluster>.crt, .key             leaf certificates: sidecar, querier, store-gateway, querier-ingress, grafana-ingress
+//   <dir>/<kind>/<cluster>.password, .htpasswd   generated credentials: querier-basic-auth (the password and its hash),
+//                                                grafana-admin (the password of Grafana's admin only)
 //   <dir>/sealed/<cluster>.json                  sealed-secrets mode: what each SealedSecret was sealed from
 //   <dir>/etcd-client/<cluster>.crt, .key, -ca.crt  etcd's client certificate, imported from the user's files
 // Keys are written 0600 and folders 0700; a .gitignore of "*" keeps the store out of any repository.
@@ -28,10 +29,10 @@ export const PREVIOUS_CA_DIR = 'ca-previous';
 export const RETIRED_CA_DIR = 'ca-retired';
 export const ROOT_FILES = { cert: 'ca.crt', key: 'ca.key' } as const;
 export const INTERMEDIATE_FILES = { cert: 'intermediate.crt', key: 'intermediate.key' } as const;
-export const LEAF_KINDS = ['sidecar', 'querier', 'store-gateway', 'querier-ingress'] as const;
+export const LEAF_KINDS = ['sidecar', 'querier', 'store-gateway', 'querier-ingress', 'grafana-ingress'] as const;
 export type LeafKind = (typeof LEAF_KINDS)[number];
 /** Secrets promfleet generates that are not certificates, each kept in `<dir>/<kind>/<cluster>.*`. */
-export const CREDENTIAL_KINDS = ['querier-basic-auth'] as const;
+export const CREDENTIAL_KINDS = ['querier-basic-auth', 'grafana-admin'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 const STORE_GITIGNORE = '# promfleet PKI store: private keys. Never commit any of it.\n*\n';

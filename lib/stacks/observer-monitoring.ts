@@ -7,11 +7,21 @@ import { BlackboxExporter, type BlackboxExporterProps, type ProbedStore, StorePr
 import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
 import { ObserverNetworkPolicies, type ObserverNetworkPoliciesProps } from '../components/network-policies';
 import { prometheusPodSelector } from '../components/prometheus';
-import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
+import { querierHttpUrl, ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
+import type { FleetDashboard } from '../components/dashboards';
+import { Grafana, type GrafanaProps } from '../components/grafana';
+import { GrafanaDashboards } from '../components/grafana-dashboards';
+import {
+  GRAFANA_ADMIN_PASSWORD_KEY,
+  GRAFANA_ADMIN_SECRET,
+  GRAFANA_OAUTH_CLIENT_SECRET_KEY,
+  GRAFANA_OAUTH_SECRET,
+  GrafanaSecret,
+} from '../components/grafana-secrets';
 import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
-import type { BasicAuthCredential, TlsBundle } from '../pki';
+import type { BasicAuthCredential, PasswordCredential, TlsBundle } from '../pki';
 import { enabled, part, type StackPart, type Toggle } from './part';
 
 /** Certificates to render as a component's kubernetes.io/tls Secret. */
@@ -43,6 +53,40 @@ export interface ObserverQuerierOptions
    * @default not rendered: the Secret must exist
    */
   readonly ingressBasicAuth?: BasicAuthCredential;
+}
+
+export interface ObserverGrafanaOptions extends Pick<
+  GrafanaProps,
+  'replicas' | 'resources' | 'placement' | 'ingress' | 'persistence' | 'auth' | 'adminUser' | 'alertmanagers' | 'localAlertmanagerUrl' | 'scrapeInterval'
+> {
+  /**
+   * URL of the PromQL API of the default datasource: a query frontend's, say.
+   * @default the Querier's Service, querierHttpUrl(namespace)
+   */
+  readonly datasourceUrl?: string;
+  /**
+   * The dashboards, one ConfigMap each, mounted into Grafana.
+   * @default none
+   */
+  readonly dashboards?: readonly FleetDashboard[];
+  /**
+   * The admin's password (from preparePki, say), rendered as the Secret "grafana-admin": it holds
+   * the password itself, so keep it out of Git.
+   * @default not rendered: the Secret must exist
+   */
+  readonly admin?: PasswordCredential;
+  /**
+   * The OpenID Connect client secret, rendered as the Secret "grafana-oauth" when `auth.clientSecret` names a
+   * credential of the secret store.
+   * @default not rendered: the Secret must exist
+   */
+  readonly oauthClientSecret?: string;
+  /**
+   * The certificate of the Ingress host (from preparePki, say), rendered as the Secret `ingress.tls.secretName`
+   * when `ingress.tls.source` is pki.
+   * @default not rendered: the Secret must exist
+   */
+  readonly ingressCertificates?: TlsBundle;
 }
 
 export type ObserverStoreGatewayOptions = WithCertificates &
@@ -90,10 +134,10 @@ export interface ObserverMonitoringProps {
    */
   readonly imagePullSecrets?: readonly string[];
   /**
-   * The Thanos release, and the blackbox exporter's.
-   * @default DEFAULT_VERSIONS.thanos, DEFAULT_VERSIONS.blackboxExporter
+   * The Thanos release, the blackbox exporter's and Grafana's.
+   * @default DEFAULT_VERSIONS.thanos, DEFAULT_VERSIONS.blackboxExporter, DEFAULT_VERSIONS.grafana
    */
-  readonly versions?: { readonly thanos?: string; readonly blackboxExporter?: string };
+  readonly versions?: { readonly thanos?: string; readonly blackboxExporter?: string; readonly grafana?: string };
   /**
    * Monitor selector of a Prometheus in the same cluster: the Querier and the Store Gateway then get
    * ServiceMonitors with these labels.
@@ -115,6 +159,11 @@ export interface ObserverMonitoringProps {
    */
   readonly storeGateway?: ObserverStoreGatewayOptions;
   /**
+   * Grafana, with the Querier as its default datasource and the dashboards provisioned from ConfigMaps.
+   * @default no Grafana
+   */
+  readonly grafana?: ObserverGrafanaOptions;
+  /**
    * A NetworkPolicy per component (see ObserverNetworkPolicies).
    * @default enabled, the Querier's HTTP API open to the stack's namespace and "ingress-nginx"
    */
@@ -132,7 +181,12 @@ export type ObserverPartId =
   | 'querier-tls'
   | 'store-gateway-tls'
   | 'querier-ingress-tls'
-  | 'querier-basic-auth';
+  | 'querier-basic-auth'
+  | 'grafana'
+  | 'grafana-dashboards'
+  | 'grafana-admin'
+  | 'grafana-oauth'
+  | 'grafana-ingress-tls';
 
 /**
  * The observer of a fleet, in any chart: one PromQL API over every workload cluster.
@@ -182,6 +236,7 @@ export class ObserverMonitoring extends Construct {
             new ObserverNetworkPolicies(scope, id, {
               namespace,
               storeGateway: !!gateway,
+              grafana: !!props.grafana,
               querierClients: props.networkPolicies?.querierClients,
               // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
               scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
@@ -292,6 +347,7 @@ export class ObserverMonitoring extends Construct {
         ),
       );
     }
+    if (props.grafana) parts.push(...grafanaParts(props.grafana, namespace, common, props.versions?.grafana));
     return parts;
   }
 
@@ -303,4 +359,54 @@ export class ObserverMonitoring extends Construct {
     this.namespace = props.namespace ?? DEFAULT_STACK.namespace;
     for (const p of ObserverMonitoring.parts(props)) p.build(this);
   }
+}
+
+/** Grafana, its dashboards, and the Secrets the stack has the material of. */
+function grafanaParts(
+  g: ObserverGrafanaOptions,
+  namespace: string,
+  common: Pick<GrafanaProps, 'imageRegistry' | 'imagePullSecrets' | 'monitorSelector'>,
+  version: string | undefined,
+): StackPart<ObserverPartId>[] {
+  const dashboards = g.dashboards ?? [];
+  const parts: StackPart<ObserverPartId>[] = [
+    part(
+      'grafana',
+      (scope, id) =>
+        new Grafana(scope, id, {
+          ...common,
+          namespace,
+          version,
+          datasourceUrl: g.datasourceUrl ?? querierHttpUrl(namespace),
+          adminUser: g.adminUser,
+          replicas: g.replicas,
+          resources: g.resources,
+          placement: g.placement,
+          ingress: g.ingress,
+          persistence: g.persistence,
+          auth: g.auth,
+          alertmanagers: g.alertmanagers,
+          localAlertmanagerUrl: g.localAlertmanagerUrl,
+          scrapeInterval: g.scrapeInterval,
+          dashboards,
+        }),
+    ),
+    part('grafana-dashboards', (scope, id) => new GrafanaDashboards(scope, id, { namespace, dashboards })),
+  ];
+  const admin = g.admin;
+  if (admin) {
+    const values = { [GRAFANA_ADMIN_PASSWORD_KEY]: admin.password };
+    parts.push(part('grafana-admin', (scope, id) => new GrafanaSecret(scope, id, { name: GRAFANA_ADMIN_SECRET, namespace, values })));
+  }
+  const clientSecret = g.oauthClientSecret;
+  if (g.auth?.type === 'oidc' && 'credential' in g.auth.clientSecret && clientSecret !== undefined) {
+    const values = { [GRAFANA_OAUTH_CLIENT_SECRET_KEY]: clientSecret };
+    parts.push(part('grafana-oauth', (scope, id) => new GrafanaSecret(scope, id, { name: GRAFANA_OAUTH_SECRET, namespace, values })));
+  }
+  const tls = g.ingress?.tls;
+  const certificates = g.ingressCertificates;
+  if (tls?.source === 'pki' && certificates) {
+    parts.push(part('grafana-ingress-tls', (scope, id) => new TlsSecret(scope, id, { name: tls.secretName, namespace, app: 'grafana', bundle: certificates })));
+  }
+  return parts;
 }

@@ -144,7 +144,7 @@ export interface WorkloadMonitoringProps {
    * A NetworkPolicy per component, letting in only the stack's own connections (see WorkloadNetworkPolicies).
    * @default enabled, with the API server ports of DEFAULT_STACK.networkPolicies
    */
-  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace' | 'probedInNamespace'>;
+  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace' | 'probedInNamespace' | 'grafanaInNamespace'>;
   /**
    * Rule needs met beside the stack in its namespace by what its Prometheus scrapes or drives there, such as an
    * ObserverMonitoring's store probes (`observerRuleNeeds`): their families render with the stack's rules.
@@ -240,6 +240,7 @@ export class WorkloadMonitoring extends Construct {
               apiServerPorts: props.networkPolicies?.apiServerPorts,
               querierInNamespace: props.networkPolicies?.querierInNamespace,
               probedInNamespace: props.networkPolicies?.probedInNamespace,
+              grafanaInNamespace: props.networkPolicies?.grafanaInNamespace,
             }),
         ),
       );

@@ -22,6 +22,7 @@ import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 
@@ -41,6 +42,7 @@ export type Manifest = Full<
   | IConfigMap
   | IResourceQuota
   | IService
+  | IPersistentVolumeClaim
   | IIngress
   | INetworkPolicy
   | IPodDisruptionBudget
