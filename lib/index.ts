@@ -68,15 +68,16 @@ export {
   type Severity,
 } from './components/rule-families';
 export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
-export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
-export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
+export { ThanosQuerier, type ThanosQuerierProps, ThanosUiIngress, type ThanosUiIngressProps } from './components/querier';
+export { querierApiUrl, ThanosQueryFrontend, type ThanosQueryFrontendProps } from './components/query-frontend';
+export { storeGatewayEndpoint, storeGatewayEndpoints, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
 export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
 export { RECEIVER_CREDENTIALS_SECRET } from './components/alertmanager';
 export { ReceiverCredentialsSecret, type ReceiverCredentialsSecretProps } from './components/receiver-credentials';
 
 // ---------- the shapes and defaults of settings ----------
-export { DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
+export { DEFAULT_QUERIER_INGRESS, DEFAULT_QUERY_FRONTEND, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
 export { DEFAULT_PLATFORM } from './fleet/defaults';
 export { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Exposure, type Platform } from './fleet/platforms';
 export type {
@@ -85,16 +86,19 @@ export type {
   AlertmanagerReceiver,
   AlertmanagerRoute,
   AppMonitor,
+  IndexCache,
   Placement,
   QuerierIngress,
   QuerierIngressAuth,
   QuerierIngressTls,
   ReceiverCredentialRef,
   Resources,
+  ResultsCache,
   SecretKeyRef,
   SidecarIngress,
   SidecarService,
   StackVersions,
+  StoreGatewaySharding,
   Toleration,
 } from './fleet/model';
 

@@ -7,7 +7,8 @@ import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
 import { ObserverNetworkPolicies, type ObserverNetworkPoliciesProps } from '../components/network-policies';
 import { prometheusPodSelector } from '../components/prometheus';
 import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
-import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
+import { querierApiUrl, ThanosQueryFrontend, type ThanosQueryFrontendProps } from '../components/query-frontend';
+import { storeGatewayEndpoints, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
 import type { BasicAuthCredential, TlsBundle } from '../pki';
@@ -45,7 +46,9 @@ export interface ObserverQuerierOptions
 }
 
 export type ObserverStoreGatewayOptions = WithCertificates &
-  Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'placement' | 'storage' | 'tls' | 'tlsSecret'>;
+  Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'placement' | 'storage' | 'tls' | 'tlsSecret' | 'indexCache' | 'sharding'>;
+
+export type ObserverQueryFrontendOptions = Pick<ThanosQueryFrontendProps, 'replicas' | 'resources' | 'placement' | 'splitInterval' | 'maxRetries' | 'cache'>;
 
 export interface ObserverMonitoringProps {
   /**
@@ -96,6 +99,11 @@ export interface ObserverMonitoringProps {
    */
   readonly storeGateway?: ObserverStoreGatewayOptions;
   /**
+   * A query frontend in front of the Querier, which the Ingress then routes to.
+   * @default no query frontend: clients use the Querier itself
+   */
+  readonly queryFrontend?: ObserverQueryFrontendOptions;
+  /**
    * A NetworkPolicy per component (see ObserverNetworkPolicies).
    * @default enabled, the Querier's HTTP API open to the stack's namespace and "ingress-nginx"
    */
@@ -104,7 +112,15 @@ export interface ObserverMonitoringProps {
 
 /** The parts of an observer stack, in apply order. */
 export type ObserverPartId =
-  'namespace' | 'network-policies' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls' | 'querier-ingress-tls' | 'querier-basic-auth';
+  | 'namespace'
+  | 'network-policies'
+  | 'querier'
+  | 'store-gateway'
+  | 'query-frontend'
+  | 'querier-tls'
+  | 'store-gateway-tls'
+  | 'querier-ingress-tls'
+  | 'querier-basic-auth';
 
 /**
  * The observer of a fleet, in any chart: one PromQL API over every workload cluster.
@@ -129,7 +145,8 @@ export class ObserverMonitoring extends Construct {
     const gateway = props.storeGateway;
     const gatewayTls = gateway?.tls ?? DEFAULT_STORE_GATEWAY.tls;
     // The Querier's own Store Gateway, between the sidecars and the other stores.
-    const endpoints = [...props.sidecars, ...(gateway ? [storeGatewayEndpoint(namespace, gatewayTls)] : []), ...(q.extraStores ?? [])];
+    const endpoints = [...props.sidecars, ...(gateway ? storeGatewayEndpoints(namespace, gatewayTls, gateway.sharding) : []), ...(q.extraStores ?? [])];
+    const frontend = props.queryFrontend;
     const parts: StackPart<ObserverPartId>[] = [];
 
     if (props.createNamespace ?? true) {
@@ -144,6 +161,7 @@ export class ObserverMonitoring extends Construct {
             new ObserverNetworkPolicies(scope, id, {
               namespace,
               storeGateway: !!gateway,
+              queryFrontend: !!frontend,
               querierClients: props.networkPolicies?.querierClients,
               // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
               scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
@@ -161,7 +179,8 @@ export class ObserverMonitoring extends Construct {
             replicas: q.replicas,
             resources: q.resources,
             placement: q.placement,
-            ingress: q.ingress,
+            // With a frontend, the UI Ingress routes to it instead.
+            ingress: frontend ? undefined : q.ingress,
             replicaLabel: q.replicaLabel,
             tlsSecret: q.tlsSecret,
             // Long ranges over the Store Gateway's blocks read their downsampled versions.
@@ -183,6 +202,27 @@ export class ObserverMonitoring extends Construct {
               storage: gateway.storage,
               tls: gatewayTls,
               tlsSecret: gateway.tlsSecret,
+              indexCache: gateway.indexCache,
+              sharding: gateway.sharding,
+            }),
+        ),
+      );
+    }
+    if (frontend) {
+      parts.push(
+        part(
+          'query-frontend',
+          (scope, id) =>
+            new ThanosQueryFrontend(scope, id, {
+              ...common,
+              downstreamUrl: querierApiUrl(namespace, false),
+              replicas: frontend.replicas,
+              resources: frontend.resources,
+              placement: frontend.placement,
+              splitInterval: frontend.splitInterval,
+              maxRetries: frontend.maxRetries,
+              cache: frontend.cache,
+              ingress: q.ingress,
             }),
         ),
       );
