@@ -88,6 +88,8 @@ const CACHE_CONFIG_KEYS: Record<string, string[]> = {
   ],
 };
 
+type CacheYaml = { type: string; config: Record<string, unknown> };
+
 /** The default fleet with its observer's querier edited. */
 function withQuerier(edit: (querier: Record<string, unknown>) => void): string {
   const fleet = parseDocument(defaultFleetText()).toJS() as FleetInput;
@@ -118,7 +120,8 @@ describe('default fleet: the query frontend in front of the Querier', () => {
     expect(svc.spec.ports.map((p) => [p.name, p.port])).toEqual([['http', 10902]]);
     expect(selects(svc.spec.selector, d)).toBe(true);
     const listen = flag(r, 'http-address');
-    expect(Number(listen.split(':')[1])).toBe(container(r).ports.find((p: { name: string }) => p.name === 'http').containerPort);
+    const ports = container(r).ports as { name: string; containerPort: number }[];
+    expect(ports.map((p) => [p.name, p.containerPort])).toEqual([['http', Number(listen.split(':')[1])]]);
   });
 
   it("sends its pieces to the rendered Querier Service: its DNS name and http port, the Service selecting the Querier's pods", () => {
@@ -203,7 +206,8 @@ describe('frontend settings', () => {
   const caches = (cache: Record<string, unknown>) => {
     const frontend = { cache, splitInterval: '12h', maxRetries: 2, resources: { limits: { memory: '4Gi' } } };
     const r = render(fleetFrom(withQuerier((q) => (q.frontend = frontend))));
-    return { r, range: parse(flag(r, 'query-range.response-cache-config')), labels: parse(flag(r, 'labels.response-cache-config')) };
+    const read = (name: string) => parse(flag(r, name)) as CacheYaml;
+    return { r, range: read('query-range.response-cache-config'), labels: read('labels.response-cache-config') };
   };
 
   it('memcached: the addresses under config, type MEMCACHED, for both caches', () => {
