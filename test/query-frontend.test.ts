@@ -276,3 +276,19 @@ describe('frontend fleet checks name the field', () => {
     expect(fs.existsSync(path.join(__dirname, '..', 'dist', 'observer', '72-query-frontend.yaml'))).toBe(true);
   });
 });
+
+describe('examples/external-caches/fleet.yaml', () => {
+  const file = path.join(__dirname, '..', 'examples', 'external-caches', 'fleet.yaml');
+  const r = render(fleetFrom(fs.readFileSync(file, 'utf8')));
+
+  it('renders a redis frontend cache, a memcached one, a memcached index cache and three time shards, all valid', () => {
+    const cacheOf = (cluster: string) => parse(flagValue(container(r, cluster).args, 'query-range.response-cache-config')!) as CacheYaml;
+    expect(cacheOf('hub')).toEqual({ type: 'REDIS', config: { addr: 'redis.cache.svc:6379' } });
+    expect(cacheOf('dr').type).toBe('MEMCACHED');
+    const shards = ofKind(r.objects, 'StatefulSet').filter((o) => o.cluster === 'hub');
+    expect(shards.map((s) => s.obj.metadata.name)).toEqual(['thanos-store-gateway-0', 'thanos-store-gateway-1', 'thanos-store-gateway-2']);
+    const report = validateRendered(r.outDir);
+    expect(report.findings).toEqual([]);
+    expect(report.objects).toBe(r.objects.length);
+  });
+});

@@ -276,6 +276,29 @@ export const ruleName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, { message: 'must be the name of an alert or rule group of the catalogue, e.g. "KubePodCrashLooping" (docs/alerts.md)' })
   .meta({ title: 'rule name', description: 'The name of an alert or a rule group of the catalogue, as docs/alerts.md lists them.' });
 
+/** host:port of a cache server, or a Thanos DNS discovery name (dns+host:port, dnssrv+_service._proto.name). */
+export const cacheAddress = z
+  .string()
+  .regex(/^(dns\+|dnssrv\+|dnssrvnoa\+)?[a-z0-9_]([-a-z0-9._]*[a-z0-9])?(:\d{1,5})?$/, {
+    message: 'must be host:port, dns+host:port or dnssrv+_service._proto.name, e.g. "memcached.cache.svc:11211"',
+  })
+  .refine((a) => a.startsWith('dnssrv') || /:\d{1,5}$/.test(a), { message: 'needs a port (host:port); only a dnssrv+ name carries its own' })
+  .meta({ title: 'cache address', description: 'host:port, or a name Thanos resolves: dns+host:port (A records), dnssrv+_service._proto.name (SRV records).' });
+
+/** host:port of a server the stack connects to (a redis, say). */
+const hostPort = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, { message: 'must be host:port, e.g. "redis.cache.svc:6379"' })
+  .meta({ title: 'host:port', description: 'A host name and a port, e.g. "redis.cache.svc:6379".' });
+
+/** A --min-time/--max-time value of the Store Gateway: a time relative to now, or a fixed time. */
+const timeBoundary = z
+  .string()
+  .regex(/^(-(\d+(ms|s|m|h|d|w|y))+|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$/, {
+    message: 'must be a duration before now such as "-14d", or an RFC 3339 time such as "2026-01-01T00:00:00Z"',
+  })
+  .meta({ title: 'time boundary', description: 'A duration before now, e.g. "-14d" or "-2w", or an RFC 3339 time, e.g. "2026-01-01T00:00:00Z".' });
+
 /** The field types with a title, in the order docs/fleet-reference.md lists them. */
 export const VALUE_TYPES: z.ZodType[] = [
   dnsLabel,
@@ -294,6 +317,9 @@ export const VALUE_TYPES: z.ZodType[] = [
   version,
   matcher,
   storeAddress,
+  cacheAddress,
+  hostPort,
+  timeBoundary,
   secretKeyRef,
   credentialName,
   storeCredential,
@@ -848,29 +874,6 @@ const querierIngressAuth = z.strictObject({
 });
 
 // ---------- Thanos caches, the query frontend and the Store Gateway's shards ----------
-
-/** host:port of a cache server, or a Thanos DNS discovery name (dns+host:port, dnssrv+_service._proto.name). */
-export const cacheAddress = z
-  .string()
-  .regex(/^(dns\+|dnssrv\+|dnssrvnoa\+)?[a-z0-9_]([-a-z0-9._]*[a-z0-9])?(:\d{1,5})?$/, {
-    message: 'must be host:port, dns+host:port or dnssrv+_service._proto.name, e.g. "memcached.cache.svc:11211"',
-  })
-  .refine((a) => a.startsWith('dnssrv') || /:\d{1,5}$/.test(a), { message: 'needs a port (host:port); only a dnssrv+ name carries its own' })
-  .meta({ title: 'cache address', description: 'host:port, or a name Thanos resolves: dns+host:port (A records), dnssrv+_service._proto.name (SRV records).' });
-
-/** host:port of a server the stack connects to (a redis, say). */
-const hostPort = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, { message: 'must be host:port, e.g. "redis.cache.svc:6379"' })
-  .meta({ title: 'host:port', description: 'A host name and a port, e.g. "redis.cache.svc:6379".' });
-
-/** A --min-time/--max-time value of the Store Gateway: a time relative to now, or a fixed time. */
-const timeBoundary = z
-  .string()
-  .regex(/^(-(\d+(ms|s|m|h|d|w|y))+|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$/, {
-    message: 'must be a duration before now such as "-14d", or an RFC 3339 time such as "2026-01-01T00:00:00Z"',
-  })
-  .meta({ title: 'time boundary', description: 'A duration before now, e.g. "-14d" or "-2w", or an RFC 3339 time, e.g. "2026-01-01T00:00:00Z".' });
 
 const QF = DEFAULT_QUERY_FRONTEND;
 const queryFrontend = z.strictObject({
