@@ -261,7 +261,7 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     expect(report.kinds['apps/v1/StatefulSet']).toBe(1);
   });
 
-  it.each(['70-querier.yaml', '71-store-gateway.yaml'])('snapshot of hub/%s', (file) => {
+  it.each(['70-querier.yaml', '71-store-gateway.yaml', '72-query-frontend.yaml'])('snapshot of hub/%s', (file) => {
     expect(r.files.get(`hub/${file}`)).toMatchSnapshot();
   });
 });

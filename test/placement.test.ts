@@ -16,6 +16,7 @@ const OWNERS: Record<string, string> = {
   'Alertmanager main': 'alertmanager',
   'Deployment thanos-querier': 'querier',
   'StatefulSet thanos-store-gateway': 'storeGateway',
+  'Deployment thanos-query-frontend': 'frontend',
 };
 
 /** Every pod spec of a render (pod templates, and the Prometheus and Alertmanager specs the operator turns into pods), by owner. */
@@ -56,6 +57,7 @@ describe('pod placement', () => {
     ...observer.querier,
     placement: mine('querier'),
     storeGateway: { objectStorage: { name: 'bucket', key: 'objstore.yml' }, placement: mine('storeGateway') },
+    frontend: { placement: mine('frontend') },
   };
   const placed = render(fleetFrom(stringify(fleet)));
   const defaults = render(fleetFrom(defaultFleetText()));
@@ -83,6 +85,7 @@ describe('pod placement', () => {
       operator: { nodeSelector: linux },
       kubeStateMetrics: { nodeSelector: linux },
       querier: { nodeSelector: linux },
+      frontend: { nodeSelector: linux },
       nodeExporter: { nodeSelector: linux, tolerations: [{ operator: 'Exists' }], priorityClassName: 'system-node-critical' },
       prometheus: {},
       alertmanager: {},

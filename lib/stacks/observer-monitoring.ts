@@ -1,5 +1,6 @@
 // The observer of a fleet: the Thanos Querier over the sidecars of the workload clusters (mTLS),
-// with an optional Store Gateway over the blocks they uploaded.
+// with an optional Store Gateway over the blocks they uploaded (in shards if need be), and an optional
+// query frontend in front of the Querier, which clients and the UI Ingress then use.
 import { Construct } from 'constructs';
 import type { StoreEndpoint } from '../components/endpoints';
 import { BasicAuthSecret } from '../components/basic-auth-secret';
