@@ -119,7 +119,12 @@ describe('a synth with CI set', () => {
       path.dirname(out),
     );
     expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('lacks the CA (there is no store), querier/hub (new), sidecar/prod-eu (new)')]);
-    expect(fs.readdirSync(path.join(out, 'hub')).sort()).toEqual(['00-namespace.yaml', '69-network-policies.yaml', '70-querier.yaml']);
+    expect(fs.readdirSync(path.join(out, 'hub')).sort()).toEqual([
+      '00-namespace.yaml',
+      '69-network-policies.yaml',
+      '70-querier.yaml',
+      '72-query-frontend.yaml',
+    ]);
   });
 
   it('in sealed-secrets mode without the store: fails, since the committed SealedSecrets come from its keys', async () => {

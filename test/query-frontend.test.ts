@@ -4,12 +4,17 @@
 //
 // Upstream facts, read from thanos-io/thanos at tag v0.42.4 (the DEFAULT_VERSIONS.thanos release):
 // - cmd/thanos/query_frontend.go registers the flags below (registerQueryFrontend) and cmd/thanos/config.go
-//   the HTTP ones (httpConfig.registerFlag: --http-address, default 0.0.0.0:10902).
+//   the HTTP ones (httpConfig.registerFlag: --http-address, default 0.0.0.0:10902). The split intervals are kingpin
+//   DurationVars, which Go's time.ParseDuration reads: hours, never days.
 // - pkg/queryfrontend/config.go, NewCacheConfig: the cache YAML is {type, config} (UnmarshalStrict), type
 //   IN-MEMORY (config: max_size, max_size_items, validity), MEMCACHED (config: cacheutil.MemcachedClientConfig
 //   inline, i.e. addresses..., and expiration), REDIS (config: cacheutil.RedisClientConfig inline, i.e. addr...,
 //   and expiration); pkg/cacheutil/memcached_client.go and redis_client.go hold those keys.
 // - internal/cortex/chunk/cache/fifo_cache.go parses max_size with humanize.ParseBytes ("128MiB" = 128 * 2^20).
+// - pkg/queryfrontend/roundtrip.go registers the query_range and labels tripperwares under a `tripperware` label
+//   each, so the two caches (one config, given to both flags) live side by side in one process.
+// - Config.Validate (pkg/queryfrontend/config.go) wants split intervals above 0 when a cache is set: the fleet
+//   schema's duration has at least one unit of time.
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseDocument, stringify } from 'yaml';
@@ -227,6 +232,11 @@ describe('frontend settings', () => {
     }
   });
 
+  it('a split interval in days reaches Thanos in hours, which Go durations (kingpin DurationVar) read', () => {
+    const r = render(fleetFrom(withQuerier((q) => (q.frontend = { splitInterval: '1d12h' }))));
+    expect([flag(r, 'query-range.split-interval'), flag(r, 'labels.split-interval')]).toEqual(['36h', '36h']);
+  });
+
   it('inMemory: a size in Kubernetes units becomes the same number of bytes in the units humanize reads', () => {
     const { range } = caches({ type: 'inMemory', maxSize: '1Gi' });
     expect(range.config.max_size).toBe('1GiB');
@@ -257,6 +267,12 @@ describe('frontend fleet checks name the field', () => {
     ]);
     expect(problems({ cache: { type: 'memcached', addresses: ['memcached.svc'] } })).toEqual([
       expect.stringMatching(/^clusters\[0\]\.querier\.frontend\.cache\.addresses\[0\]: needs a port/),
+    ]);
+  });
+
+  it('a split interval of 0 is refused, as Thanos caches only split queries', () => {
+    expect(problems({ splitInterval: '0h' })).toEqual([
+      expect.stringMatching(/^clusters\[0\]\.querier\.frontend\.splitInterval: is "0h"; Thanos needs a split above 0/),
     ]);
   });
 

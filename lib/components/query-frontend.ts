@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_QUERY_FRONTEND, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import type { QuerierIngress, ResultsCache } from '../fleet/model';
-import { thanosSize } from '../fleet/quantity';
+import { goDuration, thanosSize } from '../fleet/quantity';
 import { image } from '../meta';
 import { QUERY_FRONTEND_NAME } from '../names';
 import { namespaceOf, type PlacedComponentProps, type StackComponentProps } from './base';
@@ -86,7 +86,7 @@ export class ThanosQueryFrontend extends Construct {
     const namespace = namespaceOf(props);
     const D = DEFAULT_QUERY_FRONTEND;
     const replicas = props.replicas ?? D.replicas;
-    const split = props.splitInterval ?? D.splitInterval;
+    const split = goDuration(props.splitInterval ?? D.splitInterval);
     const retries = props.maxRetries ?? D.maxRetries;
     const cache = flagYaml(resultsCacheConfig(props.cache ?? D.cache));
     const server = new ThanosServer(QUERY_FRONTEND_NAME, 'query-frontend', namespace);

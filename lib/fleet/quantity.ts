@@ -25,3 +25,24 @@ export function thanosSize(quantity: string): string | undefined {
   if (mib < 1) return undefined;
   return mib % 1024 === 0 ? `${mib / 1024}GiB` : `${mib}MiB`;
 }
+
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3, y: 365 * 86400e3 };
+
+/** The milliseconds of a Prometheus duration such as "1d12h" (its year is 365 days). */
+export function durationMs(duration: string): number {
+  let total = 0;
+  for (const [, n, unit] of duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(n) * DURATION_MS[unit];
+  return total;
+}
+
+/**
+ * A Prometheus duration as Go's time.ParseDuration reads it, which has no d, w or y: the flags Thanos declares
+ * with kingpin's DurationVar (--query-range.split-interval) take "24h", never "1d".
+ */
+export function goDuration(duration: string): string {
+  const ms = durationMs(duration);
+  if (ms % 3600e3 === 0) return `${ms / 3600e3}h`;
+  if (ms % 60e3 === 0) return `${ms / 60e3}m`;
+  if (ms % 1e3 === 0) return `${ms / 1e3}s`;
+  return `${ms}ms`;
+}

@@ -2,7 +2,7 @@
 // whether an in-memory cache fits in the memory limit of its pod, and whether time shards are in order.
 import { DEFAULT_QUERY_FRONTEND, DEFAULT_STORE_GATEWAY } from './defaults';
 import type { FleetProblem } from './errors';
-import { quantityBytes } from './quantity';
+import { durationMs, quantityBytes } from './quantity';
 import type { Fleet } from './schema';
 
 type CacheInput = { type?: string; maxSize?: string; addresses?: string[]; address?: string };
@@ -42,12 +42,7 @@ function fitProblem(maxSize: string, copies: number, limit: string | undefined, 
 }
 
 /** Milliseconds relative to now of a relative boundary such as "-14d2h". */
-function relativeMs(boundary: string): number {
-  const unit: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3, y: 365 * 86400e3 };
-  let total = 0;
-  for (const [, n, u] of boundary.slice(1).matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(n) * unit[u];
-  return -total;
-}
+const relativeMs = (boundary: string): number => -durationMs(boundary.slice(1));
 
 export function thanosProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
@@ -58,6 +53,10 @@ export function thanosProblems(fleet: Fleet): FleetProblem[] {
     if (frontend) {
       const at = `clusters[${i}].querier.frontend`;
       problems.push(...cacheProblems(frontend.cache, DEFAULT_QUERY_FRONTEND.cache.type, `${at}.cache`));
+      // Thanos refuses a cache without splitting, and a split of 0 splits nothing.
+      if (frontend.splitInterval !== undefined && durationMs(frontend.splitInterval) === 0) {
+        problems.push({ path: `${at}.splitInterval`, message: `is "${frontend.splitInterval}"; Thanos needs a split above 0 to cache results, e.g. "24h"` });
+      }
       if ((frontend.cache?.type ?? DEFAULT_QUERY_FRONTEND.cache.type) === 'inMemory' && (frontend.enabled ?? DEFAULT_QUERY_FRONTEND.enabled)) {
         const limit = frontend.resources?.limits?.memory ?? DEFAULT_QUERY_FRONTEND.resources.limits?.memory;
         const fit = fitProblem(
