@@ -19,7 +19,8 @@ import * as path from 'path';
 import { parse, parseDocument, stringify } from 'yaml';
 import type { FleetInput } from '../lib/fleet/schema';
 import { defaultFleetText, fleetFrom, fleetProblems, ofKind, render, validateRendered, type Rendered, type RenderedObject } from './support/fleet';
-import { find, flagValue, HUB_FLEET, renderedSdConfig, renderedTlsSecret } from './support/observer-fleet';
+import { probeGoTls } from './support/go-tls';
+import { find, flagValue, HUB_FLEET, querierClientBundle, renderedSdConfig, renderedTlsSecret } from './support/observer-fleet';
 
 const STORE_FLAGS = new Set([
   'http-address',
@@ -193,6 +194,21 @@ describe('hash shards', () => {
     const cert = new crypto.X509Certificate(renderedTlsSecret(r, 'observer', 'thanos-store-gateway-tls').cert);
     expect(cert.checkHost('thanos-store-gateway-3.monitoring.svc')).toBeUndefined();
   });
+
+  it("Go's TLS stack (Prometheus as the client) completes mTLS with each shard under its rendered server name, and refuses another", async () => {
+    const secret = renderedTlsSecret(r, 'observer', 'thanos-store-gateway-tls');
+    const servers = { gateway: { cert: secret.cert, key: secret.key, clientCa: secret.ca } };
+    const endpoints = renderedSdConfig(r, 'observer').endpoints.filter((e) => e.address.startsWith('thanos-store-gateway'));
+    const probes = endpoints.map((e) => {
+      const client = querierClientBundle(r, 'observer', e.client_config.tls_config);
+      return { name: e.address, server: 'gateway', serverName: e.client_config.server_name!, ca: client.ca, cert: client.cert, key: client.key };
+    });
+    const control = { ...probes[0], name: 'control', serverName: 'thanos-store-gateway-9.monitoring.svc' };
+    const results = await probeGoTls({ servers, probes: [...probes, control] });
+    expect(probes.map((p) => [p.name, results[p.name].up])).toEqual(probes.map((p) => [p.name, 1]));
+    expect(results.control.up).toBe(0);
+    expect(results.control.lastError).toMatch(/x509: certificate is valid for .*not thanos-store-gateway-9\.monitoring\.svc/);
+  }, 90_000);
 
   it('one ServiceMonitor over every shard, whose targets keep the job thanos-store-gateway the alerts select', () => {
     // The hub observer runs its own Prometheus (monitorSelector team: platform).
