@@ -69,12 +69,13 @@ export {
   type Severity,
 } from './components/rule-families';
 export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
-export { querierHttpUrl, ThanosQuerier, type ThanosQuerierProps } from './components/querier';
+export { ThanosQuerier, type ThanosQuerierProps, ThanosUiIngress, type ThanosUiIngressProps } from './components/querier';
+export { querierApiUrl, ThanosQueryFrontend, type ThanosQueryFrontendProps } from './components/query-frontend';
+export { storeGatewayEndpoint, storeGatewayEndpoints, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
 export { Grafana, grafanaDatasources, type GrafanaProps, THANOS_DATASOURCE_UID } from './components/grafana';
 export { GrafanaDashboards, type GrafanaDashboardsProps } from './components/grafana-dashboards';
 export { GrafanaSecret, type GrafanaSecretProps } from './components/grafana-secrets';
 export { fleetDashboards, type FleetDashboard } from './components/dashboards';
-export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
 export {
   BlackboxExporter,
   SIDECAR_PROBE_JOB,
@@ -90,7 +91,7 @@ export { RECEIVER_CREDENTIALS_SECRET } from './components/alertmanager';
 export { ReceiverCredentialsSecret, type ReceiverCredentialsSecretProps } from './components/receiver-credentials';
 
 // ---------- the shapes and defaults of settings ----------
-export { DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
+export { DEFAULT_QUERIER_INGRESS, DEFAULT_QUERY_FRONTEND, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
 export { DEFAULT_GRAFANA, DEFAULT_GRAFANA_INGRESS, DEFAULT_GRAFANA_OIDC } from './fleet/defaults';
 export { DEFAULT_PLATFORM } from './fleet/defaults';
 export { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Exposure, type Platform } from './fleet/platforms';
@@ -104,16 +105,19 @@ export type {
   GrafanaAuth,
   GrafanaIngress,
   GrafanaOidc,
+  IndexCache,
   Placement,
   QuerierIngress,
   QuerierIngressAuth,
   QuerierIngressTls,
   ReceiverCredentialRef,
   Resources,
+  ResultsCache,
   SecretKeyRef,
   SidecarIngress,
   SidecarService,
   StackVersions,
+  StoreGatewaySharding,
   Toleration,
 } from './fleet/model';
 

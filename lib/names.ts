@@ -20,6 +20,17 @@ export const PROMETHEUS_OPERATED_SERVICE = 'prometheus-operated';
 export const STORE_GATEWAY_NAME = 'thanos-store-gateway';
 
 /**
+ * StatefulSet and Service of shard `shard` of a sharded Store Gateway: the Querier dials each shard on its own
+ * Service, as one Service over every shard would hand each Querier connection to a single shard.
+ */
+export function storeGatewayShardService(shard: number): string {
+  return `${STORE_GATEWAY_NAME}-${shard}`;
+}
+
+/** Query frontend Deployment and Service: the Querier's HTTP API as clients (Ingress, Grafana) should use it. */
+export const QUERY_FRONTEND_NAME = 'thanos-query-frontend';
+
+/**
  * Argo CD Application names: `<name>` (app-of-apps), `<name>-<cluster>`, `<name>-<cluster>-crds` and, per
  * namespace of the cluster's application monitors, `<name>-<cluster>-monitors-<namespace>`.
  */

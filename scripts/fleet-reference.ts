@@ -215,7 +215,8 @@ the YAML language server complete and check the file as you type and show each f
 
 \`examples/reference/fleet.yaml\` sets every field (the \`sealedSecrets\` fields are in
 \`examples/sealed-secrets/fleet.yaml\`, receiver credentials of the secret store in
-\`examples/alert-receivers/fleet.yaml\`); a test keeps it complete and renderable.
+\`examples/alert-receivers/fleet.yaml\`, the caches you run yourself and time shards in
+\`examples/external-caches/fleet.yaml\`); a test keeps it complete and renderable.
 
 ## How the file is read
 

@@ -15,7 +15,7 @@ import { fleetReference, type JsonSchema as ReferenceSchema, Reference } from '.
 import { makeEtcdFiles } from './support/etcd';
 import { fleetFrom, render, ROOT, tmpDir, validateRendered } from './support/fleet';
 
-const EXAMPLES = ['reference', 'sealed-secrets', 'shared-store', 'alert-receivers'].map((e) => path.join(ROOT, 'examples', e, 'fleet.yaml'));
+const EXAMPLES = ['reference', 'sealed-secrets', 'shared-store', 'alert-receivers', 'external-caches'].map((e) => path.join(ROOT, 'examples', e, 'fleet.yaml'));
 
 type JsonSchema = ReferenceSchema;
 
@@ -67,7 +67,7 @@ function usedPaths(value: unknown, at = '', out = new Set<string>()): Set<string
 describe('examples/reference/fleet.yaml', () => {
   const text = fs.readFileSync(EXAMPLES[0], 'utf8');
 
-  it('uses every key of the fleet schema (with examples/sealed-secrets for sealedSecrets, examples/shared-store for pki.encryption, examples/alert-receivers for store credentials)', () => {
+  it('uses every key of the fleet schema (with examples/sealed-secrets for sealedSecrets, examples/shared-store for pki.encryption, examples/alert-receivers for store credentials, examples/external-caches for the caches you run)', () => {
     const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'fleet.schema.json'), 'utf8')) as JsonSchema;
     const used = new Set(EXAMPLES.flatMap((f) => [...usedPaths(parse(fs.readFileSync(f, 'utf8')))]));
     const all = schemaPaths(schema);
@@ -167,6 +167,8 @@ clusters:
     ];
     if (field === 'defaults.platform' || field === 'clusters[].platform') return workload.platform;
     if (field === 'clusters[].grafana.auth.type') return fleet.clusters.filter(isObserver)[1]?.observer.grafana?.auth.type;
+    // A switched-off frontend has no model: whether there is one is what `enabled` says.
+    if (field === 'clusters[].querier.frontend.enabled') return observer.observer.querier.frontend !== undefined;
     if (field === 'clusters[].controlPlane.exclude') return workload.controlPlaneExclude;
     const section = sections.find(([prefix]) => field.startsWith(prefix));
     if (!section) throw new Error(`${field}: no section of the model holds it`);

@@ -354,13 +354,14 @@ describe('a NetworkPolicy per component, letting in exactly the stack’s own co
     expect(open).toEqual(expected[name]);
   });
 
-  it('lets the Ingress controller’s namespace and the stack’s own reach the Querier’s HTTP API; querierClients changes who', () => {
-    const querierPort = (objs: RenderedObject[]) => {
-      const pod = podsOf(objs, NS).find((p) => p.owner === 'Deployment/thanos-querier')!;
+  it('lets the Ingress controller’s namespace and the stack’s own reach the HTTP API (the query frontend’s); querierClients changes who', () => {
+    // The default fleet serves the HTTP API through the query frontend.
+    const apiPort = (objs: RenderedObject[], owner = 'Deployment/thanos-query-frontend') => {
+      const pod = podsOf(objs, NS).find((p) => p.owner === owner)!;
       return { pod, port: pod.containers.flatMap((c) => c.ports).find((p) => p.port === 10902)! };
     };
     const reaches = (objs: RenderedObject[], namespace: string) => {
-      const { pod, port } = querierPort(objs);
+      const { pod, port } = apiPort(objs);
       return admits(objs, NS, pod, port, { namespace, labels: { 'app.kubernetes.io/name': 'ingress-nginx' } });
     };
     const observer = byCluster(fleets.default, 'observer');
@@ -377,6 +378,25 @@ describe('a NetworkPolicy per component, letting in exactly the stack’s own co
     // A controller on the host network arrives from node addresses, which no namespace selector matches.
     const open = withClients('null');
     expect([reaches(open, 'default'), reaches(open, 'anything')]).toEqual([true, true]);
+  });
+
+  it('behind the query frontend, the Querier’s HTTP API answers the frontend’s namespace only; without one, the clients', () => {
+    const querier = (objs: RenderedObject[]) => {
+      const pod = podsOf(objs, NS).find((p) => p.owner === 'Deployment/thanos-querier')!;
+      return { pod, port: pod.containers.flatMap((c) => c.ports).find((p) => p.port === 10902)! };
+    };
+    const observer = byCluster(fleets.default, 'observer');
+    const frontend: Client = { namespace: NS, labels: podsOf(observer, NS).find((p) => p.owner === 'Deployment/thanos-query-frontend')!.labels };
+    const nginx = (namespace: string): Client => ({ namespace, labels: { 'app.kubernetes.io/name': 'ingress-nginx' } });
+    const { pod, port } = querier(observer);
+    expect([admits(observer, NS, pod, port, frontend), admits(observer, NS, pod, port, nginx('ingress-nginx'))]).toEqual([true, false]);
+    const direct = byCluster(
+      render(fleetFrom(defaultFleetText().replace('    querier:\n', '    querier:\n      frontend: { enabled: false }\n'))).objects,
+      'observer',
+    );
+    expect(podsOf(direct, NS).some((p) => p.owner === 'Deployment/thanos-query-frontend')).toBe(false);
+    const d = querier(direct);
+    expect([admits(direct, NS, d.pod, d.port, nginx('ingress-nginx')), admits(direct, NS, d.pod, d.port, nginx('default'))]).toEqual([true, false]);
   });
 
   it('opens the sidecar’s gRPC to exactly the fleet’s source ranges', () => {

@@ -108,7 +108,7 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
     ]);
   });
 
-  it('has a Service (http 10902, grpc 10901), a PDB and the Ingress, all selecting the Querier pods', () => {
+  it('has a Service (http 10902, grpc 10901) and a PDB selecting the Querier pods; the Ingress routes to the query frontend', () => {
     const d = find(r, 'observer', 'Deployment', 'thanos-querier');
     const svc = find(r, 'observer', 'Service', 'thanos-querier').obj;
     expect(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort])).toEqual([
@@ -125,7 +125,8 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
     expect(ing.spec.rules).toEqual([
       {
         host: 'thanos.example.com',
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'thanos-querier', port: { name: 'http' } } } }] },
+        // The frontend is on by default (test/query-frontend.test.ts follows it to the Querier).
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'thanos-query-frontend', port: { name: 'http' } } } }] },
       },
     ]);
     // HTTPS by default, with the certificate promfleet issues (test/querier-ingress.test.ts).
@@ -167,8 +168,9 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
       ['sidecar-0.us.example.com:10901', 'sidecar-0.us.example.com'],
       ['sidecar-1.us.example.com:10901', 'sidecar-1.us.example.com'],
     ]);
-    // A single replica: no budget that would block node drains.
-    expect(r.objects.some((o) => o.cluster === 'backup' && o.obj.kind === 'PodDisruptionBudget')).toBe(false);
+    // A single Querier replica: no budget that would block node drains (its query frontend has two replicas, and one).
+    const budgets = r.objects.filter((o) => o.cluster === 'backup' && o.obj.kind === 'PodDisruptionBudget').map((o) => o.obj.metadata.name);
+    expect(budgets).toEqual(['thanos-query-frontend']);
   });
 
   it("every TLS endpoint's server name is in the rendered certificate it will meet", () => {
@@ -259,7 +261,7 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     expect(report.kinds['apps/v1/StatefulSet']).toBe(1);
   });
 
-  it.each(['70-querier.yaml', '71-store-gateway.yaml'])('snapshot of hub/%s', (file) => {
+  it.each(['70-querier.yaml', '71-store-gateway.yaml', '72-query-frontend.yaml'])('snapshot of hub/%s', (file) => {
     expect(r.files.get(`hub/${file}`)).toMatchSnapshot();
   });
 });

@@ -123,6 +123,7 @@ describe('a synth with CI set', () => {
       '00-namespace.yaml',
       '69-network-policies.yaml',
       '70-querier.yaml',
+      '72-query-frontend.yaml',
       '80-grafana.yaml',
       '81-grafana-dashboards.yaml',
     ]);

@@ -17,6 +17,7 @@ const OWNERS: Record<string, string> = {
   'Deployment thanos-querier': 'querier',
   'StatefulSet thanos-store-gateway': 'storeGateway',
   'Deployment grafana': 'grafana',
+  'Deployment thanos-query-frontend': 'frontend',
 };
 
 /** Every pod spec of a render (pod templates, and the Prometheus and Alertmanager specs the operator turns into pods), by owner. */
@@ -57,6 +58,7 @@ describe('pod placement', () => {
     ...observer.querier,
     placement: mine('querier'),
     storeGateway: { objectStorage: { name: 'bucket', key: 'objstore.yml' }, placement: mine('storeGateway') },
+    frontend: { placement: mine('frontend') },
   };
   observer.grafana = { placement: mine('grafana') };
   const placed = render(fleetFrom(stringify(fleet)));
@@ -86,6 +88,7 @@ describe('pod placement', () => {
       kubeStateMetrics: { nodeSelector: linux },
       querier: { nodeSelector: linux },
       grafana: { nodeSelector: linux },
+      frontend: { nodeSelector: linux },
       nodeExporter: { nodeSelector: linux, tolerations: [{ operator: 'Exists' }], priorityClassName: 'system-node-critical' },
       prometheus: {},
       alertmanager: {},

@@ -2,7 +2,7 @@
 // cluster that serves it: the observer checks match every endpoint against that server's certificate.
 import type { StoreEndpoint } from '../components/endpoints';
 import { prometheusPodName } from '../components/prometheus';
-import { storeGatewayEndpoint } from '../components/store-gateway';
+import { storeGatewayEndpoints } from '../components/store-gateway';
 import { SIDECAR_GRPC_PORT } from '../components/thanos-sidecar';
 import { serviceHost } from '../components/endpoints';
 import { isWorkload, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../fleet/model';
@@ -20,7 +20,7 @@ export interface FleetStoreEndpoint extends StoreEndpoint {
 
 /**
  * Every StoreAPI the Querier of `observer` reaches, in a stable order: the sidecar of each
- * workload cluster (fleet order), the Store Gateway, then the declared extra stores.
+ * workload cluster (fleet order), the Store Gateway's shards, then the declared extra stores.
  */
 export function querierEndpoints(fleet: FleetModel, observer: ObserverCluster): FleetStoreEndpoint[] {
   const { querier } = observer.observer;
@@ -43,7 +43,11 @@ export function querierEndpoints(fleet: FleetModel, observer: ObserverCluster): 
     }
   }
   const gateway = querier.storeGateway;
-  if (gateway) out.push({ ...storeGatewayEndpoint(observer.stack.namespace, gateway.tls), source: { kind: 'store-gateway', cluster: observer } });
+  // Each shard of the Store Gateway on its own Service.
+  if (gateway) {
+    for (const e of storeGatewayEndpoints(observer.stack.namespace, gateway.tls, gateway.sharding))
+      out.push({ ...e, source: { kind: 'store-gateway', cluster: observer } });
+  }
   querier.extraStores.forEach((s, index) => {
     const host = s.address.slice(0, s.address.lastIndexOf(':'));
     out.push({ address: s.address, serverName: s.tls ? (s.serverName ?? host) : undefined, source: { kind: 'extra', index } });

@@ -2,6 +2,7 @@
 // sidecar, one file per component (its NetworkPolicies in 69, the Thanos components in 70-79, Grafana in 80-81,
 // the Secrets under secrets/).
 import { App } from 'cdk8s';
+import { querierApiUrl } from '../components/query-frontend';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET } from '../components/tls-secret';
 import { alertmanagerServiceUrl } from '../components/alertmanager';
 import { fleetDashboards } from '../components/dashboards';
@@ -22,6 +23,7 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   'network-policies': '69-network-policies',
   querier: '70-querier',
   'store-gateway': '71-store-gateway',
+  'query-frontend': '72-query-frontend',
   'blackbox-exporter': '76-blackbox-exporter',
   'sidecar-probes': '77-sidecar-probes',
   'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
@@ -123,8 +125,26 @@ export function observerMonitoringProps(
       storage: gateway.storage,
       tls: gateway.tls,
       certificates: gateway.tls ? pki?.storeGateway(cluster.name) : undefined,
+      indexCache: gateway.indexCache,
+      sharding: gateway.sharding,
+    },
+    queryFrontend: querier.frontend && {
+      replicas: querier.frontend.replicas,
+      resources: querier.frontend.resources,
+      placement: querier.frontend.placement,
+      splitInterval: querier.frontend.splitInterval,
+      maxRetries: querier.frontend.maxRetries,
+      cache: querier.frontend.cache,
     },
   };
+}
+
+/**
+ * The URL of the observer's Querier HTTP API as in-cluster clients (Grafana's datasource) should use it: the
+ * query frontend's Service when the observer has one, else the Querier's.
+ */
+export function observerQueryUrl(cluster: ObserverCluster): string {
+  return querierApiUrl(cluster.stack.namespace, !!cluster.observer.querier.frontend);
 }
 
 export function addObserverCharts(app: App, ctx: ClusterContext<ObserverCluster>): void {

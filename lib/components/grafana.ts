@@ -84,7 +84,7 @@ export function grafanaDatasources(o: GrafanaDatasourcesOptions): string {
 
 export interface GrafanaProps extends StackComponentProps, PlacedComponentProps {
   /**
-   * URL of the PromQL API that the default datasource queries: the Querier's Service (querierHttpUrl), or a
+   * URL of the PromQL API that the default datasource queries: the query frontend's or the Querier's Service (querierApiUrl), or a
    * query frontend's in front of it.
    */
   readonly datasourceUrl: string;

@@ -19,7 +19,7 @@ import { GRAFANA_NAME, GRAFANA_PORT } from './grafana';
 import { QUERIER_NAME } from './querier';
 import { SIDECAR_GRPC_PORT, SIDECAR_HTTP_PORT } from './thanos-sidecar';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT } from './thanos-pod';
-import { STORE_GATEWAY_NAME } from '../names';
+import { QUERY_FRONTEND_NAME, STORE_GATEWAY_NAME } from '../names';
 
 /** Ports of the pods the operator creates (v0.93): Prometheus web and config-reloader, Alertmanager web and mesh. */
 export const OPERATOR_POD_PORTS = { prometheusWeb: 9090, reloaderWeb: 8080, alertmanagerWeb: 9093, alertmanagerMesh: 9094 } as const;
@@ -182,6 +182,11 @@ export interface ObserverNetworkPoliciesProps extends NamespacedProps {
   /** @default false */
   readonly storeGateway?: boolean;
   /**
+   * A query frontend serves the HTTP API to `querierClients`; the Querier's own HTTP API then answers its namespace only.
+   * @default false
+   */
+  readonly queryFrontend?: boolean;
+  /**
    * Namespaces whose pods may call the Querier's HTTP API and UI, besides its own (the Ingress controller's,
    * Grafana's); null lets every pod in.
    * @default ["ingress-nginx"]
@@ -206,20 +211,21 @@ export interface ObserverNetworkPoliciesProps extends NamespacedProps {
 }
 
 /**
- * The observer's NetworkPolicies: the Querier's HTTP API and UI answer its own namespace and the named client
- * namespaces only, as the sign-in sits on the Ingress; its gRPC is closed; the Store Gateway answers the Querier only.
+ * The observer's NetworkPolicies: the Querier's HTTP API and UI (the query frontend's, when there is one) answer its
+ * own namespace and the named client namespaces only, as the sign-in sits on the Ingress; the Querier's gRPC is
+ * closed; the Store Gateway answers the Querier only.
  */
 export class ObserverNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: ObserverNetworkPoliciesProps = {}) {
     super(scope, id);
     const namespace = namespaceOf(props);
     const clients = props.querierClients === undefined ? DEFAULT_STACK.networkPolicies.querierClients : props.querierClients;
-    // The namespace itself (Grafana, a Prometheus that scrapes) and the named clients, or everyone.
-    const fromClients = (port: number): k8s.NetworkPolicyIngressRule =>
-      clients === null
+    // A port open to the stack's namespace (Grafana, a Prometheus that scrapes) and the named client namespaces (every pod with null).
+    const from = (who: readonly string[] | null, port: number): k8s.NetworkPolicyIngressRule =>
+      who === null
         ? { ports: ports([port]) }
         : {
-            from: [namespace, ...clients.filter((c) => c !== namespace)].map((ns) => ({
+            from: [namespace, ...who.filter((c) => c !== namespace)].map((ns) => ({
               namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } },
             })),
             ports: ports([port]),
@@ -230,8 +236,19 @@ export class ObserverNetworkPolicies extends Construct {
       component: 'querier',
       app: QUERIER_NAME,
       pods: selectorLabels(QUERIER_NAME),
-      ingress: [fromClients(THANOS_HTTP_PORT)],
+      // Behind a frontend, the clients go through it: the Querier answers the frontend (and its scraper) in the namespace.
+      ingress: [from(props.queryFrontend ? [] : clients, THANOS_HTTP_PORT)],
     });
+    if (props.queryFrontend) {
+      networkPolicy(this, 'query-frontend', {
+        name: QUERY_FRONTEND_NAME,
+        namespace,
+        component: 'query-frontend',
+        app: QUERY_FRONTEND_NAME,
+        pods: selectorLabels(QUERY_FRONTEND_NAME),
+        ingress: [from(clients, THANOS_HTTP_PORT)],
+      });
+    }
     if (props.grafana) {
       // Egress stays open: the identity provider and extra Alertmanagers are outside the cluster.
       networkPolicy(this, 'grafana', {
@@ -240,7 +257,7 @@ export class ObserverNetworkPolicies extends Construct {
         component: 'grafana',
         app: GRAFANA_NAME,
         pods: selectorLabels(GRAFANA_NAME),
-        ingress: [fromClients(GRAFANA_PORT)],
+        ingress: [from(clients, GRAFANA_PORT)],
       });
     }
     if (props.storeGateway) {
@@ -250,7 +267,8 @@ export class ObserverNetworkPolicies extends Construct {
         namespace,
         component: 'store-gateway',
         app: STORE_GATEWAY_NAME,
-        pods: selectorLabels(STORE_GATEWAY_NAME),
+        // Every shard: they share the name label, each has an instance label of its own.
+        pods: { 'app.kubernetes.io/name': STORE_GATEWAY_NAME },
         ingress: [
           {
             from: [QUERIER_NAME, ...(props.blackboxExporter ? [BLACKBOX_NAME] : [])].map((app) => ({ podSelector: { matchLabels: selectorLabels(app) } })),

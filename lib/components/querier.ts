@@ -23,10 +23,6 @@ export const QUERIER_ENDPOINTS_MOUNT = '/etc/thanos/endpoints';
  */
 export const QUERIER_PARTIAL_RESPONSE = true;
 
-/** The in-cluster URL of the Querier's HTTP API (PromQL) in `namespace`. */
-export function querierHttpUrl(namespace: string): string {
-  return `http://${QUERIER_NAME}.${namespace}.svc:${THANOS_HTTP_PORT}`;
-}
 /** How often Thanos re-reads the sd-config file (the kubelet projects ConfigMap changes within about a minute). */
 export const ENDPOINTS_RELOAD_INTERVAL = '30s';
 
@@ -139,24 +135,42 @@ export class ThanosQuerier extends Construct {
     });
     new ThanosServerExtras(this, 'extras', { server, replicas, monitorSelector: props.monitorSelector });
 
+    if (props.ingress) new ThanosUiIngress(this, 'ingress', { namespace, ingress: props.ingress, service: QUERIER_NAME });
+  }
+}
+
+export interface ThanosUiIngressProps {
+  /** Namespace of the Ingress and of `service`. */
+  readonly namespace: string;
+  readonly ingress: QuerierIngress;
+  /** The Service whose `http` port serves the UI and HTTP API: the Querier's, or the query frontend's in front of it. */
+  readonly service: string;
+}
+
+/**
+ * The Ingress of the Querier UI and HTTP API, with its TLS and sign-in annotations. It is called thanos-querier
+ * whichever Service it routes to: ingress-nginx's admission webhook refuses a second Ingress for the same host and
+ * path, so an Ingress renamed when the query frontend is switched on or off would not apply until the old one is gone.
+ */
+export class ThanosUiIngress extends Construct {
+  constructor(scope: Construct, id: string, props: ThanosUiIngressProps) {
+    super(scope, id);
     const ing = props.ingress;
-    if (ing) {
-      new k8s.KubeIngress(this, 'ingress', {
-        // The fleet file's annotations win, as everywhere.
-        metadata: server.meta({ ...ingressAnnotations(ing), ...(ing.annotations ?? {}) }),
-        spec: {
-          ingressClassName: ing.className,
-          rules: [
-            {
-              host: ing.host,
-              http: {
-                paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: QUERIER_NAME, port: { name: 'http' } } } }],
-              },
+    new k8s.KubeIngress(this, 'ingress', {
+      // The fleet file's annotations win, as everywhere.
+      metadata: new ThanosServer(QUERIER_NAME, 'querier', props.namespace).meta({ ...ingressAnnotations(ing), ...(ing.annotations ?? {}) }),
+      spec: {
+        ingressClassName: ing.className,
+        rules: [
+          {
+            host: ing.host,
+            http: {
+              paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: props.service, port: { name: 'http' } } } }],
             },
-          ],
-          tls: ing.tls.source === 'none' ? undefined : [{ hosts: [ing.host], secretName: ing.tls.secretName }],
-        },
-      });
-    }
+          },
+        ],
+        tls: ing.tls.source === 'none' ? undefined : [{ hosts: [ing.host], secretName: ing.tls.secretName }],
+      },
+    });
   }
 }

@@ -10,6 +10,7 @@ import { stackProblems } from './stack-checks';
 import { querierIngressProblems } from './ingress-checks';
 import { grafanaProblems } from './grafana-checks';
 import { controlPlaneProblems } from './platform-checks';
+import { thanosProblems } from './thanos-checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
@@ -92,5 +93,6 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   problems.push(...querierIngressProblems(fleet));
   problems.push(...grafanaProblems(fleet));
   problems.push(...controlPlaneProblems(fleet));
+  problems.push(...thanosProblems(fleet));
   return problems;
 }

@@ -241,6 +241,23 @@ export const DEFAULT_STORE_GATEWAY = {
   resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '4Gi' } } as Resources,
   placement: LINUX_NODES,
   tls: true,
+  // Thanos's own default size (--index-cache-size 250MB, whose units are powers of 2).
+  indexCache: { type: 'inMemory' as const, maxSize: '250Mi' },
+};
+
+/**
+ * The query frontend in front of the Querier: on by default, as kube-thanos users have it. It splits range
+ * queries by day (Thanos's default split) and caches the results in each pod's memory.
+ */
+export const DEFAULT_QUERY_FRONTEND = {
+  enabled: true,
+  replicas: 2,
+  resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } } as Resources,
+  placement: LINUX_NODES,
+  splitInterval: '24h',
+  // Thanos's default for both --query-range.max-retries-per-request and --labels.max-retries-per-request.
+  maxRetries: 5,
+  cache: { type: 'inMemory' as const, maxSize: '128Mi' },
 };
 
 export const DEFAULT_PKI = {

@@ -12,6 +12,7 @@ import {
   DEFAULT_PLATFORM,
   DEFAULT_QUERIER,
   DEFAULT_QUERIER_INGRESS,
+  DEFAULT_QUERY_FRONTEND,
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SIDECAR,
   DEFAULT_SIDECAR_PROBES,
@@ -180,6 +181,18 @@ export interface SidecarModel {
   listenLocal: boolean;
 }
 
+/** Where the Store Gateway caches index entries: each pod's memory (`maxSize` a quantity), or a memcached. */
+export type IndexCache = { readonly type: 'inMemory'; readonly maxSize: string } | { readonly type: 'memcached'; readonly addresses: readonly string[] };
+
+/** Where the query frontend caches results: each pod's memory (`maxSize` per cache), a memcached or a redis. */
+export type ResultsCache = IndexCache | { readonly type: 'redis'; readonly address: string };
+
+/**
+ * How the bucket is split across Store Gateway shards: by a hash of each block's ID into `shards`, or by time at
+ * `boundaries` (oldest first; n boundaries make n + 1 shards).
+ */
+export type StoreGatewaySharding = { readonly type: 'hash'; readonly shards: number } | { readonly type: 'time'; readonly boundaries: readonly string[] };
+
 export interface StoreGatewayModel {
   objectStorage: SecretKeyRef;
   replicas: number;
@@ -188,6 +201,18 @@ export interface StoreGatewayModel {
   storage?: { size: string; storageClassName?: string };
   /** Serve gRPC with mTLS from the fleet PKI. */
   tls: boolean;
+  indexCache: IndexCache;
+  /** Absent: one Store Gateway serves the whole bucket. */
+  sharding?: StoreGatewaySharding;
+}
+
+export interface QueryFrontendModel {
+  replicas: number;
+  resources: Resources;
+  placement: Placement;
+  splitInterval: string;
+  maxRetries: number;
+  cache: ResultsCache;
 }
 
 export interface QuerierModel {
@@ -196,6 +221,8 @@ export interface QuerierModel {
   placement: Placement;
   ingress?: QuerierIngress;
   storeGateway?: StoreGatewayModel;
+  /** Absent when switched off: clients then use the Querier itself. */
+  frontend?: QueryFrontendModel;
   extraStores: ExtraStore[];
   /** The blackbox probes of every store above. */
   probes: SidecarProbesModel;
@@ -345,12 +372,13 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
     }
     if (c.roles.includes('workload')) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
     if (c.roles.includes('observer')) {
-      const { storeGateway, ingress, probes, ...querier } = c.querier ?? {};
+      const { storeGateway, ingress, probes, frontend, ...querier } = c.querier ?? {};
       model.observer = {
         querier: {
           ...deepMerge({ ...DEFAULT_QUERIER }, querier),
           ingress: ingress && querierIngress(ingress),
-          storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
+          storeGateway: storeGateway && storeGatewayModel(storeGateway),
+          frontend: queryFrontendModel(frontend),
           extraStores: querier.extraStores ?? [],
           probes: deepMerge<SidecarProbesModel>({ ...DEFAULT_SIDECAR_PROBES }, probes),
         },
@@ -405,6 +433,31 @@ function sidecarEndpoints(thanos: ThanosInput, replicas: number): SidecarReplica
   // NodePorts are unique across a cluster: replica r gets the endpoint's port + r (see sidecarNodePort).
   const nodePort = thanos.service?.type === 'NodePort';
   return replicaHosts(thanos.endpoint ?? {}, replicas).map((host, r) => ({ host, port: nodePort ? sidecarNodePort(port, r) : port }));
+}
+
+/** A cache as the fleet file gives it, with the fields of its type only (the fleet checks rejected the others). */
+function resolveCache(input: { type?: string; maxSize?: string; addresses?: string[]; address?: string } | undefined, d: IndexCache): ResultsCache {
+  const type = input?.type ?? d.type;
+  if (type === 'memcached') return { type, addresses: input?.addresses ?? [] };
+  if (type === 'redis') return { type, address: input?.address ?? '' };
+  return { type: 'inMemory', maxSize: input?.maxSize ?? (d.type === 'inMemory' ? d.maxSize : '') };
+}
+
+function storeGatewayModel(input: NonNullable<QuerierInput['storeGateway']>): StoreGatewayModel {
+  const { indexCache, sharding, ...rest } = input;
+  const model = deepMerge({ ...DEFAULT_STORE_GATEWAY }, rest) as StoreGatewayModel;
+  model.indexCache = resolveCache(indexCache, DEFAULT_STORE_GATEWAY.indexCache) as IndexCache;
+  if (sharding) {
+    model.sharding = sharding.type === 'hash' ? { type: 'hash', shards: sharding.shards ?? 2 } : { type: 'time', boundaries: sharding.boundaries ?? [] };
+  } else delete model.sharding;
+  return model;
+}
+
+function queryFrontendModel(input: QuerierInput['frontend']): QueryFrontendModel | undefined {
+  const { enabled, cache, ...rest } = input ?? {};
+  if (!(enabled ?? DEFAULT_QUERY_FRONTEND.enabled)) return undefined;
+  const { enabled: _on, cache: _cache, ...defaults } = DEFAULT_QUERY_FRONTEND;
+  return { ...deepMerge(defaults, rest), cache: resolveCache(cache, DEFAULT_QUERY_FRONTEND.cache) };
 }
 
 /** An Ingress's TLS with its defaults (`D`): the fleet checks rejected what does not fit. */

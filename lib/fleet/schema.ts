@@ -18,6 +18,7 @@ import {
   DEFAULT_PLATFORM,
   DEFAULT_QUERIER,
   DEFAULT_QUERIER_INGRESS,
+  DEFAULT_QUERY_FRONTEND,
   DEFAULT_DEAD_MANS_SWITCH,
   DEFAULT_ROOT_ROUTE,
   DEFAULT_SEALED_SECRETS,
@@ -279,6 +280,29 @@ export const ruleName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, { message: 'must be the name of an alert or rule group of the catalogue, e.g. "KubePodCrashLooping" (docs/alerts.md)' })
   .meta({ title: 'rule name', description: 'The name of an alert or a rule group of the catalogue, as docs/alerts.md lists them.' });
 
+/** host:port of a cache server, or a Thanos DNS discovery name (dns+host:port, dnssrv+_service._proto.name). */
+export const cacheAddress = z
+  .string()
+  .regex(/^(dns\+|dnssrv\+|dnssrvnoa\+)?[a-z0-9_]([-a-z0-9._]*[a-z0-9])?(:\d{1,5})?$/, {
+    message: 'must be host:port, dns+host:port or dnssrv+_service._proto.name, e.g. "memcached.cache.svc:11211"',
+  })
+  .refine((a) => a.startsWith('dnssrv') || /:\d{1,5}$/.test(a), { message: 'needs a port (host:port); only a dnssrv+ name carries its own' })
+  .meta({ title: 'cache address', description: 'host:port, or a name Thanos resolves: dns+host:port (A records), dnssrv+_service._proto.name (SRV records).' });
+
+/** host:port of a server the stack connects to (a redis, say). */
+const hostPort = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, { message: 'must be host:port, e.g. "redis.cache.svc:6379"' })
+  .meta({ title: 'host:port', description: 'A host name and a port, e.g. "redis.cache.svc:6379".' });
+
+/** A --min-time/--max-time value of the Store Gateway: a time relative to now, or a fixed time. */
+const timeBoundary = z
+  .string()
+  .regex(/^(-(\d+(ms|s|m|h|d|w|y))+|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$/, {
+    message: 'must be a duration before now such as "-14d", or an RFC 3339 time such as "2026-01-01T00:00:00Z"',
+  })
+  .meta({ title: 'time boundary', description: 'A duration before now, e.g. "-14d" or "-2w", or an RFC 3339 time, e.g. "2026-01-01T00:00:00Z".' });
+
 /** The field types with a title, in the order docs/fleet-reference.md lists them. */
 export const VALUE_TYPES: z.ZodType[] = [
   dnsLabel,
@@ -297,6 +321,9 @@ export const VALUE_TYPES: z.ZodType[] = [
   version,
   matcher,
   storeAddress,
+  cacheAddress,
+  hostPort,
+  timeBoundary,
   secretKeyRef,
   credentialName,
   storeCredential,
@@ -877,6 +904,60 @@ const sidecarProbes = z.strictObject({
   placement: placement(SP.placement, 'blackbox exporter'),
 });
 
+// ---------- Thanos caches, the query frontend and the Store Gateway's shards ----------
+
+const QF = DEFAULT_QUERY_FRONTEND;
+const queryFrontend = z.strictObject({
+  enabled: z.boolean().optional().meta(about('Run the query frontend; false sends the Ingress (and every client) to the Querier itself', QF.enabled)),
+  replicas: z.number().int().min(1).max(10).optional().meta(about('Query frontend replicas', QF.replicas)),
+  resources: resources(QF.resources, 'query frontend'),
+  placement: placement(QF.placement, 'query frontend'),
+  splitInterval: duration
+    .optional()
+    .meta(
+      about(
+        'Range queries and label/series requests are cut into pieces of this length, run in parallel and cached piece by piece (--query-range.split-interval, --labels.split-interval)',
+        QF.splitInterval,
+      ),
+    ),
+  maxRetries: z
+    .number()
+    .int()
+    .min(0)
+    .max(20)
+    .optional()
+    .meta(
+      about(
+        'How often a failed piece is retried before the error reaches the client (--query-range.max-retries-per-request and its labels twin)',
+        QF.maxRetries,
+      ),
+    ),
+  cache: z
+    .strictObject({
+      type: z
+        .enum(['inMemory', 'memcached', 'redis'])
+        .optional()
+        .meta(
+          about(
+            'inMemory: each pod keeps its own results (a restart empties it); memcached or redis: a cache server you run, shared by every pod',
+            QF.cache.type,
+          ),
+        ),
+      maxSize: quantity
+        .optional()
+        .meta(
+          about(
+            'inMemory: the most memory each of the two caches (range queries, labels) of a pod holds; both must fit in resources.limits.memory',
+            QF.cache.maxSize,
+          ),
+        ),
+      addresses: z.array(cacheAddress).min(1, { message: 'must list at least one memcached address' }).optional().describe('memcached: the servers (required)'),
+      address: hostPort.optional().describe('redis: host:port of the server, which must accept clients without a password (required)'),
+    })
+    .optional()
+    .describe('Where results are cached. Default: in the memory of each pod.'),
+});
+
 const SG = DEFAULT_STORE_GATEWAY;
 const querier = z.strictObject({
   replicas: z.number().int().min(1).max(10).optional().meta(about('Thanos Querier replicas', DEFAULT_QUERIER.replicas)),
@@ -911,9 +992,52 @@ const querier = z.strictObject({
         .boolean()
         .optional()
         .meta(about('Serve gRPC with mTLS, with a server certificate from the fleet PKI; false serves plaintext inside the cluster', SG.tls)),
+      indexCache: z
+        .strictObject({
+          type: z
+            .enum(['inMemory', 'memcached'])
+            .optional()
+            .meta(about('inMemory: each pod caches index entries in its own memory; memcached: a memcached you run, shared by every pod', SG.indexCache.type)),
+          maxSize: quantity
+            .optional()
+            .meta(about('inMemory: the most memory the cache of a pod holds; it must stay below resources.limits.memory', SG.indexCache.maxSize)),
+          addresses: z
+            .array(cacheAddress)
+            .min(1, { message: 'must list at least one memcached address' })
+            .optional()
+            .describe('memcached: the servers (required)'),
+        })
+        .optional()
+        .describe('Where index entries (postings, series) are cached (--index-cache.config). Default: 250Mi in the memory of each pod.'),
+      sharding: z
+        .strictObject({
+          type: z
+            .enum(['hash', 'time'])
+            .describe(
+              'hash: each block goes to one shard by a hash of its ID, so the shards split the bucket evenly; time: each shard serves the blocks of a time range (older data on one, recent on another)',
+            ),
+          shards: z.number().int().min(2).max(16).optional().describe('hash: the number of shards (required)'),
+          boundaries: z
+            .array(timeBoundary)
+            .min(1, { message: 'must list at least one boundary' })
+            .max(15, { message: 'must list at most 15 boundaries' })
+            .optional()
+            .describe(
+              'time: where one shard ends and the next begins, oldest first; n boundaries make n + 1 shards, the first serving everything before the first boundary, the last everything after the last (required)',
+            ),
+        })
+        .optional()
+        .describe(
+          'Split the bucket across shards, each a StatefulSet of replicas with its own Service, which the Querier dials on its own. Default: one Store Gateway serves the whole bucket.',
+        ),
     })
     .optional()
     .describe('A Thanos Store Gateway that serves the blocks the sidecars upload, from the same bucket'),
+  frontend: queryFrontend
+    .optional()
+    .describe(
+      'A Thanos query frontend in front of the Querier: it splits, retries and caches queries; the Ingress routes to it. See docs/operations.md, "Query frontend and store gateway"',
+    ),
   extraStores: z
     .array(
       z

@@ -4,7 +4,7 @@
 import * as crypto from 'crypto';
 import forge from 'node-forge';
 import type { ClusterModel, WorkloadCluster } from '../fleet/model';
-import { PROMETHEUS_OPERATED_SERVICE, sidecarReplicaService, STORE_GATEWAY_NAME } from '../names';
+import { PROMETHEUS_OPERATED_SERVICE, sidecarReplicaService, STORE_GATEWAY_NAME, storeGatewayShardService } from '../names';
 import { nativeSigner, type KeyPair } from './keys';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -48,9 +48,16 @@ export function sidecarSans(cluster: WorkloadCluster): SubjectAltNames {
   };
 }
 
-/** Names of an observer's Store Gateway certificate: its in-cluster Service. */
+/**
+ * Names of an observer's Store Gateway certificate: its in-cluster Service, and the Service of each shard when it
+ * is sharded (one Secret serves every shard).
+ */
 export function storeGatewaySans(cluster: ClusterModel): SubjectAltNames {
-  return { dnsNames: serviceNames(STORE_GATEWAY_NAME, cluster.stack.namespace), ipAddresses: [] };
+  const ns = cluster.stack.namespace;
+  const sharding = cluster.observer?.querier.storeGateway?.sharding;
+  const shards = !sharding ? 0 : sharding.type === 'hash' ? sharding.shards : sharding.boundaries.length + 1;
+  const services = [STORE_GATEWAY_NAME, ...Array.from({ length: shards }, (_, i) => storeGatewayShardService(i))];
+  return { dnsNames: services.flatMap((service) => serviceNames(service, ns)), ipAddresses: [] };
 }
 
 /** A certificate able to sign others: what issuing needs from it. */

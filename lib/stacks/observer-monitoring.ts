@@ -1,5 +1,6 @@
 // The observer of a fleet: the Thanos Querier over the sidecars of the workload clusters (mTLS),
-// with an optional Store Gateway over the blocks they uploaded.
+// with an optional Store Gateway over the blocks they uploaded (in shards if need be), and an optional
+// query frontend in front of the Querier, which clients and the UI Ingress then use.
 import { Construct } from 'constructs';
 import type { StoreEndpoint } from '../components/endpoints';
 import { BasicAuthSecret } from '../components/basic-auth-secret';
@@ -7,7 +8,7 @@ import { BlackboxExporter, type BlackboxExporterProps, type ProbedStore, StorePr
 import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
 import { ObserverNetworkPolicies, type ObserverNetworkPoliciesProps } from '../components/network-policies';
 import { prometheusPodSelector } from '../components/prometheus';
-import { querierHttpUrl, ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
+import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
 import type { FleetDashboard } from '../components/dashboards';
 import { Grafana, type GrafanaProps } from '../components/grafana';
 import { GrafanaDashboards } from '../components/grafana-dashboards';
@@ -18,7 +19,8 @@ import {
   GRAFANA_OAUTH_SECRET,
   GrafanaSecret,
 } from '../components/grafana-secrets';
-import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
+import { querierApiUrl, ThanosQueryFrontend, type ThanosQueryFrontendProps } from '../components/query-frontend';
+import { storeGatewayEndpoints, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
 import type { BasicAuthCredential, PasswordCredential, TlsBundle } from '../pki';
@@ -61,7 +63,7 @@ export interface ObserverGrafanaOptions extends Pick<
 > {
   /**
    * URL of the PromQL API of the default datasource: a query frontend's, say.
-   * @default the Querier's Service, querierHttpUrl(namespace)
+   * @default querierApiUrl(namespace, frontend): the query frontend's Service when there is one, else the Querier's
    */
   readonly datasourceUrl?: string;
   /**
@@ -90,7 +92,9 @@ export interface ObserverGrafanaOptions extends Pick<
 }
 
 export type ObserverStoreGatewayOptions = WithCertificates &
-  Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'placement' | 'storage' | 'tls' | 'tlsSecret'>;
+  Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'placement' | 'storage' | 'tls' | 'tlsSecret' | 'indexCache' | 'sharding'>;
+
+export type ObserverQueryFrontendOptions = Pick<ThanosQueryFrontendProps, 'replicas' | 'resources' | 'placement' | 'splitInterval' | 'maxRetries' | 'cache'>;
 
 /** A sidecar the Querier dials, and the cluster it belongs to. */
 export interface SidecarEndpoint extends StoreEndpoint {
@@ -164,6 +168,11 @@ export interface ObserverMonitoringProps {
    */
   readonly grafana?: ObserverGrafanaOptions;
   /**
+   * A query frontend in front of the Querier, which the Ingress then routes to.
+   * @default no query frontend: clients use the Querier itself
+   */
+  readonly queryFrontend?: ObserverQueryFrontendOptions;
+  /**
    * A NetworkPolicy per component (see ObserverNetworkPolicies).
    * @default enabled, the Querier's HTTP API open to the stack's namespace and "ingress-nginx"
    */
@@ -178,6 +187,7 @@ export type ObserverPartId =
   | 'store-gateway'
   | 'blackbox-exporter'
   | 'sidecar-probes'
+  | 'query-frontend'
   | 'querier-tls'
   | 'store-gateway-tls'
   | 'querier-ingress-tls'
@@ -211,14 +221,16 @@ export class ObserverMonitoring extends Construct {
     const gateway = props.storeGateway;
     const gatewayTls = gateway?.tls ?? DEFAULT_STORE_GATEWAY.tls;
     // The Querier's own Store Gateway, between the sidecars and the other stores.
-    const endpoints = [...props.sidecars, ...(gateway ? [storeGatewayEndpoint(namespace, gatewayTls)] : []), ...(q.extraStores ?? [])];
+    const gatewayEndpoints = gateway ? storeGatewayEndpoints(namespace, gatewayTls, gateway.sharding) : [];
+    const endpoints = [...props.sidecars, ...gatewayEndpoints, ...(q.extraStores ?? [])];
+    const frontend = props.queryFrontend;
     // The same stores, in the same order, as the probes label them.
     const probes = props.probes;
     const probed: ProbedStore[] | undefined =
       enabled(probes) && props.monitorSelector
         ? [
             ...props.sidecars.map((e): ProbedStore => ({ ...e, kind: 'sidecar' })),
-            ...(gateway ? [{ ...storeGatewayEndpoint(namespace, gatewayTls), kind: 'store-gateway' as const }] : []),
+            ...gatewayEndpoints.map((e): ProbedStore => ({ ...e, kind: 'store-gateway' })),
             ...(q.extraStores ?? []).map((e): ProbedStore => ({ address: e.address, serverName: e.serverName, kind: 'extra-store' })),
           ]
         : undefined;
@@ -237,6 +249,7 @@ export class ObserverMonitoring extends Construct {
               namespace,
               storeGateway: !!gateway,
               grafana: !!props.grafana,
+              queryFrontend: !!frontend,
               querierClients: props.networkPolicies?.querierClients,
               // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
               scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
@@ -255,7 +268,8 @@ export class ObserverMonitoring extends Construct {
             replicas: q.replicas,
             resources: q.resources,
             placement: q.placement,
-            ingress: q.ingress,
+            // With a frontend, the UI Ingress routes to it instead.
+            ingress: frontend ? undefined : q.ingress,
             replicaLabel: q.replicaLabel,
             tlsSecret: q.tlsSecret,
             // Long ranges over the Store Gateway's blocks read their downsampled versions.
@@ -277,6 +291,27 @@ export class ObserverMonitoring extends Construct {
               storage: gateway.storage,
               tls: gatewayTls,
               tlsSecret: gateway.tlsSecret,
+              indexCache: gateway.indexCache,
+              sharding: gateway.sharding,
+            }),
+        ),
+      );
+    }
+    if (frontend) {
+      parts.push(
+        part(
+          'query-frontend',
+          (scope, id) =>
+            new ThanosQueryFrontend(scope, id, {
+              ...common,
+              downstreamUrl: querierApiUrl(namespace, false),
+              replicas: frontend.replicas,
+              resources: frontend.resources,
+              placement: frontend.placement,
+              splitInterval: frontend.splitInterval,
+              maxRetries: frontend.maxRetries,
+              cache: frontend.cache,
+              ingress: q.ingress,
             }),
         ),
       );
@@ -347,7 +382,7 @@ export class ObserverMonitoring extends Construct {
         ),
       );
     }
-    if (props.grafana) parts.push(...grafanaParts(props.grafana, namespace, common, props.versions?.grafana));
+    if (props.grafana) parts.push(...grafanaParts(props.grafana, namespace, common, props.versions?.grafana, querierApiUrl(namespace, !!frontend)));
     return parts;
   }
 
@@ -367,6 +402,7 @@ function grafanaParts(
   namespace: string,
   common: Pick<GrafanaProps, 'imageRegistry' | 'imagePullSecrets' | 'monitorSelector'>,
   version: string | undefined,
+  queryUrl: string,
 ): StackPart<ObserverPartId>[] {
   const dashboards = g.dashboards ?? [];
   const parts: StackPart<ObserverPartId>[] = [
@@ -377,7 +413,7 @@ function grafanaParts(
           ...common,
           namespace,
           version,
-          datasourceUrl: g.datasourceUrl ?? querierHttpUrl(namespace),
+          datasourceUrl: g.datasourceUrl ?? queryUrl,
           adminUser: g.adminUser,
           replicas: g.replicas,
           resources: g.resources,
