@@ -93,12 +93,25 @@ describe('the default fleet', () => {
     expect(find(r, 'observer', 'Service', 'grafana').obj.spec.ports).toEqual([expect.objectContaining({ name: 'http', port: 3000 })]);
   });
 
-  it('has one default datasource, whose URL is the Querier Service as rendered', () => {
-    const svc = find(r, 'observer', 'Service', 'thanos-querier').obj;
-    const http = svc.spec.ports.find((p) => p.name === 'http')!;
+  it('has one default datasource, whose URL is the query frontend Service as rendered, or the Querier without one', () => {
+    const urlOf = (rendered: Rendered, service: string) => {
+      const svc = find(rendered, 'observer', 'Service', service).obj;
+      const http = svc.spec.ports.find((p) => p.name === 'http')!;
+      return `http://${svc.metadata.name}.${svc.metadata.namespace}.svc:${http.port}`;
+    };
     const [thanos, ...others] = datasources(r, 'observer');
     expect(thanos).toMatchObject({ type: 'prometheus', uid: 'promfleet-thanos', isDefault: true });
-    expect(thanos.url).toBe(`http://${svc.metadata.name}.${svc.metadata.namespace}.svc:${http.port}`);
+    expect(thanos.url).toBe(urlOf(r, 'thanos-query-frontend'));
+    const noFrontend = fleetWithStore(
+      undefined,
+      {},
+      withGrafana({}, (f) => {
+        const observer = f.clusters[0] as { querier?: Record<string, unknown> };
+        observer.querier = { ...observer.querier, frontend: { enabled: false } };
+      }),
+    );
+    const rq = render(noFrontend, path.join(tmpDir(), 'dist'), preparePkiSync(noFrontend));
+    expect(datasources(rq, 'observer')[0].url).toBe(urlOf(rq, 'thanos-querier'));
     expect(thanos.jsonData.prometheusType).toBe('Thanos');
     // An observer-only cluster has no Alertmanager of its own.
     expect(others).toEqual([]);

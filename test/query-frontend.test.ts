@@ -186,7 +186,12 @@ describe('default fleet: the query frontend in front of the Querier', () => {
   it('validates against the Kubernetes schemas', () => {
     const report = validateRendered(path.join(r.outDir, 'observer'));
     expect(report.findings).toEqual([]);
-    expect(report.kinds['apps/v1/Deployment']).toBe(2);
+    expect(
+      ofKind(r.objects, 'Deployment')
+        .filter((d) => d.cluster === 'observer')
+        .map((d) => d.obj.metadata.name),
+    ).toEqual(expect.arrayContaining(['thanos-querier', 'thanos-query-frontend']));
+    expect(report.kinds['apps/v1/Deployment']).toBe(ofKind(r.objects, 'Deployment').filter((d) => d.cluster === 'observer').length);
   });
 });
 
