@@ -80,7 +80,14 @@ export function workloadMonitoringProps(
     etcd: cluster.etcd && { certificates: pki?.etcdClient(cluster.name), serverName: cluster.etcd.serverName },
     rules: stack.rules,
     // An observer in the same cluster dials this Prometheus' sidecars in-cluster (see querierEndpoints).
-    networkPolicies: { ...stack.networkPolicies, querierInNamespace: isObserver(cluster) },
+    networkPolicies: {
+      ...stack.networkPolicies,
+      querierInNamespace: isObserver(cluster),
+      // The observer's ThanosRuler (see observerMonitoringProps) sends to this Alertmanager.
+      thanosRulerInNamespace: isObserver(cluster) && stack.alertmanager.enabled,
+    },
+    // The observer's Thanos servers next to this Prometheus, which scrapes them: their rule families come along.
+    scrapedAlongside: isObserver(cluster) ? ['thanos-query', ...(cluster.observer.querier.storeGateway ? (['thanos-store'] as const) : [])] : [],
     serviceMonitors: workload.serviceMonitors,
     podMonitors: workload.podMonitors,
   };

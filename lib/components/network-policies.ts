@@ -17,6 +17,7 @@ import { PROMETHEUS_SERVICE, prometheusPodSelector } from './prometheus';
 import { QUERIER_NAME } from './querier';
 import { SIDECAR_GRPC_PORT, SIDECAR_HTTP_PORT } from './thanos-sidecar';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT } from './thanos-pod';
+import { THANOS_RULER_APP, THANOS_RULER_SERVICE, thanosRulerPodSelector } from './thanos-ruler';
 import { STORE_GATEWAY_NAME } from '../names';
 
 /** Ports of the pods the operator creates (v0.93): Prometheus web and config-reloader, Alertmanager web and mesh. */
@@ -56,14 +57,16 @@ function networkPolicy(scope: Construct, id: string, o: PolicyOptions): void {
 /** From the stack's Prometheus pods, in the same namespace. */
 const fromPrometheus = (): k8s.NetworkPolicyPeer[] => [{ podSelector: { matchLabels: prometheusPodSelector() } }];
 
-/** Who may call the sidecar's StoreAPI (mTLS): the source CIDRs, or anyone; and a Querier next to it. */
-function sidecarRules(sources: string[] | undefined, querierInNamespace: boolean): k8s.NetworkPolicyIngressRule[] {
+/**
+ * Who may call the sidecar's StoreAPI (mTLS): the source CIDRs, or anyone; and a Querier next to it. A sidecar
+ * nothing exposes answers that Querier only.
+ */
+function sidecarRules(sidecar: { sources?: string[]; exposed?: boolean }, querierInNamespace: boolean): k8s.NetworkPolicyIngressRule[] {
   const grpc = ports([SIDECAR_GRPC_PORT]);
-  if (!sources) return [{ ports: grpc }];
-  return [
-    { from: sources.map((cidr) => ({ ipBlock: { cidr } })), ports: grpc },
-    ...(querierInNamespace ? [{ from: [{ podSelector: { matchLabels: selectorLabels(QUERIER_NAME) } }], ports: grpc }] : []),
-  ];
+  const querier = querierInNamespace ? [{ from: [{ podSelector: { matchLabels: selectorLabels(QUERIER_NAME) } }], ports: grpc }] : [];
+  if (!(sidecar.exposed ?? true)) return querier;
+  if (!sidecar.sources) return [{ ports: grpc }];
+  return [{ from: sidecar.sources.map((cidr) => ({ ipBlock: { cidr } })), ports: grpc }, ...querier];
 }
 
 export interface WorkloadNetworkPoliciesProps extends NamespacedProps {
@@ -79,13 +82,25 @@ export interface WorkloadNetworkPoliciesProps extends NamespacedProps {
    * left out (an Ingress controller, a NodePort, a load balancer without source ranges).
    * @default no sidecar
    */
-  readonly thanosSidecar?: { readonly sources?: string[] };
+  readonly thanosSidecar?: {
+    readonly sources?: string[];
+    /**
+     * Whether anything outside the namespace dials the sidecars; when not, only a Querier in the namespace may.
+     * @default true
+     */
+    readonly exposed?: boolean;
+  };
   /**
    * An observer's Querier runs in the same namespace and dials the sidecars of the Prometheus pods
    * directly (an observer that is also a workload cluster).
    * @default false
    */
   readonly querierInNamespace?: boolean;
+  /**
+   * An observer's ThanosRuler runs in the same namespace and sends its alerts to the Alertmanager.
+   * @default false
+   */
+  readonly thanosRulerInNamespace?: boolean;
   /**
    * Ports of the API server, the only place the operator and kube-state-metrics connect to.
    * @default DEFAULT_STACK.networkPolicies.apiServerPorts
@@ -116,7 +131,7 @@ export class WorkloadNetworkPolicies extends Construct {
       ingress: [
         // Prometheus scrapes itself, its peer replica, their config-reloaders and sidecars.
         { from: fromPrometheus(), ports: ports([P.prometheusWeb, P.reloaderWeb, ...(sidecar ? [SIDECAR_HTTP_PORT] : [])]) },
-        ...(sidecar ? sidecarRules(sidecar.sources, props.querierInNamespace ?? false) : []),
+        ...(sidecar ? sidecarRules(sidecar, props.querierInNamespace ?? false) : []),
       ],
     });
     if (props.alertmanager ?? true) {
@@ -129,6 +144,8 @@ export class WorkloadNetworkPolicies extends Construct {
         ingress: [
           // Alerts and scrapes.
           { from: fromPrometheus(), ports: ports([P.alertmanagerWeb, P.reloaderWeb]) },
+          // The fleet-level alerts of an observer's ruler.
+          ...(props.thanosRulerInNamespace ? [{ from: [{ podSelector: { matchLabels: thanosRulerPodSelector() } }], ports: ports([P.alertmanagerWeb]) }] : []),
           // Gossip between the replicas.
           {
             from: [{ podSelector: { matchLabels: alertmanagerPodSelector() } }],
@@ -165,6 +182,12 @@ export class WorkloadNetworkPolicies extends Construct {
 export interface ObserverNetworkPoliciesProps extends NamespacedProps {
   /** @default false */
   readonly storeGateway?: boolean;
+  /**
+   * A ThanosRuler runs in the namespace: it answers the scraping Prometheus only (it calls the Querier, whose HTTP API
+   * answers the namespace, and the Alertmanager, whose policy lets it in: see WorkloadNetworkPolicies).
+   * @default false
+   */
+  readonly thanosRuler?: boolean;
   /**
    * Namespaces whose pods may call the Querier's HTTP API and UI, besides its own (the Ingress controller's,
    * Grafana's); null lets every pod in.
@@ -204,8 +227,19 @@ export class ObserverNetworkPolicies extends Construct {
             },
       ],
     });
+    const scraper = props.scrapedBy;
+    if (props.thanosRuler) {
+      networkPolicy(this, 'thanos-ruler', {
+        name: THANOS_RULER_SERVICE,
+        namespace,
+        component: 'ruler',
+        app: THANOS_RULER_APP,
+        pods: thanosRulerPodSelector(),
+        // Its gRPC StoreAPI is not read by the Querier: nothing else calls it.
+        ingress: scraper ? [{ from: [{ podSelector: { matchLabels: scraper } }], ports: ports([THANOS_HTTP_PORT]) }] : [],
+      });
+    }
     if (props.storeGateway) {
-      const scraper = props.scrapedBy;
       networkPolicy(this, 'store-gateway', {
         name: STORE_GATEWAY_NAME,
         namespace,

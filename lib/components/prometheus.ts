@@ -14,6 +14,7 @@ import {
 import { DEFAULT_STACK, DEFAULT_VERSIONS, RETENTION_SIZE_SHARE, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
 import { controllerAnnotations, namespaceOf, monitorSelectorOf, type OperatedComponentProps, type PlacedComponentProps } from './base';
+import { fleetRuleExclusion } from './fleet-rules';
 import { clusterAccess, disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softAntiAffinity } from './common';
 import { SIDECAR_HTTP_PORT, SIDECAR_HTTP_PORT_NAME, SIDECAR_TLS_SECRET, sidecarSpec, type ThanosSidecarProps } from './thanos-sidecar';
 
@@ -179,7 +180,8 @@ export class Prometheus extends Construct {
         serviceDiscoveryRole: PrometheusSpecServiceDiscoveryRole.ENDPOINT_SLICE,
         serviceMonitorSelector: selector,
         podMonitorSelector: selector,
-        ruleSelector: selector,
+        // The fleet-level rules are the ThanosRuler's alone (see FleetRules), whatever the monitor selector is.
+        ruleSelector: { ...selector, matchExpressions: [fleetRuleExclusion()] },
         probeSelector: selector,
         // Monitors live next to the apps they watch: look in every namespace.
         serviceMonitorNamespaceSelector: {},

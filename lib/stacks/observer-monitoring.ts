@@ -6,7 +6,12 @@ import { BasicAuthSecret } from '../components/basic-auth-secret';
 import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
 import { ObserverNetworkPolicies, type ObserverNetworkPoliciesProps } from '../components/network-policies';
 import { prometheusPodSelector } from '../components/prometheus';
-import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
+import { FleetRules, type FleetRulesOptions } from '../components/fleet-rules';
+import { serviceHost } from '../components/endpoints';
+import { QUERIER_NAME, ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
+import type { RuleOverrides } from '../components/rule-families';
+import { THANOS_HTTP_PORT } from '../components/thanos-pod';
+import { ThanosRuler, type ThanosRulerProps } from '../components/thanos-ruler';
 import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
@@ -42,6 +47,18 @@ export interface ObserverQuerierOptions
    * @default not rendered: the Secret must exist
    */
   readonly ingressBasicAuth?: BasicAuthCredential;
+}
+
+/** The ThanosRuler of the fleet-level alerts, and the clusters they watch. */
+export interface ObserverThanosRulerOptions
+  extends
+    Pick<ThanosRulerProps, 'replicas' | 'resources' | 'placement' | 'evaluationInterval' | 'labels' | 'alertmanagersUrl' | 'controllerId'>,
+    FleetRulesOptions {
+  /**
+   * Fleet alerts left out or changed.
+   * @default none
+   */
+  readonly overrides?: RuleOverrides;
 }
 
 export type ObserverStoreGatewayOptions = WithCertificates &
@@ -96,6 +113,12 @@ export interface ObserverMonitoringProps {
    */
   readonly storeGateway?: ObserverStoreGatewayOptions;
   /**
+   * A ThanosRuler that evaluates the fleet-level alerts (FleetRules) through the Querier and sends them to the
+   * Alertmanager of the namespace (a WorkloadMonitoring next to it). The operator must run in the cluster.
+   * @default no ruler
+   */
+  readonly thanosRuler?: ObserverThanosRulerOptions;
+  /**
    * A NetworkPolicy per component (see ObserverNetworkPolicies).
    * @default enabled, the Querier's HTTP API open to the stack's namespace and "ingress-nginx"
    */
@@ -104,7 +127,15 @@ export interface ObserverMonitoringProps {
 
 /** The parts of an observer stack, in apply order. */
 export type ObserverPartId =
-  'namespace' | 'network-policies' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls' | 'querier-ingress-tls' | 'querier-basic-auth';
+  | 'namespace'
+  | 'network-policies'
+  | 'querier'
+  | 'store-gateway'
+  | 'thanos-ruler'
+  | 'querier-tls'
+  | 'store-gateway-tls'
+  | 'querier-ingress-tls'
+  | 'querier-basic-auth';
 
 /**
  * The observer of a fleet, in any chart: one PromQL API over every workload cluster.
@@ -144,6 +175,7 @@ export class ObserverMonitoring extends Construct {
             new ObserverNetworkPolicies(scope, id, {
               namespace,
               storeGateway: !!gateway,
+              thanosRuler: !!props.thanosRuler,
               querierClients: props.networkPolicies?.querierClients,
               // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
               scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
@@ -185,6 +217,29 @@ export class ObserverMonitoring extends Construct {
               tlsSecret: gateway.tlsSecret,
             }),
         ),
+      );
+    }
+    const ruler = props.thanosRuler;
+    if (ruler) {
+      parts.push(
+        part('thanos-ruler', (scope, id) => {
+          const c = new Construct(scope, id);
+          new ThanosRuler(c, 'ruler', {
+            ...common,
+            version: common.version,
+            controllerId: ruler.controllerId,
+            // The Querier's HTTP API, in-cluster: the ruler sees every store the Querier reads.
+            queryEndpoints: [`${serviceHost(QUERIER_NAME, namespace)}:${THANOS_HTTP_PORT}`],
+            alertmanagersUrl: ruler.alertmanagersUrl,
+            labels: ruler.labels,
+            replicas: ruler.replicas,
+            resources: ruler.resources,
+            placement: ruler.placement,
+            evaluationInterval: ruler.evaluationInterval,
+          });
+          new FleetRules(c, 'rules', { namespace, clusters: ruler.clusters, observer: ruler.observer, overrides: ruler.overrides });
+          return c;
+        }),
       );
     }
     const querierCertificates = q.certificates;

@@ -13,7 +13,7 @@ import { NodeExporter, type NodeExporterProps } from '../components/node-exporte
 import { PrometheusOperator, type PrometheusOperatorProps } from '../components/operator';
 import { PriorityClassQuota } from '../components/priority-quota';
 import { Prometheus, type PrometheusProps } from '../components/prometheus';
-import type { RuleOverrides } from '../components/rule-families';
+import type { RuleNeed, RuleOverrides } from '../components/rule-families';
 import { StackRules } from '../components/rules';
 import { ThanosSidecarEndpoint, type ThanosSidecarEndpointProps } from '../components/sidecar-endpoint';
 import { SIDECAR_TLS_SECRET, type ThanosSidecarProps } from '../components/thanos-sidecar';
@@ -141,10 +141,16 @@ export interface WorkloadMonitoringProps {
    */
   readonly rules?: Toggle & RuleOverrides;
   /**
+   * Components next to the stack that its Prometheus scrapes too, as rule needs: an observer's Querier
+   * (`thanos-query`) and Store Gateway (`thanos-store`) in the same namespace, whose rule families it then renders.
+   * @default none
+   */
+  readonly scrapedAlongside?: readonly RuleNeed[];
+  /**
    * A NetworkPolicy per component, letting in only the stack's own connections (see WorkloadNetworkPolicies).
    * @default enabled, with the API server ports of DEFAULT_STACK.networkPolicies
    */
-  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace'>;
+  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace' | 'thanosRulerInNamespace'>;
   /**
    * ServiceMonitors of applications, each in the application's namespace.
    * @default none
@@ -230,9 +236,10 @@ export class WorkloadMonitoring extends Construct {
               operator: enabled(props.operator),
               alertmanager: withAlertmanager,
               kubeStateMetrics: withKubeStateMetrics,
-              thanosSidecar: sidecar && { sources },
+              thanosSidecar: sidecar && { sources, exposed: sidecar.hosts.length > 0 },
               apiServerPorts: props.networkPolicies?.apiServerPorts,
               querierInNamespace: props.networkPolicies?.querierInNamespace,
+              thanosRulerInNamespace: props.networkPolicies?.thanosRulerInNamespace,
             }),
         ),
       );
@@ -284,7 +291,8 @@ export class WorkloadMonitoring extends Construct {
           }),
       ),
     );
-    if (sidecar) {
+    // Without a name to be dialled on, only a Querier in the same cluster reads the sidecars: nothing exposes them.
+    if (sidecar?.hosts.length) {
       parts.push(
         part(
           'sidecar-endpoint',
@@ -355,7 +363,7 @@ export class WorkloadMonitoring extends Construct {
       parts.push(part('control-plane-services', (scope, id) => new ControlPlaneServices(scope, id, controlPlane)));
     }
     if (enabled(props.rules)) {
-      const needsMet = rulesNeedsMet(props);
+      const needsMet = new Set([...rulesNeedsMet(props), ...(props.scrapedAlongside ?? [])]);
       const overrides = { disabled: props.rules?.disabled, alerts: props.rules?.alerts };
       parts.push(part('rules', (s, id) => new StackRules(s, id, { ...common, needsMet, overrides })));
     }
