@@ -92,8 +92,9 @@ export function fleetRuleFamily(o: FleetRulesOptions): RuleFamily {
         : [
             <AlertSpec>{
               alert: 'FleetWatchdogMissing',
-              // Only while its other series arrive: otherwise FleetClusterSeriesAbsent says more.
-              expr: `absent_over_time(ALERTS{alertname="Watchdog", alertstate="firing", ${C}}[10m]) unless on () absent_over_time(up{${C}}[10m])`,
+              // Only while its other series arrive: otherwise FleetClusterSeriesAbsent says more. (A negative matcher on
+              // alertstate: absent() would copy an equality one into the alert's labels.)
+              expr: `absent_over_time(ALERTS{alertname="Watchdog", alertstate!="pending", ${C}}[10m]) unless on () absent_over_time(up{${C}}[10m])`,
               for: '5m',
               severity: 'critical',
               summary: "A cluster's Watchdog alert stopped firing.",

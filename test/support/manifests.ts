@@ -8,6 +8,7 @@ import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitor
 import type { IPrometheus } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Prometheus';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import type { IThanosRuler } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ThanosRuler';
 import type { ISealedSecret } from '@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret';
 import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -51,6 +52,7 @@ export type Manifest = Full<
   | IServiceMonitor
   | IPodMonitor
   | IPrometheusRule
+  | IThanosRuler
   | IApplication
   | IAppProject
   | ISealedSecret
