@@ -44,3 +44,10 @@ export function applicationNames(
 export function applySetParents(stackNamespace: string): { stack: string; monitors: string } {
   return { stack: 'promfleet', monitors: `promfleet-${stackNamespace}-monitors` };
 }
+
+/**
+ * The label that tells the fleet-level PrometheusRules apart: an observer's ThanosRuler selects it, and every stack
+ * Prometheus excludes it, so no Prometheus also evaluates the fleet's rules.
+ */
+export const RULE_SCOPE_LABEL = 'promfleet.io/rule-scope';
+export const FLEET_RULE_SCOPE = 'fleet';

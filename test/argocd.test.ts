@@ -93,10 +93,13 @@ describe('Argo CD Applications (default fleet)', () => {
     expect(app(rendered, 'promfleet-workload-eu-crds').obj.spec.source.targetRevision).toBe('v0.93.0');
   });
 
-  it('installs no CRDs on an observer-only cluster: it has no monitoring.coreos.com object', () => {
-    expect(rendered.objects.filter((o) => o.cluster === 'observer' && o.obj.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
-    expect(applications(rendered).map((o) => o.obj.metadata.name)).not.toContain('promfleet-observer-crds');
-    expect(kubectlCommands(fleet.clusters[0], 'dist/observer')).toEqual([
+  it('installs the CRDs on an observer that monitors itself, and none on one that does not (no monitoring.coreos.com object)', () => {
+    expect(applications(rendered).map((o) => o.obj.metadata.name)).toContain('promfleet-observer-crds');
+    const off = fleetFrom(fleetText((f) => Object.assign(f.clusters[0], { selfMonitoring: false })));
+    const offRendered = render(off);
+    expect(offRendered.objects.filter((o) => o.cluster === 'observer' && o.obj.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
+    expect(applications(offRendered).map((o) => o.obj.metadata.name)).not.toContain('promfleet-observer-crds');
+    expect(kubectlCommands(off.clusters[0], 'dist/observer')).toEqual([
       'kubectl --context observer apply --server-side -f dist/observer/00-namespace.yaml',
       'kubectl --context observer apply --server-side -f dist/observer/secrets/',
       'KUBECTL_APPLYSET=true kubectl --context observer apply --server-side --prune --applyset=configmaps/promfleet -n monitoring -f dist/observer/',

@@ -104,7 +104,8 @@ function endpointProblems(observer: ClusterModel, serverName: string, source: Fl
     source.kind === 'store-gateway'
       ? `clusters[${other.index}].querier.storeGateway`
       : other.name === observer.name
-        ? `clusters[${other.index}].thanos`
+        ? // An observer that monitors itself may have no thanos section: its sidecar is then the cluster's own.
+          `clusters[${other.index}]${isWorkload(other) && sidecarExposed(other) ? '.thanos' : ''}`
         : `clusters[${other.index}].thanos.${isWorkload(other) && other.workload.sidecar.ingress ? 'ingress' : 'endpoint'}`;
   const problems: FleetProblem[] = [];
   if (!certificateCoversHost(server.cert, serverName)) {

@@ -6,17 +6,13 @@
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { meta } from '../meta';
+import { FLEET_RULE_SCOPE, RULE_SCOPE_LABEL } from '../names';
 import { namespaceOf, type NamespacedProps } from './base';
 import { QUERIER_NAME } from './querier';
 import { renderFamily, type AlertSpec, type RenderedGroup, type RuleFamily, type RuleOverrides } from './rule-families';
 import { checkRuleGroups } from './rules';
 
-/**
- * The label that tells the fleet-level PrometheusRules apart: the ThanosRuler selects it, and every stack
- * Prometheus excludes it (see fleetRuleExclusion), so no Prometheus also evaluates the fleet's rules.
- */
-export const RULE_SCOPE_LABEL = 'promfleet.io/rule-scope';
-export const FLEET_RULE_SCOPE = 'fleet';
+export { FLEET_RULE_SCOPE, RULE_SCOPE_LABEL };
 /** Name of the PrometheusRule with the fleet-level alerts. */
 export const FLEET_RULES_NAME = 'promfleet-fleet';
 /** Name of the group that holds them. */
@@ -26,11 +22,6 @@ export const FLEET_RULES_GROUP = 'promfleet-fleet';
  * answer (`warn`), not dropped (`abort`, the ruler's default), or one unreachable cluster would silence them all.
  */
 export const FLEET_PARTIAL_RESPONSE = 'warn';
-
-/** The label-selector requirement that keeps a stack Prometheus off the fleet-level rules. */
-export function fleetRuleExclusion(): { key: string; operator: 'NotIn'; values: string[] } {
-  return { key: RULE_SCOPE_LABEL, operator: 'NotIn', values: [FLEET_RULE_SCOPE] };
-}
 
 /** One Prometheus the observer's Querier reads, as the fleet-level alerts watch it. */
 export interface WatchedCluster {

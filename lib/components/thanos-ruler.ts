@@ -10,10 +10,10 @@ import {
 } from '../../imports/thanosruler-monitoring.coreos.com';
 import { DEFAULT_THANOS_RULER, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
+import { FLEET_RULE_SCOPE, RULE_SCOPE_LABEL } from '../names';
 import { controllerAnnotations, namespaceOf, type OperatedComponentProps, type PlacedComponentProps } from './base';
 import { disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softAntiAffinity } from './common';
 import { serviceHost } from './endpoints';
-import { FLEET_RULE_SCOPE, RULE_SCOPE_LABEL } from './fleet-rules';
 import { stackServiceMonitor } from './service-monitor';
 import { THANOS_HTTP_PORT } from './thanos-pod';
 
