@@ -4,7 +4,7 @@
 import { fleetRuleFamily } from '../components/fleet-rules';
 import { RULE_FAMILIES, ruleOverrideProblems, type RuleOverrides } from '../components/rule-families';
 import { FleetError, type FleetProblem } from '../fleet/errors';
-import type { FleetModel, WorkloadCluster } from '../fleet/model';
+import { isWorkload, type FleetModel, type WorkloadCluster } from '../fleet/model';
 
 /** The rule catalogue and the fleet-level alerts of an observer's ThanosRuler, which take the same settings. */
 const CATALOGUE = [...RULE_FAMILIES, fleetRuleFamily({ clusters: [{ name: 'any' }], observer: 'any' })];
@@ -18,8 +18,21 @@ export function ruleSettingsProblems(fleet: FleetModel, cluster: WorkloadCluster
   return layers.flatMap((l) => (l.rules ? ruleOverrideProblems(l.rules, CATALOGUE).map((p) => ({ path: `${l.path}.${p.path}`, message: p.message })) : []));
 }
 
-/** Throws a FleetError with every problem of the cluster's rule settings. */
-export function assertRuleSettings(fleet: FleetModel, cluster: WorkloadCluster): void {
-  const problems = ruleSettingsProblems(fleet, cluster);
+/**
+ * Throws a FleetError with every problem of the rule settings of the fleet's clusters that render rules, each
+ * once (a problem of `defaults.rules` is every cluster's): the first cluster checked reports them all.
+ */
+export function assertRuleSettings(fleet: FleetModel): void {
+  // Every workload cluster's build asks: the fleet is checked once.
+  if (checked.has(fleet)) return;
+  const seen = new Set<string>();
+  const problems = fleet.clusters
+    .filter(isWorkload)
+    .filter((c) => c.stack.rules.enabled)
+    .flatMap((c) => ruleSettingsProblems(fleet, c))
+    .filter((p) => !seen.has(`${p.path}\n${p.message}`) && !!seen.add(`${p.path}\n${p.message}`));
   if (problems.length) throw new FleetError(fleet.source, problems);
+  checked.add(fleet);
 }
+
+const checked = new WeakSet<FleetModel>();

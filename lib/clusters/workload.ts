@@ -96,7 +96,7 @@ export function workloadMonitoringProps(
 export function addWorkloadCharts(app: App, ctx: ClusterContext<WorkloadCluster>): void {
   // A PKI that withholds its keys (a synth in CI without the store) renders no Secret.
   const pki = ctx.pki.withheld ? undefined : ctx.pki;
-  if (ctx.cluster.stack.rules.enabled) assertRuleSettings(ctx.fleet, ctx.cluster);
+  if (ctx.cluster.stack.rules.enabled) assertRuleSettings(ctx.fleet);
   const props = workloadMonitoringProps(ctx.cluster, pki);
   for (const p of WorkloadMonitoring.parts({ ...props, serviceMonitors: [], podMonitors: [] })) {
     if (p.id !== 'app-monitors' && p.id !== 'control-plane-services') p.build(new FileChart(app, WORKLOAD_FILES[p.id]));
