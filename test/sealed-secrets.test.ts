@@ -234,7 +234,9 @@ describe('examples/sealed-secrets/fleet.yaml', () => {
     const r = render(fleet, path.join(dir, 'dist'), testPki(fleet, fleet.pki.dir));
     expect(files(r, /\/secrets\//)).toEqual([]);
     const sealedFiles = files(r, /\/sealed-secrets\//);
-    expect(sealedFiles.map((f) => f.split('/')[0]).sort()).toEqual(['hub', 'prod-eu', 'prod-us']);
+    // The hub's Querier certificate, and the sidecar certificate of the Prometheus it runs for itself.
+    expect(sealedFiles.map((f) => f.split('/')[0]).sort()).toEqual(['hub', 'hub', 'prod-eu', 'prod-us']);
+    expect(sealedFiles.filter((f) => f.startsWith('hub/')).map((f) => path.basename(f))).toContain('thanos-sidecar-tls.yaml');
     // Each cluster's SealedSecrets open with that cluster's controller key only.
     for (const f of sealedFiles) {
       for (const obj of sealedIn(r, f)) {
