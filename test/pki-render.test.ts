@@ -76,9 +76,10 @@ describe('PKI in the rendered clusters', () => {
       expect(verifiesChain(querier.ca, sidecar.cert)).toBe(true);
       expect(verifiesChain(sidecar.ca, querier.cert)).toBe(true);
     }
-    // Besides it, only the Ingress's server certificate (test/querier-ingress.test.ts).
+    // Besides it, only the Ingress's server certificate (test/querier-ingress.test.ts) and that of the sidecar of the
+    // observer's own Prometheus (it monitors itself).
     const observerKeys = ofKind(rendered.objects, 'Secret').filter((o) => o.cluster === 'observer' && o.obj.data?.['tls.key']);
-    expect(observerKeys.map((o) => o.obj.metadata.name).sort()).toEqual(['thanos-querier-ingress-tls', QUERIER_TLS_SECRET]);
+    expect(observerKeys.map((o) => o.obj.metadata.name).sort()).toEqual(['thanos-querier-ingress-tls', QUERIER_TLS_SECRET, 'thanos-sidecar-tls']);
   });
 
   it('never puts the CA key in a Secret', () => {
@@ -93,6 +94,7 @@ describe('PKI in the rendered clusters', () => {
     expect(withKeys.sort()).toEqual([
       'observer/secrets/thanos-querier-ingress-tls.yaml',
       'observer/secrets/thanos-querier-tls.yaml',
+      'observer/secrets/thanos-sidecar-tls.yaml',
       'workload-eu/secrets/thanos-sidecar-tls.yaml',
       'workload-us/secrets/thanos-sidecar-tls.yaml',
     ]);
@@ -119,7 +121,7 @@ describe('PKI in the rendered clusters', () => {
     // The scan does find keys where they are: in the ignored Secrets.
     // (The basic-auth Secret there holds a password hash, no key: test/querier-ingress.test.ts checks it.)
     const ignored = [...rendered.files.keys()].filter((f) => f.includes(`/${SECRETS_DIR}/`) && !f.endsWith('thanos-querier-basic-auth.yaml'));
-    expect(ignored.length).toBe(4);
+    expect(ignored.length).toBe(5);
     for (const f of ignored) {
       expect(staged).not.toContain(`dist/${f}`);
       expect(privateKeysIn(rendered.files.get(f)!)).toEqual([`base64 of -----BEGIN ${KEY_LABEL}-----`]);
@@ -140,7 +142,7 @@ describe('PKI in the rendered clusters', () => {
   it('is deterministic: the same store gives a byte-identical dist/, Secrets included, and leaves the store untouched', async () => {
     const store = fingerprintTree(fleet.pki.dir);
     const again = await preparePki(fleet);
-    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept']);
+    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept', 'kept']);
     const second = render(fleet, path.join(tmpDir(), 'dist'), again);
     expect([...second.files.entries()]).toEqual([...rendered.files.entries()]);
     expect(fingerprintTree(fleet.pki.dir)).toEqual(store);
@@ -154,6 +156,7 @@ describe('PKI in the rendered clusters', () => {
     const reissued = await preparePki(copy);
     expect(reissued.report.entries.map((e) => [e.name, e.action])).toEqual([
       ['ca', 'kept'],
+      ['sidecar/observer', 'kept'],
       ['querier/observer', 'kept'],
       ['querier-ingress/observer', 'kept'],
       ['sidecar/workload-eu', 'kept'],
