@@ -36,7 +36,7 @@ describe('a synth with CI set', () => {
   beforeAll(async () => {
     withStore = project();
     expect((await synth(withStore)).code).toBe(0);
-    expect(secretFiles(withStore.dist)).toHaveLength(5);
+    expect(secretFiles(withStore.dist)).toHaveLength(6);
   });
 
   it.each(['true', '1', 'yes'])('CI=%s without a store: the committed part of dist/ is byte-identical, no CA is made, and it says so', async (ci) => {
@@ -46,7 +46,9 @@ describe('a synth with CI set', () => {
     expect(fs.existsSync(p.store)).toBe(false);
     expect(committed(p.dist)).toEqual(committed(withStore.dist));
     expect(secretFiles(p.dist)).toEqual([]);
-    expect(r.stderr).toContain('CI is set, so promfleet issues no certificate, and this PKI store lacks the CA (there is no store), querier/observer (new)');
+    expect(r.stderr).toContain(
+      'CI is set, so promfleet issues no certificate, and this PKI store lacks the CA (there is no store), sidecar/observer (new), querier/observer (new)',
+    );
     expect(r.stderr).toMatch(/dist\/<cluster>\/secrets\/ .* is not rendered; every other file of dist\/ is/);
     // No store here, so no identity would help: the fix is a synth with CI turned off where the store is.
     expect(r.stderr).toContain('To render the secrets, run CI=false npm run synth where the store is');
@@ -60,7 +62,7 @@ describe('a synth with CI set', () => {
     const p = project();
     expect((await synth(p, { CI: ci })).code).toBe(0);
     expect(fs.existsSync(path.join(p.store, 'ca', 'ca.key'))).toBe(true);
-    expect(secretFiles(p.dist)).toHaveLength(5);
+    expect(secretFiles(p.dist)).toHaveLength(6);
   });
 
   it('with PROMFLEET_PKI_IN_CI=fail: exits 1 naming the fix, and leaves dist/ and the store as they were', async () => {
@@ -118,8 +120,27 @@ describe('a synth with CI set', () => {
       },
       path.dirname(out),
     );
-    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('lacks the CA (there is no store), querier/hub (new), sidecar/prod-eu (new)')]);
-    expect(fs.readdirSync(path.join(out, 'hub')).sort()).toEqual(['00-namespace.yaml', '69-network-policies.yaml', '70-querier.yaml']);
+    expect([r.code, r.stderr]).toEqual([
+      0,
+      expect.stringContaining('lacks the CA (there is no store), sidecar/hub (new), querier/hub (new), sidecar/prod-eu (new)'),
+    ]);
+    // The hub monitors itself: the workload stack's files and the ruler, besides the Querier; no secrets/ without the store.
+    expect(fs.readdirSync(path.join(out, 'hub')).sort()).toEqual([
+      '00-namespace.yaml',
+      '05-priority-quota.yaml',
+      '06-network-policies.yaml',
+      '10-operator.yaml',
+      '20-prometheus.yaml',
+      '30-alertmanager.yaml',
+      '40-node-exporter.yaml',
+      '41-kube-state-metrics.yaml',
+      '50-monitors.yaml',
+      '51-control-plane.yaml',
+      '55-rules.yaml',
+      '69-network-policies.yaml',
+      '70-querier.yaml',
+      '75-thanos-ruler.yaml',
+    ]);
   });
 
   it('in sealed-secrets mode without the store: fails, since the committed SealedSecrets come from its keys', async () => {
@@ -147,13 +168,13 @@ describe('a scheduled renewal job in CI (CI=true set by the CI system)', () => {
     const store = fingerprintTree(p.store);
     const ci = await synth(p, { CI: 'true' });
     expect(ci.code).toBe(0);
-    expect(ci.stderr).toMatch(/this PKI store lacks querier\/observer \(expires on \d{4}-\d\d-\d\d, within \d+ days\)/);
+    expect(ci.stderr).toMatch(/this PKI store lacks sidecar\/observer \(expires on \d{4}-\d\d-\d\d, within \d+ days\)/);
     expect(ci.stderr).toContain('To render the secrets, run CI=false npm run synth where the store is');
     expect(fingerprintTree(p.store)).toEqual(store);
     // The job of docs/operations.md, "In CI": CI=false npm run synth, then commit dist/ and the store.
     const renew = await synth(p, { CI: 'false' });
-    expect([renew.code, renew.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 4 renewed, 0 kept')]);
-    expect(secretFiles(p.dist)).toHaveLength(5);
+    expect([renew.code, renew.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 5 renewed, 0 kept')]);
+    expect(secretFiles(p.dist)).toHaveLength(6);
   });
 });
 
@@ -226,8 +247,8 @@ describe('npm run pki -- status --expiring-within', () => {
       .split('\n')
       .filter((l) => l.startsWith('  '))
       .map((l) => l.trim().split(' ')[0]);
-    expect(named).toEqual(['querier/observer', 'querier-ingress/observer', 'sidecar/workload-eu', 'sidecar/workload-us']);
-    expect(late.stderr).toMatch(/^promfleet pki: 4 certificate\(s\) expire within 30 days:$/m);
+    expect(named).toEqual(['sidecar/observer', 'querier/observer', 'querier-ingress/observer', 'sidecar/workload-eu', 'sidecar/workload-us']);
+    expect(late.stderr).toMatch(/^promfleet pki: 5 certificate\(s\) expire within 30 days:$/m);
     // The window counts: 20 days is before they end.
     expect(status(old.pki.dir, '20').status).toBe(0);
     // A CA is reported too.
