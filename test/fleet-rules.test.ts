@@ -57,6 +57,23 @@ describe('fleet-level alerts', () => {
     expect(FLEET_PARTIAL_RESPONSE).toBe('warn');
   });
 
+  it('split a large fleet over several PrometheusRules, each far below the API server object size limit', () => {
+    const clusters = Array.from({ length: 450 }, (_, i) => ({ name: `workload-${String(i).padStart(3, '0')}` }));
+    const chart = new Chart(new App(), 'fleet');
+    new FleetRules(chart, 'rules', { namespace: 'monitoring', observer: 'obs', clusters });
+    const rules = (chart.toJson() as RuleManifest[]).filter((o) => (o as unknown as { kind: string }).kind === 'PrometheusRule');
+    expect(rules.map((r) => r.metadata.name)).toEqual(['promfleet-fleet', 'promfleet-fleet-2', 'promfleet-fleet-3']);
+    const watched = rules.map((r) => [...new Set(r.spec.groups.flatMap((g) => g.rules.map((x) => x.labels.cluster)))]);
+    expect(watched.map((w) => w.length)).toEqual([200, 200, 50]);
+    expect(watched.flat()).toEqual(clusters.map((c) => c.name));
+    for (const r of rules) {
+      expect(r.metadata.labels[RULE_SCOPE_LABEL]).toBe(FLEET_RULE_SCOPE);
+      // Group names stay apart across the ruler's rule files.
+      expect(r.spec.groups.map((g) => g.name)).toEqual([r.metadata.name]);
+      expect(Buffer.byteLength(stringify(r))).toBeLessThan(512 * 1024);
+    }
+  });
+
   it('promtool checks them and runs the tests, which show each alert firing and silent', () => {
     const tests = parse(fs.readFileSync(TESTS, 'utf8')) as {
       rule_files: string[];

@@ -15,8 +15,6 @@ import { checkRuleGroups } from './rules';
 export { FLEET_RULE_SCOPE, RULE_SCOPE_LABEL };
 /** Name of the PrometheusRule with the fleet-level alerts. */
 export const FLEET_RULES_NAME = 'promfleet-fleet';
-/** Name of the group that holds them. */
-export const FLEET_RULES_GROUP = 'promfleet-fleet';
 /**
  * Thanos' per-group setting: a rule whose query reaches a store that fails is evaluated on what the other stores
  * answer (`warn`), not dropped (`abort`, the ruler's default), or one unreachable cluster would silence them all.
@@ -97,7 +95,7 @@ export function fleetRuleFamily(o: FleetRulesOptions): RuleFamily {
           ]),
     ];
   });
-  return { name: 'fleet', needs: ['thanos-query'], groups: [{ name: FLEET_RULES_GROUP, rules }] };
+  return { name: 'fleet', needs: ['thanos-query'], groups: [{ name: FLEET_RULES_NAME, rules }] };
 }
 
 export interface FleetRulesProps extends NamespacedProps, FleetRulesOptions {
@@ -108,25 +106,45 @@ export interface FleetRulesProps extends NamespacedProps, FleetRulesOptions {
   readonly overrides?: RuleOverrides;
 }
 
-/** The fleet-level alerts as a PrometheusRule that only a ThanosRuler selects (RULE_SCOPE_LABEL). */
+/**
+ * The clusters whose alerts share one PrometheusRule: about 1.5 kB of YAML each, so that a large fleet's rules stay
+ * far below the API server's object size limit (about 1.5 MB) and the operator's ConfigMap of rule files (1 MB).
+ */
+export const FLEET_RULES_CLUSTERS_PER_OBJECT = 200;
+
+/** Name of the `i`-th (from 0) PrometheusRule of the fleet-level alerts, and of its group. */
+export function fleetRulesName(i: number): string {
+  return i === 0 ? FLEET_RULES_NAME : `${FLEET_RULES_NAME}-${i + 1}`;
+}
+
+/**
+ * The fleet-level alerts as PrometheusRules that only a ThanosRuler selects (RULE_SCOPE_LABEL): `promfleet-fleet`,
+ * then `promfleet-fleet-2`, ... for every FLEET_RULES_CLUSTERS_PER_OBJECT clusters.
+ */
 export class FleetRules extends Construct {
-  /** The groups rendered. */
-  readonly groups: RenderedGroup[];
+  /** The groups rendered, one per PrometheusRule. */
+  readonly groups: RenderedGroup[] = [];
 
   constructor(scope: Construct, id: string, props: FleetRulesProps) {
     super(scope, id);
-    this.groups = renderFamily(fleetRuleFamily(props), props.overrides);
-    checkRuleGroups(this.groups);
-    if (!this.groups.length) return;
-    new PrometheusRule(this, 'rule', {
-      metadata: meta(FLEET_RULES_NAME, 'rules', { namespace: namespaceOf(props), labels: { [RULE_SCOPE_LABEL]: FLEET_RULE_SCOPE } }),
-      spec: {
-        groups: this.groups.map((g) => ({
-          name: g.name,
-          partialResponseStrategy: FLEET_PARTIAL_RESPONSE,
-          rules: g.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
-        })),
-      },
-    });
+    const size = FLEET_RULES_CLUSTERS_PER_OBJECT;
+    for (let i = 0; i * size < props.clusters.length; i++) {
+      const clusters = props.clusters.slice(i * size, (i + 1) * size);
+      const name = fleetRulesName(i);
+      const groups = renderFamily(fleetRuleFamily({ ...props, clusters }), props.overrides).map((g) => ({ ...g, name }));
+      checkRuleGroups(groups);
+      if (!groups.length) continue;
+      this.groups.push(...groups);
+      new PrometheusRule(this, name, {
+        metadata: meta(name, 'rules', { namespace: namespaceOf(props), labels: { [RULE_SCOPE_LABEL]: FLEET_RULE_SCOPE } }),
+        spec: {
+          groups: groups.map((g) => ({
+            name: g.name,
+            partialResponseStrategy: FLEET_PARTIAL_RESPONSE,
+            rules: g.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
+          })),
+        },
+      });
+    }
   }
 }
