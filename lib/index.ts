@@ -20,6 +20,7 @@ export {
   type ObserverPartId,
   type ObserverQuerierOptions,
   type ObserverStoreGatewayOptions,
+  type ObserverThanosRulerOptions,
   type WithCertificates,
 } from './stacks/observer-monitoring';
 export type { StackPart, Toggle } from './stacks/part';
@@ -70,6 +71,17 @@ export {
 export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
 export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
 export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
+export { alertmanagerUrl, THANOS_RULER_NAME, ThanosRuler, type ThanosRulerProps } from './components/thanos-ruler';
+export {
+  FLEET_RULE_SCOPE,
+  FLEET_RULES_NAME,
+  FleetRules,
+  fleetRuleFamily,
+  RULE_SCOPE_LABEL,
+  type FleetRulesOptions,
+  type FleetRulesProps,
+  type WatchedCluster,
+} from './components/fleet-rules';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
 export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
 export { RECEIVER_CREDENTIALS_SECRET } from './components/alertmanager';
