@@ -21,6 +21,7 @@ export {
   type ObserverPartId,
   type ObserverQuerierOptions,
   type ObserverStoreGatewayOptions,
+  type ObserverThanosRulerOptions,
   type WithCertificates,
 } from './stacks/observer-monitoring';
 export type { StackPart, Toggle } from './stacks/part';
@@ -85,6 +86,17 @@ export {
   type ProbedStore,
   type StoreProbesProps,
 } from './components/blackbox-exporter';
+export { alertmanagerUrl, THANOS_RULER_NAME, ThanosRuler, type ThanosRulerProps } from './components/thanos-ruler';
+export {
+  FLEET_RULE_SCOPE,
+  FLEET_RULES_NAME,
+  FleetRules,
+  fleetRuleFamily,
+  RULE_SCOPE_LABEL,
+  type FleetRulesOptions,
+  type FleetRulesProps,
+  type WatchedCluster,
+} from './components/fleet-rules';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
 export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
 export { RECEIVER_CREDENTIALS_SECRET } from './components/alertmanager';

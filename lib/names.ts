@@ -61,3 +61,10 @@ export function applySetParents(stackNamespace: string): { stack: string; monito
  * series carry it, and the dashboards' `cluster` variable reads it.
  */
 export const CLUSTER_LABEL = 'cluster';
+
+/**
+ * The label that tells the fleet-level PrometheusRules apart: an observer's ThanosRuler selects it, and every stack
+ * Prometheus excludes it, so no Prometheus also evaluates the fleet's rules.
+ */
+export const RULE_SCOPE_LABEL = 'promfleet.io/rule-scope';
+export const FLEET_RULE_SCOPE = 'fleet';

@@ -365,8 +365,10 @@ describe('sealed secrets mode', () => {
     expect(sealed).toBeDefined();
     const opened = unseal(controller.privateKey, sealed!.obj);
     expect(Object.fromEntries(Object.entries(opened.data).map(([k, v]) => [k, v.toString()]))).toEqual(Object.fromEntries(names.map((n) => [n, VALUES[n]])));
-    // workload-us is not sealed: its plain Secret is in the git-ignored secrets/, and workload-eu has none.
+    // workload-us and the observer (which monitors itself) are not sealed: their plain Secrets are in the git-ignored
+    // secrets/, and workload-eu has none.
     expect([...r.files.keys()].filter((f) => f.includes(RECEIVER_CREDENTIALS_SECRET) && f.split(path.sep).includes(SECRETS_DIR))).toEqual([
+      path.join('observer', SECRETS_DIR, `${RECEIVER_CREDENTIALS_SECRET}.yaml`),
       path.join('workload-us', SECRETS_DIR, `${RECEIVER_CREDENTIALS_SECRET}.yaml`),
     ]);
     for (const [rel, content] of [...r.files].filter(([f]) => !f.split(path.sep).includes(SECRETS_DIR))) {
@@ -388,7 +390,8 @@ describe('a credential the store lacks', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(PkiError);
-    expect((error as Error).message).toContain('alertmanager.receivers[0].slack.apiUrl.credential of cluster "workload-eu"');
+    // The first cluster built that names it: the observer, whose own Alertmanager has the fleet's receivers.
+    expect((error as Error).message).toContain('alertmanager.receivers[0].slack.apiUrl.credential of cluster "observer"');
     expect((error as Error).message).toContain('promfleet credential set slack-ops');
   });
 });
@@ -402,7 +405,9 @@ describe('promfleet credential', () => {
     try {
       expect(await credentialMain(['list', '--fleet', file, '--pki-dir', store])).toBe(1);
       const listed = out.mock.calls.map((c) => String(c[0])).join('');
-      expect(listed).toMatch(/^slack-ops\tstored\tworkload-eu: alertmanager.receivers\[0\].slack.apiUrl, workload-us: /m);
+      expect(listed).toMatch(
+        /^slack-ops\tstored\tobserver: alertmanager.receivers\[0\].slack.apiUrl, workload-eu: alertmanager.receivers\[0\].slack.apiUrl, workload-us: /m,
+      );
       expect(listed).toMatch(/^pagerduty-key\tMISSING: promfleet credential set pagerduty-key\t/m);
       expect(listed).not.toContain(VALUES['slack-ops']);
       expect(fs.statSync(path.join(store, 'receivers', 'slack-ops.credential')).mode & 0o077).toBe(0);
@@ -425,7 +430,9 @@ describe('a fleet whose alerts reach nobody', () => {
     expect(alertingWarnings(fleetFrom(KNOWN_KINDS))).toEqual([]);
     // A dead man's switch alone proves the pipeline works, but pages nobody.
     const onlyDeadman = `defaults:\n  alertmanager:\n    receivers: [{ name: deadman, webhook: { url: "https://hc-ping.example.com/x" } }]\n    deadMansSwitch: { receiver: deadman }\n${clusters}`;
-    expect(alertingWarnings(fleetFrom(onlyDeadman))).toEqual([expect.stringContaining('clusters workload-eu, workload-us: Alertmanager has no receiver')]);
+    expect(alertingWarnings(fleetFrom(onlyDeadman))).toEqual([
+      expect.stringContaining('clusters observer, workload-eu, workload-us: Alertmanager has no receiver'),
+    ]);
   });
 });
 

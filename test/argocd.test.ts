@@ -93,10 +93,13 @@ describe('Argo CD Applications (default fleet)', () => {
     expect(app(rendered, 'promfleet-workload-eu-crds').obj.spec.source.targetRevision).toBe('v0.93.0');
   });
 
-  it('installs no CRDs on an observer-only cluster: it has no monitoring.coreos.com object', () => {
-    expect(rendered.objects.filter((o) => o.cluster === 'observer' && o.obj.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
-    expect(applications(rendered).map((o) => o.obj.metadata.name)).not.toContain('promfleet-observer-crds');
-    expect(kubectlCommands(fleet.clusters[0], 'dist/observer')).toEqual([
+  it('installs the CRDs on an observer that monitors itself, and none on one that does not (no monitoring.coreos.com object)', () => {
+    expect(applications(rendered).map((o) => o.obj.metadata.name)).toContain('promfleet-observer-crds');
+    const off = fleetFrom(fleetText((f) => Object.assign(f.clusters[0], { selfMonitoring: false })));
+    const offRendered = render(off);
+    expect(offRendered.objects.filter((o) => o.cluster === 'observer' && o.obj.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
+    expect(applications(offRendered).map((o) => o.obj.metadata.name)).not.toContain('promfleet-observer-crds');
+    expect(kubectlCommands(off.clusters[0], 'dist/observer')).toEqual([
       'kubectl --context observer apply --server-side -f dist/observer/00-namespace.yaml',
       'kubectl --context observer apply --server-side -f dist/observer/secrets/',
       'KUBECTL_APPLYSET=true kubectl --context observer apply --server-side --prune --applyset=configmaps/promfleet -n monitoring -f dist/observer/',
@@ -166,7 +169,8 @@ describe('sync waves inside a cluster', () => {
     const customResources = clusterObjects.filter((o) => o.obj.apiVersion.startsWith('monitoring.coreos.com/'));
     expect(customResources.length).toBeGreaterThan(10);
     const operators = clusterObjects.filter((o) => o.obj.kind === 'Deployment' && o.obj.metadata.labels['app.kubernetes.io/name'] === 'prometheus-operator');
-    expect(operators.map((o) => o.cluster).sort()).toEqual(['workload-eu', 'workload-us']);
+    // The observer runs one too: it monitors itself.
+    expect(operators.map((o) => o.cluster).sort()).toEqual(['observer', 'workload-eu', 'workload-us']);
     const before = [
       'Namespace',
       'ServiceAccount',
@@ -287,7 +291,8 @@ describe('the synth summary', () => {
       `${k(c)} apply --server-side -f dist/${c}/00-namespace.yaml && ${k(c)} apply --server-side -f dist/${c}/secrets/ && ` +
       `KUBECTL_APPLYSET=true ${k(c)} apply --server-side --prune --applyset=configmaps/promfleet -n monitoring -f dist/${c}/`;
     const k = (c: string) => `kubectl --context ${c}`;
-    for (const c of ['workload-eu', 'workload-us']) {
+    // The observer installs the CRDs too: it monitors itself with the operator's kinds.
+    for (const c of ['observer', 'workload-eu', 'workload-us']) {
       expect(out).toContain(`\n  ${k(c)} apply --server-side -f ${crds} && ${k(c)} wait --for=condition=Established -f ${crds} && ${stack(c)}\n`);
     }
     // The app monitors: a line of their own per namespace, after their cluster's line; kube-system holds the
@@ -295,9 +300,8 @@ describe('the synth summary', () => {
     const monitors = (ns: string) =>
       `KUBECTL_APPLYSET=true ${k('workload-eu')} apply --server-side --prune --applyset=configmaps/promfleet-monitoring-monitors -n ${ns} -f dist/_app-monitors/workload-eu/${ns}.yaml`;
     expect(out).toContain(`/stripped-down-crds.yaml && ${stack('workload-eu')}\n  ${monitors('kafka')}\n  ${monitors('kube-system')}\n  ${monitors('web')}\n`);
-    expect(out).toContain(`\n  ${stack('observer')}\n`);
     expect(out).toMatch(
-      /promfleet: Argo CD: 11 objects \(Applications and the AppProject\) in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/,
+      /promfleet: Argo CD: 12 objects \(Applications and the AppProject\) in dist\/_argocd\/; .*kubectl --context <argocd> apply -f dist\/_argocd\/root\.yaml/,
     );
     expect(fs.existsSync(path.join(dir, 'dist', '_argocd', 'root.yaml'))).toBe(true);
   });

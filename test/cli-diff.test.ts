@@ -86,7 +86,8 @@ describe('promfleet diff', () => {
       summary: { changed: number; clusters: string[] };
     };
     expect(json.base).toBe('main');
-    expect(json.summary.clusters).toEqual(['workload-eu', 'workload-us']);
+    // defaults.prometheus reaches the observer's own Prometheus too (it monitors itself).
+    expect(json.summary.clusters).toEqual(['observer', 'workload-eu', 'workload-us']);
     const missing = await promfleet(['diff', '--base', 'no-such-branch']);
     expect([missing.status, missing.stderr]).toEqual([
       2,
@@ -111,7 +112,7 @@ describe('promfleet diff', () => {
   it('--markdown is a pull request comment: a heading, the counts, one section per set of clusters', async () => {
     const changed = fleetFile('md.yaml', (doc) => doc.setIn(['defaults', 'prometheus', 'retention'], '20d'));
     const md = (await promfleet(['diff', '--fleet', changed, '--markdown'])).stdout;
-    expect(md).toMatch(/^### promfleet diff\n\n\*\*2 objects changed in 2 clusters\*\*\n/);
+    expect(md).toMatch(/^### promfleet diff\n\n\*\*3 objects changed in 3 clusters\*\*\n/);
     expect(md).toContain('- `spec.retention`: `15d` → `20d`');
   });
 

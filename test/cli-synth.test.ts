@@ -57,7 +57,7 @@ describe('promfleet synth', () => {
     // The default fleet's warnings (a kubeadm cluster's etcd without client files, no alert receiver), on stderr,
     // with --json and --quiet too.
     const warning: unknown = expect.stringMatching(
-      /^promfleet: warning: workload-eu: etcd is not scraped.*\npromfleet: warning: clusters workload-eu, workload-us: Alertmanager has no receiver besides "null".*\n$/,
+      /^promfleet: warning: workload-eu: etcd is not scraped.*\npromfleet: warning: clusters observer, workload-eu, workload-us: Alertmanager has no receiver besides "null".*\n$/,
     );
     expect([json.status, json.stderr]).toEqual([0, warning]);
     const report = JSON.parse(json.stdout) as { ok: boolean; out: string; clusters: { cluster: string; objects: number; files: number; dir: string }[] };
@@ -130,13 +130,15 @@ describe('promfleet synth', () => {
       checkedPromql.hashes.clear();
       checkedPromql.added.length = 0;
       expect(await runSynth(env, { promqlCache: cache })).toBe(0);
-      // Every distinct expression of the rendered rules, and nothing else.
+      // Every distinct expression of the rendered rules (the stacks' and the observer ruler's fleet alerts), and nothing else.
       const exprs = new Set(
         fs
           .readdirSync(path.join(work, 'out-cache'), { recursive: true, encoding: 'utf8' })
-          .filter((f) => f.endsWith('55-rules.yaml'))
+          .filter((f) => f.endsWith('55-rules.yaml') || f.endsWith('75-thanos-ruler.yaml'))
           .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(work, 'out-cache', f), 'utf8')))
-          .flatMap((d) => (d.toJS() as { spec: { groups: { rules: { expr: string }[] }[] } }).spec.groups.flatMap((g) => g.rules.map((r) => r.expr))),
+          .map((d) => d.toJS() as { kind: string; spec: { groups: { rules: { expr: string }[] }[] } })
+          .filter((o) => o.kind === 'PrometheusRule')
+          .flatMap((o) => o.spec.groups.flatMap((g) => g.rules.map((r) => r.expr))),
       );
       const { valid } = JSON.parse(fs.readFileSync(cache, 'utf8')) as { valid: string[] };
       expect(valid).toHaveLength(exprs.size);

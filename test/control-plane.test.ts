@@ -405,8 +405,10 @@ describe('platform validation', () => {
   });
 
   it('controlPlane on a cluster without Prometheus', () => {
-    const text = `clusters:\n  - name: observer\n    roles: [observer]\n    controlPlane: { etcd: { tls: { ca: a, cert: b, key: c } } }${workload('wl')}\n`;
-    expect(fleetProblems(text)).toEqual([expect.stringMatching(/^clusters\[0\]\.controlPlane: .*only a workload cluster runs one/)]);
+    const text = `clusters:\n  - name: observer\n    roles: [observer]\n    selfMonitoring: false\n    controlPlane: { etcd: { tls: { ca: a, cert: b, key: c } } }${workload('wl')}\n`;
+    expect(fleetProblems(text)).toEqual([
+      expect.stringMatching(/^clusters\[0\]\.controlPlane: configures what Prometheus scrapes, and this cluster runs none/),
+    ]);
   });
 
   it('defaults.platform applies to clusters that name none', () => {

@@ -207,8 +207,9 @@ describe('the AppProject', () => {
   const key = (d: { server?: string; name?: string; namespace?: string }) => `${d.server ?? ''}|${d.name ?? ''}|${d.namespace ?? ''}`;
 
   it("puts every cluster Application in the fleet's project, and the app-of-apps in the admins' one", () => {
-    // The CRDs of the two workload clusters, three stacks, workload-eu's kafka and web monitors, kube-system on both workload clusters.
-    expect(clusterApps().length).toBe(9);
+    // The CRDs of the three clusters (the observer monitors itself), three stacks, workload-eu's kafka and web monitors,
+    // kube-system on both workload clusters.
+    expect(clusterApps().length).toBe(10);
     for (const a of clusterApps()) expect([a.obj.metadata.name, a.obj.spec.project]).toEqual([a.obj.metadata.name, 'promfleet']);
     expect(app(r, 'promfleet').obj.spec.project).toBe('default');
   });

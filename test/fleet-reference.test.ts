@@ -149,7 +149,8 @@ clusters:
   /** Where each field of the fleet file ends up in the resolved model. */
   function effective(fleet: FleetModel, field: string): unknown {
     const observer = fleet.clusters.find(isObserver);
-    const workload = fleet.clusters.find(isWorkload);
+    // The workload cluster proper (the observer, which monitors itself, also runs the workload stack).
+    const workload = fleet.clusters.filter(isWorkload).find((c) => !isObserver(c));
     if (!observer || !workload) throw new Error('the fleet lacks an observer or a workload cluster');
     const at = (value: unknown, keys: string): unknown => keys.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
     const sections: [string, unknown][] = [
@@ -170,6 +171,8 @@ clusters:
     // A switched-off frontend has no model: whether there is one is what `enabled` says.
     if (field === 'clusters[].querier.frontend.enabled') return observer.observer.querier.frontend !== undefined;
     if (field === 'clusters[].controlPlane.exclude') return workload.controlPlaneExclude;
+    // An observer that monitors itself runs the workload stack.
+    if (field === 'clusters[].selfMonitoring') return isWorkload(observer);
     const section = sections.find(([prefix]) => field.startsWith(prefix));
     if (!section) throw new Error(`${field}: no section of the model holds it`);
     return at(section[1], field.slice(section[0].length));

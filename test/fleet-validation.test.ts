@@ -108,14 +108,17 @@ const cases: [string, string, RegExp][] = [
     /^clusters\[1\]\.thanos\.service\.sourceRanges\[0\]: must be a CIDR range/,
   ],
   [
-    'thanos on an observer-only cluster',
-    base(workload('eu', 'a.example.com')).replace('roles: [observer]', 'roles: [observer]\n    thanos: { endpoint: { host: o.example.com } }'),
-    /^clusters\[0\]\.thanos: is only for workload clusters/,
+    'thanos on an observer that does not monitor itself',
+    base(workload('eu', 'a.example.com')).replace(
+      'roles: [observer]',
+      'roles: [observer]\n    selfMonitoring: false\n    thanos: { endpoint: { host: o.example.com } }',
+    ),
+    /^clusters\[0\]\.thanos: configures a Thanos sidecar, and this cluster runs no Prometheus; remove selfMonitoring: false/,
   ],
   [
-    'external labels on an observer-only cluster',
-    base(workload('eu', 'a.example.com')).replace('roles: [observer]', 'roles: [observer]\n    externalLabels: { region: eu }'),
-    /^clusters\[0\]\.externalLabels: label a Prometheus, and an observer-only cluster has none/,
+    'external labels on an observer that does not monitor itself',
+    base(workload('eu', 'a.example.com')).replace('roles: [observer]', 'roles: [observer]\n    selfMonitoring: false\n    externalLabels: { region: eu }'),
+    /^clusters\[0\]\.externalLabels: label a Prometheus, and this cluster runs none/,
   ],
   ['missing cluster name', base('  - roles: [workload]\n    thanos: { endpoint: { host: a.example.com } }'), /^clusters\[1\]\.name: is required/],
   ['empty clusters list', 'clusters: []', /^clusters: must list at least one cluster/],
@@ -224,7 +227,9 @@ describe('fleet validation', () => {
   it('accepts the default fleet and derives the cluster label', () => {
     const fleet = parseFleet(fs.readFileSync(`${__dirname}/../fleet.yaml`, 'utf8'));
     expect(fleet.clusters.map((c) => c.name)).toEqual(['observer', 'workload-eu', 'workload-us']);
-    expect(fleet.clusters[0].workload).toBeUndefined();
+    // The observer monitors itself: a Prometheus that only its own Querier reads (no endpoint to dial from outside).
+    expect(fleet.clusters[0].workload?.externalLabels).toEqual({ cluster: 'observer' });
+    expect(fleet.clusters[0].workload?.sidecar.endpoints).toEqual([]);
     expect(fleet.clusters[1].workload?.externalLabels).toEqual({ cluster: 'workload-eu', region: 'eu-west-1' });
     expect(fleet.clusters[1].workload?.sidecar.endpoints).toEqual([
       { host: 'sidecar-0.workload-eu.example.com', port: 10901 },

@@ -67,6 +67,10 @@ describe('observer cross-cluster checks', () => {
     const serverCaWrong = tamperedPki(pki, { querier: (c) => ({ ...pki.querier(c), ca: other.caBundle }) });
     const messages = renderError(fleet, serverCaWrong).problems.map((x) => `${x.path}: ${x.message}`);
     expect(messages).toEqual([
+      // The observer's own sidecar (it monitors itself), which its Querier dials in-cluster.
+      expect.stringMatching(
+        /^clusters\[0\]: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "observer" was issued by/,
+      ),
       expect.stringMatching(
         /^clusters\[1\]\.thanos\.endpoint: the Querier on observer "observer" trusts servers signed by .*the certificate of the sidecar of "workload-eu" was issued by/,
       ),

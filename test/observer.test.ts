@@ -34,8 +34,11 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
   const r = render(fleetFrom(defaultFleetText()));
   const config = renderedSdConfig(r, 'observer');
 
-  it('lists every replica of the workload clusters, with its host, port and server name (the Ingress on 443)', () => {
+  it('lists every replica of the workload clusters, with its host, port and server name (the Ingress on 443), after its own in-cluster', () => {
     expect(config.endpoints.map((e) => ({ address: e.address, serverName: e.client_config.server_name, tls: e.client_config.tls_config.enabled }))).toEqual([
+      // The observer monitors itself: its own Prometheus replicas, pod by pod.
+      { address: 'prometheus-k8s-0.prometheus-operated.monitoring.svc:10901', serverName: 'prometheus-k8s-0.prometheus-operated.monitoring.svc', tls: true },
+      { address: 'prometheus-k8s-1.prometheus-operated.monitoring.svc:10901', serverName: 'prometheus-k8s-1.prometheus-operated.monitoring.svc', tls: true },
       { address: 'sidecar-0.workload-eu.example.com:10901', serverName: 'sidecar-0.workload-eu.example.com', tls: true },
       { address: 'sidecar-1.workload-eu.example.com:10901', serverName: 'sidecar-1.workload-eu.example.com', tls: true },
       { address: 'sidecar-0.workload-us.example.com:443', serverName: 'sidecar-0.workload-us.example.com', tls: true },
@@ -74,7 +77,7 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
   it('deduplicates on the replica label the Prometheus objects use, and uses no removed or deprecated flag', () => {
     const args: string[] = querierContainer(r, 'observer').args;
     const labels = ofKind(r.objects, 'Prometheus').map((o) => o.obj.spec.replicaExternalLabelName);
-    expect(labels).toEqual(['prometheus_replica', 'prometheus_replica']);
+    expect(labels).toEqual(['prometheus_replica', 'prometheus_replica', 'prometheus_replica']);
     expect(flagValue(args, 'query.replica-label')).toBe(labels[0]);
     expect(args[0]).toBe('query');
     expect(
@@ -133,8 +136,10 @@ describe('default fleet: the observer reaches both workload sidecars', () => {
     expect(ing.spec.tls).toEqual([{ hosts: ['thanos.example.com'], secretName: 'thanos-querier-ingress-tls' }]);
   });
 
-  it('renders no ServiceMonitor on an observer without its own Prometheus, and nothing workload-only', () => {
-    const kinds = r.objects.filter((o) => o.cluster === 'observer').map((o) => o.obj.kind);
+  it('renders no ServiceMonitor on an observer without its own Prometheus (selfMonitoring: false), and nothing workload-only', () => {
+    const off = render(fleetFrom(defaultFleetText().replace('    roles: [observer]\n', '    roles: [observer]\n    selfMonitoring: false\n')));
+    const kinds = off.objects.filter((o) => o.cluster === 'observer').map((o) => o.obj.kind);
+    expect(kinds).toContain('Deployment');
     expect(kinds).not.toContain('ServiceMonitor');
     expect(kinds).not.toContain('Prometheus');
     expect(kinds).not.toContain('StatefulSet');
@@ -163,6 +168,9 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     expect(renderedSdConfig(r, 'backup').endpoints.map((e) => [e.address, e.client_config.server_name])).toEqual([
       ['sidecar-0.hub.example.com:10901', 'sidecar-0.hub.example.com'],
       ['sidecar-1.hub.example.com:10901', 'sidecar-1.hub.example.com'],
+      // Its own Prometheus (it monitors itself), in fleet order, in-cluster.
+      ['prometheus-k8s-0.prometheus-operated.monitoring.svc:10901', 'prometheus-k8s-0.prometheus-operated.monitoring.svc'],
+      ['prometheus-k8s-1.prometheus-operated.monitoring.svc:10901', 'prometheus-k8s-1.prometheus-operated.monitoring.svc'],
       ['sidecar-0.eu.example.com:443', 'sidecar-0.eu.example.com'],
       ['sidecar-1.eu.example.com:443', 'sidecar-1.eu.example.com'],
       ['sidecar-0.us.example.com:10901', 'sidecar-0.us.example.com'],
@@ -170,7 +178,8 @@ describe('hub fleet: an observer that is also a workload, with a Store Gateway a
     ]);
     // A single Querier replica: no budget that would block node drains (its query frontend has two replicas, and one).
     const budgets = r.objects.filter((o) => o.cluster === 'backup' && o.obj.kind === 'PodDisruptionBudget').map((o) => o.obj.metadata.name);
-    expect(budgets).toEqual(['thanos-query-frontend']);
+    expect(budgets).toContain('thanos-query-frontend');
+    expect(budgets).not.toContain('thanos-querier');
   });
 
   it("every TLS endpoint's server name is in the rendered certificate it will meet", () => {

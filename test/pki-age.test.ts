@@ -65,7 +65,7 @@ describe('a store encrypted with age', () => {
 
   it('turning pki.encryption on encrypts every key, leaves no plaintext, and renders the same dist/', async () => {
     const r = await synth(p, withRecipients([ids[0].recipient]));
-    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 0 renewed, 4 kept')]);
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 0 renewed, 5 kept')]);
     encrypted = fingerprintTree(p.store);
     expect(Object.keys(encrypted).sort()).toEqual([
       '.gitignore',
@@ -79,6 +79,8 @@ describe('a store encrypted with age', () => {
       'querier-ingress/observer.key.age',
       'querier/observer.crt',
       'querier/observer.key.age',
+      'sidecar/observer.crt',
+      'sidecar/observer.key.age',
       'sidecar/workload-eu.crt',
       'sidecar/workload-eu.key.age',
       'sidecar/workload-us.crt',
@@ -91,7 +93,7 @@ describe('a store encrypted with age', () => {
 
   it('a synth with the identity renders the same dist/ and keeps every encrypted file byte for byte', async () => {
     const r = await synth(p, withRecipients([ids[0].recipient]), { PROMFLEET_AGE_IDENTITY: `# created: a comment\n${ids[0].identity}\n` });
-    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('5 kept')]);
     // The password is named by the file that exists: the encrypted one.
     expect(r.stderr).toContain(`querier-basic-auth password kept, in ${path.join('.pki', 'querier-basic-auth', 'observer.password.age')} (encrypted)`);
     expect(fingerprintTree(p.store)).toEqual(encrypted);
@@ -149,11 +151,12 @@ describe('a store encrypted with age', () => {
       'querier-basic-auth/observer.password.age',
       'querier-ingress/observer.key.age',
       'querier/observer.key.age',
+      'sidecar/observer.key.age',
       'sidecar/workload-eu.key.age',
       'sidecar/workload-us.key.age',
     ]);
     const second = await synth(p, both, { PROMFLEET_AGE_IDENTITY: ids[1].identity });
-    expect([second.code, second.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
+    expect([second.code, second.stderr]).toEqual([0, expect.stringContaining('5 kept')]);
     expect(fingerprintTree(p.store)).toEqual(after);
     expect(fingerprintTree(p.dist)).toEqual(plainDist);
   });
@@ -238,7 +241,7 @@ describe('a store encrypted with age', () => {
       cloned(q.store);
       const before = { files: fingerprintTree(q.store), modes: modes(q.store) };
       const r = await synth(q, both(), { CI: 'true', PROMFLEET_AGE_IDENTITY: ids[1].identity });
-      expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('4 kept')]);
+      expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('5 kept')]);
       expect(r.stderr).not.toContain('PKI warning');
       expect({ files: fingerprintTree(q.store), modes: modes(q.store) }).toEqual(before);
     });

@@ -46,7 +46,9 @@ describe('a synth with CI set', () => {
     expect(fs.existsSync(p.store)).toBe(false);
     expect(committed(p.dist)).toEqual(committed(withStore.dist));
     expect(secretFiles(p.dist)).toEqual([]);
-    expect(r.stderr).toContain('CI is set, so promfleet issues no certificate, and this PKI store lacks the CA (there is no store), querier/observer (new)');
+    expect(r.stderr).toContain(
+      'CI is set, so promfleet issues no certificate, and this PKI store lacks the CA (there is no store), sidecar/observer (new), querier/observer (new)',
+    );
     expect(r.stderr).toMatch(/dist\/<cluster>\/secrets\/ .* is not rendered; every other file of dist\/ is/);
     // No store here, so no identity would help: the fix is a synth with CI turned off where the store is.
     expect(r.stderr).toContain('To render the secrets, run CI=false npm run synth where the store is');
@@ -118,12 +120,29 @@ describe('a synth with CI set', () => {
       },
       path.dirname(out),
     );
-    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('lacks the CA (there is no store), querier/hub (new), sidecar/prod-eu (new)')]);
+    expect([r.code, r.stderr]).toEqual([
+      0,
+      expect.stringContaining('lacks the CA (there is no store), sidecar/hub (new), querier/hub (new), sidecar/prod-eu (new)'),
+    ]);
+    // The hub monitors itself: the workload stack's files and the ruler, besides the Querier; no secrets/ without the store.
     expect(fs.readdirSync(path.join(out, 'hub')).sort()).toEqual([
       '00-namespace.yaml',
+      '05-priority-quota.yaml',
+      '06-network-policies.yaml',
+      '10-operator.yaml',
+      '20-prometheus.yaml',
+      '30-alertmanager.yaml',
+      '40-node-exporter.yaml',
+      '41-kube-state-metrics.yaml',
+      '50-monitors.yaml',
+      '51-control-plane.yaml',
+      '55-rules.yaml',
       '69-network-policies.yaml',
       '70-querier.yaml',
       '72-query-frontend.yaml',
+      '75-thanos-ruler.yaml',
+      '76-blackbox-exporter.yaml',
+      '77-sidecar-probes.yaml',
       '80-grafana.yaml',
       '81-grafana-dashboards.yaml',
     ]);
@@ -154,12 +173,12 @@ describe('a scheduled renewal job in CI (CI=true set by the CI system)', () => {
     const store = fingerprintTree(p.store);
     const ci = await synth(p, { CI: 'true' });
     expect(ci.code).toBe(0);
-    expect(ci.stderr).toMatch(/this PKI store lacks querier\/observer \(expires on \d{4}-\d\d-\d\d, within \d+ days\)/);
+    expect(ci.stderr).toMatch(/this PKI store lacks sidecar\/observer \(expires on \d{4}-\d\d-\d\d, within \d+ days\)/);
     expect(ci.stderr).toContain('To render the secrets, run CI=false npm run synth where the store is');
     expect(fingerprintTree(p.store)).toEqual(store);
     // The job of docs/operations.md, "In CI": CI=false npm run synth, then commit dist/ and the store.
     const renew = await synth(p, { CI: 'false' });
-    expect([renew.code, renew.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 4 renewed, 0 kept')]);
+    expect([renew.code, renew.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 5 renewed, 0 kept')]);
     expect(secretFiles(p.dist)).toHaveLength(6);
   });
 });
@@ -233,8 +252,8 @@ describe('npm run pki -- status --expiring-within', () => {
       .split('\n')
       .filter((l) => l.startsWith('  '))
       .map((l) => l.trim().split(' ')[0]);
-    expect(named).toEqual(['querier/observer', 'querier-ingress/observer', 'sidecar/workload-eu', 'sidecar/workload-us']);
-    expect(late.stderr).toMatch(/^promfleet pki: 4 certificate\(s\) expire within 30 days:$/m);
+    expect(named).toEqual(['sidecar/observer', 'querier/observer', 'querier-ingress/observer', 'sidecar/workload-eu', 'sidecar/workload-us']);
+    expect(late.stderr).toMatch(/^promfleet pki: 5 certificate\(s\) expire within 30 days:$/m);
     // The window counts: 20 days is before they end.
     expect(status(old.pki.dir, '20').status).toBe(0);
     // A CA is reported too.

@@ -76,9 +76,10 @@ describe('PKI in the rendered clusters', () => {
       expect(verifiesChain(querier.ca, sidecar.cert)).toBe(true);
       expect(verifiesChain(sidecar.ca, querier.cert)).toBe(true);
     }
-    // Besides it, only the Ingress's server certificate (test/querier-ingress.test.ts).
+    // Besides it, only the Ingress's server certificate (test/querier-ingress.test.ts) and that of the sidecar of the
+    // observer's own Prometheus (it monitors itself).
     const observerKeys = ofKind(rendered.objects, 'Secret').filter((o) => o.cluster === 'observer' && o.obj.data?.['tls.key']);
-    expect(observerKeys.map((o) => o.obj.metadata.name).sort()).toEqual(['thanos-querier-ingress-tls', QUERIER_TLS_SECRET]);
+    expect(observerKeys.map((o) => o.obj.metadata.name).sort()).toEqual(['thanos-querier-ingress-tls', QUERIER_TLS_SECRET, 'thanos-sidecar-tls']);
   });
 
   it('never puts the CA key in a Secret', () => {
@@ -93,6 +94,7 @@ describe('PKI in the rendered clusters', () => {
     expect(withKeys.sort()).toEqual([
       'observer/secrets/thanos-querier-ingress-tls.yaml',
       'observer/secrets/thanos-querier-tls.yaml',
+      'observer/secrets/thanos-sidecar-tls.yaml',
       'workload-eu/secrets/thanos-sidecar-tls.yaml',
       'workload-us/secrets/thanos-sidecar-tls.yaml',
     ]);
@@ -122,7 +124,7 @@ describe('PKI in the rendered clusters', () => {
     const ignored = [...rendered.files.keys()].filter(
       (f) => f.includes(`/${SECRETS_DIR}/`) && !f.endsWith('thanos-querier-basic-auth.yaml') && !f.endsWith('grafana-admin.yaml'),
     );
-    expect(ignored.length).toBe(4);
+    expect(ignored.length).toBe(5);
     for (const f of ignored) {
       expect(staged).not.toContain(`dist/${f}`);
       expect(privateKeysIn(rendered.files.get(f)!)).toEqual([`base64 of -----BEGIN ${KEY_LABEL}-----`]);
@@ -143,7 +145,7 @@ describe('PKI in the rendered clusters', () => {
   it('is deterministic: the same store gives a byte-identical dist/, Secrets included, and leaves the store untouched', async () => {
     const store = fingerprintTree(fleet.pki.dir);
     const again = await preparePki(fleet);
-    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept']);
+    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept', 'kept']);
     const second = render(fleet, path.join(tmpDir(), 'dist'), again);
     expect([...second.files.entries()]).toEqual([...rendered.files.entries()]);
     expect(fingerprintTree(fleet.pki.dir)).toEqual(store);
@@ -157,6 +159,7 @@ describe('PKI in the rendered clusters', () => {
     const reissued = await preparePki(copy);
     expect(reissued.report.entries.map((e) => [e.name, e.action])).toEqual([
       ['ca', 'kept'],
+      ['sidecar/observer', 'kept'],
       ['querier/observer', 'kept'],
       ['querier-ingress/observer', 'kept'],
       ['sidecar/workload-eu', 'kept'],

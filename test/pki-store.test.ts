@@ -47,6 +47,9 @@ describe('store layout', () => {
       'querier-ingress/observer.key',
       'querier/observer.crt',
       'querier/observer.key',
+      // The sidecar of the observer's own Prometheus (it monitors itself).
+      'sidecar/observer.crt',
+      'sidecar/observer.key',
       'sidecar/workload-eu.crt',
       'sidecar/workload-eu.key',
       'sidecar/workload-us.crt',
@@ -72,6 +75,7 @@ describe('store layout', () => {
       intermediate: 'kept',
       'querier/observer': 'kept',
       'querier-ingress/observer': 'kept',
+      'sidecar/observer': 'kept',
       'sidecar/workload-eu': 'issued',
       'sidecar/workload-us': 'kept',
     });
@@ -87,6 +91,7 @@ describe('store layout', () => {
       ca: 'kept',
       'querier/observer': 'kept',
       'querier-ingress/observer': 'kept',
+      'sidecar/observer': 'kept',
       'sidecar/workload-eu': 'renewed: lacks grpc.workload-eu.example.com',
       'sidecar/workload-us': 'kept',
     });
@@ -124,7 +129,7 @@ describe('renewal window', () => {
   it('renews leaves expiring within renewBeforeDays (30 by default), keeps the CA', async () => {
     const fleet = withCopiedStore(aged);
     const pki = await preparePki(fleet);
-    expect(pki.report.entries.map((e) => e.action)).toEqual(['kept', 'renewed', 'renewed', 'renewed', 'renewed']);
+    expect(pki.report.entries.map((e) => e.action)).toEqual(['kept', 'renewed', 'renewed', 'renewed', 'renewed', 'renewed']);
     expect(pki.report.entries[1].reason).toMatch(/^expires on \d{4}-\d\d-\d\d, within 30 days$/);
     expect(Math.round((pki.report.entries[1].notAfter.getTime() - Date.now()) / DAY)).toBe(365);
   });
@@ -133,7 +138,7 @@ describe('renewal window', () => {
     const fleet = { ...withCopiedStore(aged) };
     fleet.pki = { ...fleet.pki, renewBeforeDays: 20 };
     const pki = await preparePki(fleet);
-    expect(pki.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept']);
+    expect(pki.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept', 'kept']);
   });
 
   it('does not churn when the CA itself ends soon: leaves end with it, and the summary warns', async () => {
@@ -141,11 +146,11 @@ describe('renewal window', () => {
     await preparePki(fleet, { now: daysAgo(385) });
     // The leaves expired 20 days ago; the CA ends in 15 days, and so do the renewed leaves.
     const renewed = await preparePki(fleet);
-    expect(renewed.report.entries.map((e) => e.action)).toEqual(['kept', 'renewed', 'renewed', 'renewed', 'renewed']);
+    expect(renewed.report.entries.map((e) => e.action)).toEqual(['kept', 'renewed', 'renewed', 'renewed', 'renewed', 'renewed']);
     expect(renewed.report.entries[1].reason).toMatch(/^expired on /);
     expect(new Set(renewed.report.entries.map((e) => e.notAfter.getTime())).size).toBe(1);
     const again = await preparePki(fleet);
-    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept']);
+    expect(again.report.entries.map((e) => e.action)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept', 'kept']);
     expect(again.report.warnings).toEqual([expect.stringMatching(/ca\/ca\.crt\) expires on .*rotate-ca start/)]);
   });
 });
@@ -286,7 +291,7 @@ describe('synth summary (stderr)', () => {
     const first = await runMain(env);
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(
-      new RegExp(`promfleet: PKI .*\\.pki/: CA "promfleet root CA [0-9a-f]{8}" created, expires ${date}; certificates: 4 issued, 0 renewed, 0 kept\\n`),
+      new RegExp(`promfleet: PKI .*\\.pki/: CA "promfleet root CA [0-9a-f]{8}" created, expires ${date}; certificates: 5 issued, 0 renewed, 0 kept\\n`),
     );
     expect(first.stderr).toMatch(new RegExp(`promfleet: workload-eu: .*; sidecar certificate issued, expires ${date}\\n`));
     expect(first.stderr).toMatch(
@@ -296,7 +301,7 @@ describe('synth summary (stderr)', () => {
     );
 
     const second = await runMain(env);
-    expect(second.stderr).toMatch(/CA "promfleet root CA [0-9a-f]{8}" kept, .*certificates: 0 issued, 0 renewed, 4 kept/);
+    expect(second.stderr).toMatch(/CA "promfleet root CA [0-9a-f]{8}" kept, .*certificates: 0 issued, 0 renewed, 5 kept/);
 
     fs.writeFileSync(
       fleetFile,
@@ -308,7 +313,7 @@ describe('synth summary (stderr)', () => {
         `workload-eu: .*; sidecar certificate renewed \\(lacks thanos-0\\.workload-eu\\.example\\.com, thanos-1\\.workload-eu\\.example\\.com\\), expires ${date}\\n`,
       ),
     );
-    expect(third.stderr).toMatch(/certificates: 0 issued, 1 renewed, 3 kept/);
+    expect(third.stderr).toMatch(/certificates: 0 issued, 1 renewed, 4 kept/);
   });
 
   it('a bad store fails the synth with the file named, and dist/ stays as it was', async () => {

@@ -235,8 +235,10 @@ describe('examples/sealed-secrets/fleet.yaml', () => {
     const r = render(fleet, path.join(dir, 'dist'), testPki(fleet, fleet.pki.dir));
     expect(files(r, /\/secrets\//)).toEqual([]);
     const sealedFiles = files(r, /\/sealed-secrets\//);
-    // The hub's Querier client certificate and Grafana's admin password; each workload cluster's sidecar certificate.
-    expect(sealedFiles.map((f) => f.split('/')[0]).sort()).toEqual(['hub', 'hub', 'prod-eu', 'prod-us']);
+    // The hub's Querier client certificate, Grafana's admin password and the sidecar certificate of the Prometheus it
+    // runs for itself; each workload cluster's sidecar certificate.
+    expect(sealedFiles.map((f) => f.split('/')[0]).sort()).toEqual(['hub', 'hub', 'hub', 'prod-eu', 'prod-us']);
+    expect(sealedFiles.filter((f) => f.startsWith('hub/')).map((f) => path.basename(f))).toContain('thanos-sidecar-tls.yaml');
     // Each cluster's SealedSecrets open with that cluster's controller key only.
     for (const f of sealedFiles) {
       for (const obj of sealedIn(r, f)) {

@@ -14,7 +14,8 @@ const SERVER_REFUSED = /remote error: tls: (certificate required|bad certificate
 describe('Go TLS: the Querier reaches every sidecar replica of the default fleet with the rendered names', () => {
   const r = render(fleetFrom(defaultFleetText()));
   const servers: Record<string, GoTlsServer> = {};
-  const endpoints = renderedSdConfig(r, 'observer').endpoints.map((e) => ({ ...e, route: sidecarRoute(r, e.address) }));
+  // The observer's own Prometheus (it monitors itself) included, dialled pod by pod in-cluster.
+  const endpoints = renderedSdConfig(r, 'observer').endpoints.map((e) => ({ ...e, route: sidecarRoute(r, e.address, 'observer') }));
   const ok: GoTlsProbe[] = [];
   const wrongName: GoTlsProbe[] = [];
   const noClientCert: GoTlsProbe[] = [];
@@ -26,7 +27,8 @@ describe('Go TLS: the Querier reaches every sidecar replica of the default fleet
     const probe = { name: `${e.address} (${cluster}/${pod})`, server: cluster, serverName: e.client_config.server_name!, ...client };
     ok.push(probe);
     // A name the Querier verifies for another cluster: this cluster's certificate must not cover it.
-    const other = endpoints.find((x) => x.route.cluster !== cluster)!;
+    // (In-cluster pod names are every sidecar's own in its cluster, and reach no other cluster: an outside name.)
+    const other = endpoints.find((x) => x.route.cluster !== cluster && x.route.via !== 'pod')!;
     wrongName.push({ ...probe, name: `wrong name: ${probe.name} as ${other.client_config.server_name}`, serverName: other.client_config.server_name! });
     noClientCert.push({ name: `no client certificate: ${probe.name}`, server: cluster, serverName: probe.serverName, ca: client.ca });
   }
@@ -36,8 +38,10 @@ describe('Go TLS: the Querier reaches every sidecar replica of the default fleet
     results = await probeGoTls({ servers, probes: [...ok, ...wrongName, ...noClientCert] });
   });
 
-  it('probes one endpoint per replica of each workload cluster', () => {
+  it('probes one endpoint per replica of each workload cluster, and of the observer itself', () => {
     expect(endpoints.map((e) => `${e.route.cluster}/${e.route.pod} via ${e.route.via}`)).toEqual([
+      'observer/prometheus-k8s-0 via pod',
+      'observer/prometheus-k8s-1 via pod',
       'workload-eu/prometheus-k8s-0 via service',
       'workload-eu/prometheus-k8s-1 via service',
       'workload-us/prometheus-k8s-0 via ingress',

@@ -10,10 +10,18 @@ import { POD_NAME_LABEL, sidecarRoute } from './support/sidecar-routes';
 
 const WORKLOADS = ['workload-eu', 'workload-us'];
 
+/**
+ * The observer Querier's endpoints in other clusters: its own Prometheus (it monitors itself) is dialled in-cluster,
+ * pod by pod (test/observer-self.test.ts).
+ */
+function remoteEndpoints(r: Rendered) {
+  return renderedSdConfig(r, 'observer').endpoints.filter((e) => !e.address.includes('.prometheus-operated.'));
+}
+
 /** The Querier's endpoints that the workload cluster `cluster` answers. */
 function endpointsOf(r: Rendered, cluster: string) {
-  return renderedSdConfig(r, 'observer')
-    .endpoints.map((e) => ({ ...e, route: sidecarRoute(r, e.address) }))
+  return remoteEndpoints(r)
+    .map((e) => ({ ...e, route: sidecarRoute(r, e.address) }))
     .filter((e) => e.route.cluster === cluster);
 }
 
@@ -93,7 +101,7 @@ describe('the replica hosts of a fleet file', () => {
         fleet('      endpoint: { hosts: [a.example.com, b.example.com, c.example.com], port: 443 }', '\n    overrides: { prometheus: { replicas: 3 } }'),
       ),
     );
-    expect(renderedSdConfig(r, 'observer').endpoints.map((e) => [e.address, sidecarRoute(r, e.address).pod])).toEqual([
+    expect(remoteEndpoints(r).map((e) => [e.address, sidecarRoute(r, e.address).pod])).toEqual([
       ['a.example.com:443', 'prometheus-k8s-0'],
       ['b.example.com:443', 'prometheus-k8s-1'],
       ['c.example.com:443', 'prometheus-k8s-2'],
@@ -102,9 +110,7 @@ describe('the replica hosts of a fleet file', () => {
 
   it('accepts a plain host for a single replica', () => {
     const r = render(fleetFrom(fleet('      endpoint: { host: sidecar.eu.example.com }', '\n    overrides: { prometheus: { replicas: 1 } }')));
-    expect(renderedSdConfig(r, 'observer').endpoints.map((e) => [e.address, sidecarRoute(r, e.address).pod])).toEqual([
-      ['sidecar.eu.example.com:10901', 'prometheus-k8s-0'],
-    ]);
+    expect(remoteEndpoints(r).map((e) => [e.address, sidecarRoute(r, e.address).pod])).toEqual([['sidecar.eu.example.com:10901', 'prometheus-k8s-0']]);
   });
 
   it.each([
@@ -144,7 +150,7 @@ describe('the replica hosts of a fleet file', () => {
 
   it('gives each replica its own node port with NodePort Services, and the Querier dials those ports', () => {
     const r = render(fleetFrom(fleet('      endpoint: { host: "sidecar-{replica}.eu.example.com", port: 31901 }\n      service: { type: NodePort }')));
-    expect(renderedSdConfig(r, 'observer').endpoints.map((e) => [e.address, sidecarRoute(r, e.address).pod])).toEqual([
+    expect(remoteEndpoints(r).map((e) => [e.address, sidecarRoute(r, e.address).pod])).toEqual([
       ['sidecar-0.eu.example.com:31901', 'prometheus-k8s-0'],
       ['sidecar-1.eu.example.com:31902', 'prometheus-k8s-1'],
     ]);
@@ -220,6 +226,6 @@ describe('the sidecar Ingress is a working path or rejected', () => {
       ['grpc-0.eu.example.com', 'thanos-sidecar-0'],
       ['grpc-1.eu.example.com', 'thanos-sidecar-1'],
     ]);
-    expect(renderedSdConfig(r, 'observer').endpoints.map((e) => e.address)).toEqual(['grpc-0.eu.example.com:443', 'grpc-1.eu.example.com:443']);
+    expect(remoteEndpoints(r).map((e) => e.address)).toEqual(['grpc-0.eu.example.com:443', 'grpc-1.eu.example.com:443']);
   });
 });

@@ -19,11 +19,15 @@ function one<K extends Parameters<typeof ofKind>[1]>(objects: RenderedObject[], 
   return found[0].obj;
 }
 
-/** A fleet with one observer and one workload cluster `w`, with these stack settings (YAML, indented 6). */
+/**
+ * A fleet with one observer (the Querier alone: these tests are about `w`) and one workload cluster `w`, with these
+ * stack settings (YAML, indented 6).
+ */
 const fleetWith = (overrides: string, extra = '') => `
 clusters:
   - name: obs
     roles: [observer]
+    selfMonitoring: false
   - name: w
     roles: [workload]
     thanos:

@@ -120,7 +120,8 @@ describe('default fleet: workload clusters', () => {
       '_app-monitors/workload-eu/web.yaml',
       '_app-monitors/workload-us/kube-system.yaml',
     ]);
-    expect(byCluster(rendered.objects, 'observer').some((o) => o.obj.kind === 'Prometheus')).toBe(false);
+    // The observer monitors itself with the same stack (test/observer-self.test.ts): one Prometheus, its own.
+    expect(byCluster(rendered.objects, 'observer').filter((o) => o.obj.kind === 'Prometheus')).toHaveLength(1);
   });
 
   it('pins upstream images to the default versions', () => {
@@ -153,9 +154,14 @@ describe('default fleet: workload clusters', () => {
     expect(prom.storage.volumeClaimTemplate.spec.resources.requests.storage).toBe('50Gi');
     expect(prom.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
     expect(prom.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
-    for (const s of ['serviceMonitorSelector', 'podMonitorSelector', 'ruleSelector', 'probeSelector'] as const) {
+    for (const s of ['serviceMonitorSelector', 'podMonitorSelector', 'probeSelector'] as const) {
       expect(prom[s]).toEqual({ matchLabels: { 'prometheus.io/monitor': 'true' } });
     }
+    // The fleet-level rules are an observer's ThanosRuler's, whatever labels they carry.
+    expect(prom.ruleSelector).toEqual({
+      matchLabels: { 'prometheus.io/monitor': 'true' },
+      matchExpressions: [{ key: 'promfleet.io/rule-scope', operator: 'NotIn', values: ['fleet'] }],
+    });
     // The sidecar listens on every interface so the observer can reach it.
     expect(prom.thanos.listenLocal).toBeUndefined();
     expect(prom.thanos.image).toBe(`quay.io/thanos/thanos:${DEFAULT_VERSIONS.thanos}`);
@@ -517,7 +523,7 @@ describe('fleet validation of workload settings', () => {
   it('rejects a route to a receiver that does not exist', () => {
     expect(fleetProblems(RICH_FLEET.replace('- receiver: pager\n', '- receiver: pagr\n'))).toEqual([
       expect.stringMatching(
-        /^defaults\.alertmanager\.route\.routes\[0\]\.receiver: "pagr" is not a receiver of clusters "eu", "us"; use one of "null", "team-slack", "pager", "mail"/,
+        /^defaults\.alertmanager\.route\.routes\[0\]\.receiver: "pagr" is not a receiver of clusters "obs", "eu", "us"; use one of "null", "team-slack", "pager", "mail"/,
       ),
     ]);
   });

@@ -5,7 +5,7 @@ import { prometheusPodName } from '../components/prometheus';
 import { storeGatewayEndpoints } from '../components/store-gateway';
 import { SIDECAR_GRPC_PORT } from '../components/thanos-sidecar';
 import { serviceHost } from '../components/endpoints';
-import { isWorkload, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../fleet/model';
+import { isWorkload, sidecarExposed, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../fleet/model';
 import { PROMETHEUS_OPERATED_SERVICE } from '../names';
 
 /** What serves an endpoint, and so which certificate it presents. */
@@ -19,8 +19,9 @@ export interface FleetStoreEndpoint extends StoreEndpoint {
 }
 
 /**
- * Every StoreAPI the Querier of `observer` reaches, in a stable order: the sidecar of each
- * workload cluster (fleet order), the Store Gateway's shards, then the declared extra stores.
+ * Every StoreAPI the Querier of `observer` reaches, in a stable order: the sidecar of each cluster that
+ * runs Prometheus (fleet order), the Store Gateway's shards, then the declared extra stores. Another observer that
+ * monitors itself is read only when it declares where its sidecars are reached (thanos.endpoint or ingress).
  */
 export function querierEndpoints(fleet: FleetModel, observer: ObserverCluster): FleetStoreEndpoint[] {
   const { querier } = observer.observer;
@@ -34,7 +35,7 @@ export function querierEndpoints(fleet: FleetModel, observer: ObserverCluster): 
         const host = `${prometheusPodName(i)}.${serviceHost(PROMETHEUS_OPERATED_SERVICE, namespace)}`;
         out.push({ address: `${host}:${SIDECAR_GRPC_PORT}`, serverName: host, source: { kind: 'sidecar', cluster } });
       }
-    } else {
+    } else if (sidecarExposed(cluster)) {
       // Every replica on its own name (its load balancer, or its Ingress rule): through one shared
       // address a Querier pod would hold a connection to one replica only.
       for (const { host, port } of cluster.workload.sidecar.endpoints) {

@@ -3,7 +3,7 @@
 // problem names the observer and the cluster at the other end.
 // (Colliding external-label sets are already rejected with the fleet file, in lib/fleet/checks.ts.)
 import { FleetError, FleetProblem } from '../fleet/errors';
-import { isWorkload, type ClusterModel, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../fleet/model';
+import { isWorkload, sidecarExposed, type ClusterModel, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../fleet/model';
 import type { FleetPki, TlsBundle } from '../pki';
 import { certificateCoversHost, describe, describeCertificate, parseCertificates, verifiesChain } from '../pki/inspect';
 import { querierEndpoints, type EndpointSource } from './endpoints';
@@ -21,7 +21,8 @@ export type ObserverPki = Pick<FleetPki, 'querier' | 'sidecar' | 'storeGateway'>
 export function observerProblems(fleet: FleetModel, observer: ObserverCluster, pki: ObserverPki | undefined): FleetProblem[] {
   const problems: FleetProblem[] = [];
   const O = JSON.stringify(observer.name);
-  const workloads = fleet.clusters.filter(isWorkload);
+  // The Prometheus servers this Querier reads: its own, and every other one reachable from outside its cluster.
+  const workloads = fleet.clusters.filter(isWorkload).filter((w) => w.name === observer.name || sidecarExposed(w));
 
   // The label most workload clusters use is the reference; the others are reported.
   const label = (c: ClusterModel) => c.stack.prometheus.replicaLabel;
@@ -103,7 +104,8 @@ function endpointProblems(observer: ClusterModel, serverName: string, source: Fl
     source.kind === 'store-gateway'
       ? `clusters[${other.index}].querier.storeGateway`
       : other.name === observer.name
-        ? `clusters[${other.index}].thanos`
+        ? // An observer that monitors itself may have no thanos section: its sidecar is then the cluster's own.
+          `clusters[${other.index}]${isWorkload(other) && sidecarExposed(other) ? '.thanos' : ''}`
         : `clusters[${other.index}].thanos.${isWorkload(other) && other.workload.sidecar.ingress ? 'ingress' : 'endpoint'}`;
   const problems: FleetProblem[] = [];
   if (!certificateCoversHost(server.cert, serverName)) {

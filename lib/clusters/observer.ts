@@ -9,11 +9,11 @@ import { fleetDashboards } from '../components/dashboards';
 import { GRAFANA_ADMIN_SECRET, GRAFANA_OAUTH_SECRET } from '../components/grafana-secrets';
 import { FileChart, SECRETS_DIR } from '../file-chart';
 import { DEFAULT_GRAFANA_INGRESS, DEFAULT_QUERIER_INGRESS } from '../fleet/defaults';
-import { isWorkload, type FleetModel, type ObserverCluster } from '../fleet/model';
+import { isWorkload, type FleetModel, type ObserverCluster, type WorkloadCluster } from '../fleet/model';
 import type { FleetPki } from '../pki';
-import { ObserverMonitoring, type ObserverMonitoringProps, type ObserverPartId } from '../stacks/observer-monitoring';
+import { ObserverMonitoring, type ObserverMonitoringProps, type ObserverPartId, type ObserverThanosRulerOptions } from '../stacks/observer-monitoring';
 import type { ClusterContext } from './context';
-import { querierEndpoints, storeEndpointOf } from './endpoints';
+import { querierEndpoints, storeEndpointOf, type FleetStoreEndpoint } from './endpoints';
 import { assertObserverWiring } from './observer-checks';
 import { grafanaClientSecret } from './receiver-credentials';
 
@@ -26,6 +26,7 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   'query-frontend': '72-query-frontend',
   'blackbox-exporter': '76-blackbox-exporter',
   'sidecar-probes': '77-sidecar-probes',
+  'thanos-ruler': '75-thanos-ruler',
   'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
   'store-gateway-tls': `${SECRETS_DIR}/${STORE_GATEWAY_TLS_SECRET}`,
   // File names stay fixed whatever the Secret is called, so a renamed Secret replaces its file.
@@ -117,6 +118,7 @@ export function observerMonitoringProps(
       oauthClientSecret: pki && grafana.auth.type === 'oidc' ? grafanaClientSecret(cluster, grafana.auth, pki) : undefined,
       ingressCertificates: grafana.ingress?.tls.source === 'pki' ? pki?.grafanaIngress(cluster.name) : undefined,
     },
+    thanosRuler: thanosRulerOptions(cluster, endpoints),
     storeGateway: gateway && {
       objectStorage: gateway.objectStorage,
       replicas: gateway.replicas,
@@ -145,6 +147,34 @@ export function observerMonitoringProps(
  */
 export function observerQueryUrl(cluster: ObserverCluster): string {
   return querierApiUrl(cluster.stack.namespace, !!cluster.observer.querier.frontend);
+}
+
+/**
+ * The fleet-level alerts of an observer that monitors itself (it runs the operator's kinds and an Alertmanager): over
+ * every Prometheus its Querier reads, each known by its `cluster` external label. None without an Alertmanager to send to.
+ */
+function thanosRulerOptions(cluster: ObserverCluster, endpoints: FleetStoreEndpoint[]): ObserverThanosRulerOptions | undefined {
+  if (!isWorkload(cluster) || !cluster.stack.alertmanager.enabled) return undefined;
+  const read = new Map<string, WorkloadCluster>();
+  for (const e of endpoints) if (e.source.kind === 'sidecar') read.set(e.source.cluster.name, e.source.cluster);
+  const { rules } = cluster.stack;
+  return {
+    observer: cluster.workload.externalLabels.cluster,
+    clusters: [...read.values()].map((w) => ({ name: w.workload.externalLabels.cluster, watchdog: evaluatesWatchdog(w) })),
+    // Which observer's ruler sent an alert; never `cluster`, which Thanos would write over the alert's own.
+    labels: { [RULER_OBSERVER_LABEL]: cluster.name },
+    overrides: rules.enabled ? { disabled: rules.disabled, alerts: rules.alerts } : undefined,
+    controllerId: cluster.stack.operator.controllerId,
+  };
+}
+
+/** The external label of an observer's ThanosRuler: the observer that evaluated a fleet alert. */
+export const RULER_OBSERVER_LABEL = 'observer';
+
+/** Whether the cluster's Prometheus evaluates the always-firing Watchdog (see the general rule family). */
+function evaluatesWatchdog(w: WorkloadCluster): boolean {
+  const { enabled, disabled } = w.stack.rules;
+  return enabled && !disabled.groups.includes('general.rules') && !disabled.alerts.includes('Watchdog');
 }
 
 export function addObserverCharts(app: App, ctx: ClusterContext<ObserverCluster>): void {

@@ -86,9 +86,13 @@ export function workloadMonitoringProps(
       querierInNamespace: isObserver(cluster),
       probedInNamespace: isObserver(cluster) && cluster.observer.querier.probes.enabled,
       grafanaInNamespace: isObserver(cluster) && !!cluster.observer.grafana?.localAlertmanager,
+      // The observer's ThanosRuler (see observerMonitoringProps) sends to this Alertmanager.
+      thanosRulerInNamespace: isObserver(cluster) && stack.alertmanager.enabled,
     },
     // This Prometheus drives the store probes of the observer in the same cluster, and gets their rules.
     needsMetBeside: isObserver(cluster) ? observerRuleNeeds({ probes: cluster.observer.querier.probes }) : undefined,
+    // The observer's Thanos servers next to this Prometheus, which scrapes them: their rule families come along.
+    scrapedAlongside: isObserver(cluster) ? ['thanos-query', ...(cluster.observer.querier.storeGateway ? (['thanos-store'] as const) : [])] : [],
     serviceMonitors: workload.serviceMonitors,
     podMonitors: workload.podMonitors,
   };
@@ -97,7 +101,7 @@ export function workloadMonitoringProps(
 export function addWorkloadCharts(app: App, ctx: ClusterContext<WorkloadCluster>): void {
   // A PKI that withholds its keys (a synth in CI without the store) renders no Secret.
   const pki = ctx.pki.withheld ? undefined : ctx.pki;
-  if (ctx.cluster.stack.rules.enabled) assertRuleSettings(ctx.fleet, ctx.cluster);
+  if (ctx.cluster.stack.rules.enabled) assertRuleSettings(ctx.fleet);
   const props = workloadMonitoringProps(ctx.cluster, pki);
   for (const p of WorkloadMonitoring.parts({ ...props, serviceMonitors: [], podMonitors: [] })) {
     if (p.id !== 'app-monitors' && p.id !== 'control-plane-services') p.build(new FileChart(app, WORKLOAD_FILES[p.id]));

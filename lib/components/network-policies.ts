@@ -19,6 +19,7 @@ import { GRAFANA_NAME, GRAFANA_PORT } from './grafana';
 import { QUERIER_NAME } from './querier';
 import { SIDECAR_GRPC_PORT, SIDECAR_HTTP_PORT } from './thanos-sidecar';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT } from './thanos-pod';
+import { THANOS_RULER_APP, THANOS_RULER_SERVICE, thanosRulerPodSelector } from './thanos-ruler';
 import { QUERY_FRONTEND_NAME, STORE_GATEWAY_NAME } from '../names';
 
 /** Ports of the pods the operator creates (v0.93): Prometheus web and config-reloader, Alertmanager web and mesh. */
@@ -58,15 +59,21 @@ function networkPolicy(scope: Construct, id: string, o: PolicyOptions): void {
 /** From the stack's Prometheus pods, in the same namespace. */
 const fromPrometheus = (): k8s.NetworkPolicyPeer[] => [{ podSelector: { matchLabels: prometheusPodSelector() } }];
 
-/** Who may call the sidecar's StoreAPI (mTLS): the source CIDRs, or anyone; and a Querier (and its probes) next to it. */
-function sidecarRules(sources: string[] | undefined, querierInNamespace: boolean, probedInNamespace: boolean): k8s.NetworkPolicyIngressRule[] {
+/**
+ * Who may call the sidecar's StoreAPI (mTLS): the source CIDRs, or anyone; and a Querier (and its probes) next to it.
+ * A sidecar nothing exposes answers those neighbours only.
+ */
+function sidecarRules(
+  sidecar: { sources?: string[]; exposed?: boolean },
+  querierInNamespace: boolean,
+  probedInNamespace: boolean,
+): k8s.NetworkPolicyIngressRule[] {
   const grpc = ports([SIDECAR_GRPC_PORT]);
-  if (!sources) return [{ ports: grpc }];
   const neighbours = [...(querierInNamespace ? [QUERIER_NAME] : []), ...(probedInNamespace ? [BLACKBOX_NAME] : [])];
-  return [
-    { from: sources.map((cidr) => ({ ipBlock: { cidr } })), ports: grpc },
-    ...(neighbours.length ? [{ from: neighbours.map((app) => ({ podSelector: { matchLabels: selectorLabels(app) } })), ports: grpc }] : []),
-  ];
+  const local = neighbours.length ? [{ from: neighbours.map((app) => ({ podSelector: { matchLabels: selectorLabels(app) } })), ports: grpc }] : [];
+  if (!(sidecar.exposed ?? true)) return local;
+  if (!sidecar.sources) return [{ ports: grpc }];
+  return [{ from: sidecar.sources.map((cidr) => ({ ipBlock: { cidr } })), ports: grpc }, ...local];
 }
 
 export interface WorkloadNetworkPoliciesProps extends NamespacedProps {
@@ -82,7 +89,14 @@ export interface WorkloadNetworkPoliciesProps extends NamespacedProps {
    * left out (an Ingress controller, a NodePort, a load balancer without source ranges).
    * @default no sidecar
    */
-  readonly thanosSidecar?: { readonly sources?: string[] };
+  readonly thanosSidecar?: {
+    readonly sources?: string[];
+    /**
+     * Whether anything outside the namespace dials the sidecars; when not, only a Querier in the namespace may.
+     * @default true
+     */
+    readonly exposed?: boolean;
+  };
   /**
    * An observer's Querier runs in the same namespace and dials the sidecars of the Prometheus pods
    * directly (an observer that is also a workload cluster).
@@ -100,6 +114,11 @@ export interface WorkloadNetworkPoliciesProps extends NamespacedProps {
    * @default false
    */
   readonly grafanaInNamespace?: boolean;
+  /**
+   * An observer's ThanosRuler runs in the same namespace and sends its alerts to the Alertmanager.
+   * @default false
+   */
+  readonly thanosRulerInNamespace?: boolean;
   /**
    * Ports of the API server, the only place the operator and kube-state-metrics connect to.
    * @default DEFAULT_STACK.networkPolicies.apiServerPorts
@@ -130,7 +149,7 @@ export class WorkloadNetworkPolicies extends Construct {
       ingress: [
         // Prometheus scrapes itself, its peer replica, their config-reloaders and sidecars.
         { from: fromPrometheus(), ports: ports([P.prometheusWeb, P.reloaderWeb, ...(sidecar ? [SIDECAR_HTTP_PORT] : [])]) },
-        ...(sidecar ? sidecarRules(sidecar.sources, props.querierInNamespace ?? false, props.probedInNamespace ?? false) : []),
+        ...(sidecar ? sidecarRules(sidecar, props.querierInNamespace ?? false, props.probedInNamespace ?? false) : []),
       ],
     });
     if (props.alertmanager ?? true) {
@@ -145,6 +164,8 @@ export class WorkloadNetworkPolicies extends Construct {
           { from: fromPrometheus(), ports: ports([P.alertmanagerWeb, P.reloaderWeb]) },
           // Grafana shows the alerts and manages silences.
           ...(props.grafanaInNamespace ? [{ from: [{ podSelector: { matchLabels: selectorLabels(GRAFANA_NAME) } }], ports: ports([P.alertmanagerWeb]) }] : []),
+          // The fleet-level alerts of an observer's ruler.
+          ...(props.thanosRulerInNamespace ? [{ from: [{ podSelector: { matchLabels: thanosRulerPodSelector() } }], ports: ports([P.alertmanagerWeb]) }] : []),
           // Gossip between the replicas.
           {
             from: [{ podSelector: { matchLabels: alertmanagerPodSelector() } }],
@@ -186,6 +207,12 @@ export interface ObserverNetworkPoliciesProps extends NamespacedProps {
    * @default false
    */
   readonly queryFrontend?: boolean;
+  /**
+   * A ThanosRuler runs in the namespace: it answers the scraping Prometheus only (it calls the Querier, whose HTTP API
+   * answers the namespace, and the Alertmanager, whose policy lets it in: see WorkloadNetworkPolicies).
+   * @default false
+   */
+  readonly thanosRuler?: boolean;
   /**
    * Namespaces whose pods may call the Querier's HTTP API and UI, besides its own (the Ingress controller's,
    * Grafana's); null lets every pod in.
@@ -260,8 +287,19 @@ export class ObserverNetworkPolicies extends Construct {
         ingress: [from(clients, GRAFANA_PORT)],
       });
     }
+    const scraper = props.scrapedBy;
+    if (props.thanosRuler) {
+      networkPolicy(this, 'thanos-ruler', {
+        name: THANOS_RULER_SERVICE,
+        namespace,
+        component: 'ruler',
+        app: THANOS_RULER_APP,
+        pods: thanosRulerPodSelector(),
+        // Its gRPC StoreAPI is not read by the Querier: nothing else calls it.
+        ingress: scraper ? [{ from: [{ podSelector: { matchLabels: scraper } }], ports: ports([THANOS_HTTP_PORT]) }] : [],
+      });
+    }
     if (props.storeGateway) {
-      const scraper = props.scrapedBy;
       networkPolicy(this, 'store-gateway', {
         name: STORE_GATEWAY_NAME,
         namespace,

@@ -13,6 +13,7 @@ import {
 } from '../../imports/prometheus-monitoring.coreos.com';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, RETENTION_SIZE_SHARE, type Resources } from '../fleet/defaults';
 import { commonLabels, image, meta } from '../meta';
+import { FLEET_RULE_SCOPE, RULE_SCOPE_LABEL } from '../names';
 import { controllerAnnotations, namespaceOf, monitorSelectorOf, type OperatedComponentProps, type PlacedComponentProps } from './base';
 import { clusterAccess, disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softAntiAffinity } from './common';
 import { SIDECAR_HTTP_PORT, SIDECAR_HTTP_PORT_NAME, SIDECAR_TLS_SECRET, sidecarSpec, type ThanosSidecarProps } from './thanos-sidecar';
@@ -55,6 +56,11 @@ export function prometheusPodName(replica: number, name = PROMETHEUS_NAME): stri
 /** Labels of the `prometheus-k8s` Service (its ServiceMonitors select on them). */
 export function prometheusServiceLabels(): Record<string, string> {
   return commonLabels(PROMETHEUS_APP, COMPONENT);
+}
+
+/** The label-selector requirement that keeps a stack Prometheus off the fleet-level rules (see FleetRules). */
+export function fleetRuleExclusion(): { key: string; operator: 'NotIn'; values: string[] } {
+  return { key: RULE_SCOPE_LABEL, operator: 'NotIn', values: [FLEET_RULE_SCOPE] };
 }
 
 /** Read-only discovery of targets in every namespace, plus kubelet metrics. */
@@ -179,7 +185,8 @@ export class Prometheus extends Construct {
         serviceDiscoveryRole: PrometheusSpecServiceDiscoveryRole.ENDPOINT_SLICE,
         serviceMonitorSelector: selector,
         podMonitorSelector: selector,
-        ruleSelector: selector,
+        // The fleet-level rules are the ThanosRuler's alone (see FleetRules), whatever the monitor selector is.
+        ruleSelector: { ...selector, matchExpressions: [fleetRuleExclusion()] },
         probeSelector: selector,
         // Monitors live next to the apps they watch: look in every namespace.
         serviceMonitorNamespaceSelector: {},

@@ -11,6 +11,7 @@ import { querierIngressProblems } from './ingress-checks';
 import { grafanaProblems } from './grafana-checks';
 import { controlPlaneProblems } from './platform-checks';
 import { thanosProblems } from './thanos-checks';
+import { runsWorkloadStack } from './roles';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
@@ -42,10 +43,20 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
       });
     }
 
-    if (isWorkload) {
-      if (!c.thanos) {
-        problems.push({ path: `${at}.thanos`, message: 'is required on a workload cluster: add thanos.endpoint.host, the DNS name the observer dials' });
-      }
+    if (c.selfMonitoring !== undefined && !isObserver) {
+      problems.push({ path: `${at}.selfMonitoring`, message: 'is only for observer clusters (a workload cluster always runs Prometheus); remove it' });
+    } else if (c.selfMonitoring === false && isWorkload) {
+      problems.push({
+        path: `${at}.selfMonitoring`,
+        message: 'is false, but the workload role runs Prometheus on this cluster anyway; remove selfMonitoring, or remove "workload" from roles',
+      });
+    }
+    // Every cluster that runs Prometheus: its external labels go out with its series.
+    const monitored = runsWorkloadStack(c);
+    if (isWorkload && !c.thanos) {
+      problems.push({ path: `${at}.thanos`, message: 'is required on a workload cluster: add thanos.endpoint.host, the DNS name the observer dials' });
+    }
+    if (monitored) {
       // Thanos drops one of two stores whose external labels are identical. (A repeated cluster name is
       // reported above; its identical label set would only repeat that.)
       const entries = Object.entries({ [CLUSTER_LABEL]: c.name, ...(c.externalLabels ?? {}) }).sort(([a], [b]) => (a < b ? -1 : 1));
@@ -58,15 +69,17 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
         });
       } else if (same === undefined) labelSets.set(set, i);
     } else {
-      if (c.thanos) problems.push({ path: `${at}.thanos`, message: 'is only for workload clusters; add "workload" to roles or remove it' });
+      const fix = isObserver ? 'remove selfMonitoring: false (the observer then monitors itself) or remove it' : 'add "workload" to roles or remove it';
+      if (c.thanos) problems.push({ path: `${at}.thanos`, message: `configures a Thanos sidecar, and this cluster runs no Prometheus; ${fix}` });
       for (const k of ['serviceMonitors', 'podMonitors'] as const) {
-        if (c[k]?.length) problems.push({ path: `${at}.${k}`, message: `needs a Prometheus to pick them up; add "workload" to roles or remove them` });
+        if (c[k]?.length)
+          problems.push({ path: `${at}.${k}`, message: `needs a Prometheus to pick them up, and this cluster runs none; ${fix.replace(/ it$/, ' them')}` });
       }
-      // The Querier has no external labels: on an observer-only cluster they would be silently dropped.
+      // The Querier has no external labels: on a cluster without Prometheus they would be silently dropped.
       if (c.externalLabels && Object.keys(c.externalLabels).length) {
         problems.push({
           path: `${at}.externalLabels`,
-          message: 'label a Prometheus, and an observer-only cluster has none; add "workload" to roles or remove them',
+          message: `label a Prometheus, and this cluster runs none; ${fix.replace(/ it$/, ' them')}`,
         });
       }
     }

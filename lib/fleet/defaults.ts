@@ -236,6 +236,23 @@ export const DEFAULT_GRAFANA_OIDC = {
   allowedGroups: [] as string[],
 };
 
+/**
+ * An observer runs the workload stack for itself (operator, Prometheus with its sidecar, Alertmanager, exporters,
+ * rules) and the ThanosRuler of the fleet-level alerts, unless the fleet file sets `selfMonitoring: false`.
+ */
+export const DEFAULT_SELF_MONITORING = true;
+
+/** The ThanosRuler of an observer: the fleet-level alerts, evaluated through its own Querier. */
+export const DEFAULT_THANOS_RULER = {
+  // Two replicas, told apart by their replica label: the Alertmanager deduplicates their alerts.
+  replicas: 2,
+  evaluationInterval: '30s',
+  // Its own rule results only (the series are the Querier's): a short local TSDB.
+  retention: '24h',
+  resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } } as Resources,
+  placement: LINUX_NODES,
+};
+
 export const DEFAULT_STORE_GATEWAY = {
   replicas: 1,
   resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '4Gi' } } as Resources,

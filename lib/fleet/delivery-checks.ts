@@ -3,6 +3,7 @@ import { applicationNames } from '../names';
 import { DEFAULT_GITOPS } from './defaults';
 import type { FleetProblem } from './errors';
 import type { Fleet } from './schema';
+import { runsWorkloadStack } from './roles';
 
 /** Application names end up in label values (app.kubernetes.io/name, Argo CD's instance label). */
 const MAX_NAME = 63;
@@ -30,7 +31,7 @@ export function deliveryProblems(fleet: Fleet): FleetProblem[] {
     if (clusters.has(c.name)) return; // a duplicate cluster name is reported on its own
     clusters.add(c.name);
     const at = `clusters[${i}].name`;
-    const namespaces = c.roles.includes('workload') ? [...new Set([...(c.serviceMonitors ?? []), ...(c.podMonitors ?? [])].map((m) => m.namespace))] : [];
+    const namespaces = runsWorkloadStack(c) ? [...new Set([...(c.serviceMonitors ?? []), ...(c.podMonitors ?? [])].map((m) => m.namespace))] : [];
     const names = applicationNames({ name }, c.name, namespaces);
     const monitorApps = new Set(Object.values(names.monitors));
     for (const app of [names.stack, names.crds, ...monitorApps]) {

@@ -23,6 +23,7 @@ import {
   SIDECAR_INGRESS_PORT,
 } from './defaults';
 import { DISCOVERY_SERVICE_TARGETS, KUBE_SYSTEM, scrapedTargets, type ControlPlaneTarget, type Platform } from './platforms';
+import { runsWorkloadStack } from './roles';
 import { replicaHosts, sidecarNodePort } from './sidecar-hosts';
 import { CLUSTER_LABEL } from '../names';
 import type { AlertmanagerRouteInput, AlertOverrideInput, ClusterInput, Fleet, StackSettingsInput } from './schema';
@@ -169,7 +170,8 @@ export interface StackSettings {
 export interface SidecarModel {
   /**
    * Where the observer dials each replica's sidecar, one per Prometheus replica in replica order: the
-   * `thanos.endpoint` names at its port, or the `thanos.ingress` names at port 443.
+   * `thanos.endpoint` names at its port, or the `thanos.ingress` names at port 443. Empty on an observer that
+   * monitors itself without `thanos`: only its own Querier reads it, in-cluster, and nothing exposes it.
    */
   endpoints: SidecarReplicaEndpoint[];
   /** The per-replica Services; their type is always set (LoadBalancer by default, ClusterIP behind an Ingress). */
@@ -236,11 +238,14 @@ export interface SidecarProbesModel {
   placement: Placement;
 }
 
-/** What the workload role adds: a Prometheus (with its Thanos sidecar) that scrapes the cluster. */
+/**
+ * What the workload stack adds: a Prometheus (with its Thanos sidecar) that scrapes the cluster. Every workload
+ * cluster has it, and so does an observer that monitors itself (`selfMonitoring`).
+ */
 export interface WorkloadRole {
   /** Prometheus external labels, `cluster` first. */
   readonly externalLabels: Record<string, string>;
-  /** Every workload cluster has one: the observer reaches its Prometheus only through it. */
+  /** Every such cluster has one: observers reach its Prometheus only through it. */
   readonly sidecar: SidecarModel;
   readonly serviceMonitors: AppMonitor[];
   readonly podMonitors: AppMonitor[];
@@ -262,7 +267,7 @@ export interface ClusterModel {
   name: string;
   index: number;
   stack: StackSettings;
-  /** Present when the cluster has the workload role. */
+  /** Present when the cluster runs the workload stack: the workload role, or an observer that monitors itself. */
   workload?: WorkloadRole;
   /** Present when the cluster has the observer role. */
   observer?: ObserverRole;
@@ -286,13 +291,18 @@ export interface EtcdClientFiles {
   serverName?: string;
 }
 
-/** A cluster with the workload role (it may also be an observer). */
+/** A cluster that runs the workload stack: the workload role, or an observer that monitors itself. */
 export type WorkloadCluster = ClusterModel & { readonly workload: WorkloadRole };
 /** A cluster with the observer role (it may also be a workload cluster). */
 export type ObserverCluster = ClusterModel & { readonly observer: ObserverRole };
 
 export function isWorkload(cluster: ClusterModel): cluster is WorkloadCluster {
   return cluster.workload !== undefined;
+}
+
+/** Whether other observers can reach the cluster's sidecars: it declares where (`thanos.endpoint` or `thanos.ingress`). */
+export function sidecarExposed(cluster: WorkloadCluster): boolean {
+  return cluster.workload.sidecar.endpoints.length > 0;
 }
 
 export function isObserver(cluster: ClusterModel): cluster is ObserverCluster {
@@ -359,7 +369,7 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   const baseDir = source === '<inline>' ? process.cwd() : path.dirname(source);
   const stacks = fleet.clusters.map((c) => deepMerge(DEFAULT_STACK, fleet.defaults, c.overrides) as StackSettings);
   // The fleet checks make every workload cluster use the same label; the default covers a fleet without one.
-  const workloadAt = fleet.clusters.findIndex((c) => c.roles.includes('workload'));
+  const workloadAt = fleet.clusters.findIndex((c) => runsWorkloadStack(c));
   const replicaLabel = workloadAt < 0 ? DEFAULT_STACK.prometheus.replicaLabel : stacks[workloadAt].prometheus.replicaLabel;
   const clusters = fleet.clusters.map((c, index): ClusterModel => {
     const platform = c.platform ?? fleet.defaults?.platform ?? DEFAULT_PLATFORM;
@@ -370,7 +380,7 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
       const { ca, cert, key } = etcd.tls;
       model.etcd = { ca: path.resolve(baseDir, ca), cert: path.resolve(baseDir, cert), key: path.resolve(baseDir, key), serverName: etcd.serverName };
     }
-    if (c.roles.includes('workload')) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
+    if (runsWorkloadStack(c)) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
     if (c.roles.includes('observer')) {
       const { storeGateway, ingress, probes, frontend, ...querier } = c.querier ?? {};
       model.observer = {
@@ -406,14 +416,15 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
 }
 
 function workloadRole(c: ClusterInput, replicas: number): WorkloadRole {
-  const { thanos } = c;
-  // The fleet checks reject a workload cluster without `thanos` before the model is built.
-  if (!thanos) throw new Error(`cluster "${c.name}" has the workload role but no thanos section`);
+  // The fleet checks reject a workload cluster without `thanos` before the model is built; an observer that
+  // monitors itself may leave it out: its own Querier dials the sidecar in-cluster, and no other observer does.
+  if (!c.thanos && c.roles.includes('workload')) throw new Error(`cluster "${c.name}" has the workload role but no thanos section`);
+  const thanos: ThanosInput = c.thanos ?? {};
   const { ingress } = thanos;
   return {
     externalLabels: { [CLUSTER_LABEL]: c.name, ...(c.externalLabels ?? {}) },
     sidecar: {
-      endpoints: sidecarEndpoints(thanos, replicas),
+      endpoints: c.thanos ? sidecarEndpoints(thanos, replicas) : [],
       // Behind an Ingress the Services only back it: a load balancer would expose the sidecars a second time.
       service: ingress ? { ...thanos.service, type: 'ClusterIP' } : deepMerge(DEFAULT_SIDECAR.service, thanos.service),
       ingress: ingress && { className: ingress.className, annotations: ingress.annotations },

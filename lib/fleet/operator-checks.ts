@@ -4,11 +4,12 @@
 import { DEFAULT_STACK } from './defaults';
 import type { FleetProblem } from './errors';
 import type { Fleet } from './schema';
+import { runsWorkloadStack } from './roles';
 
 export function operatorScopeProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
   fleet.clusters.forEach((c, i) => {
-    if (!c.roles.includes('workload')) return;
+    if (!runsWorkloadStack(c)) return;
     const at = `clusters[${i}]`;
     const enabled = c.overrides?.operator?.enabled ?? fleet.defaults?.operator?.enabled ?? DEFAULT_STACK.operator.enabled;
     // Lists replace when merged: the last layer that sets the list wins, and the problem names it.

@@ -4,14 +4,19 @@ import { DEFAULT_PLATFORM } from './defaults';
 import type { FleetProblem } from './errors';
 import { exposes, PLATFORM_TARGETS, PLATFORMS } from './platforms';
 import type { Fleet } from './schema';
+import { runsWorkloadStack } from './roles';
 
 export function controlPlaneProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
   fleet.clusters.forEach((c, i) => {
     if (!c.controlPlane) return;
     const at = `clusters[${i}].controlPlane`;
-    if (!c.roles.includes('workload')) {
-      problems.push({ path: at, message: 'configures what Prometheus scrapes, and only a workload cluster runs one; add "workload" to roles or remove it' });
+    if (!runsWorkloadStack(c)) {
+      problems.push({
+        path: at,
+        message:
+          'configures what Prometheus scrapes, and this cluster runs none; add "workload" to roles (or, on an observer, remove selfMonitoring: false) or remove it',
+      });
       return;
     }
     const platform = c.platform ?? fleet.defaults?.platform ?? DEFAULT_PLATFORM;

@@ -22,6 +22,7 @@ import {
   DEFAULT_DEAD_MANS_SWITCH,
   DEFAULT_ROOT_ROUTE,
   DEFAULT_SEALED_SECRETS,
+  DEFAULT_SELF_MONITORING,
   DEFAULT_SIDECAR,
   DEFAULT_STACK,
   DEFAULT_SIDECAR_PROBES,
@@ -1250,16 +1251,31 @@ const cluster = z.strictObject({
   roles: z
     .array(z.enum(['observer', 'workload'], { message: 'must be "observer" or "workload"' }))
     .min(1, { message: 'must list at least one role: observer, workload' })
-    .describe('observer runs the Thanos Querier; workload runs Prometheus with the Thanos sidecar. A cluster can have both'),
+    .describe(
+      'observer runs the Thanos Querier and the fleet-level alerts; workload runs Prometheus with the Thanos sidecar. A cluster can have both; an observer monitors itself unless selfMonitoring is false',
+    ),
+  selfMonitoring: z
+    .boolean()
+    .optional()
+    .meta(
+      about(
+        'Observer clusters only: run the workload stack for the observer itself (operator, Prometheus with its sidecar, which its own Querier reads in-cluster, Alertmanager, exporters, rules) and the ThanosRuler of the fleet-level alerts, which routes to that Alertmanager. The overrides toggles (nodeExporter.enabled, ...) turn parts off as on any cluster; false renders the Querier alone. Other observers read this Prometheus only when thanos.endpoint or thanos.ingress is set',
+        DEFAULT_SELF_MONITORING,
+      ),
+    ),
   externalLabels: z
     .record(promLabelName, labelValue)
     .optional()
     .describe(
-      'Prometheus external labels (workload clusters only). No two workload clusters may end up with the same set, because Thanos would drop one of the two stores. Default: cluster: <name>, which is also added to the labels you set unless they set cluster.',
+      'Prometheus external labels (clusters that run Prometheus: workload clusters and observers that monitor themselves). No two workload clusters may end up with the same set, because Thanos would drop one of the two stores. Default: cluster: <name>, which is also added to the labels you set unless they set cluster.',
     ),
-  thanos: thanosSidecar.optional().describe("How the observer reaches this cluster's sidecar; required on workload clusters"),
+  thanos: thanosSidecar
+    .optional()
+    .describe(
+      "How observers reach this cluster's sidecar; required on workload clusters, optional on an observer that monitors itself (its own Querier dials it in-cluster)",
+    ),
   platform,
-  controlPlane: controlPlane.optional().describe('What the control-plane monitors need beyond the platform (workload clusters only)'),
+  controlPlane: controlPlane.optional().describe('What the control-plane monitors need beyond the platform (clusters that run Prometheus)'),
   querier: querier.optional().describe('The Thanos Querier (observer clusters only)'),
   grafana: grafana
     .optional()
@@ -1269,11 +1285,11 @@ const cluster = z.strictObject({
   serviceMonitors: z
     .array(appMonitor('Service', 'Service port, e.g. metrics'))
     .optional()
-    .describe("ServiceMonitors for your applications, each rendered in the application's namespace (workload clusters only)"),
+    .describe("ServiceMonitors for your applications, each rendered in the application's namespace (clusters that run Prometheus)"),
   podMonitors: z
     .array(appMonitor('Pods', 'container port'))
     .optional()
-    .describe('PodMonitors for applications whose pods have no Service, e.g. a Kafka StatefulSet (workload clusters only)'),
+    .describe('PodMonitors for applications whose pods have no Service, e.g. a Kafka StatefulSet (clusters that run Prometheus)'),
   argocd: z
     .strictObject({
       server: z

@@ -6,6 +6,7 @@ import type { FleetProblem } from './errors';
 import type { Fleet } from './schema';
 import { REPLICA_PLACEHOLDER } from './schema';
 import { NODE_PORT_RANGE, replicaHosts, type ReplicaHostsInput } from './sidecar-hosts';
+import { runsWorkloadStack } from './roles';
 
 /** The ingress classes whose TLS-passthrough annotation promfleet renders itself. */
 const PASSTHROUGH_CLASSES = ['nginx'];
@@ -16,7 +17,7 @@ export function sidecarProblems(fleet: Fleet): FleetProblem[] {
 
   fleet.clusters.forEach((c, i) => {
     const thanos = c.thanos;
-    if (!thanos || !c.roles.includes('workload')) return;
+    if (!thanos || !runsWorkloadStack(c)) return;
     const at = `clusters[${i}].thanos`;
     const replicas = c.overrides?.prometheus?.replicas ?? fleet.defaults?.prometheus?.replicas ?? DEFAULT_STACK.prometheus.replicas;
 

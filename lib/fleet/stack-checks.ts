@@ -4,6 +4,7 @@
 import { NULL_RECEIVER } from './defaults';
 import type { FleetProblem } from './errors';
 import type { AlertmanagerRouteInput, Fleet } from './schema';
+import { runsWorkloadStack } from './roles';
 
 type Alertmanager = NonNullable<NonNullable<Fleet['defaults']>['alertmanager']>;
 
@@ -22,7 +23,7 @@ export function stackProblems(fleet: Fleet): FleetProblem[] {
 
   fleet.clusters.forEach((c, i) => {
     const at = `clusters[${i}]`;
-    if (!c.roles.includes('workload')) return;
+    if (!runsWorkloadStack(c)) return;
     const layers: { path: string; am?: Alertmanager }[] = [
       { path: 'defaults.alertmanager', am: fleet.defaults?.alertmanager },
       { path: `${at}.overrides.alertmanager`, am: c.overrides?.alertmanager },

@@ -8,7 +8,7 @@ import { BlackboxExporter, type BlackboxExporterProps, type ProbedStore, StorePr
 import { type PodSecurityLevel, StackNamespace } from '../components/namespace';
 import { ObserverNetworkPolicies, type ObserverNetworkPoliciesProps } from '../components/network-policies';
 import { prometheusPodSelector } from '../components/prometheus';
-import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
+import { QUERIER_NAME, ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
 import type { FleetDashboard } from '../components/dashboards';
 import { Grafana, type GrafanaProps } from '../components/grafana';
 import { GrafanaDashboards } from '../components/grafana-dashboards';
@@ -21,6 +21,11 @@ import {
 } from '../components/grafana-secrets';
 import { querierApiUrl, ThanosQueryFrontend, type ThanosQueryFrontendProps } from '../components/query-frontend';
 import { storeGatewayEndpoints, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
+import { FleetRules, type FleetRulesOptions } from '../components/fleet-rules';
+import { serviceHost } from '../components/endpoints';
+import type { RuleOverrides } from '../components/rule-families';
+import { THANOS_HTTP_PORT } from '../components/thanos-pod';
+import { ThanosRuler, type ThanosRulerProps } from '../components/thanos-ruler';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
 import type { BasicAuthCredential, PasswordCredential, TlsBundle } from '../pki';
@@ -89,6 +94,18 @@ export interface ObserverGrafanaOptions extends Pick<
    * @default not rendered: the Secret must exist
    */
   readonly ingressCertificates?: TlsBundle;
+}
+
+/** The ThanosRuler of the fleet-level alerts, and the clusters they watch. */
+export interface ObserverThanosRulerOptions
+  extends
+    Pick<ThanosRulerProps, 'replicas' | 'resources' | 'placement' | 'evaluationInterval' | 'labels' | 'alertmanagersUrl' | 'controllerId'>,
+    FleetRulesOptions {
+  /**
+   * Fleet alerts left out or changed.
+   * @default none
+   */
+  readonly overrides?: RuleOverrides;
 }
 
 export type ObserverStoreGatewayOptions = WithCertificates &
@@ -173,6 +190,12 @@ export interface ObserverMonitoringProps {
    */
   readonly queryFrontend?: ObserverQueryFrontendOptions;
   /**
+   * A ThanosRuler that evaluates the fleet-level alerts (FleetRules) through the Querier and sends them to the
+   * Alertmanager of the namespace (a WorkloadMonitoring next to it). The operator must run in the cluster.
+   * @default no ruler
+   */
+  readonly thanosRuler?: ObserverThanosRulerOptions;
+  /**
    * A NetworkPolicy per component (see ObserverNetworkPolicies).
    * @default enabled, the Querier's HTTP API open to the stack's namespace and "ingress-nginx"
    */
@@ -188,6 +211,7 @@ export type ObserverPartId =
   | 'blackbox-exporter'
   | 'sidecar-probes'
   | 'query-frontend'
+  | 'thanos-ruler'
   | 'querier-tls'
   | 'store-gateway-tls'
   | 'querier-ingress-tls'
@@ -250,6 +274,7 @@ export class ObserverMonitoring extends Construct {
               storeGateway: !!gateway,
               grafana: !!props.grafana,
               queryFrontend: !!frontend,
+              thanosRuler: !!props.thanosRuler,
               querierClients: props.networkPolicies?.querierClients,
               // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
               scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
@@ -336,6 +361,29 @@ export class ObserverMonitoring extends Construct {
           'sidecar-probes',
           (scope, id) => new StoreProbes(scope, id, { namespace, monitorSelector: props.monitorSelector, stores: probed, interval: probes?.interval }),
         ),
+      );
+    }
+    const ruler = props.thanosRuler;
+    if (ruler) {
+      parts.push(
+        part('thanos-ruler', (scope, id) => {
+          const c = new Construct(scope, id);
+          new ThanosRuler(c, 'ruler', {
+            ...common,
+            version: common.version,
+            controllerId: ruler.controllerId,
+            // The Querier's HTTP API, in-cluster: the ruler sees every store the Querier reads.
+            queryEndpoints: [`${serviceHost(QUERIER_NAME, namespace)}:${THANOS_HTTP_PORT}`],
+            alertmanagersUrl: ruler.alertmanagersUrl,
+            labels: ruler.labels,
+            replicas: ruler.replicas,
+            resources: ruler.resources,
+            placement: ruler.placement,
+            evaluationInterval: ruler.evaluationInterval,
+          });
+          new FleetRules(c, 'rules', { namespace, clusters: ruler.clusters, observer: ruler.observer, overrides: ruler.overrides });
+          return c;
+        }),
       );
     }
     const querierCertificates = q.certificates;

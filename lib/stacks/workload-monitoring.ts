@@ -141,10 +141,17 @@ export interface WorkloadMonitoringProps {
    */
   readonly rules?: Toggle & RuleOverrides;
   /**
+   * Components next to the stack that its Prometheus scrapes too, as rule needs: an observer's Querier
+   * (`thanos-query`) and Store Gateway (`thanos-store`) in the same namespace, whose rule families it then renders.
+   * @default none
+   */
+  readonly scrapedAlongside?: readonly RuleNeed[];
+  /**
    * A NetworkPolicy per component, letting in only the stack's own connections (see WorkloadNetworkPolicies).
    * @default enabled, with the API server ports of DEFAULT_STACK.networkPolicies
    */
-  readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace' | 'probedInNamespace' | 'grafanaInNamespace'>;
+  readonly networkPolicies?: Toggle &
+    Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace' | 'probedInNamespace' | 'grafanaInNamespace' | 'thanosRulerInNamespace'>;
   /**
    * Rule needs met beside the stack in its namespace by what its Prometheus scrapes or drives there, such as an
    * ObserverMonitoring's store probes (`observerRuleNeeds`): their families render with the stack's rules.
@@ -236,11 +243,12 @@ export class WorkloadMonitoring extends Construct {
               operator: enabled(props.operator),
               alertmanager: withAlertmanager,
               kubeStateMetrics: withKubeStateMetrics,
-              thanosSidecar: sidecar && { sources },
+              thanosSidecar: sidecar && { sources, exposed: sidecar.hosts.length > 0 },
               apiServerPorts: props.networkPolicies?.apiServerPorts,
               querierInNamespace: props.networkPolicies?.querierInNamespace,
               probedInNamespace: props.networkPolicies?.probedInNamespace,
               grafanaInNamespace: props.networkPolicies?.grafanaInNamespace,
+              thanosRulerInNamespace: props.networkPolicies?.thanosRulerInNamespace,
             }),
         ),
       );
@@ -292,7 +300,8 @@ export class WorkloadMonitoring extends Construct {
           }),
       ),
     );
-    if (sidecar) {
+    // Without a name to be dialled on, only a Querier in the same cluster reads the sidecars: nothing exposes them.
+    if (sidecar?.hosts.length) {
       parts.push(
         part(
           'sidecar-endpoint',
@@ -363,7 +372,7 @@ export class WorkloadMonitoring extends Construct {
       parts.push(part('control-plane-services', (scope, id) => new ControlPlaneServices(scope, id, controlPlane)));
     }
     if (enabled(props.rules)) {
-      const needsMet = rulesNeedsMet(props);
+      const needsMet = new Set([...rulesNeedsMet(props), ...(props.scrapedAlongside ?? [])]);
       const overrides = { disabled: props.rules?.disabled, alerts: props.rules?.alerts };
       parts.push(part('rules', (s, id) => new StackRules(s, id, { ...common, needsMet, overrides })));
     }

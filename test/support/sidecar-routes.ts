@@ -11,20 +11,29 @@ const PASSTHROUGH = 'nginx.ingress.kubernetes.io/ssl-passthrough';
 export interface SidecarRoute {
   /** The workload cluster that answers. */
   readonly cluster: string;
-  /** `service` or `ingress`: what carries the address. */
-  readonly via: 'service' | 'ingress';
+  /** `service` or `ingress`: what carries the address; `pod`: the per-pod DNS name in the dialling cluster itself. */
+  readonly via: 'service' | 'ingress' | 'pod';
   /** The Service that selects the pod. */
   readonly service: string;
   /** The one Prometheus pod the Service selects, by its StatefulSet pod-name label. */
   readonly pod: string | undefined;
 }
 
-/** Every rendered route for `address` (host:port); a correct fleet has exactly one. */
-export function sidecarRoutes(r: Rendered, address: string): SidecarRoute[] {
+/**
+ * Every rendered route for `address` (host:port) dialled from cluster `from`; a correct fleet has exactly one. A
+ * Prometheus pod's own name under the operator's headless Service reaches that pod of `from` itself, when it runs one.
+ */
+export function sidecarRoutes(r: Rendered, address: string, from?: string): SidecarRoute[] {
   const host = address.slice(0, address.lastIndexOf(':'));
   const port = Number(address.slice(address.lastIndexOf(':') + 1));
   const services = ofKind(r.objects, 'Service');
   const routes: SidecarRoute[] = [];
+  const inCluster = /^(prometheus-([a-z0-9-]+)-\d+)\.prometheus-operated\.([a-z0-9-]+)\.svc$/.exec(host);
+  if (inCluster && from) {
+    const [, pod, name, namespace] = inCluster;
+    const runs = ofKind(r.objects, 'Prometheus').some((p) => p.cluster === from && p.obj.metadata.name === name && p.obj.metadata.namespace === namespace);
+    if (runs) routes.push({ cluster: from, via: 'pod', service: 'prometheus-operated', pod });
+  }
   for (const s of services) {
     const spec = s.obj.spec ?? {};
     if (s.obj.metadata?.annotations?.[EXTERNAL_DNS] !== host) continue;
@@ -50,8 +59,8 @@ export function sidecarRoutes(r: Rendered, address: string): SidecarRoute[] {
 }
 
 /** The one route of `address`; throws when the rendered objects carry none or several. */
-export function sidecarRoute(r: Rendered, address: string): SidecarRoute {
-  const routes = sidecarRoutes(r, address);
+export function sidecarRoute(r: Rendered, address: string, from?: string): SidecarRoute {
+  const routes = sidecarRoutes(r, address, from);
   if (routes.length !== 1) throw new Error(`${address}: ${routes.length} rendered routes (${JSON.stringify(routes)}), expected exactly one`);
   return routes[0];
 }
