@@ -19,6 +19,9 @@ export const PROMETHEUS_OPERATED_SERVICE = 'prometheus-operated';
 /** Store Gateway StatefulSet and Service (and the names in its certificate). */
 export const STORE_GATEWAY_NAME = 'thanos-store-gateway';
 
+/** Compactor StatefulSet and Service, and so the `job` label of its metrics (the name kube-thanos gives it). */
+export const COMPACTOR_NAME = 'thanos-compact';
+
 /**
  * Argo CD Application names: `<name>` (app-of-apps), `<name>-<cluster>`, `<name>-<cluster>-crds` and, per
  * namespace of the cluster's application monitors, `<name>-<cluster>-monitors-<namespace>`.

@@ -55,8 +55,9 @@ describe('pod placement', () => {
   observer.querier = {
     ...observer.querier,
     placement: mine('querier'),
-    storeGateway: { objectStorage: { name: 'bucket', key: 'objstore.yml' }, placement: mine('storeGateway') },
+    storeGateway: { bucket: 'metrics', placement: mine('storeGateway') },
   };
+  fleet.buckets = { metrics: { type: 'existingSecret', secret: { name: 'bucket', key: 'objstore.yml' } } };
   const placed = render(fleetFrom(stringify(fleet)));
   const defaults = render(fleetFrom(defaultFleetText()));
 

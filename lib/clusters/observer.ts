@@ -2,6 +2,7 @@
 // sidecar, one file per component (its NetworkPolicies in 69, the Thanos components in 70-79, the TLS Secrets
 // under secrets/).
 import { App } from 'cdk8s';
+import { bucketAccess } from '../components/objstore';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET } from '../components/tls-secret';
 import { FileChart, SECRETS_DIR } from '../file-chart';
 import { DEFAULT_QUERIER_INGRESS } from '../fleet/defaults';
@@ -18,6 +19,7 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   'network-policies': '69-network-policies',
   querier: '70-querier',
   'store-gateway': '71-store-gateway',
+  compactor: '73-compactor',
   'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
   'store-gateway-tls': `${SECRETS_DIR}/${STORE_GATEWAY_TLS_SECRET}`,
   // File names stay fixed whatever the Secret is called, so a renamed Secret replaces its file.
@@ -38,6 +40,7 @@ export function observerMonitoringProps(
   const { querier, replicaLabel } = cluster.observer;
   const endpoints = querierEndpoints(fleet, cluster);
   const gateway = querier.storeGateway;
+  const compactor = querier.compactor;
   return {
     sidecars: endpoints.filter((e) => e.source.kind === 'sidecar').map(storeEndpointOf),
     namespace: stack.namespace,
@@ -59,8 +62,18 @@ export function observerMonitoringProps(
       ingressBasicAuth: querier.ingress?.auth.type === 'basic' ? pki?.querierBasicAuth(cluster.name) : undefined,
     },
     networkPolicies: { enabled: stack.networkPolicies.enabled, querierClients: stack.networkPolicies.querierClients },
+    compactor: compactor && {
+      objectStorage: bucketAccess(compactor.bucket.name, compactor.bucket.spec),
+      retention: compactor.retention,
+      downsampling: compactor.downsampling.enabled,
+      // The label every workload cluster's Prometheus tells its replicas apart by (the fleet checks make it one).
+      deduplicationReplicaLabel: compactor.deduplication.enabled ? replicaLabel : undefined,
+      storage: compactor.storage,
+      resources: compactor.resources,
+      placement: compactor.placement,
+    },
     storeGateway: gateway && {
-      objectStorage: gateway.objectStorage,
+      objectStorage: bucketAccess(gateway.bucket.name, gateway.bucket.spec),
       replicas: gateway.replicas,
       resources: gateway.resources,
       placement: gateway.placement,

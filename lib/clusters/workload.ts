@@ -11,6 +11,7 @@ import { appMonitorNamespaces, hasDiscoveryServices, isObserver, type WorkloadCl
 import { KUBE_SYSTEM } from '../fleet/platforms';
 import type { FleetPki } from '../pki';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
+import { bucketAccess } from '../components/objstore';
 import type { ClusterContext } from './context';
 import { assertRuleSettings } from './rule-checks';
 import { receiverCredentials } from './receiver-credentials';
@@ -65,7 +66,7 @@ export function workloadMonitoringProps(
       service: sidecar.service,
       ingress: sidecar.ingress,
       listenLocal: sidecar.listenLocal,
-      objectStorage: sidecar.objectStorage,
+      objectStorage: sidecar.bucket && bucketAccess(sidecar.bucket.name, sidecar.bucket.spec),
       certificates: pki?.sidecar(cluster.name),
       resources: stack.thanosSidecar.resources,
     },

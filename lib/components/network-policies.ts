@@ -17,7 +17,7 @@ import { PROMETHEUS_SERVICE, prometheusPodSelector } from './prometheus';
 import { QUERIER_NAME } from './querier';
 import { SIDECAR_GRPC_PORT, SIDECAR_HTTP_PORT } from './thanos-sidecar';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT } from './thanos-pod';
-import { STORE_GATEWAY_NAME } from '../names';
+import { COMPACTOR_NAME, STORE_GATEWAY_NAME } from '../names';
 
 /** Ports of the pods the operator creates (v0.93): Prometheus web and config-reloader, Alertmanager web and mesh. */
 export const OPERATOR_POD_PORTS = { prometheusWeb: 9090, reloaderWeb: 8080, alertmanagerWeb: 9093, alertmanagerMesh: 9094 } as const;
@@ -165,6 +165,8 @@ export class WorkloadNetworkPolicies extends Construct {
 export interface ObserverNetworkPoliciesProps extends NamespacedProps {
   /** @default false */
   readonly storeGateway?: boolean;
+  /** @default false */
+  readonly compactor?: boolean;
   /**
    * Namespaces whose pods may call the Querier's HTTP API and UI, besides its own (the Ingress controller's,
    * Grafana's); null lets every pod in.
@@ -216,6 +218,18 @@ export class ObserverNetworkPolicies extends Construct {
           { from: [{ podSelector: { matchLabels: selectorLabels(QUERIER_NAME) } }], ports: ports([THANOS_GRPC_PORT]) },
           ...(scraper ? [{ from: [{ podSelector: { matchLabels: scraper } }], ports: ports([THANOS_HTTP_PORT]) }] : []),
         ],
+      });
+    }
+    if (props.compactor) {
+      // Nothing calls the compactor but the Prometheus that scrapes it: it only talks to its bucket.
+      const scraper = props.scrapedBy;
+      networkPolicy(this, 'compactor', {
+        name: COMPACTOR_NAME,
+        namespace,
+        component: 'compactor',
+        app: COMPACTOR_NAME,
+        pods: selectorLabels(COMPACTOR_NAME),
+        ingress: scraper ? [{ from: [{ podSelector: { matchLabels: scraper } }], ports: ports([THANOS_HTTP_PORT]) }] : [],
       });
     }
   }

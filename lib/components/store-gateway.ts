@@ -3,17 +3,17 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
-import type { SecretKeyRef } from '../fleet/model';
 import { image } from '../meta';
 import { STORE_GATEWAY_NAME } from '../names';
 import { namespaceOf, type PlacedComponentProps, type StackComponentProps } from './base';
+import { bucketServiceAccount, type BucketAccess, OBJSTORE_MOUNT, objstoreVolumes, withBucketIdentity } from './objstore';
 import { podPlacement } from './common';
 import { serviceHost, type StoreEndpoint } from './endpoints';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras } from './thanos-pod';
 import { STORE_GATEWAY_TLS_SECRET } from './tls-secret';
 
 export const STORE_GATEWAY_TLS_MOUNT = '/etc/thanos/tls';
-export const STORE_GATEWAY_OBJSTORE_MOUNT = '/etc/thanos/objstore';
+export const STORE_GATEWAY_OBJSTORE_MOUNT = OBJSTORE_MOUNT;
 const OBJSTORE_FILE = 'objstore.yaml';
 const DATA_DIR = '/var/thanos/store';
 
@@ -24,8 +24,8 @@ export function storeGatewayEndpoint(namespace: string, tls: boolean): StoreEndp
 }
 
 export interface ThanosStoreGatewayProps extends StackComponentProps, PlacedComponentProps {
-  /** Key of the Secret with the Thanos object storage configuration: the bucket the sidecars upload to. */
-  readonly objectStorage: SecretKeyRef;
+  /** Key of the Secret with the Thanos object storage configuration (the bucket the sidecars upload to), and its identity or volume. */
+  readonly objectStorage: BucketAccess;
   /** @default DEFAULT_VERSIONS.thanos */
   readonly version?: string;
   /** @default 1 */
@@ -79,18 +79,34 @@ export class ThanosStoreGateway extends Construct {
           ]
         : []),
     ];
+    const bucket = objstoreVolumes(objectStorage, OBJSTORE_FILE);
     const volumeMounts: k8s.VolumeMount[] = [
       { name: 'data', mountPath: DATA_DIR },
-      { name: 'objstore', mountPath: STORE_GATEWAY_OBJSTORE_MOUNT, readOnly: true },
+      ...bucket.volumeMounts,
       ...(tlsSecret ? [{ name: 'tls', mountPath: STORE_GATEWAY_TLS_MOUNT, readOnly: true }] : []),
     ];
     const volumes: k8s.Volume[] = [
-      // The bucket credentials stay in the Secret the user manages; only its name is rendered.
-      { name: 'objstore', secret: { secretName: objectStorage.name, items: [{ key: objectStorage.key, path: OBJSTORE_FILE }] } },
+      // The bucket's configuration is a Secret: promfleet's (under secrets/) or yours.
+      ...bucket.volumes,
       ...(tlsSecret ? [{ name: 'tls', secret: { secretName: tlsSecret } }] : []),
       // The data dir is only a cache of index headers: an emptyDir works, a volume saves the rebuild on restart.
       ...(storage ? [] : [{ name: 'data', emptyDir: {} }]),
     ];
+
+    const serviceAccountName = bucketServiceAccount(this, 'service-account', {
+      name: STORE_GATEWAY_NAME,
+      namespace,
+      component: 'store-gateway',
+      access: objectStorage,
+    });
+    const template = thanosPodTemplate(server, {
+      image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
+      args,
+      resources: props.resources ?? DEFAULT_STORE_GATEWAY.resources,
+      placement: podPlacement(props.placement, DEFAULT_STORE_GATEWAY.placement, props.imagePullSecrets),
+      volumeMounts,
+      volumes,
+    });
 
     new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: server.meta(),
@@ -100,14 +116,8 @@ export class ThanosStoreGateway extends Construct {
         // Replicas are interchangeable: start and stop them together.
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: server.selector },
-        template: thanosPodTemplate(server, {
-          image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
-          args,
-          resources: props.resources ?? DEFAULT_STORE_GATEWAY.resources,
-          placement: podPlacement(props.placement, DEFAULT_STORE_GATEWAY.placement, props.imagePullSecrets),
-          volumeMounts,
-          volumes,
-        }),
+        // Workload identity: the ServiceAccount that carries it, and the labels its webhook looks for.
+        template: withBucketIdentity(template, objectStorage, serviceAccountName),
         volumeClaimTemplates: storage
           ? [
               {

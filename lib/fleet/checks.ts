@@ -8,6 +8,7 @@ import { sidecarProblems } from './sidecar-checks';
 import { stackProblems } from './stack-checks';
 import { querierIngressProblems } from './ingress-checks';
 import { controlPlaneProblems } from './platform-checks';
+import { storageProblems } from './storage-checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
@@ -89,5 +90,6 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   problems.push(...operatorScopeProblems(fleet));
   problems.push(...querierIngressProblems(fleet));
   problems.push(...controlPlaneProblems(fleet));
+  problems.push(...storageProblems(fleet));
   return problems;
 }

@@ -4,6 +4,7 @@
 import * as path from 'path';
 import {
   DEFAULT_GITOPS,
+  DEFAULT_COMPACTOR,
   DEFAULT_CONTROL_PLANE_EXCLUDE,
   DEFAULT_PKI,
   DEFAULT_PLATFORM,
@@ -108,7 +109,8 @@ export interface StackSettings {
   kubeStateMetrics: { enabled: boolean; resources: Resources; placement: Placement };
   kubelet: { enabled: boolean; manageService: boolean };
   rules: { enabled: boolean; disabled: { groups: string[]; alerts: string[] }; alerts: Record<string, AlertOverrideInput> };
-  thanosSidecar: { resources: Resources };
+  /** `bucket`: the name of the bucket (of FleetModel.buckets) the sidecars upload to; null or absent uploads nothing. */
+  thanosSidecar: { resources: Resources; bucket?: string | null };
   networkPolicies: { enabled: boolean; apiServerPorts: number[]; querierClients: string[] | null };
 }
 
@@ -123,12 +125,14 @@ export interface SidecarModel {
   /** Set when the observer goes through an Ingress in TLS-passthrough mode. */
   ingress?: SidecarIngress;
   extraSANs: { dnsNames: string[]; ipAddresses: string[] };
-  objectStorage?: SecretKeyRef;
+  /** The bucket the sidecars upload every block to. */
+  bucket?: NamedBucket;
   listenLocal: boolean;
 }
 
 export interface StoreGatewayModel {
-  objectStorage: SecretKeyRef;
+  /** The bucket it serves. */
+  bucket: NamedBucket;
   replicas: number;
   resources: Resources;
   placement: Placement;
@@ -143,7 +147,30 @@ export interface QuerierModel {
   placement: Placement;
   ingress?: QuerierIngress;
   storeGateway?: StoreGatewayModel;
+  compactor?: CompactorModel;
   extraStores: ExtraStore[];
+}
+
+/** An object storage bucket of the fleet file, in Thanos objstore terms (see `bucket` in schema.ts). */
+export type Bucket = NonNullable<Fleet['buckets']>[string];
+
+/** A bucket of the fleet file with its name (which names its Secret). */
+export interface NamedBucket {
+  readonly name: string;
+  readonly spec: Bucket;
+}
+
+/** The compactor of one bucket, on an observer. */
+export interface CompactorModel {
+  /** The bucket it compacts. */
+  bucket: NamedBucket;
+  /** Thanos durations; "0d" keeps a resolution forever. */
+  retention: { raw: string; fiveMinutes: string; oneHour: string };
+  downsampling: { enabled: boolean };
+  deduplication: { enabled: boolean };
+  storage: { size: string; storageClassName?: string };
+  resources: Resources;
+  placement: Placement;
 }
 
 /** What the workload role adds: a Prometheus (with its Thanos sidecar) that scrapes the cluster. */
@@ -231,6 +258,8 @@ export interface FleetModel {
   /** The fleet file as validated, before merging: checks in later layers name the field a merged setting came from. */
   input: Fleet;
   clusters: ClusterModel[];
+  /** The buckets of the fleet file, by name. */
+  buckets: Record<string, Bucket>;
   pki: typeof DEFAULT_PKI & { encryption?: PkiEncryption };
   gitops?: typeof DEFAULT_GITOPS & { repoURL: string };
 }
@@ -269,6 +298,12 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   // The fleet checks make every workload cluster use the same label; the default covers a fleet without one.
   const workloadAt = fleet.clusters.findIndex((c) => c.roles.includes('workload'));
   const replicaLabel = workloadAt < 0 ? DEFAULT_STACK.prometheus.replicaLabel : stacks[workloadAt].prometheus.replicaLabel;
+  // The fleet checks reject a bucket name that buckets does not declare before the model is built.
+  const named = (name: string): NamedBucket => {
+    const spec = fleet.buckets?.[name];
+    if (!spec) throw new Error(`bucket "${name}" is not declared in buckets`);
+    return { name, spec };
+  };
   const clusters = fleet.clusters.map((c, index): ClusterModel => {
     const platform = c.platform ?? fleet.defaults?.platform ?? DEFAULT_PLATFORM;
     const controlPlaneExclude = c.controlPlane?.exclude ?? [...DEFAULT_CONTROL_PLANE_EXCLUDE];
@@ -278,14 +313,18 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
       const { ca, cert, key } = etcd.tls;
       model.etcd = { ca: path.resolve(baseDir, ca), cert: path.resolve(baseDir, cert), key: path.resolve(baseDir, key), serverName: etcd.serverName };
     }
-    if (c.roles.includes('workload')) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
+    if (c.roles.includes('workload')) {
+      const upload = stacks[index].thanosSidecar.bucket;
+      model.workload = workloadRole(c, stacks[index].prometheus.replicas, upload ? named(upload) : undefined);
+    }
     if (c.roles.includes('observer')) {
-      const { storeGateway, ingress, ...querier } = c.querier ?? {};
+      const { storeGateway, compactor, ingress, ...querier } = c.querier ?? {};
       model.observer = {
         querier: {
           ...deepMerge({ ...DEFAULT_QUERIER }, querier),
           ingress: ingress && querierIngress(ingress),
-          storeGateway: storeGateway && (deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway) as StoreGatewayModel),
+          storeGateway: storeGateway && ({ ...deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway), bucket: named(storeGateway.bucket) } as StoreGatewayModel),
+          compactor: compactor && ({ ...deepMerge({ ...DEFAULT_COMPACTOR }, compactor), bucket: named(compactor.bucket) } as CompactorModel),
           extraStores: querier.extraStores ?? [],
         },
         replicaLabel,
@@ -305,12 +344,13 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
     baseDir,
     input: fleet,
     clusters,
+    buckets: fleet.buckets ?? {},
     pki: { ...pki, dir: path.resolve(baseDir, pki.dir) },
     gitops: fleet.gitops ? (deepMerge({ ...DEFAULT_GITOPS }, fleet.gitops) as FleetModel['gitops']) : undefined,
   };
 }
 
-function workloadRole(c: ClusterInput, replicas: number): WorkloadRole {
+function workloadRole(c: ClusterInput, replicas: number, bucket: NamedBucket | undefined): WorkloadRole {
   const { thanos } = c;
   // The fleet checks reject a workload cluster without `thanos` before the model is built.
   if (!thanos) throw new Error(`cluster "${c.name}" has the workload role but no thanos section`);
@@ -323,7 +363,7 @@ function workloadRole(c: ClusterInput, replicas: number): WorkloadRole {
       service: ingress ? { ...thanos.service, type: 'ClusterIP' } : deepMerge(DEFAULT_SIDECAR.service, thanos.service),
       ingress: ingress && { className: ingress.className, annotations: ingress.annotations },
       extraSANs: { dnsNames: thanos.extraSANs?.dnsNames ?? [], ipAddresses: thanos.extraSANs?.ipAddresses ?? [] },
-      objectStorage: thanos.objectStorage,
+      bucket,
       listenLocal: thanos.listenLocal ?? DEFAULT_SIDECAR.listenLocal,
     },
     serviceMonitors: c.serviceMonitors ?? [],

@@ -8,6 +8,7 @@ import { ObserverNetworkPolicies, type ObserverNetworkPoliciesProps } from '../c
 import { prometheusPodSelector } from '../components/prometheus';
 import { ThanosQuerier, type ThanosQuerierProps } from '../components/querier';
 import { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from '../components/store-gateway';
+import { ThanosCompactor, type ThanosCompactorProps } from '../components/compactor';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
 import type { BasicAuthCredential, TlsBundle } from '../pki';
@@ -46,6 +47,12 @@ export interface ObserverQuerierOptions
 
 export type ObserverStoreGatewayOptions = WithCertificates &
   Pick<ThanosStoreGatewayProps, 'objectStorage' | 'replicas' | 'resources' | 'placement' | 'storage' | 'tls' | 'tlsSecret'>;
+
+/** The compactor of one bucket (see ThanosCompactor). */
+export type ObserverCompactorOptions = Pick<
+  ThanosCompactorProps,
+  'objectStorage' | 'retention' | 'downsampling' | 'deduplicationReplicaLabel' | 'storage' | 'resources' | 'placement'
+>;
 
 export interface ObserverMonitoringProps {
   /**
@@ -96,6 +103,11 @@ export interface ObserverMonitoringProps {
    */
   readonly storeGateway?: ObserverStoreGatewayOptions;
   /**
+   * The compactor of a bucket: exactly one per bucket, wherever its Store Gateways run.
+   * @default no compactor
+   */
+  readonly compactor?: ObserverCompactorOptions;
+  /**
    * A NetworkPolicy per component (see ObserverNetworkPolicies).
    * @default enabled, the Querier's HTTP API open to the stack's namespace and "ingress-nginx"
    */
@@ -104,7 +116,15 @@ export interface ObserverMonitoringProps {
 
 /** The parts of an observer stack, in apply order. */
 export type ObserverPartId =
-  'namespace' | 'network-policies' | 'querier' | 'store-gateway' | 'querier-tls' | 'store-gateway-tls' | 'querier-ingress-tls' | 'querier-basic-auth';
+  | 'namespace'
+  | 'network-policies'
+  | 'querier'
+  | 'store-gateway'
+  | 'compactor'
+  | 'querier-tls'
+  | 'store-gateway-tls'
+  | 'querier-ingress-tls'
+  | 'querier-basic-auth';
 
 /**
  * The observer of a fleet, in any chart: one PromQL API over every workload cluster.
@@ -144,6 +164,7 @@ export class ObserverMonitoring extends Construct {
             new ObserverNetworkPolicies(scope, id, {
               namespace,
               storeGateway: !!gateway,
+              compactor: !!props.compactor,
               querierClients: props.networkPolicies?.querierClients,
               // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
               scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
@@ -187,6 +208,8 @@ export class ObserverMonitoring extends Construct {
         ),
       );
     }
+    const compactor = props.compactor;
+    if (compactor) parts.push(part('compactor', (scope, id) => new ThanosCompactor(scope, id, { ...common, ...compactor })));
     const querierCertificates = q.certificates;
     if (querierCertificates) {
       parts.push(
