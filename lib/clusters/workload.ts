@@ -82,6 +82,8 @@ export function workloadMonitoringProps(
     rules: stack.rules,
     // An observer in the same cluster dials this Prometheus' sidecars in-cluster (see querierEndpoints).
     networkPolicies: { ...stack.networkPolicies, querierInNamespace: isObserver(cluster) },
+    // An observer in the same cluster gets its ServiceMonitors from this stack's selector (see observerMonitoringProps).
+    thanosCompactor: isObserver(cluster) && !!cluster.observer.querier.compactor,
     serviceMonitors: workload.serviceMonitors,
     podMonitors: workload.podMonitors,
   };

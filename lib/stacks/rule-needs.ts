@@ -13,6 +13,8 @@ export interface RuleNeedsSource {
   readonly kubeStateMetrics?: Toggle;
   readonly kubelet?: Toggle;
   readonly thanosSidecar?: object;
+  /** A Thanos compactor that this stack's Prometheus scrapes (an observer in the same namespace). */
+  readonly thanosCompactor?: boolean;
   readonly platform?: Platform;
   readonly etcd?: object;
   readonly controlPlaneExclude?: readonly ControlPlaneTarget[];
@@ -32,6 +34,7 @@ export function rulesNeedsMet(stack: RuleNeedsSource): Set<RuleNeed> {
   if (enabled(stack.kubeStateMetrics)) needs.add('kube-state-metrics');
   if (enabled(stack.kubelet)) needs.add('kubelet');
   if (stack.thanosSidecar) needs.add('thanos-sidecar');
+  if (stack.thanosCompactor) needs.add('thanos-compact');
   for (const target of controlPlaneTargets({ platform: stack.platform, etcd: stack.etcd, exclude: stack.controlPlaneExclude })) needs.add(target);
   return needs;
 }

@@ -146,6 +146,12 @@ export interface WorkloadMonitoringProps {
    */
   readonly networkPolicies?: Toggle & Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace'>;
   /**
+   * A Thanos compactor runs in the stack's namespace (an ObserverMonitoring with a compactor and this stack's
+   * monitor selector) and this Prometheus scrapes it: its alerts (the thanos-compact family) come with the rules.
+   * @default false
+   */
+  readonly thanosCompactor?: boolean;
+  /**
    * ServiceMonitors of applications, each in the application's namespace.
    * @default none
    */
