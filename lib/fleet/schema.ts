@@ -197,6 +197,9 @@ const storeCredential = z
   .strictObject({ credential: credentialName.describe('Credential of the secret store; promfleet renders it into a Secret outside the committed tree') })
   .meta({ title: 'store credential', description: '{credential}: a credential promfleet keeps in its secret store (promfleet credential set <name>).' });
 
+/** Ends the message of a field that takes where a credential is kept: the input, perhaps the credential, is not echoed. */
+export const NOT_A_VALUE = 'never the value itself';
+
 // ---------- object storage: the buckets of the fleet, in Thanos objstore terms ----------
 // A bucket's `config` keeps the field names of Thanos' objstore configuration (github.com/thanos-io/objstore,
 // providers/<type>), so that its documentation applies as it is; credentials never appear in it.
@@ -207,7 +210,14 @@ export const bucketName = z
   .regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, { message: 'must be a bucket name of buckets: lowercase letters, digits and "-", at most 40 characters' })
   .meta({ title: 'bucket name', description: 'The name of an entry of buckets, e.g. "metrics": lowercase letters, digits and "-", at most 40 characters.' });
 
-const credentialOf = (what: string) => credentialName.describe(`Credential of the secret store that holds ${what} (promfleet credential set <name>)`);
+// A key pasted where its credential's name belongs must not be echoed back (see NOT_A_VALUE).
+const credentialOf = (what: string) =>
+  z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+      message: `must be the name of a credential of the secret store (lowercase letters, digits and "-", e.g. "metrics-secret-key"; promfleet credential set <name>), ${NOT_A_VALUE}`,
+    })
+    .describe(`Name of the credential of the secret store that holds ${what} (promfleet credential set <name>)`);
 const CREDENTIALS_MESSAGE = 'must be {source: store, ...} with the credential names of the secret store, or {source: workloadIdentity, ...}';
 const CREDENTIALS_ABOUT = "How the pods that use the bucket sign in: keys of the secret store, or the cloud's workload identity; never a key in the fleet file";
 const STORE = z.literal('store').describe('Keys kept in the secret store, by credential name');
@@ -507,8 +517,6 @@ const prometheusSettings = z.strictObject({
   placement: placement(P.placement, 'Prometheus (and Thanos sidecar)'),
 });
 
-/** Ends the message of a field that takes where a credential is kept: the input, perhaps the credential, is not echoed. */
-export const NOT_A_VALUE = 'never the value itself';
 const CREDENTIAL_REF_MESSAGE = `must be {credential: <name>} of the secret store (promfleet credential set <name>) or {name, key} of a Secret you manage, ${NOT_A_VALUE}`;
 const receiverRef = (what: string) =>
   z

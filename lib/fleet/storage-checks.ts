@@ -91,18 +91,23 @@ export function storageProblems(fleet: Fleet): FleetProblem[] {
 
   // Every bucket that sidecars upload to is read by some observer's Store Gateway.
   const read = new Set(gateways.map((g) => g.name));
-  const reported = new Set<string>();
+  // One problem per field: a fleet-wide default names every cluster it applies to.
+  const unread = new Map<string, BucketUse[]>();
   for (const u of uploads) {
-    if (read.has(u.name) || !(u.name in (fleet.buckets ?? {})) || reported.has(`${u.path}/${u.name}`)) continue;
-    reported.add(`${u.path}/${u.name}`);
+    if (read.has(u.name) || !(u.name in (fleet.buckets ?? {}))) continue;
+    unread.set(u.path, [...(unread.get(u.path) ?? []), u]);
+  }
+  for (const [path, uses] of unread) {
+    const { name } = uses[0];
+    const clusters = uses.map((u) => `"${fleet.clusters[u.cluster ?? 0].name}"`);
     const readers = gateways.map((g) => `${g.path} ("${g.name}", cluster "${fleet.clusters[g.cluster ?? 0].name}")`);
     problems.push({
-      path: u.path,
+      path,
       message:
-        `cluster "${fleet.clusters[u.cluster ?? 0].name}" uploads to bucket "${u.name}", which no observer's Store Gateway reads, so its blocks are never queried; ` +
+        `${clusters.length > 1 ? `clusters ${clusters.join(', ')} upload` : `cluster ${clusters[0]} uploads`} to bucket "${name}", which no observer's Store Gateway reads, so its blocks are never queried; ` +
         (readers.length
-          ? `the Store Gateways read ${readers.join(', ')}: point one at "${u.name}" or upload to its bucket`
-          : `add querier.storeGateway.bucket: ${u.name} to an observer`),
+          ? `the Store Gateways read ${readers.join(', ')}: point one at "${name}" or upload to its bucket`
+          : `add querier.storeGateway.bucket: ${name} to an observer`),
     });
   }
 
