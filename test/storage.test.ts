@@ -149,17 +149,25 @@ const COMPACT_FLAGS = new Set([
   'deduplication.replica-label',
 ]);
 
-/** Puts each credential into the store with the CLI, as a user would. */
-async function setCredentials(text: string, values: Record<string, string>, store = testPkiDir()): Promise<void> {
+/** The commands docs/storage.md shows (each reading its value on standard input), run here as a user would. */
+const DOCUMENTED = {
+  'promfleet credential set metrics-access-key': ACCESS_KEY,
+  'promfleet credential set metrics-secret-key': SECRET_KEY,
+};
+
+async function setCredentials(text: string, commands: Record<string, string>, store = testPkiDir()): Promise<string> {
   const file = path.join(tmpDir(), 'fleet.yaml');
   fs.writeFileSync(file, text);
   const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    for (const [n, v] of Object.entries(values))
-      expect(await credentialMain(['set', n, '--fleet', file, '--pki-dir', store], { stdin: () => `${v}\n` })).toBe(0);
+    for (const [command, value] of Object.entries(commands)) {
+      const args = command.split(' ').slice(2);
+      expect(await credentialMain([...args, '--fleet', file, '--pki-dir', store], { stdin: () => `${value}\n` })).toBe(0);
+    }
   } finally {
     err.mockRestore();
   }
+  return file;
 }
 
 function find<K extends Manifest['kind']>(r: Rendered, cluster: string, kind: K, name: string): RenderedObject<Extract<Manifest, { kind: K }>> {
@@ -195,9 +203,23 @@ const templateOf = (o: RenderedObject) => (o.obj as unknown as { spec: { templat
 
 describe('an S3 bucket with keys from the secret store', () => {
   let r: Rendered;
+  let file: string;
   beforeAll(async () => {
-    await setCredentials(S3_FLEET, { 'metrics-access-key': ACCESS_KEY, 'metrics-secret-key': SECRET_KEY });
+    file = await setCredentials(S3_FLEET, DOCUMENTED);
     r = render(fleetFrom(S3_FLEET));
+  });
+
+  it('lists the bucket credentials with promfleet credential list, without their values', async () => {
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await credentialMain(['list', '--fleet', file, '--pki-dir', testPkiDir()])).toBe(0);
+      const listed = out.mock.calls.map((c) => String(c[0])).join('');
+      expect(listed).toBe(
+        'metrics-access-key\tstored\tbuckets.metrics.credentials.accessKey\nmetrics-secret-key\tstored\tbuckets.metrics.credentials.secretKey\n',
+      );
+    } finally {
+      out.mockRestore();
+    }
   });
 
   it('renders the objstore configuration Thanos expects, with the keys, in each cluster that uses the bucket', () => {

@@ -3,6 +3,7 @@
 // process listing would show it. FLEET or --fleet picks the fleet file, PROMFLEET_PKI_DIR or --pki-dir the store.
 import * as fs from 'fs';
 import { receiverCredentialUses } from '../components/alertmanager';
+import { bucketCredentialUses } from '../components/objstore';
 import { loadFleetFromEnv } from '../fleet/load';
 import { isWorkload, type FleetModel } from '../fleet/model';
 import { acquireLock, lockTimeoutFromEnv, type Lock } from '../io/lock';
@@ -15,10 +16,11 @@ import { type CommandContext, type CommandSpec, envWithFlags, FLEET_FLAGS, isUse
 export const CREDENTIAL: CommandSpec & { flags: typeof FLEET_FLAGS } = {
   name: 'credential',
   usage: 'set <name> < <file> | list | remove <name>',
-  about: `Keeps the credentials of Alertmanager receivers (webhook URLs, routing and API keys, SMTP passwords) in the
-secret store, where a receiver's {credential: <name>} finds them (docs/operations.md, "Alert receivers").
+  about: `Keeps the credentials of Alertmanager receivers (webhook URLs, routing and API keys, SMTP passwords) and of
+object storage buckets (access keys) in the secret store, where a receiver's {credential: <name>} and a bucket's
+credentials find them (docs/operations.md, "Alert receivers"; docs/storage.md, "Credentials").
   set <name>      store the value read on standard input (one line), encrypted when the store is (pki.encryption)
-  list            the stored credentials, and the receivers that use each or lack one
+  list            the stored credentials, and the receivers and buckets that use each or lack one
   remove <name>   delete a stored credential
 The next promfleet synth renders them into dist/<cluster>/secrets/ (or seals them). Exit 0 when done, 1 on an
 error, 2 on a usage error.`,
@@ -26,9 +28,15 @@ error, 2 on a usage error.`,
   positionals: 2,
 };
 
-/** Which fleet receivers name each credential: `<cluster>: alertmanager.receivers[0].slack.apiUrl`. */
+/**
+ * Which fleet receivers and buckets name each credential: `<cluster>: alertmanager.receivers[0].slack.apiUrl`,
+ * `buckets.metrics.credentials.accessKey`.
+ */
 function usesByName(fleet: FleetModel): Map<string, string[]> {
   const uses = new Map<string, string[]>();
+  for (const [name, bucket] of Object.entries(fleet.buckets)) {
+    for (const u of bucketCredentialUses(bucket)) uses.set(u.credential, [...(uses.get(u.credential) ?? []), `buckets.${name}.${u.field}`]);
+  }
   for (const c of fleet.clusters) {
     if (!isWorkload(c) || !c.stack.alertmanager.enabled) continue;
     for (const u of receiverCredentialUses(c.stack.alertmanager.receivers)) {
