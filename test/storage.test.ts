@@ -11,7 +11,7 @@
 //   cmd/thanos/config.go (http-address) and pkg/extkingpin/flags.go (objstore.config-file);
 // - uploads: prometheus-operator v0.93.0 pkg/prometheus/server/statefulset.go, where spec.disableCompaction
 //   sets --storage.tsdb.min-block-duration and max-block-duration both to thanos.blockSize.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
@@ -20,7 +20,7 @@ import { SECRETS_DIR } from '../lib/file-chart';
 import { PkiError } from '../lib/pki';
 import { preparePkiSync } from '../lib/pki/fleet-pki';
 import { renderFleet } from '../lib/render';
-import { fleetFrom, ofKind, render, type Rendered, type RenderedObject, testPki, testPkiDir, tmpDir, validateRendered } from './support/fleet';
+import { fleetFrom, ofKind, render, ROOT, type Rendered, type RenderedObject, testPki, testPkiDir, tmpDir, validateRendered } from './support/fleet';
 import type { Manifest } from './support/manifests';
 
 const ACCESS_KEY = 'AKIAEXAMPLEVALUE0001';
@@ -149,20 +149,14 @@ const COMPACT_FLAGS = new Set([
   'deduplication.replica-label',
 ]);
 
-/** The commands docs/storage.md shows (each reading its value on standard input), run here as a user would. */
-const DOCUMENTED = {
-  'promfleet credential set metrics-access-key': ACCESS_KEY,
-  'promfleet credential set metrics-secret-key': SECRET_KEY,
-};
-
-async function setCredentials(text: string, commands: Record<string, string>, store = testPkiDir()): Promise<string> {
+/** Puts each credential into the store with the command's code, as `npm run credential -- set <name>` does. */
+async function setCredentials(text: string, values: Record<string, string>, store = testPkiDir()): Promise<string> {
   const file = path.join(tmpDir(), 'fleet.yaml');
   fs.writeFileSync(file, text);
   const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    for (const [command, value] of Object.entries(commands)) {
-      const args = command.split(' ').slice(2);
-      expect(await credentialMain([...args, '--fleet', file, '--pki-dir', store], { stdin: () => `${value}\n` })).toBe(0);
+    for (const [name, value] of Object.entries(values)) {
+      expect(await credentialMain(['set', name, '--fleet', file, '--pki-dir', store], { stdin: () => `${value}\n` })).toBe(0);
     }
   } finally {
     err.mockRestore();
@@ -205,7 +199,7 @@ describe('an S3 bucket with keys from the secret store', () => {
   let r: Rendered;
   let file: string;
   beforeAll(async () => {
-    file = await setCredentials(S3_FLEET, DOCUMENTED);
+    file = await setCredentials(S3_FLEET, { 'metrics-access-key': ACCESS_KEY, 'metrics-secret-key': SECRET_KEY });
     r = render(fleetFrom(S3_FLEET));
   });
 
@@ -425,5 +419,33 @@ describe('a bucket credential the store lacks', () => {
     const r = render(fleet, path.join(tmpDir(), 'dist'), pki);
     expect([...r.files.keys()].filter((f) => f.includes('thanos-objstore'))).toEqual([]);
     expect(find(r, 'eu', 'Prometheus', 'k8s').obj.spec.thanos?.objectStorageConfig).toEqual({ name: 'thanos-objstore-metrics', key: 'objstore.yml' });
+  });
+});
+
+describe('the documented commands', () => {
+  it('npm run credential -- set puts the keys of docs/storage.md into the store, and a synth renders them', () => {
+    // Run from a folder inside the repository (the git-ignored .build/), as a reader runs npm from a checkout.
+    fs.mkdirSync(path.join(ROOT, '.build'), { recursive: true });
+    const dir = fs.mkdtempSync(path.join(ROOT, '.build', 'bucket-credential-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'fleet.yaml'), S3_FLEET);
+      fs.writeFileSync(path.join(dir, 'access-key.txt'), `${ACCESS_KEY}\n`);
+      fs.writeFileSync(path.join(dir, 'secret-key.txt'), `${SECRET_KEY}\n`);
+      const store = path.join(dir, '.pki');
+      const env = { ...process.env, FLEET: path.join(dir, 'fleet.yaml'), PROMFLEET_PKI_DIR: store, npm_config_update_notifier: 'false' };
+      const sh = (command: string) => spawnSync('sh', ['-c', command], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+      for (const command of [
+        'npm run credential -- set metrics-access-key < access-key.txt',
+        'npm run credential -- set metrics-secret-key < secret-key.txt',
+      ]) {
+        const run = sh(command);
+        expect([command, run.status]).toEqual([command, 0]);
+      }
+      const fleet = fleetFrom(S3_FLEET, dir);
+      const r = render(fleet, path.join(dir, 'dist'), testPki(fleet, store));
+      expect(objstoreOf(r, 'eu', 'thanos-objstore-metrics').config).toMatchObject({ access_key: ACCESS_KEY, secret_key: SECRET_KEY });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
