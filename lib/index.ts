@@ -20,6 +20,7 @@ export {
   type ObserverPartId,
   type ObserverQuerierOptions,
   type ObserverStoreGatewayOptions,
+  type ObserverCompactorOptions,
   type WithCertificates,
 } from './stacks/observer-monitoring';
 export type { StackPart, Toggle } from './stacks/part';
@@ -70,13 +71,15 @@ export {
 export { storeEndpoint, type StoreEndpoint } from './components/endpoints';
 export { ThanosQuerier, type ThanosQuerierProps } from './components/querier';
 export { storeGatewayEndpoint, ThanosStoreGateway, type ThanosStoreGatewayProps } from './components/store-gateway';
+export { compactorArgs, ThanosCompactor, type CompactorRetention, type ThanosCompactorProps } from './components/compactor';
+export { bucketAccess, type BucketAccess, objstoreConfig, ObjstoreSecret, objstoreSecretName, type ObjstoreSecretProps } from './components/objstore';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
 export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
 export { RECEIVER_CREDENTIALS_SECRET } from './components/alertmanager';
 export { ReceiverCredentialsSecret, type ReceiverCredentialsSecretProps } from './components/receiver-credentials';
 
 // ---------- the shapes and defaults of settings ----------
-export { DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
+export { DEFAULT_COMPACTOR, DEFAULT_QUERIER_INGRESS, DEFAULT_STACK, DEFAULT_VERSIONS, OBJSTORE_KEY } from './fleet/defaults';
 export { DEFAULT_PLATFORM } from './fleet/defaults';
 export { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Exposure, type Platform } from './fleet/platforms';
 export type {
@@ -85,6 +88,8 @@ export type {
   AlertmanagerReceiver,
   AlertmanagerRoute,
   AppMonitor,
+  Bucket,
+  NamedBucket,
   Placement,
   QuerierIngress,
   QuerierIngressAuth,

@@ -16,6 +16,7 @@ const OWNERS: Record<string, string> = {
   'Alertmanager main': 'alertmanager',
   'Deployment thanos-querier': 'querier',
   'StatefulSet thanos-store-gateway': 'storeGateway',
+  'StatefulSet thanos-compact': 'compactor',
 };
 
 /** Every pod spec of a render (pod templates, and the Prometheus and Alertmanager specs the operator turns into pods), by owner. */
@@ -56,6 +57,7 @@ describe('pod placement', () => {
     ...observer.querier,
     placement: mine('querier'),
     storeGateway: { bucket: 'metrics', placement: mine('storeGateway') },
+    compactor: { bucket: 'metrics', placement: mine('compactor') },
   };
   fleet.buckets = { metrics: { type: 'existingSecret', secret: { name: 'bucket', key: 'objstore.yml' } } };
   const placed = render(fleetFrom(stringify(fleet)));

@@ -22,6 +22,7 @@ import { preparePkiSync } from '../lib/pki/fleet-pki';
 import { renderFleet } from '../lib/render';
 import { fleetFrom, ofKind, render, ROOT, type Rendered, type RenderedObject, testPki, testPkiDir, tmpDir, validateRendered } from './support/fleet';
 import type { Manifest } from './support/manifests';
+import { makeController, unseal } from './support/sealed';
 
 const ACCESS_KEY = 'AKIAEXAMPLEVALUE0001';
 const SECRET_KEY = 'wJalrXUtnFEMI-secret-VALUE';
@@ -300,6 +301,27 @@ describe('an S3 bucket with keys from the secret store', () => {
     for (const f of staged) {
       const text = fs.readFileSync(path.join(repo, f), 'utf8');
       for (const v of [ACCESS_KEY, SECRET_KEY]) expect([f, text.includes(v) || text.includes(Buffer.from(v).toString('base64'))]).toEqual([f, false]);
+    }
+  });
+});
+
+describe('sealed secrets mode', () => {
+  it("commits the bucket's configuration sealed for the cluster, and nothing in plain", async () => {
+    const dir = tmpDir();
+    const controller = makeController();
+    controller.writeCert(path.join(dir, 'certs', 'eu.pem'));
+    const text = S3_FLEET.replace('  - name: eu\n', '  - name: eu\n    sealedSecrets: { certificate: certs/eu.pem }\n');
+    await setCredentials(text, { 'metrics-access-key': ACCESS_KEY, 'metrics-secret-key': SECRET_KEY });
+    const fleet = fleetFrom(text, dir);
+    const r = render(fleet, path.join(dir, 'dist'), testPki(fleet));
+    const sealed = ofKind(r.objects, 'SealedSecret').find((o) => o.cluster === 'eu' && o.obj.metadata.name === 'thanos-objstore-metrics');
+    expect(sealed?.file).toBe(path.join('eu', 'sealed-secrets', 'thanos-objstore-metrics.yaml'));
+    const opened = unseal(controller.privateKey, sealed!.obj);
+    expect(parse(opened.data['objstore.yml'].toString())).toMatchObject({ type: 'S3', config: { access_key: ACCESS_KEY, secret_key: SECRET_KEY } });
+    // The observer is not sealed: its Secret stays in the git-ignored secrets/.
+    expect(objstoreOf(r, 'observer', 'thanos-objstore-metrics').config.access_key).toBe(ACCESS_KEY);
+    for (const [rel, content] of [...r.files].filter(([f]) => !f.split(path.sep).includes(SECRETS_DIR))) {
+      expect([rel, content.includes(ACCESS_KEY) || content.includes(Buffer.from(ACCESS_KEY).toString('base64'))]).toEqual([rel, false]);
     }
   });
 });
