@@ -323,8 +323,8 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
         querier: {
           ...deepMerge({ ...DEFAULT_QUERIER }, querier),
           ingress: ingress && querierIngress(ingress),
-          storeGateway: storeGateway && ({ ...deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway), bucket: named(storeGateway.bucket) } as StoreGatewayModel),
-          compactor: compactor && ({ ...deepMerge({ ...DEFAULT_COMPACTOR }, compactor), bucket: named(compactor.bucket) } as CompactorModel),
+          storeGateway: storeGateway && { ...deepMerge({ ...DEFAULT_STORE_GATEWAY }, storeGateway), bucket: named(storeGateway.bucket) },
+          compactor: compactor && { ...deepMerge({ ...DEFAULT_COMPACTOR }, compactor), bucket: named(compactor.bucket) },
           extraStores: querier.extraStores ?? [],
         },
         replicaLabel,
