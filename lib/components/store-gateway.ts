@@ -92,20 +92,11 @@ export class ThanosStoreGateway extends Construct {
       // The data dir is only a cache of index headers: an emptyDir works, a volume saves the rebuild on restart.
       ...(storage ? [] : [{ name: 'data', emptyDir: {} }]),
     ];
-
     const serviceAccountName = bucketServiceAccount(this, 'service-account', {
       name: STORE_GATEWAY_NAME,
       namespace,
       component: 'store-gateway',
       access: objectStorage,
-    });
-    const template = thanosPodTemplate(server, {
-      image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
-      args,
-      resources: props.resources ?? DEFAULT_STORE_GATEWAY.resources,
-      placement: podPlacement(props.placement, DEFAULT_STORE_GATEWAY.placement, props.imagePullSecrets),
-      volumeMounts,
-      volumes,
     });
 
     new k8s.KubeStatefulSet(this, 'statefulset', {
@@ -117,7 +108,18 @@ export class ThanosStoreGateway extends Construct {
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: server.selector },
         // Workload identity: the ServiceAccount that carries it, and the labels its webhook looks for.
-        template: withBucketIdentity(template, objectStorage, serviceAccountName),
+        template: withBucketIdentity(
+          thanosPodTemplate(server, {
+            image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
+            args,
+            resources: props.resources ?? DEFAULT_STORE_GATEWAY.resources,
+            placement: podPlacement(props.placement, DEFAULT_STORE_GATEWAY.placement, props.imagePullSecrets),
+            volumeMounts,
+            volumes,
+          }),
+          objectStorage,
+          serviceAccountName,
+        ),
         volumeClaimTemplates: storage
           ? [
               {
