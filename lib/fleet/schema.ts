@@ -349,7 +349,7 @@ export const bucket = z
   .meta({
     title: 'bucket',
     description:
-      '{type, config, credentials}: an object storage bucket in the terms of Thanos objstore (s3, gcs, azure, filesystem), or existingSecret with a Secret you manage.',
+      '{type, config, credentials}: an object storage bucket in the terms of Thanos objstore (s3, gcs, azure, filesystem), or {type: existingSecret, secret: {name, key}} with a Secret you manage. docs/storage.md lists the fields of each type.',
   });
 
 /** The shape of a container's resources; `d` holds that container's defaults. */
