@@ -14,12 +14,15 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { App, Chart } from 'cdk8s';
 import { parse } from 'yaml';
 import { main as credentialMain } from '../lib/cli/credential';
+import { storeEndpoint } from '../lib/components/endpoints';
 import { SECRETS_DIR } from '../lib/file-chart';
 import { PkiError } from '../lib/pki';
 import { preparePkiSync } from '../lib/pki/fleet-pki';
 import { renderFleet } from '../lib/render';
+import { ObserverMonitoring } from '../lib/stacks/observer-monitoring';
 import { fleetFrom, ofKind, render, ROOT, type Rendered, type RenderedObject, testPki, testPkiDir, tmpDir, validateRendered } from './support/fleet';
 import type { Manifest } from './support/manifests';
 import { makeController, unseal } from './support/sealed';
@@ -469,5 +472,24 @@ describe('the documented commands', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the compactor in a chart of your own', () => {
+  it('runs on a bucket Secret you manage, with the default retention and downsampling', () => {
+    const chart = new Chart(new App(), 'user', { disableResourceNameHashes: true });
+    new ObserverMonitoring(chart, 'observer', {
+      sidecars: [storeEndpoint('sidecar.eu.example.com')],
+      monitorSelector: { team: 'platform' },
+      compactor: { objectStorage: { name: 'my-bucket', key: 'thanos.yaml' } },
+    });
+    const objects = chart.toJson() as { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec: { template: PodTemplate } }[];
+    const sts = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'thanos-compact');
+    expect(objstoreVolume(sts!.spec.template.spec)).toEqual({ name: 'my-bucket', key: 'thanos.yaml' });
+    expect(sts!.spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--retention.resolution-raw=30d', '--retention.resolution-5m=90d', '--retention.resolution-1h=1y']),
+    );
+    expect(sts!.spec.template.spec.containers[0].args.filter((a) => a.startsWith('--downsampling') || a.startsWith('--deduplication'))).toEqual([]);
+    expect(objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'thanos-compact')?.metadata.labels).toMatchObject({ team: 'platform' });
   });
 });
