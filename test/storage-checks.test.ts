@@ -49,6 +49,19 @@ describe('object storage checks', () => {
     expect(fleetProblems(withSecondObserver('storeGateway: { bucket: archive }\ncompactor: { bucket: archive }'))).toEqual([]);
   });
 
+  it('knows two entries of buckets that name the same storage: one compactor for both, and one Store Gateway reads both', () => {
+    // "metrics-vpc" reaches the same S3 bucket through a VPC endpoint.
+    const vpc = BASE.replace(
+      '  archive:\n',
+      '  metrics-vpc:\n    type: s3\n    config: { bucket: acme-metrics, endpoint: bucket.vpce-0abc.s3.eu-west-1.vpce.amazonaws.com }\n    credentials: { source: workloadIdentity, roleArn: "arn:aws:iam::123456789012:role/thanos" }\n  archive:\n',
+    );
+    const uploads = vpc.replace(/( {2}- name: us\n(.*\n){3})/, '$1    overrides:\n      thanosSidecar: { bucket: metrics-vpc }\n');
+    expect(fleetProblems(uploads)).toEqual([]);
+    expect(fleetProblems(`${vpc}  - name: dr\n    roles: [observer]\n    querier:\n      compactor: { bucket: metrics-vpc }\n`)).toEqual([
+      'clusters[3].querier.compactor.bucket: bucket "metrics-vpc" already has a compactor, clusters[0].querier.compactor.bucket (cluster "hub") (buckets.metrics and buckets.metrics-vpc name the same storage); two compactors on one bucket compact and delete the same blocks: keep exactly one per bucket',
+    ]);
+  });
+
   it('wants raw samples kept at least 40h while downsampling', () => {
     const text = BASE.replace('compactor: { bucket: metrics }', 'compactor: { bucket: metrics, retention: { raw: 1d12h } }');
     expect(fleetProblems(text)).toEqual([

@@ -22,6 +22,25 @@ export function durationMs(d: string): number {
   return ms;
 }
 
+type BucketInput = NonNullable<Fleet['buckets']>[string];
+
+/**
+ * What identifies the storage behind an entry of `buckets`: two entries may name one bucket (a cluster that reaches
+ * it through another endpoint, say), and then share its compactor and Store Gateways. S3 bucket names are unique
+ * per partition whatever the endpoint; a filesystem directory or a Secret you manage says nothing across clusters.
+ */
+export function storageIdentity(name: string, bucket: BucketInput | undefined): string {
+  switch (bucket?.type) {
+    case 's3':
+    case 'gcs':
+      return `${bucket.type}:${bucket.config.bucket}`;
+    case 'azure':
+      return `azure:${bucket.config.storage_account}/${bucket.config.container}`;
+    default:
+      return `entry:${name}`;
+  }
+}
+
 interface BucketUse {
   readonly path: string;
   readonly name: string;
@@ -63,13 +82,15 @@ export function storageProblems(fleet: Fleet): FleetProblem[] {
     if (!compactor) return;
     const path = `${at}.querier.compactor`;
     unknown({ path: `${path}.bucket`, name: compactor.bucket });
-    const first = compactors.get(compactor.bucket);
+    const identity = storageIdentity(compactor.bucket, fleet.buckets?.[compactor.bucket]);
+    const first = compactors.get(identity);
     if (first) {
+      const same = first.name === compactor.bucket ? '' : ` (buckets.${first.name} and buckets.${compactor.bucket} name the same storage)`;
       problems.push({
         path: `${path}.bucket`,
-        message: `bucket "${compactor.bucket}" already has a compactor, ${first.path} (cluster "${fleet.clusters[first.cluster ?? 0].name}"); two compactors on one bucket compact and delete the same blocks: keep exactly one per bucket`,
+        message: `bucket "${compactor.bucket}" already has a compactor, ${first.path} (cluster "${fleet.clusters[first.cluster ?? 0].name}")${same}; two compactors on one bucket compact and delete the same blocks: keep exactly one per bucket`,
       });
-    } else compactors.set(compactor.bucket, { path: `${path}.bucket`, name: compactor.bucket, cluster: i });
+    } else compactors.set(identity, { path: `${path}.bucket`, name: compactor.bucket, cluster: i });
     const downsampling = compactor.downsampling?.enabled ?? DEFAULT_COMPACTOR.downsampling.enabled;
     if (!downsampling) return;
     const raw = compactor.retention?.raw ?? DEFAULT_COMPACTOR.retention.raw;
@@ -90,11 +111,12 @@ export function storageProblems(fleet: Fleet): FleetProblem[] {
   });
 
   // Every bucket that sidecars upload to is read by some observer's Store Gateway.
-  const read = new Set(gateways.map((g) => g.name));
+  const identity = (name: string) => storageIdentity(name, fleet.buckets?.[name]);
+  const read = new Set(gateways.map((g) => identity(g.name)));
   // One problem per field: a fleet-wide default names every cluster it applies to.
   const unread = new Map<string, BucketUse[]>();
   for (const u of uploads) {
-    if (read.has(u.name) || !(u.name in (fleet.buckets ?? {}))) continue;
+    if (read.has(identity(u.name)) || !(u.name in (fleet.buckets ?? {}))) continue;
     unread.set(u.path, [...(unread.get(u.path) ?? []), u]);
   }
   for (const [path, uses] of unread) {
