@@ -22,6 +22,7 @@ export {
   type ObserverQuerierOptions,
   type ObserverStoreGatewayOptions,
   type ObserverThanosRulerOptions,
+  type ObserverCompactorOptions,
   type WithCertificates,
 } from './stacks/observer-monitoring';
 export type { StackPart, Toggle } from './stacks/part';
@@ -97,13 +98,15 @@ export {
   type FleetRulesProps,
   type WatchedCluster,
 } from './components/fleet-rules';
+export { compactorArgs, ThanosCompactor, type CompactorRetention, type ThanosCompactorProps } from './components/compactor';
+export { bucketAccess, type BucketAccess, objstoreConfig, ObjstoreSecret, objstoreSecretName, type ObjstoreSecretProps } from './components/objstore';
 export { TlsSecret, type TlsSecretProps } from './components/tls-secret';
 export { BasicAuthSecret, type BasicAuthSecretProps } from './components/basic-auth-secret';
 export { RECEIVER_CREDENTIALS_SECRET } from './components/alertmanager';
 export { ReceiverCredentialsSecret, type ReceiverCredentialsSecretProps } from './components/receiver-credentials';
 
 // ---------- the shapes and defaults of settings ----------
-export { DEFAULT_QUERIER_INGRESS, DEFAULT_QUERY_FRONTEND, DEFAULT_STACK, DEFAULT_VERSIONS } from './fleet/defaults';
+export { DEFAULT_COMPACTOR, DEFAULT_QUERIER_INGRESS, DEFAULT_QUERY_FRONTEND, DEFAULT_STACK, DEFAULT_VERSIONS, OBJSTORE_KEY } from './fleet/defaults';
 export { DEFAULT_GRAFANA, DEFAULT_GRAFANA_INGRESS, DEFAULT_GRAFANA_OIDC } from './fleet/defaults';
 export { DEFAULT_PLATFORM } from './fleet/defaults';
 export { CONTROL_PLANE_TARGETS, PLATFORM_TARGETS, PLATFORMS, type ControlPlaneTarget, type Exposure, type Platform } from './fleet/platforms';
@@ -113,6 +116,8 @@ export type {
   AlertmanagerReceiver,
   AlertmanagerRoute,
   AppMonitor,
+  Bucket,
+  NamedBucket,
   GrafanaAlertmanager,
   GrafanaAuth,
   GrafanaIngress,

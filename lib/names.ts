@@ -19,6 +19,9 @@ export const PROMETHEUS_OPERATED_SERVICE = 'prometheus-operated';
 /** Store Gateway StatefulSet and Service (and the names in its certificate). */
 export const STORE_GATEWAY_NAME = 'thanos-store-gateway';
 
+/** Compactor StatefulSet and Service, and so the `job` label of its metrics (the name kube-thanos gives it). */
+export const COMPACTOR_NAME = 'thanos-compact';
+
 /**
  * StatefulSet and Service of shard `shard` of a sharded Store Gateway: the Querier dials each shard on its own
  * Service, as one Service over every shard would hand each Querier connection to a single shard.

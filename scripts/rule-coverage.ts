@@ -15,6 +15,7 @@ const OBSERVER_NEEDS = ['thanos-query', 'thanos-store', 'thanos-compact'];
  * (the other needs are the stack's own components, on by default).
  */
 function platformsOf(f: RuleFamily): string {
+  if (f.needs.includes('thanos-compact')) return 'observers with a compactor that are also workload clusters';
   if (f.needs.some((n) => OBSERVER_NEEDS.includes(n))) return "the observer's own Prometheus (not rendered yet)";
   if (f.needs.includes('sidecar-probes')) return 'observers that are also workload clusters, with `querier.probes` on';
   const plane = f.needs.filter((n): n is ControlPlaneTarget => (CONTROL_PLANE_TARGETS as readonly string[]).includes(n));

@@ -122,11 +122,14 @@ describe('defaults', () => {
   // A fleet that leaves out every optional field, with each section present whose fields have defaults.
   const MINIMAL = `
 gitops: { repoURL: https://git.example.com/platform/monitoring.git }
+buckets:
+  metrics: { type: existingSecret, secret: { name: objstore, key: objstore.yaml } }
 clusters:
   - name: hub
     roles: [observer]
     querier:
-      storeGateway: { objectStorage: { name: objstore, key: objstore.yaml } }
+      storeGateway: { bucket: metrics }
+      compactor: { bucket: metrics }
       ingress: { host: thanos.example.com, className: nginx }
     grafana:
       ingress: { host: grafana.example.com }

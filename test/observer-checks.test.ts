@@ -180,7 +180,7 @@ describe('querier fields in the fleet file', () => {
       '      ingress: { host: thanos.example.com, tlsSecret: x }\n',
       /^clusters\[0\]\.querier\.ingress\.tlsSecret: unknown key; allowed keys: host, className, annotations, tls, auth$/,
     ],
-    ['a Store Gateway without bucket', '      storeGateway: { replicas: 2 }\n', /^clusters\[0\]\.querier\.storeGateway\.objectStorage: is required/],
+    ['a Store Gateway without bucket', '      storeGateway: { replicas: 2 }\n', /^clusters\[0\]\.querier\.storeGateway\.bucket: is required/],
     ['the removed localSidecarTls', '      localSidecarTls: false\n', /^clusters\[0\]\.querier\.localSidecarTls: unknown key/],
   ])('rejects %s', (_what, querier, message) => {
     // The case's own Ingress replaces the default fleet's whole ingress block.

@@ -7,7 +7,8 @@ import { defaultFleetText, workloadCluster } from './support/fleet';
 
 // The default fleet plus a Store Gateway (served with TLS) and extra SANs on one sidecar.
 const FLEET = defaultFleetText()
-  .replace(/( {4}querier:\n)/, '$1      storeGateway:\n        objectStorage: { name: thanos-objstore, key: objstore.yml }\n')
+  .replace(/( {4}querier:\n)/, '$1      storeGateway:\n        bucket: metrics\n')
+  .replace(/^clusters:/m, 'buckets:\n  metrics: { type: existingSecret, secret: { name: thanos-objstore, key: objstore.yml } }\nclusters:')
   .replace(
     /( {8}host: sidecar-\{replica\}\.workload-eu\.example\.com\n {8}port: 10901\n)/,
     '$1      extraSANs:\n        dnsNames: [thanos.eu.internal]\n        ipAddresses: [10.1.2.3, "fd00::7"]\n',

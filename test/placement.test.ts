@@ -18,6 +18,7 @@ const OWNERS: Record<string, string> = {
   'StatefulSet thanos-store-gateway': 'storeGateway',
   'Deployment grafana': 'grafana',
   'Deployment thanos-query-frontend': 'frontend',
+  'StatefulSet thanos-compact': 'compactor',
 };
 
 /** Every pod spec of a render (pod templates, and the Prometheus and Alertmanager specs the operator turns into pods), by owner. */
@@ -57,10 +58,12 @@ describe('pod placement', () => {
   observer.querier = {
     ...observer.querier,
     placement: mine('querier'),
-    storeGateway: { objectStorage: { name: 'bucket', key: 'objstore.yml' }, placement: mine('storeGateway') },
+    storeGateway: { bucket: 'metrics', placement: mine('storeGateway') },
+    compactor: { bucket: 'metrics', placement: mine('compactor') },
     frontend: { placement: mine('frontend') },
   };
   observer.grafana = { placement: mine('grafana') };
+  fleet.buckets = { metrics: { type: 'existingSecret', secret: { name: 'bucket', key: 'objstore.yml' } } };
   const placed = render(fleetFrom(stringify(fleet)));
   const defaults = render(fleetFrom(defaultFleetText()));
 

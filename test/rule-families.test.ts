@@ -203,7 +203,9 @@ describe('rule catalogue', () => {
     const doc = alertsDoc();
     expect(doc).toContain('| alertmanager | alertmanager.rules | AlertmanagerClusterDown | yes (alertmanager) | all |');
     expect(doc).toContain('| etcd | etcd | etcdNoLeader | yes (etcd) | kubeadm (with `controlPlane.etcd`) |');
-    expect(doc).toContain('| thanos | thanos-compact | ThanosCompactHalted | not yet | - |');
+    expect(doc).toContain(
+      '| thanos | thanos-compact | ThanosCompactHalted | yes (thanos-compact) | observers with a compactor that are also workload clusters |',
+    );
     expect(doc).toContain(
       "promfleet's own alerts (no upstream equivalent): ThanosSidecarGrpcErrors, StoreEndpointProbeFailed, StoreEndpointCertificateExpiring, StoreEndpointCertificateExpiringSoon.",
     );

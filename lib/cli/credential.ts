@@ -3,6 +3,7 @@
 // process listing would show it. FLEET or --fleet picks the fleet file, PROMFLEET_PKI_DIR or --pki-dir the store.
 import * as fs from 'fs';
 import { receiverCredentialUses } from '../components/alertmanager';
+import { bucketCredentialUses } from '../components/objstore';
 import { loadFleetFromEnv } from '../fleet/load';
 import { isObserver, isWorkload, type FleetModel } from '../fleet/model';
 import { acquireLock, lockTimeoutFromEnv, type Lock } from '../io/lock';
@@ -16,10 +17,10 @@ export const CREDENTIAL: CommandSpec & { flags: typeof FLEET_FLAGS } = {
   name: 'credential',
   usage: 'set <name> < <file> | list | remove <name>',
   about: `Keeps the credentials of Alertmanager receivers (webhook URLs, routing and API keys, SMTP passwords) and of
-Grafana's OpenID Connect client in the secret store, where a {credential: <name>} of the fleet file finds them
-(docs/operations.md, "Alert receivers" and "Grafana").
+Grafana's OpenID Connect client and object storage buckets (access keys) in the secret store, where a {credential: <name>}
+of the fleet file and a bucket's credentials find them (docs/operations.md, "Alert receivers" and "Grafana"; docs/storage.md, "Credentials").
   set <name>      store the value read on standard input (one line), encrypted when the store is (pki.encryption)
-  list            the stored credentials, and the receivers that use each or lack one
+  list            the stored credentials, and the receivers and buckets that use each or lack one
   remove <name>   delete a stored credential
 The next promfleet synth renders them into dist/<cluster>/secrets/ (or seals them). Exit 0 when done, 1 on an
 error, 2 on a usage error.`,
@@ -27,9 +28,15 @@ error, 2 on a usage error.`,
   positionals: 2,
 };
 
-/** Which fleet receivers (and Grafana sign-ins) name each credential: `<cluster>: alertmanager.receivers[0].slack.apiUrl`. */
+/**
+ * Which fleet receivers, Grafana sign-ins and buckets name each credential: `<cluster>: alertmanager.receivers[0].slack.apiUrl`,
+ * `buckets.metrics.credentials.accessKey`.
+ */
 function usesByName(fleet: FleetModel): Map<string, string[]> {
   const uses = new Map<string, string[]>();
+  for (const [name, bucket] of Object.entries(fleet.buckets)) {
+    for (const u of bucketCredentialUses(bucket)) uses.set(u.credential, [...(uses.get(u.credential) ?? []), `buckets.${name}.${u.field}`]);
+  }
   for (const c of fleet.clusters) {
     const auth = isObserver(c) ? c.observer.grafana?.auth : undefined;
     if (auth?.type === 'oidc' && 'credential' in auth.clientSecret) {

@@ -4,6 +4,7 @@ import { App } from 'cdk8s';
 import { podSecurityLevel, StackNamespace } from '../components/namespace';
 import { FileChart } from '../file-chart';
 import { isObserver, isWorkload } from '../fleet/model';
+import { addBucketCharts } from './buckets';
 import type { ClusterContext } from './context';
 import { addObserverCharts } from './observer';
 import { addWorkloadCharts } from './workload';
@@ -19,5 +20,6 @@ export function buildClusterApp(ctx: ClusterContext, outdir: string): App {
   new StackNamespace(new FileChart(app, NAMESPACE_FILE), 'namespace', { name: cluster.stack.namespace, podSecurity });
   if (isWorkload(cluster)) addWorkloadCharts(app, { ...ctx, cluster });
   if (isObserver(cluster)) addObserverCharts(app, { ...ctx, cluster });
+  addBucketCharts(app, ctx);
   return app;
 }

@@ -3,6 +3,7 @@
 // the Secrets under secrets/).
 import { App } from 'cdk8s';
 import { querierApiUrl } from '../components/query-frontend';
+import { bucketAccess } from '../components/objstore';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET } from '../components/tls-secret';
 import { alertmanagerServiceUrl } from '../components/alertmanager';
 import { fleetDashboards } from '../components/dashboards';
@@ -27,6 +28,7 @@ export const OBSERVER_FILES: Record<ObserverPartId, string> = {
   'blackbox-exporter': '76-blackbox-exporter',
   'sidecar-probes': '77-sidecar-probes',
   'thanos-ruler': '75-thanos-ruler',
+  compactor: '73-compactor',
   'querier-tls': `${SECRETS_DIR}/${QUERIER_TLS_SECRET}`,
   'store-gateway-tls': `${SECRETS_DIR}/${STORE_GATEWAY_TLS_SECRET}`,
   // File names stay fixed whatever the Secret is called, so a renamed Secret replaces its file.
@@ -76,6 +78,7 @@ export function observerMonitoringProps(
   const { querier, replicaLabel, grafana } = cluster.observer;
   const endpoints = querierEndpoints(fleet, cluster);
   const gateway = querier.storeGateway;
+  const compactor = querier.compactor;
   return {
     sidecars: endpoints.flatMap((e) => (e.source.kind === 'sidecar' ? [{ ...storeEndpointOf(e), cluster: e.source.cluster.name }] : [])),
     namespace: stack.namespace,
@@ -119,8 +122,18 @@ export function observerMonitoringProps(
       ingressCertificates: grafana.ingress?.tls.source === 'pki' ? pki?.grafanaIngress(cluster.name) : undefined,
     },
     thanosRuler: thanosRulerOptions(cluster, endpoints),
+    compactor: compactor && {
+      objectStorage: bucketAccess(compactor.bucket.name, compactor.bucket.spec),
+      retention: compactor.retention,
+      downsampling: compactor.downsampling.enabled,
+      // The label every workload cluster's Prometheus tells its replicas apart by (the fleet checks make it one).
+      deduplicationReplicaLabel: compactor.deduplication.enabled ? replicaLabel : undefined,
+      storage: compactor.storage,
+      resources: compactor.resources,
+      placement: compactor.placement,
+    },
     storeGateway: gateway && {
-      objectStorage: gateway.objectStorage,
+      objectStorage: bucketAccess(gateway.bucket.name, gateway.bucket.spec),
       replicas: gateway.replicas,
       resources: gateway.resources,
       placement: gateway.placement,

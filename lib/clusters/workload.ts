@@ -12,6 +12,7 @@ import { KUBE_SYSTEM } from '../fleet/platforms';
 import type { FleetPki } from '../pki';
 import { observerRuleNeeds } from '../stacks/rule-needs';
 import { WorkloadMonitoring, type WorkloadMonitoringProps, type WorkloadPartId } from '../stacks/workload-monitoring';
+import { bucketAccess } from '../components/objstore';
 import type { ClusterContext } from './context';
 import { assertRuleSettings } from './rule-checks';
 import { receiverCredentials } from './receiver-credentials';
@@ -66,7 +67,7 @@ export function workloadMonitoringProps(
       service: sidecar.service,
       ingress: sidecar.ingress,
       listenLocal: sidecar.listenLocal,
-      objectStorage: sidecar.objectStorage,
+      objectStorage: sidecar.bucket && bucketAccess(sidecar.bucket.name, sidecar.bucket.spec),
       certificates: pki?.sidecar(cluster.name),
       resources: stack.thanosSidecar.resources,
     },
@@ -89,10 +90,15 @@ export function workloadMonitoringProps(
       // The observer's ThanosRuler (see observerMonitoringProps) sends to this Alertmanager.
       thanosRulerInNamespace: isObserver(cluster) && stack.alertmanager.enabled,
     },
-    // This Prometheus drives the store probes of the observer in the same cluster, and gets their rules.
-    needsMetBeside: isObserver(cluster) ? observerRuleNeeds({ probes: cluster.observer.querier.probes }) : undefined,
-    // The observer's Thanos servers next to this Prometheus, which scrapes them: their rule families come along.
-    scrapedAlongside: isObserver(cluster) ? ['thanos-query', ...(cluster.observer.querier.storeGateway ? (['thanos-store'] as const) : [])] : [],
+    // The observer's Thanos servers and store probes next to this Prometheus, which scrapes and drives them: their rule
+    // families come along.
+    needsMetBeside: isObserver(cluster)
+      ? observerRuleNeeds({
+          probes: cluster.observer.querier.probes,
+          storeGateway: !!cluster.observer.querier.storeGateway,
+          compactor: !!cluster.observer.querier.compactor,
+        })
+      : undefined,
     serviceMonitors: workload.serviceMonitors,
     podMonitors: workload.podMonitors,
   };

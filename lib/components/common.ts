@@ -114,6 +114,11 @@ export interface ClusterAccessProps {
    * @default true
    */
   readonly automountToken?: boolean;
+  /**
+   * Annotations of the ServiceAccount, such as a workload identity's.
+   * @default none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -129,7 +134,7 @@ export function clusterAccess(scope: Construct, props: ClusterAccessProps): void
   const { name, namespace, component, app } = props;
   const roleName = clusterRoleName(namespace, name);
   new k8s.KubeServiceAccount(scope, 'service-account', {
-    metadata: meta(name, component, { namespace, app }),
+    metadata: meta(name, component, { namespace, app, annotations: props.annotations && { ...props.annotations } }),
     automountServiceAccountToken: props.automountToken ?? true,
   });
   new k8s.KubeClusterRole(scope, 'cluster-role', { metadata: meta(roleName, component, { app }), rules: props.rules });

@@ -20,7 +20,7 @@ import { QUERIER_NAME } from './querier';
 import { SIDECAR_GRPC_PORT, SIDECAR_HTTP_PORT } from './thanos-sidecar';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT } from './thanos-pod';
 import { THANOS_RULER_APP, THANOS_RULER_SERVICE, thanosRulerPodSelector } from './thanos-ruler';
-import { QUERY_FRONTEND_NAME, STORE_GATEWAY_NAME } from '../names';
+import { COMPACTOR_NAME, QUERY_FRONTEND_NAME, STORE_GATEWAY_NAME } from '../names';
 
 /** Ports of the pods the operator creates (v0.93): Prometheus web and config-reloader, Alertmanager web and mesh. */
 export const OPERATOR_POD_PORTS = { prometheusWeb: 9090, reloaderWeb: 8080, alertmanagerWeb: 9093, alertmanagerMesh: 9094 } as const;
@@ -202,6 +202,8 @@ export class WorkloadNetworkPolicies extends Construct {
 export interface ObserverNetworkPoliciesProps extends NamespacedProps {
   /** @default false */
   readonly storeGateway?: boolean;
+  /** @default false */
+  readonly compactor?: boolean;
   /**
    * A query frontend serves the HTTP API to `querierClients`; the Querier's own HTTP API then answers its namespace only.
    * @default false
@@ -325,6 +327,18 @@ export class ObserverNetworkPolicies extends Construct {
         app: BLACKBOX_NAME,
         pods: selectorLabels(BLACKBOX_NAME),
         ingress: props.scrapedBy ? [{ from: [{ podSelector: { matchLabels: props.scrapedBy } }], ports: ports([BLACKBOX_PORT]) }] : [],
+      });
+    }
+    if (props.compactor) {
+      // Nothing calls the compactor but the Prometheus that scrapes it: it only talks to its bucket.
+      const scraper = props.scrapedBy;
+      networkPolicy(this, 'compactor', {
+        name: COMPACTOR_NAME,
+        namespace,
+        component: 'compactor',
+        app: COMPACTOR_NAME,
+        pods: selectorLabels(COMPACTOR_NAME),
+        ingress: scraper ? [{ from: [{ podSelector: { matchLabels: scraper } }], ports: ports([THANOS_HTTP_PORT]) }] : [],
       });
     }
   }

@@ -16,7 +16,7 @@ import { commonLabels, image, meta } from '../meta';
 import { FLEET_RULE_SCOPE, RULE_SCOPE_LABEL } from '../names';
 import { controllerAnnotations, namespaceOf, monitorSelectorOf, type OperatedComponentProps, type PlacedComponentProps } from './base';
 import { clusterAccess, disruptionBudget, nonRootPod, podPlacement, resourceRequirements, softAntiAffinity } from './common';
-import { SIDECAR_HTTP_PORT, SIDECAR_HTTP_PORT_NAME, SIDECAR_TLS_SECRET, sidecarSpec, type ThanosSidecarProps } from './thanos-sidecar';
+import { BUCKET_VOLUME, SIDECAR_HTTP_PORT, SIDECAR_HTTP_PORT_NAME, SIDECAR_TLS_SECRET, sidecarSpec, type ThanosSidecarProps } from './thanos-sidecar';
 
 /** Name of the Prometheus object (and of the pods' `operator.prometheus.io/name` label). */
 export const PROMETHEUS_NAME = 'k8s';
@@ -166,7 +166,16 @@ export class Prometheus extends Construct {
     const retentionSize = props.retentionSize ?? (storage ? retentionSizeOf(storage.size) : undefined);
 
     // Prometheus discovers targets in every namespace it selects monitors from: all of them.
-    clusterAccess(this, { name: PROMETHEUS_SERVICE_ACCOUNT, namespace, component: COMPONENT, app: PROMETHEUS_APP, rules: PROMETHEUS_RULES });
+    const bucket = sidecar?.objectStorage;
+    clusterAccess(this, {
+      name: PROMETHEUS_SERVICE_ACCOUNT,
+      namespace,
+      component: COMPONENT,
+      app: PROMETHEUS_APP,
+      rules: PROMETHEUS_RULES,
+      // The sidecar uploads as the pod's ServiceAccount: with workload identity, it carries the cloud identity.
+      annotations: bucket?.serviceAccountAnnotations,
+    });
 
     new PrometheusCr(this, 'prometheus', {
       metadata: meta(PROMETHEUS_NAME, COMPONENT, { namespace, app: PROMETHEUS_APP, annotations: controllerAnnotations(props) }),
@@ -174,7 +183,7 @@ export class Prometheus extends Construct {
         replicas,
         image: image('quay.io/prometheus/prometheus', version, props.imageRegistry),
         version,
-        podMetadata: { labels: { 'app.kubernetes.io/component': COMPONENT, 'app.kubernetes.io/part-of': 'promfleet' } },
+        podMetadata: { labels: { 'app.kubernetes.io/component': COMPONENT, 'app.kubernetes.io/part-of': 'promfleet', ...bucket?.podLabels } },
         ...(props.externalLabels ? { externalLabels: props.externalLabels } : {}),
         replicaExternalLabelName: props.replicaLabel ?? defaults.replicaLabel,
         retention: props.retention ?? defaults.retention,
@@ -230,6 +239,12 @@ export class Prometheus extends Construct {
             }
           : {}),
         ...(sidecar ? { secrets: [sidecar.tlsSecret ?? SIDECAR_TLS_SECRET], thanos: sidecarSpec(sidecar, props.imageRegistry) } : {}),
+        // Uploading: blocks of exactly thanos.blockSize (min = max block duration), as the Thanos sidecar requires.
+        // For Prometheus >= v3.9 and Thanos >= v0.41 operator v0.93 would otherwise keep local compaction on and
+        // coordinate it with the sidecar ("delayed" mode, CHANGELOG #8694); promfleet keeps the documented,
+        // long-standing setup, in which the compactor alone compacts uploaded blocks.
+        ...(bucket ? { disableCompaction: true } : {}),
+        ...(bucket?.sharedVolume ? { volumes: [{ name: BUCKET_VOLUME, persistentVolumeClaim: { claimName: bucket.sharedVolume.claimName } }] } : {}),
       },
     });
 

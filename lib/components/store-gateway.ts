@@ -3,18 +3,19 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
-import type { IndexCache, SecretKeyRef, StoreGatewaySharding } from '../fleet/model';
+import type { IndexCache, StoreGatewaySharding } from '../fleet/model';
 import { quantityBytes, thanosSize } from '../fleet/quantity';
 import { image } from '../meta';
 import { STORE_GATEWAY_NAME, storeGatewayShardService } from '../names';
 import { namespaceOf, type PlacedComponentProps, type StackComponentProps } from './base';
+import { bucketServiceAccount, type BucketAccess, OBJSTORE_MOUNT, objstoreVolumes, withBucketIdentity } from './objstore';
 import { podPlacement } from './common';
 import { serviceHost, type StoreEndpoint } from './endpoints';
 import { flagYaml, THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosPodTemplate, ThanosServer, ThanosServerExtras, thanosServiceMonitor } from './thanos-pod';
 import { STORE_GATEWAY_TLS_SECRET } from './tls-secret';
 
 export const STORE_GATEWAY_TLS_MOUNT = '/etc/thanos/tls';
-export const STORE_GATEWAY_OBJSTORE_MOUNT = '/etc/thanos/objstore';
+export const STORE_GATEWAY_OBJSTORE_MOUNT = OBJSTORE_MOUNT;
 const OBJSTORE_FILE = 'objstore.yaml';
 const DATA_DIR = '/var/thanos/store';
 
@@ -75,8 +76,8 @@ export function indexCacheConfig(cache: IndexCache): Record<string, unknown> {
 }
 
 export interface ThanosStoreGatewayProps extends StackComponentProps, PlacedComponentProps {
-  /** Key of the Secret with the Thanos object storage configuration: the bucket the sidecars upload to. */
-  readonly objectStorage: SecretKeyRef;
+  /** Key of the Secret with the Thanos object storage configuration (the bucket the sidecars upload to), and its identity or volume. */
+  readonly objectStorage: BucketAccess;
   /** @default DEFAULT_VERSIONS.thanos */
   readonly version?: string;
   /** @default 1 */
@@ -140,19 +141,26 @@ export class ThanosStoreGateway extends Construct {
           ]
         : []),
     ];
+    const bucket = objstoreVolumes(objectStorage, OBJSTORE_FILE);
     const volumeMounts: k8s.VolumeMount[] = [
       { name: 'data', mountPath: DATA_DIR },
-      { name: 'objstore', mountPath: STORE_GATEWAY_OBJSTORE_MOUNT, readOnly: true },
+      ...bucket.volumeMounts,
       ...(tlsSecret ? [{ name: 'tls', mountPath: STORE_GATEWAY_TLS_MOUNT, readOnly: true }] : []),
     ];
     const volumes: k8s.Volume[] = [
-      // The bucket credentials stay in the Secret the user manages; only its name is rendered.
-      { name: 'objstore', secret: { secretName: objectStorage.name, items: [{ key: objectStorage.key, path: OBJSTORE_FILE }] } },
+      // The bucket's configuration is a Secret: promfleet's (under secrets/) or yours.
+      ...bucket.volumes,
       // Every shard presents the one certificate, which names every shard's Service.
       ...(tlsSecret ? [{ name: 'tls', secret: { secretName: tlsSecret } }] : []),
       // The data dir is only a cache of index headers: an emptyDir works, a volume saves the rebuild on restart.
       ...(storage ? [] : [{ name: 'data', emptyDir: {} }]),
     ];
+    const serviceAccountName = bucketServiceAccount(this, 'service-account', {
+      name: STORE_GATEWAY_NAME,
+      namespace,
+      component: 'store-gateway',
+      access: objectStorage,
+    });
 
     const shards = storeGatewayShards(props.sharding);
     const sharded = !!props.sharding;
@@ -168,14 +176,19 @@ export class ThanosStoreGateway extends Construct {
           // Replicas are interchangeable: start and stop them together.
           podManagementPolicy: 'Parallel',
           selector: { matchLabels: server.selector },
-          template: thanosPodTemplate(server, {
-            image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
-            args: [...args, ...shard.args],
-            resources: props.resources ?? DEFAULT_STORE_GATEWAY.resources,
-            placement: podPlacement(props.placement, DEFAULT_STORE_GATEWAY.placement, props.imagePullSecrets),
-            volumeMounts,
-            volumes,
-          }),
+          // Workload identity: the ServiceAccount that carries it, and the labels its webhook looks for.
+          template: withBucketIdentity(
+            thanosPodTemplate(server, {
+              image: image('quay.io/thanos/thanos', props.version ?? DEFAULT_VERSIONS.thanos, props.imageRegistry),
+              args: [...args, ...shard.args],
+              resources: props.resources ?? DEFAULT_STORE_GATEWAY.resources,
+              placement: podPlacement(props.placement, DEFAULT_STORE_GATEWAY.placement, props.imagePullSecrets),
+              volumeMounts,
+              volumes,
+            }),
+            objectStorage,
+            serviceAccountName,
+          ),
           volumeClaimTemplates: storage
             ? [
                 {

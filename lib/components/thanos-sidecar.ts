@@ -8,9 +8,9 @@ import {
   PrometheusSpecThanosResourcesRequests,
 } from '../../imports/prometheus-monitoring.coreos.com';
 import { DEFAULT_STACK, DEFAULT_VERSIONS, type Resources } from '../fleet/defaults';
-import type { SecretKeyRef } from '../fleet/model';
 import { image } from '../meta';
 import { resourceRequirements } from './common';
+import type { BucketAccess } from './objstore';
 
 /** kubernetes.io/tls Secret holding the sidecar's server certificate and the client CA. */
 export const SIDECAR_TLS_SECRET = 'thanos-sidecar-tls';
@@ -22,6 +22,10 @@ export const SIDECAR_HTTP_PORT = 10902;
 export const SIDECAR_HTTP_PORT_NAME = 'thanos-http';
 /** `job` label of the sidecar's metrics (its ServiceMonitor shares the Prometheus Service). */
 export const SIDECAR_JOB = 'thanos-sidecar';
+/** The duration of the blocks the sidecar uploads: Prometheus' min and max block duration. */
+export const UPLOAD_BLOCK_SIZE = '2h';
+/** The pod volume of a filesystem bucket shared by the sidecars. */
+export const BUCKET_VOLUME = 'bucket';
 /** Container port name the operator gives the sidecar's gRPC port. */
 export const SIDECAR_GRPC_PORT_NAME = 'grpc';
 
@@ -44,10 +48,11 @@ export interface ThanosSidecarProps {
    */
   readonly listenLocal?: boolean;
   /**
-   * Key of a Secret with a Thanos object storage configuration: the sidecar uploads every block there.
+   * Key of a Secret with a Thanos object storage configuration, and the bucket's identity or volume: the
+   * sidecar uploads every block there.
    * @default no upload
    */
-  readonly objectStorage?: SecretKeyRef;
+  readonly objectStorage?: BucketAccess;
   /**
    * Resources of the sidecar container.
    * @default DEFAULT_STACK.thanosSidecar.resources
@@ -71,13 +76,19 @@ export function sidecarSpec(props: ThanosSidecarProps, imageRegistry?: string): 
       caFile: `${SIDECAR_TLS_MOUNT}/ca.crt`,
       minVersion: PrometheusSpecThanosGrpcServerTlsConfigMinVersion.TLS13,
     },
-    volumeMounts: [{ name: `secret-${secret}`, mountPath: SIDECAR_TLS_MOUNT, readOnly: true }],
+    volumeMounts: [
+      { name: `secret-${secret}`, mountPath: SIDECAR_TLS_MOUNT, readOnly: true },
+      // A filesystem bucket: the shared volume the Prometheus pod mounts (see Prometheus' spec.volumes).
+      ...(props.objectStorage?.sharedVolume ? [{ name: BUCKET_VOLUME, mountPath: props.objectStorage.sharedVolume.mountPath }] : []),
+    ],
     // Without requests the scheduler does not count the sidecar, and it is the first to be evicted.
     resources: resourceRequirements(
       props.resources ?? DEFAULT_STACK.thanosSidecar.resources,
       (v) => PrometheusSpecThanosResourcesLimits.fromString(v),
       (v) => PrometheusSpecThanosResourcesRequests.fromString(v),
     ),
-    ...(props.objectStorage ? { objectStorageConfig: { name: props.objectStorage.name, key: props.objectStorage.key } } : {}),
+    // Uploads are of 2-hour blocks, which the compactor then compacts. The operator makes Prometheus cut blocks of
+    // blockSize (min = max block duration) when spec.disableCompaction is set (see Prometheus).
+    ...(props.objectStorage ? { objectStorageConfig: { name: props.objectStorage.name, key: props.objectStorage.key }, blockSize: UPLOAD_BLOCK_SIZE } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { grafanaProblems } from './grafana-checks';
 import { controlPlaneProblems } from './platform-checks';
 import { thanosProblems } from './thanos-checks';
 import { runsWorkloadStack } from './roles';
+import { storageProblems } from './storage-checks';
 
 export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   const problems: FleetProblem[] = [];
@@ -107,5 +108,6 @@ export function crossFieldProblems(fleet: Fleet): FleetProblem[] {
   problems.push(...grafanaProblems(fleet));
   problems.push(...controlPlaneProblems(fleet));
   problems.push(...thanosProblems(fleet));
+  problems.push(...storageProblems(fleet));
   return problems;
 }

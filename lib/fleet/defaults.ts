@@ -304,3 +304,22 @@ export const DEFAULT_GITOPS = {
     targetRevision: undefined as string | undefined,
   },
 };
+
+/**
+ * The compactor of a bucket. Retention per resolution: raw samples for a month, the 5-minute downsampled
+ * ones for a quarter, the 1-hour ones for a year (0d keeps one forever). Raw and 5m are long enough for the
+ * next downsampling to run (Thanos refuses less than 40h and 10d). Deduplication of HA replicas is off: it is
+ * experimental upstream and rewrites the bucket's blocks irreversibly.
+ */
+export const DEFAULT_COMPACTOR = {
+  retention: { raw: '30d', fiveMinutes: '90d', oneHour: '1y' },
+  downsampling: { enabled: true },
+  deduplication: { enabled: false },
+  // Compaction downloads the blocks of a group and writes the new one next to them.
+  storage: { size: '100Gi' } as { size: string; storageClassName?: string },
+  resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } } as Resources,
+  placement: LINUX_NODES,
+};
+
+/** The key of the objstore configuration in each bucket Secret promfleet renders. */
+export const OBJSTORE_KEY = 'objstore.yml';

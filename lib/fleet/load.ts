@@ -159,11 +159,19 @@ function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
+/** Fields of earlier releases that moved, with what replaces them. */
+const MOVED: Record<string, string> = {
+  objectStorage:
+    'was replaced by buckets: declare the bucket under buckets.<name> (type: existingSecret with secret: {name, key} keeps the Secret you manage), then name it in thanosSidecar.bucket (defaults or overrides) for uploads and in querier.storeGateway.bucket for the Store Gateway (docs/storage.md)',
+};
+
 function describeIssue(issue: z.core.$ZodIssue): FleetProblem[] {
   const at = formatPath(issue.path);
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((k) => {
+        const moved = MOVED[k];
+        if (moved) return { path: formatPath([...issue.path, k]), message: moved };
         const known = knownKeys(issue.path);
         const home = misplaced(k, issue.path, known);
         const hint = closest(k, known);

@@ -4,6 +4,7 @@
 import * as path from 'path';
 import {
   DEFAULT_GITOPS,
+  DEFAULT_COMPACTOR,
   DEFAULT_CONTROL_PLANE_EXCLUDE,
   DEFAULT_GRAFANA,
   DEFAULT_GRAFANA_INGRESS,
@@ -163,7 +164,8 @@ export interface StackSettings {
   kubeStateMetrics: { enabled: boolean; resources: Resources; placement: Placement };
   kubelet: { enabled: boolean; manageService: boolean };
   rules: { enabled: boolean; disabled: { groups: string[]; alerts: string[] }; alerts: Record<string, AlertOverrideInput> };
-  thanosSidecar: { resources: Resources };
+  /** `bucket`: the name of the bucket (of FleetModel.buckets) the sidecars upload to; null or absent uploads nothing. */
+  thanosSidecar: { resources: Resources; bucket?: string | null };
   networkPolicies: { enabled: boolean; apiServerPorts: number[]; querierClients: string[] | null };
 }
 
@@ -179,7 +181,8 @@ export interface SidecarModel {
   /** Set when the observer goes through an Ingress in TLS-passthrough mode. */
   ingress?: SidecarIngress;
   extraSANs: { dnsNames: string[]; ipAddresses: string[] };
-  objectStorage?: SecretKeyRef;
+  /** The bucket the sidecars upload every block to. */
+  bucket?: NamedBucket;
   listenLocal: boolean;
 }
 
@@ -196,7 +199,8 @@ export type ResultsCache = IndexCache | { readonly type: 'redis'; readonly addre
 export type StoreGatewaySharding = { readonly type: 'hash'; readonly shards: number } | { readonly type: 'time'; readonly boundaries: readonly string[] };
 
 export interface StoreGatewayModel {
-  objectStorage: SecretKeyRef;
+  /** The bucket it serves. */
+  bucket: NamedBucket;
   replicas: number;
   resources: Resources;
   placement: Placement;
@@ -225,6 +229,7 @@ export interface QuerierModel {
   storeGateway?: StoreGatewayModel;
   /** Absent when switched off: clients then use the Querier itself. */
   frontend?: QueryFrontendModel;
+  compactor?: CompactorModel;
   extraStores: ExtraStore[];
   /** The blackbox probes of every store above. */
   probes: SidecarProbesModel;
@@ -234,6 +239,28 @@ export interface QuerierModel {
 export interface SidecarProbesModel {
   enabled: boolean;
   interval: string;
+  resources: Resources;
+  placement: Placement;
+}
+
+/** An object storage bucket of the fleet file, in Thanos objstore terms (see `bucket` in schema.ts). */
+export type Bucket = NonNullable<Fleet['buckets']>[string];
+
+/** A bucket of the fleet file with its name (which names its Secret). */
+export interface NamedBucket {
+  readonly name: string;
+  readonly spec: Bucket;
+}
+
+/** The compactor of one bucket, on an observer. */
+export interface CompactorModel {
+  /** The bucket it compacts. */
+  bucket: NamedBucket;
+  /** Thanos durations; "0d" keeps a resolution forever. */
+  retention: { raw: string; fiveMinutes: string; oneHour: string };
+  downsampling: { enabled: boolean };
+  deduplication: { enabled: boolean };
+  storage: { size: string; storageClassName?: string };
   resources: Resources;
   placement: Placement;
 }
@@ -333,6 +360,8 @@ export interface FleetModel {
   /** The fleet file as validated, before merging: checks in later layers name the field a merged setting came from. */
   input: Fleet;
   clusters: ClusterModel[];
+  /** The buckets of the fleet file, by name. */
+  buckets: Record<string, Bucket>;
   pki: typeof DEFAULT_PKI & { encryption?: PkiEncryption };
   gitops?: typeof DEFAULT_GITOPS & { repoURL: string };
 }
@@ -371,6 +400,12 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
   // The fleet checks make every workload cluster use the same label; the default covers a fleet without one.
   const workloadAt = fleet.clusters.findIndex((c) => runsWorkloadStack(c));
   const replicaLabel = workloadAt < 0 ? DEFAULT_STACK.prometheus.replicaLabel : stacks[workloadAt].prometheus.replicaLabel;
+  // The fleet checks reject a bucket name that buckets does not declare before the model is built.
+  const named = (name: string): NamedBucket => {
+    const spec = fleet.buckets?.[name];
+    if (!spec) throw new Error(`bucket "${name}" is not declared in buckets`);
+    return { name, spec };
+  };
   const clusters = fleet.clusters.map((c, index): ClusterModel => {
     const platform = c.platform ?? fleet.defaults?.platform ?? DEFAULT_PLATFORM;
     const controlPlaneExclude = c.controlPlane?.exclude ?? [...DEFAULT_CONTROL_PLANE_EXCLUDE];
@@ -380,15 +415,19 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
       const { ca, cert, key } = etcd.tls;
       model.etcd = { ca: path.resolve(baseDir, ca), cert: path.resolve(baseDir, cert), key: path.resolve(baseDir, key), serverName: etcd.serverName };
     }
-    if (runsWorkloadStack(c)) model.workload = workloadRole(c, stacks[index].prometheus.replicas);
+    if (runsWorkloadStack(c)) {
+      const upload = stacks[index].thanosSidecar.bucket;
+      model.workload = workloadRole(c, stacks[index].prometheus.replicas, upload ? named(upload) : undefined);
+    }
     if (c.roles.includes('observer')) {
-      const { storeGateway, ingress, probes, frontend, ...querier } = c.querier ?? {};
+      const { storeGateway, compactor, ingress, probes, frontend, ...querier } = c.querier ?? {};
       model.observer = {
         querier: {
           ...deepMerge({ ...DEFAULT_QUERIER }, querier),
           ingress: ingress && querierIngress(ingress),
-          storeGateway: storeGateway && storeGatewayModel(storeGateway),
+          storeGateway: storeGateway && { ...storeGatewayModel(storeGateway), bucket: named(storeGateway.bucket) },
           frontend: queryFrontendModel(frontend),
+          compactor: compactor && { ...deepMerge({ ...DEFAULT_COMPACTOR }, compactor), bucket: named(compactor.bucket) },
           extraStores: querier.extraStores ?? [],
           probes: deepMerge<SidecarProbesModel>({ ...DEFAULT_SIDECAR_PROBES }, probes),
         },
@@ -410,12 +449,13 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
     baseDir,
     input: fleet,
     clusters,
+    buckets: fleet.buckets ?? {},
     pki: { ...pki, dir: path.resolve(baseDir, pki.dir) },
     gitops: fleet.gitops ? (deepMerge({ ...DEFAULT_GITOPS }, fleet.gitops) as FleetModel['gitops']) : undefined,
   };
 }
 
-function workloadRole(c: ClusterInput, replicas: number): WorkloadRole {
+function workloadRole(c: ClusterInput, replicas: number, bucket: NamedBucket | undefined): WorkloadRole {
   // The fleet checks reject a workload cluster without `thanos` before the model is built; an observer that
   // monitors itself may leave it out: its own Querier dials the sidecar in-cluster, and no other observer does.
   if (!c.thanos && c.roles.includes('workload')) throw new Error(`cluster "${c.name}" has the workload role but no thanos section`);
@@ -429,7 +469,7 @@ function workloadRole(c: ClusterInput, replicas: number): WorkloadRole {
       service: ingress ? { ...thanos.service, type: 'ClusterIP' } : deepMerge(DEFAULT_SIDECAR.service, thanos.service),
       ingress: ingress && { className: ingress.className, annotations: ingress.annotations },
       extraSANs: { dnsNames: thanos.extraSANs?.dnsNames ?? [], ipAddresses: thanos.extraSANs?.ipAddresses ?? [] },
-      objectStorage: thanos.objectStorage,
+      bucket,
       listenLocal: thanos.listenLocal ?? DEFAULT_SIDECAR.listenLocal,
     },
     serviceMonitors: c.serviceMonitors ?? [],

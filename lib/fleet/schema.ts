@@ -21,6 +21,7 @@ import {
   DEFAULT_QUERY_FRONTEND,
   DEFAULT_DEAD_MANS_SWITCH,
   DEFAULT_ROOT_ROUTE,
+  DEFAULT_COMPACTOR,
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SELF_MONITORING,
   DEFAULT_SIDECAR,
@@ -202,6 +203,161 @@ const storeCredential = z
   .strictObject({ credential: credentialName.describe('Credential of the secret store; promfleet renders it into a Secret outside the committed tree') })
   .meta({ title: 'store credential', description: '{credential}: a credential promfleet keeps in its secret store (promfleet credential set <name>).' });
 
+/** Ends the message of a field that takes where a credential is kept: the input, perhaps the credential, is not echoed. */
+export const NOT_A_VALUE = 'never the value itself';
+
+// ---------- object storage: the buckets of the fleet, in Thanos objstore terms ----------
+// A bucket's `config` keeps the field names of Thanos' objstore configuration (github.com/thanos-io/objstore,
+// providers/<type>), so that its documentation applies as it is; credentials never appear in it.
+
+/** The name of a bucket of `buckets`; it also names the bucket's Secret, thanos-objstore-<name>. */
+export const bucketName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, { message: 'must be a bucket name of buckets: lowercase letters, digits and "-", at most 40 characters' })
+  .meta({ title: 'bucket name', description: 'The name of an entry of buckets, e.g. "metrics": lowercase letters, digits and "-", at most 40 characters.' });
+
+// A key pasted where its credential's name belongs must not be echoed back (see NOT_A_VALUE).
+const credentialOf = (what: string) =>
+  z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+      message: `must be the name of a credential of the secret store (lowercase letters, digits and "-", e.g. "metrics-secret-key"; promfleet credential set <name>), ${NOT_A_VALUE}`,
+    })
+    .describe(`Name of the credential of the secret store that holds ${what} (promfleet credential set <name>)`);
+const CREDENTIALS_MESSAGE = 'must be {source: store, ...} with the credential names of the secret store, or {source: workloadIdentity, ...}';
+const CREDENTIALS_ABOUT = "How the pods that use the bucket sign in: keys of the secret store, or the cloud's workload identity; never a key in the fleet file";
+const STORE = z.literal('store').describe('Keys kept in the secret store, by credential name');
+const IDENTITY = z.literal('workloadIdentity').describe("No key: the cloud's workload identity");
+
+const s3Bucket = z.strictObject({
+  type: z.literal('s3'),
+  config: z
+    .strictObject({
+      bucket: z.string().min(3, { message: 'must be the name of the S3 bucket' }).describe('Name of the S3 bucket'),
+      endpoint: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, { message: 'must be host[:port] without a scheme, e.g. "s3.eu-west-1.amazonaws.com"' })
+        .describe('host[:port] of the S3 API, without a scheme, e.g. "s3.eu-west-1.amazonaws.com" or "minio.storage.svc:9000"'),
+      region: z.string().min(1).optional().describe('The bucket\'s region, e.g. "eu-west-1". Default: found from the endpoint.'),
+      insecure: z.boolean().optional().describe('Speak plain HTTP to the endpoint (an in-cluster MinIO, say). Default: false, HTTPS.'),
+      bucket_lookup_type: z
+        .enum(['auto', 'virtual-hosted', 'path'])
+        .optional()
+        .describe('How the bucket is addressed: path style for most S3-compatible stores. Default: auto.'),
+      sse_config: z
+        .strictObject({
+          type: z.enum(['SSE-S3', 'SSE-KMS']).describe('Server-side encryption with keys S3 manages, or with a KMS key'),
+          kms_key_id: z.string().min(1).optional().describe('The KMS key (SSE-KMS only)'),
+        })
+        .refine((c) => (c.type === 'SSE-KMS') === (c.kms_key_id !== undefined), {
+          message: 'kms_key_id goes with type SSE-KMS, and only with it',
+          path: ['kms_key_id'],
+        })
+        .optional()
+        .describe("Server-side encryption of every object. Default: the bucket's own setting."),
+    })
+    .describe("The fields of Thanos' S3 configuration, by their objstore names; access_key and secret_key come from credentials"),
+  credentials: z
+    .discriminatedUnion(
+      'source',
+      [
+        z.strictObject({ source: STORE, accessKey: credentialOf('the access key id'), secretKey: credentialOf('the secret access key') }),
+        z.strictObject({
+          source: IDENTITY,
+          roleArn: z
+            .string()
+            .regex(/^arn:aws[-a-z]*:iam::\d{12}:role\/\S+$/, { message: 'must be the ARN of an IAM role, e.g. "arn:aws:iam::123456789012:role/thanos"' })
+            .describe('The IAM role the pods assume (IRSA on EKS): the ServiceAccount annotation eks.amazonaws.com/role-arn'),
+        }),
+      ],
+      { message: CREDENTIALS_MESSAGE },
+    )
+    .describe(CREDENTIALS_ABOUT),
+});
+const gcsBucket = z.strictObject({
+  type: z.literal('gcs'),
+  config: z
+    .strictObject({ bucket: z.string().min(3, { message: 'must be the name of the GCS bucket' }).describe('Name of the GCS bucket') })
+    .describe("The fields of Thanos' GCS configuration; service_account comes from credentials"),
+  credentials: z
+    .discriminatedUnion(
+      'source',
+      [
+        z.strictObject({ source: STORE, serviceAccount: credentialOf('the JSON key of a Google service account, on one line (jq -c . key.json)') }),
+        z.strictObject({
+          source: IDENTITY,
+          gcpServiceAccount: z
+            .email({ message: 'must be the e-mail of a Google service account, e.g. "thanos@my-project.iam.gserviceaccount.com"' })
+            .describe('The Google service account the pods act as (GKE workload identity): the ServiceAccount annotation iam.gke.io/gcp-service-account'),
+        }),
+      ],
+      { message: CREDENTIALS_MESSAGE },
+    )
+    .describe(CREDENTIALS_ABOUT),
+});
+const azureBucket = z.strictObject({
+  type: z.literal('azure'),
+  config: z
+    .strictObject({
+      storage_account: z
+        .string()
+        .regex(/^[a-z0-9]{3,24}$/, { message: 'must be a storage account name: 3 to 24 lowercase letters and digits' })
+        .describe('Name of the storage account'),
+      container: z.string().min(3, { message: 'must be the name of the blob container' }).describe('Name of the blob container'),
+      endpoint: z.string().min(1).optional().describe('Storage endpoint suffix, e.g. "blob.core.chinacloudapi.cn". Default: blob.core.windows.net.'),
+    })
+    .describe("The fields of Thanos' Azure configuration; storage_account_key comes from credentials"),
+  credentials: z
+    .discriminatedUnion(
+      'source',
+      [
+        z.strictObject({ source: STORE, storageAccountKey: credentialOf('the access key of the storage account') }),
+        z.strictObject({
+          source: IDENTITY,
+          clientId: z
+            .uuid({ message: 'must be the client id (a UUID) of a managed identity or app registration' })
+            .describe(
+              'Client id of the identity the pods act as (Azure workload identity): the ServiceAccount annotation azure.workload.identity/client-id; the pods get the label azure.workload.identity/use: "true"',
+            ),
+        }),
+      ],
+      { message: CREDENTIALS_MESSAGE },
+    )
+    .describe(CREDENTIALS_ABOUT),
+});
+const filesystemBucket = z.strictObject({
+  type: z.literal('filesystem'),
+  config: z
+    .strictObject({
+      directory: z
+        .string()
+        .regex(/^\/\S*$/, { message: 'must be an absolute path, e.g. "/var/thanos/bucket"' })
+        .describe('The folder that holds the blocks'),
+    })
+    .describe("The fields of Thanos' filesystem configuration"),
+  persistentVolumeClaim: dnsName
+    .optional()
+    .describe(
+      'A ReadWriteMany PersistentVolumeClaim you manage in the stack namespace, mounted at directory into every pod that uses the bucket, so that they share it. Only for a single cluster. Default: none, each pod has its own directory (tests only).',
+    ),
+});
+const existingSecretBucket = z.strictObject({
+  type: z.literal('existingSecret'),
+  secret: secretKeyRef.describe(
+    'The key of a Secret you manage in the stack namespace of every cluster that uses the bucket, holding a whole objstore configuration',
+  ),
+});
+
+export const bucket = z
+  .discriminatedUnion('type', [s3Bucket, gcsBucket, azureBucket, filesystemBucket, existingSecretBucket], {
+    message: 'must have type s3, gcs, azure, filesystem or existingSecret',
+  })
+  .meta({
+    title: 'bucket',
+    description:
+      '{type, config, credentials}: an object storage bucket in the terms of Thanos objstore (s3, gcs, azure, filesystem), or {type: existingSecret, secret: {name, key}} with a Secret you manage. docs/storage.md lists the fields of each type.',
+  });
+
 /** The shape of a container's resources; `d` holds that container's defaults. */
 function resourcesShape(d: Resources = {}, container = 'the') {
   const pair = (kind: 'requests' | 'limits') =>
@@ -328,6 +484,8 @@ export const VALUE_TYPES: z.ZodType[] = [
   secretKeyRef,
   credentialName,
   storeCredential,
+  bucketName,
+  bucket,
   resourcesShape(),
   placementShape(),
   ruleName,
@@ -402,8 +560,6 @@ const prometheusSettings = z.strictObject({
   placement: placement(P.placement, 'Prometheus (and Thanos sidecar)'),
 });
 
-/** Ends the message of a field that takes where a credential is kept: the input, perhaps the credential, is not echoed. */
-export const NOT_A_VALUE = 'never the value itself';
 const CREDENTIAL_REF_MESSAGE = `must be {credential: <name>} of the secret store (promfleet credential set <name>) or {name, key} of a Secret you manage, ${NOT_A_VALUE}`;
 const receiverRef = (what: string) =>
   z
@@ -667,7 +823,15 @@ export const stackSettings = z.strictObject({
     .optional()
     .describe('The built-in alerting and recording rules of the stack (docs/output.md, "Rules")'),
   thanosSidecar: z
-    .strictObject({ resources: resources(S.thanosSidecar.resources, 'Thanos sidecar') })
+    .strictObject({
+      resources: resources(S.thanosSidecar.resources, 'Thanos sidecar'),
+      bucket: bucketName
+        .nullable()
+        .optional()
+        .describe(
+          'The bucket of buckets that the sidecars upload every 2-hour block to, for the Store Gateway and the compactor of an observer; null uploads nothing (docs/storage.md). Default: no upload.',
+        ),
+    })
     .optional()
     .describe('The Thanos sidecar container of each Prometheus pod'),
   networkPolicies: z
@@ -806,9 +970,6 @@ const thanosSidecar = z.strictObject({
     })
     .optional()
     .describe('More names for the sidecar certificate'),
-  objectStorage: secretKeyRef
-    .optional()
-    .describe('Secret key that holds the Thanos objstore configuration; with it, the sidecar uploads blocks to that bucket'),
   listenLocal: z
     .boolean()
     .optional()
@@ -959,6 +1120,55 @@ const queryFrontend = z.strictObject({
     .describe('Where results are cached. Default: in the memory of each pod.'),
 });
 
+const CP = DEFAULT_COMPACTOR;
+const compactor = z.strictObject({
+  bucket: bucketName.describe('The bucket of buckets it compacts'),
+  retention: z
+    .strictObject({
+      raw: duration
+        .optional()
+        .meta(about('How long raw samples stay in the bucket; 0d keeps them forever. At least 40h while downsampling is on', CP.retention.raw)),
+      fiveMinutes: duration
+        .optional()
+        .meta(about('How long the 5-minute downsampled samples stay; 0d keeps them forever. At least 10d while downsampling is on', CP.retention.fiveMinutes)),
+      oneHour: duration.optional().meta(about('How long the 1-hour downsampled samples stay; 0d keeps them forever', CP.retention.oneHour)),
+    })
+    .optional()
+    .describe('Retention of each resolution in the bucket'),
+  downsampling: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .optional()
+        .meta(about('Downsample blocks to 5-minute and 1-hour resolutions, which long-range queries read', CP.downsampling.enabled)),
+    })
+    .optional()
+    .describe('Downsampling of the blocks'),
+  deduplication: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .optional()
+        .meta(
+          about(
+            "Merge the blocks of HA Prometheus replicas, which differ only in the replica label, into one (vertical compaction, penalty algorithm). Experimental upstream, and it cannot be undone: the replicas' own blocks are deleted",
+            CP.deduplication.enabled,
+          ),
+        ),
+    })
+    .optional()
+    .describe('Offline deduplication of HA replicas on the replica label (docs/storage.md, "Deduplication")'),
+  storage: z
+    .strictObject({
+      size: quantity.describe('Size of the PersistentVolumeClaim'),
+      storageClassName: dnsName.optional().describe("StorageClass of the claim. Default: the cluster's default StorageClass."),
+    })
+    .optional()
+    .meta(about('The volume compactions work in; it holds the blocks of the biggest compaction group at once', CP.storage)),
+  resources: resources(CP.resources, 'compactor'),
+  placement: placement(CP.placement, 'compactor'),
+});
+
 const SG = DEFAULT_STORE_GATEWAY;
 const querier = z.strictObject({
   replicas: z.number().int().min(1).max(10).optional().meta(about('Thanos Querier replicas', DEFAULT_QUERIER.replicas)),
@@ -978,7 +1188,7 @@ const querier = z.strictObject({
     ),
   storeGateway: z
     .strictObject({
-      objectStorage: secretKeyRef.describe('Secret key that holds the Thanos objstore configuration of the bucket the sidecars upload to'),
+      bucket: bucketName.describe('The bucket of buckets it serves: the one the sidecars upload to'),
       replicas: z.number().int().min(1).max(10).optional().meta(about('Store Gateway replicas', SG.replicas)),
       resources: resources(SG.resources, 'Store Gateway'),
       placement: placement(SG.placement, 'Store Gateway'),
@@ -1038,6 +1248,11 @@ const querier = z.strictObject({
     .optional()
     .describe(
       'A Thanos query frontend in front of the Querier: it splits, retries and caches queries; the Ingress routes to it. See docs/operations.md, "Query frontend and store gateway"',
+    ),
+  compactor: compactor
+    .optional()
+    .describe(
+      'The Thanos compactor of a bucket: it compacts, downsamples and deletes the blocks of that bucket. Exactly one per bucket across the fleet (docs/storage.md)',
     ),
   extraStores: z
     .array(
@@ -1476,6 +1691,12 @@ export const fleetSchema = z.strictObject({
     ),
   pki: pki.optional().describe('Where the CA and certificates are kept, and how long they are valid'),
   gitops: gitops.optional().describe('Argo CD Applications for the fleet, rendered into dist/_argocd/; see docs/operations.md, "Deploying with Argo CD"'),
+  buckets: z
+    .record(bucketName, bucket)
+    .optional()
+    .describe(
+      "The object storage buckets of the fleet, by name: sidecars upload to one (thanosSidecar.bucket), an observer's Store Gateway reads it and its compactor compacts it; see docs/storage.md",
+    ),
   clusters: z
     .array(cluster)
     .min(1, { message: 'must list at least one cluster' })

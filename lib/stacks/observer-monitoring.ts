@@ -26,6 +26,7 @@ import { serviceHost } from '../components/endpoints';
 import type { RuleOverrides } from '../components/rule-families';
 import { THANOS_HTTP_PORT } from '../components/thanos-pod';
 import { ThanosRuler, type ThanosRulerProps } from '../components/thanos-ruler';
+import { ThanosCompactor, type ThanosCompactorProps } from '../components/compactor';
 import { QUERIER_TLS_SECRET, STORE_GATEWAY_TLS_SECRET, TlsSecret } from '../components/tls-secret';
 import { DEFAULT_STACK, DEFAULT_STORE_GATEWAY, DEFAULT_VERSIONS } from '../fleet/defaults';
 import type { BasicAuthCredential, PasswordCredential, TlsBundle } from '../pki';
@@ -124,6 +125,12 @@ export interface SidecarEndpoint extends StoreEndpoint {
 
 export type ObserverProbesOptions = Toggle & Pick<BlackboxExporterProps, 'resources' | 'placement'> & Pick<StoreProbesProps, 'interval'>;
 
+/** The compactor of one bucket (see ThanosCompactor). */
+export type ObserverCompactorOptions = Pick<
+  ThanosCompactorProps,
+  'objectStorage' | 'retention' | 'downsampling' | 'deduplicationReplicaLabel' | 'storage' | 'resources' | 'placement'
+>;
+
 export interface ObserverMonitoringProps {
   /**
    * The Thanos sidecars of the workload clusters, each with the name its certificate carries, e.g.
@@ -196,6 +203,11 @@ export interface ObserverMonitoringProps {
    */
   readonly thanosRuler?: ObserverThanosRulerOptions;
   /**
+   * The compactor of a bucket: exactly one per bucket, wherever its Store Gateways run.
+   * @default no compactor
+   */
+  readonly compactor?: ObserverCompactorOptions;
+  /**
    * A NetworkPolicy per component (see ObserverNetworkPolicies).
    * @default enabled, the Querier's HTTP API open to the stack's namespace and "ingress-nginx"
    */
@@ -211,6 +223,7 @@ export type ObserverPartId =
   | 'blackbox-exporter'
   | 'sidecar-probes'
   | 'query-frontend'
+  | 'compactor'
   | 'thanos-ruler'
   | 'querier-tls'
   | 'store-gateway-tls'
@@ -275,6 +288,7 @@ export class ObserverMonitoring extends Construct {
               grafana: !!props.grafana,
               queryFrontend: !!frontend,
               thanosRuler: !!props.thanosRuler,
+              compactor: !!props.compactor,
               querierClients: props.networkPolicies?.querierClients,
               // The ServiceMonitors are there for a Prometheus of this stack's kind, in the same namespace.
               scrapedBy: props.monitorSelector ? prometheusPodSelector() : undefined,
@@ -322,6 +336,8 @@ export class ObserverMonitoring extends Construct {
         ),
       );
     }
+    const compactor = props.compactor;
+    if (compactor) parts.push(part('compactor', (scope, id) => new ThanosCompactor(scope, id, { ...common, ...compactor })));
     if (frontend) {
       parts.push(
         part(

@@ -46,12 +46,19 @@ export function rulesNeedsMet(stack: RuleNeedsSource): Set<RuleNeed> {
 /** The parts of an observer stack's props that decide which rule needs it meets for a Prometheus beside it. */
 export interface ObserverRuleNeedsSource {
   readonly probes?: Toggle;
+  readonly storeGateway?: boolean;
+  readonly compactor?: boolean;
 }
 
 /**
- * The rule needs an observer meets for the Prometheus of its namespace: the store probes (StoreProbes), which that
- * Prometheus drives, when they are on.
+ * The rule needs an observer meets for the Prometheus of its namespace, which scrapes its Thanos servers and drives
+ * its store probes: the Querier always, the Store Gateway and the compactor where they run, the probes when they are on.
  */
 export function observerRuleNeeds(observer: ObserverRuleNeedsSource): RuleNeed[] {
-  return enabled(observer.probes) ? ['sidecar-probes'] : [];
+  return [
+    'thanos-query',
+    ...(observer.storeGateway ? (['thanos-store'] as const) : []),
+    ...(observer.compactor ? (['thanos-compact'] as const) : []),
+    ...(enabled(observer.probes) ? (['sidecar-probes'] as const) : []),
+  ];
 }

@@ -141,20 +141,15 @@ export interface WorkloadMonitoringProps {
    */
   readonly rules?: Toggle & RuleOverrides;
   /**
-   * Components next to the stack that its Prometheus scrapes too, as rule needs: an observer's Querier
-   * (`thanos-query`) and Store Gateway (`thanos-store`) in the same namespace, whose rule families it then renders.
-   * @default none
-   */
-  readonly scrapedAlongside?: readonly RuleNeed[];
-  /**
    * A NetworkPolicy per component, letting in only the stack's own connections (see WorkloadNetworkPolicies).
    * @default enabled, with the API server ports of DEFAULT_STACK.networkPolicies
    */
   readonly networkPolicies?: Toggle &
     Pick<WorkloadNetworkPoliciesProps, 'apiServerPorts' | 'querierInNamespace' | 'probedInNamespace' | 'grafanaInNamespace' | 'thanosRulerInNamespace'>;
   /**
-   * Rule needs met beside the stack in its namespace by what its Prometheus scrapes or drives there, such as an
-   * ObserverMonitoring's store probes (`observerRuleNeeds`): their families render with the stack's rules.
+   * Rule needs met beside the stack in its namespace by what its Prometheus scrapes or drives there: an
+   * ObserverMonitoring's Querier, Store Gateway, compactor and store probes (`observerRuleNeeds`). Their families
+   * render with the stack's rules.
    * @default none
    */
   readonly needsMetBeside?: readonly RuleNeed[];
@@ -372,7 +367,7 @@ export class WorkloadMonitoring extends Construct {
       parts.push(part('control-plane-services', (scope, id) => new ControlPlaneServices(scope, id, controlPlane)));
     }
     if (enabled(props.rules)) {
-      const needsMet = new Set([...rulesNeedsMet(props), ...(props.scrapedAlongside ?? [])]);
+      const needsMet = rulesNeedsMet(props);
       const overrides = { disabled: props.rules?.disabled, alerts: props.rules?.alerts };
       parts.push(part('rules', (s, id) => new StackRules(s, id, { ...common, needsMet, overrides })));
     }

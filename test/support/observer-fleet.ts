@@ -14,6 +14,8 @@ import { tlsBundleFromSecret } from './go-tls';
 export const HUB_FLEET = `
 defaults:
   monitorSelector: { team: platform }
+buckets:
+  metrics: { type: existingSecret, secret: { name: thanos-objstore, key: objstore.yml } }
 clusters:
   - name: hub
     roles: [observer, workload]
@@ -24,7 +26,7 @@ clusters:
       replicas: 3
       ingress: { host: thanos.example.com, className: nginx, tls: { source: secret, secretName: thanos-ui-tls } }
       storeGateway:
-        objectStorage: { name: thanos-objstore, key: objstore.yml }
+        bucket: metrics
         replicas: 2
         storage: { size: 20Gi, storageClassName: fast }
       extraStores:

@@ -1,6 +1,8 @@
 // A fleet for the workload tests: every option of the workload stack switched on somewhere, and off elsewhere.
 
 export const RICH_FLEET = `
+buckets:
+  metrics: { type: existingSecret, secret: { name: thanos-objstore, key: objstore.yml } }
 defaults:
   alertmanager:
     receivers:
@@ -21,6 +23,8 @@ defaults:
 clusters:
   - name: obs
     roles: [observer]
+    querier:
+      storeGateway: { bucket: metrics }
   - name: eu
     roles: [workload]
     externalLabels: { region: eu-west-1 }
@@ -31,12 +35,12 @@ clusters:
         loadBalancer: { scope: external, provider: azure }
         sourceRanges: [203.0.113.0/24]
         annotations: { example.com/owner: platform }
-      objectStorage: { name: thanos-objstore, key: objstore.yml }
     serviceMonitors:
       - { name: apache-exporter, namespace: web, selector: { app.kubernetes.io/name: apache }, endpoints: [{ port: metrics, interval: 30s, path: /metrics, scheme: https }] }
     podMonitors:
       - { name: kafka, namespace: kafka, selector: { app.kubernetes.io/name: kafka }, endpoints: [{ port: metrics }] }
     overrides:
+      thanosSidecar: { bucket: metrics }
       imageRegistry: mirror.example.com/cache
       versions: { prometheus: v3.14.0 }
       monitorSelector: { team: platform }

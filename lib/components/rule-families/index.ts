@@ -19,6 +19,7 @@ import { kubernetesSystem } from './kubernetes-system';
 import { nodeExporter } from './node-exporter';
 import { prometheus } from './prometheus';
 import { prometheusOperator } from './prometheus-operator';
+import { thanosCompact } from './thanos-compact';
 import { thanosQuery } from './thanos-query';
 import { thanosSidecar } from './thanos-sidecar';
 import { thanosStore } from './thanos-store';
@@ -50,6 +51,7 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   thanosQuery,
   thanosStore,
   storeProbes,
+  thanosCompact,
 ];
 
 /** The families whose needs are all met, in catalogue order. */
