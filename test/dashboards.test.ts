@@ -218,9 +218,10 @@ describe('the dashboards against the rendered fleet', () => {
     expect(unknownRecords(typo, records)).toEqual(['probe: namespace_cpu:kube_pod_container_resource_request:sum']);
   });
 
-  it('list, in the fleet overview, every workload cluster by the external label its Prometheus sets', () => {
+  it('list, in the fleet overview, every cluster that runs Prometheus by the external label its Prometheus sets', () => {
     const { label } = labelValuesQuery(variables(overview).find((v) => v.name === 'cluster')!.query!);
-    expect(ofKind(rendered.objects, 'Prometheus').map((o) => o.cluster)).toEqual(['workload-eu', 'workload-us']);
+    // The observer monitors itself: its Prometheus sets the label too.
+    expect(ofKind(rendered.objects, 'Prometheus').map((o) => o.cluster)).toEqual(['observer', 'workload-eu', 'workload-us']);
     expect(prometheusesWithout(rendered, defaultFleet, label)).toEqual([]);
 
     // Three workload clusters, one of which names itself differently in the label.
@@ -242,9 +243,14 @@ ${['a', 'b', 'c']
       ['a', 'a'],
       ['b', 'b'],
       ['c', 'c-production'],
+      ['obs', 'obs'],
     ]);
     expect(prometheusesWithout(threeRendered, three, label)).toEqual([]);
     // A variable reading a label the clusters do not all set would miss some of them.
-    expect(prometheusesWithout(threeRendered, three, 'region')).toEqual([expect.stringMatching(/^a: /), expect.stringMatching(/^b: /)]);
+    expect(prometheusesWithout(threeRendered, three, 'region')).toEqual([
+      expect.stringMatching(/^a: /),
+      expect.stringMatching(/^b: /),
+      expect.stringMatching(/^obs: /),
+    ]);
   });
 });

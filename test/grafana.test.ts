@@ -113,8 +113,10 @@ describe('the default fleet', () => {
     const rq = render(noFrontend, path.join(tmpDir(), 'dist'), preparePkiSync(noFrontend));
     expect(datasources(rq, 'observer')[0].url).toBe(urlOf(rq, 'thanos-querier'));
     expect(thanos.jsonData.prometheusType).toBe('Thanos');
-    // An observer-only cluster has no Alertmanager of its own.
-    expect(others).toEqual([]);
+    // The observer monitors itself: its own Alertmanager, as rendered, is the other datasource.
+    const am = find(r, 'observer', 'Service', 'alertmanager-main').obj;
+    const web = am.spec.ports.find((p) => p.name === 'web')!;
+    expect(others).toEqual([expect.objectContaining({ type: 'alertmanager', url: `http://${am.metadata.name}.${am.metadata.namespace}.svc:${web.port}` })]);
   });
 
   it("asks for deduplication and the Querier's partial-response choice, stepping by the fleet's scrape interval", () => {
@@ -291,7 +293,12 @@ describe('two observers', () => {
     expect(datasources(r, 'hub').filter((d) => d.type === 'alertmanager')).toEqual([
       expect.objectContaining({ uid: 'promfleet-alertmanager', url: `http://${am.metadata.name}.${am.metadata.namespace}.svc:${web.port}` }),
     ]);
-    expect(datasources(r, 'backup').filter((d) => d.type === 'alertmanager')).toEqual([]);
+    // backup monitors itself too, with an Alertmanager of its own.
+    expect(
+      datasources(r, 'backup')
+        .filter((d) => d.type === 'alertmanager')
+        .map((d) => d.url),
+    ).toEqual([`http://alertmanager-main.monitoring.svc:${web.port}`]);
     const policy = find(r, 'hub', 'NetworkPolicy', 'alertmanager-main').obj;
     const grafanaPods = find(r, 'hub', 'Deployment', 'grafana').obj.spec.template.metadata.labels;
     const admits = policy.spec.ingress.some(
@@ -338,7 +345,9 @@ describe('fleet file settings', () => {
   it('extra Alertmanagers become datasources of their own', () => {
     const r = render(fleetFrom(withGrafana({ alertmanagers: [{ name: 'eu', url: 'https://alertmanager.eu.example.com' }] })));
     const alertmanagers = datasources(r, 'observer').filter((d) => d.type === 'alertmanager');
+    // After the observer's own Alertmanager.
     expect(alertmanagers.map((d) => [d.uid, d.url, d.jsonData.implementation])).toEqual([
+      ['promfleet-alertmanager', 'http://alertmanager-main.monitoring.svc:9093', 'prometheus'],
       ['promfleet-am-eu', 'https://alertmanager.eu.example.com', 'prometheus'],
     ]);
   });

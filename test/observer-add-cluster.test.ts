@@ -66,8 +66,12 @@ describe('adding a third workload cluster', () => {
     const b = clusterFiles(r2);
     const changed = [...new Set([...a.keys(), ...b.keys()])].filter((f) => a.get(f) !== b.get(f));
     expect(new Set(changed.map((f) => f.split(path.sep)[0]))).toEqual(new Set(['observer', 'workload-ap']));
-    // The Querier's endpoints, and the fleet-level alerts of the ruler, which now watch the new cluster too.
-    expect(changed.filter((f) => f.startsWith('observer/'))).toEqual(['observer/70-querier.yaml', 'observer/75-thanos-ruler.yaml']);
+    // The Querier's endpoints, the fleet-level alerts of the ruler and the probes of the store paths, which now cover the new cluster too.
+    expect(changed.filter((f) => f.startsWith('observer/'))).toEqual([
+      'observer/70-querier.yaml',
+      'observer/75-thanos-ruler.yaml',
+      'observer/77-sidecar-probes.yaml',
+    ]);
     expect(changed.filter((f) => f.startsWith('workload-ap/')).every((f) => !a.has(f))).toBe(true);
   });
 });

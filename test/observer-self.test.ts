@@ -26,7 +26,14 @@ describe('default fleet: the observer monitors itself', () => {
   it('renders the operator, Prometheus with its sidecar, Alertmanager, the exporters and the ThanosRuler next to the Querier', () => {
     const names = (kind: 'Deployment' | 'DaemonSet' | 'Prometheus' | 'Alertmanager' | 'ThanosRuler') =>
       ofKind(inObserver, kind).map((o) => o.obj.metadata.name);
-    expect(names('Deployment').sort()).toEqual(['kube-state-metrics', 'prometheus-operator', 'thanos-querier']);
+    expect(names('Deployment').sort()).toEqual([
+      'blackbox-exporter',
+      'grafana',
+      'kube-state-metrics',
+      'prometheus-operator',
+      'thanos-querier',
+      'thanos-query-frontend',
+    ]);
     expect(names('DaemonSet')).toEqual(['node-exporter']);
     expect(names('Alertmanager')).toEqual(['main']);
     expect(names('ThanosRuler')).toEqual(['fleet']);
@@ -46,14 +53,14 @@ describe('default fleet: the observer monitors itself', () => {
     ]);
     expect(ofKind(inObserver, 'Service').filter((s) => s.obj.metadata.name.startsWith('thanos-sidecar'))).toEqual([]);
     expect(ofKind(inObserver, 'Ingress').map((i) => i.obj.metadata.name)).toEqual(['thanos-querier']);
-    // Only the Querier next to it may call the sidecar's gRPC.
+    // Only the Querier next to it, and the blackbox exporter that probes the path as the Querier dials it, may call the sidecar's gRPC.
     const policy = find(r, 'observer', 'NetworkPolicy', 'prometheus-k8s').obj;
     const grpc = policy.spec.ingress.filter((rule) => rule.ports.some((p) => p.port === 10901));
     expect(grpc).toHaveLength(1);
-    expect(grpc[0].from).toHaveLength(1);
-    const querierPods = find(r, 'observer', 'Deployment', 'thanos-querier').obj.spec.template.metadata.labels;
-    expect(matches(grpc[0].from[0].podSelector, querierPods)).toBe(true);
-    expect(matches(grpc[0].from[0].podSelector, find(r, 'observer', 'Prometheus', 'k8s').obj.spec.podMetadata.labels)).toBe(false);
+    expect(grpc[0].from).toHaveLength(2);
+    const pods = (kind: 'Deployment', name: string) => find(r, 'observer', kind, name).obj.spec.template.metadata.labels;
+    for (const name of ['thanos-querier', 'blackbox-exporter']) expect(grpc[0].from.some((f) => matches(f.podSelector, pods('Deployment', name)))).toBe(true);
+    for (const f of grpc[0].from) expect(matches(f.podSelector, find(r, 'observer', 'Prometheus', 'k8s').obj.spec.podMetadata.labels)).toBe(false);
   });
 
   it('renders the Querier rule family for its own Prometheus, which scrapes the Querier', () => {
@@ -147,7 +154,7 @@ describe('selfMonitoring: false', () => {
       ofKind(r.objects, 'Deployment')
         .filter((o) => o.cluster === 'observer')
         .map((o) => o.obj.metadata.name),
-    ).toEqual(['thanos-querier']);
+    ).toEqual(['thanos-querier', 'thanos-query-frontend', 'grafana']);
     expect(renderedSdConfig(r, 'observer').endpoints.map((e) => e.address)).not.toContain('prometheus-k8s-0.prometheus-operated.monitoring.svc:10901');
     expect(find(r, 'observer', 'Namespace', 'monitoring').obj.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });

@@ -36,7 +36,7 @@ describe('a synth with CI set', () => {
   beforeAll(async () => {
     withStore = project();
     expect((await synth(withStore)).code).toBe(0);
-    expect(secretFiles(withStore.dist)).toHaveLength(6);
+    expect(secretFiles(withStore.dist)).toHaveLength(7);
   });
 
   it.each(['true', '1', 'yes'])('CI=%s without a store: the committed part of dist/ is byte-identical, no CA is made, and it says so', async (ci) => {
@@ -62,7 +62,7 @@ describe('a synth with CI set', () => {
     const p = project();
     expect((await synth(p, { CI: ci })).code).toBe(0);
     expect(fs.existsSync(path.join(p.store, 'ca', 'ca.key'))).toBe(true);
-    expect(secretFiles(p.dist)).toHaveLength(6);
+    expect(secretFiles(p.dist)).toHaveLength(7);
   });
 
   it('with PROMFLEET_PKI_IN_CI=fail: exits 1 naming the fix, and leaves dist/ and the store as they were', async () => {
@@ -179,7 +179,7 @@ describe('a scheduled renewal job in CI (CI=true set by the CI system)', () => {
     // The job of docs/operations.md, "In CI": CI=false npm run synth, then commit dist/ and the store.
     const renew = await synth(p, { CI: 'false' });
     expect([renew.code, renew.stderr]).toEqual([0, expect.stringContaining('certificates: 0 issued, 5 renewed, 0 kept')]);
-    expect(secretFiles(p.dist)).toHaveLength(6);
+    expect(secretFiles(p.dist)).toHaveLength(7);
   });
 });
 

@@ -19,6 +19,7 @@ const OWNERS: Record<string, string> = {
   'Deployment grafana': 'grafana',
   'Deployment thanos-query-frontend': 'frontend',
   'StatefulSet thanos-compact': 'compactor',
+  'Deployment blackbox-exporter': 'probes',
 };
 
 /** Every pod spec of a render (pod templates, and the Prometheus and Alertmanager specs the operator turns into pods), by owner. */
@@ -61,6 +62,7 @@ describe('pod placement', () => {
     storeGateway: { bucket: 'metrics', placement: mine('storeGateway') },
     compactor: { bucket: 'metrics', placement: mine('compactor') },
     frontend: { placement: mine('frontend') },
+    probes: { placement: mine('probes') },
   };
   observer.grafana = { placement: mine('grafana') };
   fleet.buckets = { metrics: { type: 'existingSecret', secret: { name: 'bucket', key: 'objstore.yml' } } };
@@ -92,6 +94,7 @@ describe('pod placement', () => {
       querier: { nodeSelector: linux },
       grafana: { nodeSelector: linux },
       frontend: { nodeSelector: linux },
+      probes: { nodeSelector: linux },
       nodeExporter: { nodeSelector: linux, tolerations: [{ operator: 'Exists' }], priorityClassName: 'system-node-critical' },
       prometheus: {},
       alertmanager: {},

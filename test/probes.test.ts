@@ -143,18 +143,23 @@ describe('HUB_FLEET: the observer that is also a workload cluster probes every s
     ]);
   });
 
-  it('renders the store-probes rules for that Prometheus, and only there', () => {
+  it("renders the store-probes rules for each observer's own Prometheus, and only there", () => {
     const rules = ofKind(r.objects, 'PrometheusRule').filter((o) => o.obj.metadata.name === 'promfleet-store-probes');
-    expect(rules.map((o) => o.cluster)).toEqual(['hub']);
+    // backup monitors itself too, and probes the stores its own Querier dials.
+    expect(rules.map((o) => o.cluster).sort()).toEqual(['backup', 'hub']);
     const prometheus = ofKind(r.objects, 'Prometheus').find((p) => p.cluster === 'hub')!;
     expect(prometheusSelects(r.objects, prometheus, SELECTION.PrometheusRule, rules[0])).toBe(true);
     const alerts = rules[0].obj.spec.groups.flatMap((g: { rules: { alert?: string }[] }) => g.rules.map((x) => x.alert));
     expect(alerts).toEqual(['StoreEndpointProbeFailed', 'StoreEndpointCertificateExpiring', 'StoreEndpointCertificateExpiringSoon']);
   });
 
-  it('renders nothing on an observer without a Prometheus to drive the probes (backup), nor on workload clusters', () => {
+  it('renders nothing on an observer without a Prometheus to drive the probes (backup without self-monitoring), nor on workload clusters', () => {
+    const withoutSelf = render(
+      fleetFrom(HUB_FLEET.replace('  - name: backup\n    roles: [observer]\n', '  - name: backup\n    roles: [observer]\n    selfMonitoring: false\n')),
+    );
+    expect(withoutSelf.objects.some((o) => o.cluster === 'backup' && o.obj.kind === 'Prometheus')).toBe(false);
     for (const cluster of ['backup', 'eu', 'us']) {
-      const mine = r.objects.filter((o) => o.cluster === cluster);
+      const mine = withoutSelf.objects.filter((o) => o.cluster === cluster);
       expect([cluster, mine.filter((o) => o.obj.kind === 'Probe' || o.obj.metadata.name === 'blackbox-exporter').map((o) => o.obj.kind)]).toEqual([
         cluster,
         [],
@@ -238,7 +243,13 @@ describe('the fleet file settings of querier.probes', () => {
         ),
       ),
     );
-    expect(new Set(ofKind(r.objects, 'Probe').map((p) => p.obj.spec.interval))).toEqual(new Set(['1m']));
+    expect(
+      new Set(
+        ofKind(r.objects, 'Probe')
+          .filter((p) => p.cluster === 'hub')
+          .map((p) => p.obj.spec.interval),
+      ),
+    ).toEqual(new Set(['1m']));
     const c = blackboxContainer(r, 'hub');
     expect(c.resources).toEqual({ requests: { cpu: '20m', memory: '40Mi' }, limits: { memory: '80Mi' } });
     // Merged over the default, as every component's placement.
@@ -297,7 +308,11 @@ describe('the fleet file settings of querier.probes', () => {
       (o) => o.cluster === 'hub' && o.obj.metadata.name === 'promfleet-store-probes',
     )!;
     expect(JSON.stringify(rules.obj.spec)).toContain('< 10');
-    expect(() => render(fleetFrom(`pki: { renewBeforeDays: 14 }\n${withProbes('{ enabled: false }')}`))).not.toThrow();
+    const probesOff = withProbes('{ enabled: false }').replace(
+      '  - name: backup\n    roles: [observer]\n',
+      '  - name: backup\n    roles: [observer]\n    selfMonitoring: false\n',
+    );
+    expect(() => render(fleetFrom(`pki: { renewBeforeDays: 14 }\n${probesOff}`))).not.toThrow();
     // A threshold raised past the default window names where it is set.
     const raised = HUB_FLEET.replace('defaults:\n', 'defaults:\n  rules: { alerts: { StoreEndpointCertificateExpiring: { threshold: 45 } } }\n');
     expect(() => render(fleetFrom(raised))).toThrow(

@@ -199,6 +199,25 @@ interface PodTemplate {
 }
 const templateOf = (o: RenderedObject) => (o.obj as unknown as { spec: { template: PodTemplate } }).spec.template;
 
+/**
+ * The long-term read path of an observer: the query frontend's downstream is the rendered Querier Service, and the
+ * Querier's endpoints include the rendered Store Gateway Service, which serves the bucket.
+ */
+function expectReadPath(r: Rendered, cluster: string): void {
+  const service = (name: string) => {
+    const svc = find(r, cluster, 'Service', name).obj;
+    return { host: `${svc.metadata.name}.${svc.metadata.namespace}.svc`, ports: svc.spec.ports.map((p) => p.port) };
+  };
+  const frontendArgs = templateOf(find(r, cluster, 'Deployment', 'thanos-query-frontend')).spec.containers[0].args ?? [];
+  const downstream = new URL(frontendArgs.find((a) => a.startsWith('--query-frontend.downstream-url='))!.split('=')[1]);
+  const querier = service('thanos-querier');
+  expect(downstream.hostname).toBe(querier.host);
+  expect(querier.ports).toContain(Number(downstream.port));
+  const sd = parse(find(r, cluster, 'ConfigMap', 'thanos-querier-endpoints').obj.data['endpoints.yaml']) as { endpoints: { address: string }[] };
+  const gateway = service('thanos-store-gateway');
+  expect(sd.endpoints.map((e) => e.address)).toContain(`${gateway.host}:${gateway.ports.find((p) => p === 10901)}`);
+}
+
 describe('an S3 bucket with keys from the secret store', () => {
   let r: Rendered;
   let file: string;
@@ -249,6 +268,10 @@ describe('an S3 bucket with keys from the secret store', () => {
     expect([lab.thanos?.objectStorageConfig, lab.thanos?.blockSize, lab.disableCompaction]).toEqual([undefined, undefined, undefined]);
   });
 
+  it('reads the bucket back through the query frontend, the Querier and the Store Gateway', () => {
+    expectReadPath(r, 'observer');
+  });
+
   it('points the Store Gateway and the compactor at the same Secret as the sidecars', () => {
     const gateway = templateOf(find(r, 'observer', 'StatefulSet', 'thanos-store-gateway'));
     const compactor = templateOf(find(r, 'observer', 'StatefulSet', 'thanos-compact'));
@@ -282,10 +305,20 @@ describe('an S3 bucket with keys from the secret store', () => {
     expect(container.volumeMounts).toEqual(expect.arrayContaining([{ name: 'objstore', mountPath: '/etc/thanos/objstore', readOnly: true }]));
     const svc = find(r, 'observer', 'Service', 'thanos-compact').obj as unknown as { spec: { ports: { name: string; port: number }[] } };
     expect(svc.spec.ports.map((p) => [p.name, p.port])).toEqual([['http', 10902]]);
-    // Only the compactor's own folder: an observer without Prometheus gets no ServiceMonitor and no compactor alerts.
-    expect(r.objects.filter((o) => o.cluster === 'observer' && ['ServiceMonitor', 'PrometheusRule'].includes(o.obj.kind))).toEqual([]);
-    const policy = find(r, 'observer', 'NetworkPolicy', 'thanos-compact').obj as unknown as { spec: { ingress: unknown[] } };
-    expect(policy.spec.ingress).toEqual([]);
+    // The observer monitors itself: its Prometheus scrapes the compactor, gets its alerts, and is the only caller it admits.
+    const names = (kind: string) => r.objects.filter((o) => o.cluster === 'observer' && o.obj.kind === kind).map((o) => o.obj.metadata.name);
+    expect(names('ServiceMonitor')).toContain('thanos-compact');
+    expect(names('PrometheusRule')).toContain('promfleet-thanos-compact');
+    const policy = find(r, 'observer', 'NetworkPolicy', 'thanos-compact').obj as unknown as {
+      spec: { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[]; ports: { port: number }[] }[] };
+    };
+    expect(policy.spec.ingress).toHaveLength(1);
+    expect(policy.spec.ingress[0].ports.map((p) => p.port)).toEqual([10902]);
+    const prometheus = find(r, 'observer', 'Prometheus', 'k8s').obj as unknown as { metadata: { name: string } };
+    // The operator labels the Prometheus pods with its name and the app's.
+    expect(policy.spec.ingress[0].from.map((f) => f.podSelector.matchLabels)).toEqual([
+      { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': prometheus.metadata.name },
+    ]);
   });
 
   it('validates against the CRD and Kubernetes schemas', () => {
@@ -333,6 +366,10 @@ describe('a filesystem bucket on a single cluster', () => {
   let r: Rendered;
   beforeAll(() => {
     r = render(fleetFrom(FILESYSTEM_FLEET));
+  });
+
+  it('reads the bucket back through the query frontend, the Querier and the Store Gateway', () => {
+    expectReadPath(r, 'single');
   });
 
   it('renders its configuration without credentials, and mounts the shared claim at its directory everywhere', () => {

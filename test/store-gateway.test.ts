@@ -51,12 +51,11 @@ const STORE_FLAGS = new Set([
 
 type CacheYaml = { type: string; config: Record<string, unknown> };
 
-const OBJSTORE = { name: 'thanos-objstore', key: 'objstore.yml' };
-
-/** The default fleet whose observer has a Store Gateway with `gateway` (merged over the object storage). */
+/** The default fleet whose observer has a Store Gateway with `gateway` (merged over its bucket, a Secret you manage). */
 function withGateway(gateway: Record<string, unknown>): string {
   const fleet = parseDocument(defaultFleetText()).toJS() as FleetInput;
-  (fleet.clusters[0].querier as unknown as Record<string, unknown>).storeGateway = { objectStorage: OBJSTORE, ...gateway };
+  fleet.buckets = { metrics: { type: 'existingSecret', secret: { name: 'thanos-objstore', key: 'objstore.yml' } } };
+  (fleet.clusters[0].querier as unknown as Record<string, unknown>).storeGateway = { bucket: 'metrics', ...gateway };
   return stringify(fleet);
 }
 

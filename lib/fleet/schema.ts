@@ -1413,7 +1413,7 @@ const grafana = z.strictObject({
     .optional()
     .meta(
       about(
-        'On an observer that is also a workload cluster with Alertmanager: add that Alertmanager, in the same namespace, as a datasource',
+        'On an observer that runs its own Prometheus (self-monitoring, the default) with Alertmanager: add that Alertmanager, in the same namespace, as a datasource',
         GF.localAlertmanager,
       ),
     ),

@@ -126,10 +126,12 @@ export const kubeApiserver: RuleFamily = {
       // largest families a read every 30 seconds.
       interval: '3m',
       rules: [
-        // One rule per class of status code: each evaluation loads a part of the API server's largest family, not all of it.
+        // One rule per class of status code: each evaluation loads a part of the API server's largest family, not all
+        // of it. The class is a label of its own too, so that the four rules record visibly distinct series.
         ...(['2', '3', '4', '5'] as const).map((c) => ({
           record: CODE_VERB_1H,
           expr: `sum by (cluster, code, verb) (increase(apiserver_request_total${sel(`verb=~"${READ}|${WRITE}"`, `code=~"${c}.."`)}[1h]))`,
+          labels: { code_class: `${c}xx` },
         })),
         { record: `code_verb:apiserver_request_total:increase${days}`, expr: hourly(CODE_VERB_1H) },
         ...(['read', 'write'] as const).map((verb) => ({
