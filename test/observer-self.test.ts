@@ -161,6 +161,22 @@ describe('selfMonitoring: false', () => {
 });
 
 describe('the fleet file', () => {
+  it('sizes and places the ThanosRuler from querier.ruler, and rejects a bad value naming the field', () => {
+    const tuned = defaultFleetText().replace(
+      '    querier:\n      replicas: 2\n',
+      '    querier:\n      replicas: 2\n      ruler: { replicas: 3, evaluationInterval: 1m, resources: { requests: { cpu: 200m, memory: 256Mi }, limits: { memory: 1Gi } }, placement: { nodeSelector: { pool: monitoring } } }\n',
+    );
+    expect(tuned).not.toBe(defaultFleetText());
+    const spec = find(render(fleetFrom(tuned)), 'observer', 'ThanosRuler', 'fleet').obj.spec;
+    expect([spec.replicas, spec.evaluationInterval]).toEqual([3, '1m']);
+    expect(spec.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } });
+    // Merged over the default node selector, as every component's placement.
+    expect(spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', pool: 'monitoring' });
+    const defaults = find(render(fleetFrom(defaultFleetText())), 'observer', 'ThanosRuler', 'fleet').obj.spec;
+    expect([defaults.replicas, defaults.evaluationInterval]).toEqual([2, '30s']);
+    expect(fleetProblems(tuned.replace('replicas: 3,', 'replicas: 0,'))).toEqual([expect.stringMatching(/^clusters\[0\]\.querier\.ruler\.replicas: /)]);
+  });
+
   it('keeps selfMonitoring to observers, and false only where no role needs Prometheus', () => {
     const text = defaultFleetText().replace(
       '  - name: workload-us\n    roles: [workload]\n',

@@ -171,7 +171,12 @@ function thanosRulerOptions(cluster: ObserverCluster, endpoints: FleetStoreEndpo
   const read = new Map<string, WorkloadCluster>();
   for (const e of endpoints) if (e.source.kind === 'sidecar') read.set(e.source.cluster.name, e.source.cluster);
   const { rules } = cluster.stack;
+  const { replicas, evaluationInterval, resources, placement } = cluster.observer.querier.ruler;
   return {
+    replicas,
+    evaluationInterval,
+    resources,
+    placement,
     observer: cluster.workload.externalLabels.cluster,
     clusters: [...read.values()].map((w) => ({ name: w.workload.externalLabels.cluster, watchdog: evaluatesWatchdog(w) })),
     // Which observer's ruler sent an alert; never `cluster`, which Thanos would write over the alert's own.

@@ -17,6 +17,7 @@ import {
   DEFAULT_SEALED_SECRETS,
   DEFAULT_SIDECAR,
   DEFAULT_SIDECAR_PROBES,
+  DEFAULT_THANOS_RULER,
   DEFAULT_STACK,
   DEFAULT_STORE_GATEWAY,
   Placement,
@@ -233,6 +234,16 @@ export interface QuerierModel {
   extraStores: ExtraStore[];
   /** The blackbox probes of every store above. */
   probes: SidecarProbesModel;
+  /** The ThanosRuler of the fleet-level alerts, where the observer monitors itself. */
+  ruler: ThanosRulerModel;
+}
+
+/** An observer's ThanosRuler. */
+export interface ThanosRulerModel {
+  replicas: number;
+  evaluationInterval: string;
+  resources: Resources;
+  placement: Placement;
 }
 
 /** An observer's blackbox exporter and the Probes of the stores its Querier dials. */
@@ -420,7 +431,7 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
       model.workload = workloadRole(c, stacks[index].prometheus.replicas, upload ? named(upload) : undefined);
     }
     if (c.roles.includes('observer')) {
-      const { storeGateway, compactor, ingress, probes, frontend, ...querier } = c.querier ?? {};
+      const { storeGateway, compactor, ingress, probes, frontend, ruler, ...querier } = c.querier ?? {};
       model.observer = {
         querier: {
           ...deepMerge({ ...DEFAULT_QUERIER }, querier),
@@ -430,6 +441,7 @@ export function resolveFleet(fleet: Fleet, source: string): FleetModel {
           compactor: compactor && { ...deepMerge({ ...DEFAULT_COMPACTOR }, compactor), bucket: named(compactor.bucket) },
           extraStores: querier.extraStores ?? [],
           probes: deepMerge<SidecarProbesModel>({ ...DEFAULT_SIDECAR_PROBES }, probes),
+          ruler: thanosRulerModel(ruler),
         },
         replicaLabel,
         grafana: grafanaModel(c.grafana),
@@ -590,4 +602,9 @@ function grafanaOidc(auth: NonNullable<GrafanaInput['auth']>): GrafanaOidc {
     autoLogin: auth.autoLogin ?? D.autoLogin,
     disableLoginForm: auth.disableLoginForm ?? D.disableLoginForm,
   };
+}
+
+function thanosRulerModel(input: QuerierInput['ruler']): ThanosRulerModel {
+  const { replicas, evaluationInterval, resources, placement } = DEFAULT_THANOS_RULER;
+  return deepMerge<ThanosRulerModel>({ replicas, evaluationInterval, resources, placement }, input);
 }

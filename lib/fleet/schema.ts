@@ -27,6 +27,7 @@ import {
   DEFAULT_SIDECAR,
   DEFAULT_STACK,
   DEFAULT_SIDECAR_PROBES,
+  DEFAULT_THANOS_RULER,
   DEFAULT_STORE_GATEWAY,
   DEFAULT_VERSIONS,
   NULL_RECEIVER,
@@ -1066,6 +1067,20 @@ const sidecarProbes = z.strictObject({
   placement: placement(SP.placement, 'blackbox exporter'),
 });
 
+const TR = DEFAULT_THANOS_RULER;
+const thanosRuler = z.strictObject({
+  replicas: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .optional()
+    .meta(about("ThanosRuler replicas, told apart by their replica label: the observer's Alertmanager deduplicates their alerts", TR.replicas)),
+  evaluationInterval: duration.optional().meta(about('How often the fleet-level rules are evaluated through the Querier', TR.evaluationInterval)),
+  resources: resources(TR.resources, 'ThanosRuler'),
+  placement: placement(TR.placement, 'ThanosRuler'),
+});
+
 // ---------- Thanos caches, the query frontend and the Store Gateway's shards ----------
 
 const QF = DEFAULT_QUERY_FRONTEND;
@@ -1273,6 +1288,11 @@ const querier = z.strictObject({
   probes: sidecarProbes
     .optional()
     .describe('Blackbox probes of the stores the Querier dials; see docs/operations.md, "Probing the sidecar path". Default: enabled.'),
+  ruler: thanosRuler
+    .optional()
+    .describe(
+      'The ThanosRuler that evaluates the fleet-level alerts through the Querier, on an observer that monitors itself; see docs/operations.md, "Fleet-level alerts"',
+    ),
 });
 
 const GF = DEFAULT_GRAFANA;
