@@ -2,7 +2,7 @@
 // or may take (limits), and which namespaces use the CPU, memory and network.
 import { NODE_EXPORTER_NAME } from '../node-exporter';
 import { Board, on } from './common';
-import { cadvisorRate, cpuUsage, KSM, memory, namespaceResource } from './compute';
+import { cadvisorRate, cpuUsage, KSM, memory, namespaceResource, quotaColumns } from './compute';
 import type { FleetDashboard } from './index';
 
 const NS = 'namespace=~"$namespace"';
@@ -15,15 +15,7 @@ export function computeResourcesCluster(): FleetDashboard {
     const usage = resource === 'cpu' ? byNamespace(cpuUsage(NS, 'rate')) : byNamespace(memory('working_set_bytes', NS));
     const requests = byNamespace(namespaceResource('requests', resource, NS));
     const limits = byNamespace(namespaceResource('limits', resource, NS));
-    const unit = resource === 'cpu' ? 'short' : 'bytes';
-    return [
-      { title: 'Pods', expr: `count by (namespace) (kube_pod_info${on(KSM, NS)})` },
-      { title: 'Usage', expr: usage, unit },
-      { title: 'Requests', expr: requests, unit },
-      { title: 'Usage / requests', expr: `${usage} / ${requests}`, unit: 'percentunit' },
-      { title: 'Limits', expr: limits, unit },
-      { title: 'Usage / limits', expr: `${usage} / ${limits}`, unit: 'percentunit' },
-    ];
+    return [{ title: 'Pods', expr: `count by (namespace) (kube_pod_info${on(KSM, NS)})` }, ...quotaColumns(resource, { usage, requests, limits })];
   };
   return new Board({
     slug: 'compute-resources-cluster',

@@ -1,7 +1,7 @@
 // Compute resources of one namespace: which pods use the CPU, memory and network, against what they requested
 // and may take, and which of them the CFS quota throttles.
 import { Board, on } from './common';
-import { cadvisorRate, cpuUsage, KSM, memory, namespaceResource, podResource, throttling } from './compute';
+import { cadvisorRate, cpuUsage, KSM, memory, namespaceResource, podResource, quotaColumns, throttling } from './compute';
 import type { FleetDashboard } from './index';
 
 const NS = 'namespace="$namespace"';
@@ -12,14 +12,7 @@ export function computeResourcesNamespace(): FleetDashboard {
     const usage = resource === 'cpu' ? byPod(cpuUsage(NS)) : byPod(memory('working_set_bytes', NS));
     const requests = byPod(podResource('requests', resource, NS));
     const limits = byPod(podResource('limits', resource, NS));
-    const unit = resource === 'cpu' ? 'short' : 'bytes';
-    return [
-      { title: 'Usage', expr: usage, unit },
-      { title: 'Requests', expr: requests, unit },
-      { title: 'Usage / requests', expr: `${usage} / ${requests}`, unit: 'percentunit' },
-      { title: 'Limits', expr: limits, unit },
-      { title: 'Usage / limits', expr: `${usage} / ${limits}`, unit: 'percentunit' },
-    ];
+    return quotaColumns(resource, { usage, requests, limits });
   };
   const usageShare = (resource: 'cpu' | 'memory', kind: 'requests' | 'limits') => {
     const usage = resource === 'cpu' ? `sum(${cpuUsage(NS)})` : `sum(${memory('working_set_bytes', NS)})`;

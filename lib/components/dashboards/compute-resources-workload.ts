@@ -2,7 +2,7 @@
 // and restarts. Pods are matched to their workload by the kubernetes-resources family's pod-owner rules, which
 // see through a Deployment's ReplicaSets.
 import { Board, on } from './common';
-import { cadvisorRate, cpuUsage, KSM, memory, podResource, throttling } from './compute';
+import { cadvisorRate, cpuUsage, KSM, memory, podResource, quotaColumns, throttling } from './compute';
 import type { FleetDashboard } from './index';
 
 const NS = 'namespace="$namespace"';
@@ -15,14 +15,7 @@ export function computeResourcesWorkload(): FleetDashboard {
     const usage = resource === 'cpu' ? ofWorkload(cpuUsage(NS)) : ofWorkload(memory('working_set_bytes', NS));
     const requests = ofWorkload(podResource('requests', resource, NS));
     const limits = ofWorkload(podResource('limits', resource, NS));
-    const unit = resource === 'cpu' ? 'short' : 'bytes';
-    return [
-      { title: 'Usage', expr: usage, unit },
-      { title: 'Requests', expr: requests, unit },
-      { title: 'Usage / requests', expr: `${usage} / ${requests}`, unit: 'percentunit' },
-      { title: 'Limits', expr: limits, unit },
-      { title: 'Usage / limits', expr: `${usage} / ${limits}`, unit: 'percentunit' },
-    ];
+    return quotaColumns(resource, { usage, requests, limits });
   };
   return new Board({
     slug: 'compute-resources-workload',

@@ -24,3 +24,18 @@ export const cadvisorRate = (metric: string, by: string, matchers: string) => `s
 /** The share of CFS periods in which containers were throttled, by `by`. */
 export const throttling = (by: string, matchers: string) =>
   `${cadvisorRate('container_cpu_cfs_throttled_periods_total', by, matchers)} / ${cadvisorRate('container_cpu_cfs_periods_total', by, matchers)}`;
+
+/**
+ * The columns of a quota table: usage, requests and limits of `resource` (each already aggregated to the table's
+ * rows), and usage against each.
+ */
+export function quotaColumns(resource: 'cpu' | 'memory', q: { usage: string; requests: string; limits: string }) {
+  const unit = resource === 'cpu' ? 'short' : 'bytes';
+  return [
+    { title: 'Usage', expr: q.usage, unit },
+    { title: 'Requests', expr: q.requests, unit },
+    { title: 'Usage / requests', expr: `${q.usage} / ${q.requests}`, unit: 'percentunit' },
+    { title: 'Limits', expr: q.limits, unit },
+    { title: 'Usage / limits', expr: `${q.usage} / ${q.limits}`, unit: 'percentunit' },
+  ];
+}
